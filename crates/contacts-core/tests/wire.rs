@@ -1,0 +1,133 @@
+//! The HTTP layer through the real ureq transport, against mockito on 127.0.0.1.
+
+use std::time::Duration;
+
+use contacts_core::{
+    Error, Form, Header, HttpClient, HttpConfig, Method, RetryPolicy, TransportKind, decode_json, default_error,
+};
+use mockito::Matcher;
+
+fn client(base: &str) -> HttpClient {
+    let mut config = HttpConfig::new("contacts-core-test", "1.2.3");
+    config.set_base_url(base);
+    config.set_retry_policy(RetryPolicy::none());
+    config.add_header(Header::sensitive("x-api-key", "pk_sandbox_key"));
+    config.build(default_error).unwrap()
+}
+
+#[test]
+fn request_goes_out_exactly_as_built() {
+    let mut server = mockito::Server::new();
+    let mock = server
+        .mock("POST", "/v1/contacts/a%2Fb%20c")
+        .match_query(Matcher::Exact("customer_id[]=1&customer_id[]=2".into()))
+        .match_header("user-agent", "contacts-core-test/1.2.3")
+        .match_header("x-api-key", "pk_sandbox_key")
+        .match_header("accept", "application/json")
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_body(Matcher::Exact("name=Anna%20Jensen&meta[hairColor]=Brown".into()))
+        .with_status(201)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"id":"con_1"}"#)
+        .create();
+    let http = client(&format!("{}/v1/", server.url()));
+    let mut form = Form::new();
+    form.field("name", "Anna Jensen").field("meta[hairColor]", "Brown");
+    let response = http
+        .request(Method::Post, &["contacts", "a/b c"])
+        .unwrap()
+        .query("customer_id[]", 1)
+        .query("customer_id[]", 2)
+        .form(form)
+        .send()
+        .unwrap();
+    mock.assert();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().unwrap();
+    assert_eq!(body["id"], "con_1");
+}
+
+#[test]
+fn error_status_arrives_with_its_body() {
+    let mut server = mockito::Server::new();
+    server.mock("GET", "/x").with_status(422).with_body(r#"{"detail":"bad"}"#).create();
+    match client(&server.url()).request(Method::Get, &["x"]).unwrap().send().unwrap_err() {
+        Error::Api { status: 422, body, .. } => assert_eq!(body, r#"{"detail":"bad"}"#),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_response_size_cap_holds() {
+    let mut server = mockito::Server::new();
+    let mock = server.mock("GET", "/big").with_body("x".repeat(5000)).expect(1).create();
+    let mut config = HttpConfig::new("t", "1");
+    config.set_base_url(server.url());
+    config.set_max_response_bytes(1000);
+    let http = config.build(default_error).unwrap();
+    let err = http.request(Method::Get, &["big"]).unwrap().send().unwrap_err();
+    assert!(matches!(err, Error::Transport { kind: TransportKind::ResponseTooLarge, .. }), "{err:?}");
+    mock.assert(); // not retried: a bigger answer will not get smaller
+}
+
+#[test]
+fn connection_refused_is_a_transport_error_that_never_reached_the_server() {
+    // Bind then drop, so the port is (almost certainly) closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut config = HttpConfig::new("t", "1");
+    config.set_base_url(format!("http://127.0.0.1:{port}"));
+    config.set_retry_policy(RetryPolicy::none());
+    config.set_connect_timeout(Duration::from_secs(2));
+    let err = config.build(default_error).unwrap().request(Method::Post, &["c"]).unwrap().send().unwrap_err();
+    match err {
+        Error::Transport { may_have_reached_server, kind, .. } => {
+            assert!(!may_have_reached_server);
+            assert_eq!(kind, TransportKind::Connect);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn connections_are_reused_across_calls() {
+    let mut server = mockito::Server::new();
+    let mock = server.mock("GET", "/ping").with_body("{}").expect(3).create();
+    let http = client(&server.url());
+    for _ in 0..3 {
+        http.clone().request(Method::Get, &["ping"]).unwrap().send().unwrap();
+    }
+    mock.assert();
+}
+
+/// What a provider crate writes for one operation: a model, and four lines.
+mod tiny_provider {
+    use contacts_core::{HttpClient, Method, Result};
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    pub struct Widget {
+        pub id: String,
+        pub name: String,
+    }
+
+    pub fn get_widget(http: &HttpClient, id: &str) -> Result<Widget> {
+        http.request(Method::Get, &["widgets", id])?.send()?.json()
+    }
+}
+
+#[test]
+fn a_provider_operation_is_a_few_lines_end_to_end() {
+    let mut server = mockito::Server::new();
+    let mock = server
+        .mock("GET", "/api/widgets/w%2F1")
+        .match_header("x-api-key", "pk_sandbox_key")
+        .with_body(r#"{"id":"w/1","name":"Gear","extra":true}"#)
+        .create();
+    server.mock("GET", "/api/widgets/missing").with_status(404).with_body("gone").create();
+    let http = client(&format!("{}/api", server.url()));
+    let widget = tiny_provider::get_widget(&http, "w/1").unwrap();
+    assert_eq!(widget, tiny_provider::Widget { id: "w/1".into(), name: "Gear".into() });
+    mock.assert();
+    assert!(tiny_provider::get_widget(&http, "missing").unwrap_err().is_not_found());
+    assert!(tiny_provider::get_widget(&http, "").unwrap_err().is_validation());
+    assert!(matches!(decode_json::<tiny_provider::Widget>(200, b"{}"), Err(Error::Decode { .. })));
+}
