@@ -44,6 +44,7 @@ mod encode;
 mod error;
 mod http;
 pub mod lenient;
+mod macros;
 mod model;
 mod pages;
 mod retry;
@@ -57,6 +58,7 @@ pub use http::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig,
     RequestBuilder, Response, decode_json, default_error,
 };
+pub use macros::check_known;
 pub use model::{
     Address, Capabilities, Contact, ContactPatch, ContactStream, ContactsApi, FoundContact, GeoPoint, ListQuery,
     NewContact, Operation, Provider, unsupported,
@@ -65,6 +67,9 @@ pub use pages::{Page, Pages};
 pub use retry::{RetryPolicy, Sleeper, ThreadSleeper, parse_retry_after};
 pub use secret::Secret;
 pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport, UreqTransport};
+
+#[doc(hidden)]
+pub use serde;
 
 /// The HTTP library under the default transport, for [`UreqTransport::from_agent`].
 pub use ureq;

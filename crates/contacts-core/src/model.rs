@@ -139,6 +139,15 @@ impl Address {
     pub fn new() -> Self {
         Address::default()
     }
+    /// An address from its parts, any of which may be missing.
+    pub fn from_parts(
+        street: Option<String>,
+        postal_code: Option<String>,
+        city: Option<String>,
+        country: Option<String>,
+    ) -> Self {
+        Address { street, postal_code, city, country }
+    }
     /// Sets the street.
     pub fn street(mut self, street: impl Into<String>) -> Self {
         self.street = Some(street.into());

@@ -1,0 +1,179 @@
+//! Macros the provider crates share, so enums and ids behave the same in all of them.
+
+/// Declares a wire enum: the documented values as variants, plus `Other(String)` so a value
+/// the provider adds later decodes instead of failing. Serialized as its wire string.
+///
+/// Request builders refuse `Other` values with [`Error::Validation`](crate::Error) through
+/// [`check_known`](crate::check_known): only documented values are sent.
+///
+/// ```
+/// contacts_core::wire_enum! {
+///     /// How the contact is greeted.
+///     pub enum Tone {
+///         /// Friendly.
+///         Friendly = "FRIENDLY",
+///         /// Neutral.
+///         Neutral = "NEUTRAL",
+///     }
+/// }
+/// assert_eq!(Tone::Friendly.as_str(), "FRIENDLY");
+/// assert_eq!(serde_json::from_str::<Tone>(r#""LOUD""#).unwrap(), Tone::Other("LOUD".into()));
+/// assert_eq!("NEUTRAL".parse::<Tone>().unwrap(), Tone::Neutral);
+/// assert!("neutral".parse::<Tone>().is_err());
+/// ```
+#[macro_export]
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version of the crate does not know, kept as the provider sent it.
+            Other(::std::string::String),
+        }
+
+        impl $name {
+            /// Every documented value.
+            pub const KNOWN: &'static [$name] = &[ $( $name::$variant ),+ ];
+
+            /// The value as it goes on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::Other(s) => s.as_str(),
+                }
+            }
+
+            /// Whether this is a documented value (not [`Other`](Self::Other)).
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Other(_))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::Error> {
+                match s {
+                    $( $wire => Ok($name::$variant), )+
+                    _ => Err($crate::Error::validation(
+                        stringify!($name),
+                        format!("{s:?} is not one of {}", [$( $wire ),+].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl $crate::serde::Serialize for $name {
+            fn serialize<S: $crate::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::string::String as $crate::serde::Deserialize>::deserialize(d)?;
+                Ok(match s.as_str() {
+                    $( $wire => $name::$variant, )+
+                    _ => $name::Other(s),
+                })
+            }
+        }
+    };
+}
+
+/// Refuses an enum value the provider does not document (a `wire_enum!`'s `Other`).
+///
+/// # Errors
+/// [`Error::Validation`](crate::Error) naming `field` and the accepted values.
+pub fn check_known(field: &str, known: bool, value: &str, accepted: &[&str]) -> crate::Result<()> {
+    if known {
+        return Ok(());
+    }
+    Err(crate::Error::validation(field, format!("{value:?} is not one of {}", accepted.join(", "))))
+}
+
+/// Declares a string id newtype, so one provider's ids cannot be passed to another's calls.
+///
+/// ```
+/// contacts_core::string_id! {
+///     /// A widget id.
+///     pub struct WidgetId;
+/// }
+/// let id = WidgetId::from("w_1");
+/// assert_eq!(id.as_str(), "w_1");
+/// assert_eq!(serde_json::to_string(&id).unwrap(), r#""w_1""#);
+/// ```
+#[macro_export]
+macro_rules! string_id {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        $vis struct $name(::std::string::String);
+
+        impl $name {
+            /// Wraps an id.
+            pub fn new(id: impl Into<::std::string::String>) -> Self {
+                $name(id.into())
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The id as an owned string.
+            pub fn into_string(self) -> ::std::string::String {
+                self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl ::std::convert::AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for $name {
+            fn from(id: ::std::string::String) -> Self {
+                $name(id)
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(id: &str) -> Self {
+                $name(id.to_owned())
+            }
+        }
+
+        impl $crate::serde::Serialize for $name {
+            fn serialize<S: $crate::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> $crate::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                // Ids arrive as strings, and from some providers as numbers.
+                $crate::lenient::string(d).map($name)
+            }
+        }
+    };
+}

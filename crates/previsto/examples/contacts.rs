@@ -1,0 +1,35 @@
+//! Every Previsto contacts operation, in order.
+//!
+//! ```sh
+//! PREVISTO_API_KEY=sk_… [PREVISTO_BASE_URL=…] cargo run -p previsto --example contacts
+//! ```
+
+use previsto::{Client, ContactUpdate, ListContacts, Location, NewContact};
+
+fn main() -> previsto::Result<()> {
+    let client = Client::from_env()?;
+    let contacts = client.contacts();
+
+    let anna = contacts.create(
+        &NewContact::new("Anna Jensen", Location::new(10.5286863, 56.8039035))
+            .email("anna@jensen.dk")
+            .meta("hairColor", "Brown"),
+    )?;
+    println!("created  {} {}", anna.id, anna.name);
+
+    let anna = contacts.get(&anna.id)?;
+    println!("fetched  {} {:?}", anna.id, anna.email);
+
+    let anna = contacts.update(&anna.id, &ContactUpdate::new().phone("+4522123456"))?;
+    println!("updated  {} {:?}", anna.id, anna.phone);
+
+    let page = contacts.list_page(&ListContacts::new().search("anna").size(10))?;
+    println!("searched {} on the first page (total {:?})", page.contacts.len(), page.total);
+
+    let all = contacts.iter(&ListContacts::new()).collect::<previsto::Result<Vec<_>>>()?;
+    println!("listed   {} in all", all.len());
+
+    contacts.delete(&anna.id)?;
+    println!("deleted  {}", anna.id);
+    Ok(())
+}

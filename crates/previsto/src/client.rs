@@ -1,0 +1,130 @@
+use base64::Engine;
+use contacts_core::{Header, HttpClient, HttpConfig, HttpResponse, Secret};
+
+use crate::contacts::Contacts;
+use crate::{Error, Result};
+
+/// The documented production URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.previsto.io";
+
+/// A Previsto client. Cheap to clone: clones share one connection pool.
+///
+/// ```no_run
+/// let client = previsto::Client::new("sk_12345")?;
+/// # Ok::<(), previsto::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) http: HttpClient,
+}
+
+impl Client {
+    /// A client for the production API with a secret key (`sk_…`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the key is empty.
+    pub fn new(api_key: impl Into<Secret>) -> Result<Client> {
+        Client::builder().api_key(api_key).build()
+    }
+
+    /// A builder for every option.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).default_base_url(DEFAULT_BASE_URL),
+            api_key: None,
+        }
+    }
+
+    /// A client from `PREVISTO_API_KEY` and, when set, `PREVISTO_BASE_URL`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
+    pub fn from_env() -> Result<Client> {
+        let key = std::env::var("PREVISTO_API_KEY").map_err(|_| Error::config("PREVISTO_API_KEY is not set"))?;
+        let mut builder = Client::builder().api_key(key);
+        if let Ok(url) = std::env::var("PREVISTO_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// The contacts resource.
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts { client: self }
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+}
+
+/// Options for a [`Client`]; [`Client::builder`] makes one.
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    http: HttpConfig,
+    api_key: Option<Secret>,
+}
+
+impl ClientBuilder {
+    /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
+    /// A public key (`pk_…`) may only create contacts. Required.
+    pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    contacts_core::http_builder_methods!();
+
+    /// Makes the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the key is missing or empty or the base URL is not usable.
+    pub fn build(mut self) -> Result<Client> {
+        let key = self
+            .api_key
+            .take()
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| Error::config("an API key is required: api_key(\"sk_…\") or PREVISTO_API_KEY"))?;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
+        self.http.add_header(Header::sensitive("authorization", format!("Basic {token}")));
+        Ok(Client { http: self.http.build(decode_error)? })
+    }
+}
+
+/// Previsto's error body.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    param: Option<String>,
+}
+
+/// Maps `{type, message, param}` and the documented statuses onto [`Error`].
+pub(crate) fn decode_error(response: &HttpResponse) -> Error {
+    let Ok(body) = serde_json::from_slice::<ErrorBody>(&response.body) else {
+        return contacts_core::default_error(response);
+    };
+    let message = body.message.unwrap_or_else(|| match response.status {
+        402 => "request failed".to_owned(),
+        429 => "too many requests (120 per minute per key)".to_owned(),
+        s => format!("http status {s}"),
+    });
+    if response.status == 404 {
+        return Error::NotFound { status: 404, message, request_id: None };
+    }
+    let field_errors = body.param.map(|p| vec![contacts_core::FieldError::new(p, message.clone())]).unwrap_or_default();
+    Error::Api {
+        status: response.status,
+        code: body.kind,
+        message,
+        field_errors,
+        request_id: None,
+        body: contacts_core::snippet(&response.body),
+        retry_after: None,
+    }
+}

@@ -1,0 +1,123 @@
+//! `contacts_core::ContactsApi` for Previsto.
+
+use contacts_core::{
+    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, decode_json,
+};
+
+use crate::{Client, Contact, ContactId, ContactUpdate, Error, ListContacts, Location, NewContact, Result};
+
+fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
+    let c: Contact = decode_json(200, raw.to_string().as_bytes())?;
+    let mut street = c.address.clone();
+    if let (Some(s), Some(apt)) = (&mut street, &c.apartment) {
+        s.push_str(", ");
+        s.push_str(apt);
+    }
+    let address = Address::from_parts(street, c.postal_code, c.city, c.country_code);
+    Ok(contacts_core::Contact::new(c.id.into_string(), c.name)
+        .with_email(c.email)
+        .with_phone(c.phone)
+        .with_address(address)
+        .with_tax_id(c.registration_no)
+        .with_raw(raw))
+}
+
+impl Client {
+    fn raw(&self, request: contacts_core::RequestBuilder<'_>) -> Result<contacts_core::Contact> {
+        unify(request.send()?.json()?)
+    }
+}
+
+fn apply_address<T>(mut target: T, address: Option<&Address>, set: impl Fn(T, &str, &str) -> T) -> T {
+    if let Some(a) = address {
+        for (field, value) in
+            [("address", &a.street), ("postal_code", &a.postal_code), ("city", &a.city), ("country_code", &a.country)]
+        {
+            if let Some(v) = value {
+                target = set(target, field, v);
+            }
+        }
+    }
+    target
+}
+
+impl ContactsApi for Client {
+    fn provider(&self) -> Provider {
+        Provider::Previsto
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
+    }
+
+    fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
+        let location = contact
+            .location
+            .ok_or_else(|| Error::validation("location", "Previsto requires a location for a new contact"))?;
+        let mut new = NewContact::new(contact.name.clone(), Location::new(location.longitude, location.latitude));
+        if let Some(v) = &contact.email {
+            new = new.email(v.clone());
+        }
+        if let Some(v) = &contact.phone {
+            new = new.phone(v.clone());
+        }
+        if let Some(v) = &contact.tax_id {
+            new = new.registration_no(v.clone());
+        }
+        let new = apply_address(new, contact.address.as_ref(), |n, field, v| match field {
+            "address" => n.address(v),
+            "postal_code" => n.postal_code(v),
+            "city" => n.city(v),
+            _ => n.country_code(v),
+        });
+        self.raw(self.contacts().create_request(&new)?)
+    }
+
+    fn get(&self, id: &str) -> Result<contacts_core::Contact> {
+        self.raw(self.contacts().get_request(&ContactId::from(id))?)
+    }
+
+    fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
+        let mut update = ContactUpdate::new();
+        if let Some(v) = &patch.name {
+            update = update.name(v.clone());
+        }
+        if let Some(v) = &patch.email {
+            update = update.email(v.clone());
+        }
+        if let Some(v) = &patch.phone {
+            update = update.phone(v.clone());
+        }
+        if let Some(v) = &patch.tax_id {
+            update = update.registration_no(v.clone());
+        }
+        let update = apply_address(update, patch.address.as_ref(), |u, field, v| match field {
+            "address" => u.address(v),
+            "postal_code" => u.postal_code(v),
+            "city" => u.city(v),
+            _ => u.country_code(v),
+        });
+        self.raw(self.contacts().update_request(&ContactId::from(id), &update)?)
+    }
+
+    fn delete(&self, id: &str) -> Result<()> {
+        self.contacts().delete(&ContactId::from(id))
+    }
+
+    fn list<'a>(&'a self, query: &ListQuery) -> ContactStream<'a> {
+        let size = query.page_size.unwrap_or(crate::contacts::ITER_PAGE_SIZE);
+        let search = query.search.clone();
+        let contacts = self.contacts();
+        let pages = contacts_core::Pages::new(0, size as usize, move |page| {
+            let (raw, total): (Vec<serde_json::Value>, _) = match &search {
+                Some(text) => {
+                    contacts.fetch_page_checked(&ListContacts::new().search(text.clone()).size(size), page)?
+                }
+                None => contacts.fetch_page_checked(&ListContacts::new().size(size), page)?,
+            };
+            let items = raw.into_iter().map(unify).collect::<Result<Vec<_>>>()?;
+            Ok(contacts_core::Page::new(items).with_total(total))
+        });
+        Box::new(pages)
+    }
+}

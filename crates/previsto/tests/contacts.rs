@@ -1,0 +1,499 @@
+//! Previsto's wire format, operation by operation, against mockito.
+
+use std::time::Duration;
+
+use mockito::{Matcher, Mock, Server};
+use previsto::{
+    AccountingMode, AccountingTime, Client, ContactId, ContactUpdate, Error, InvoiceDelivery, ListContacts, Location,
+    NewContact, RetryPolicy,
+};
+
+const CONTACT: &str = include_str!("fixtures/contact.json");
+/// base64("sk_12345:")
+const AUTH: &str = "Basic c2tfMTIzNDU6";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+#[derive(Debug)]
+struct NoSleep;
+impl contacts_core::Sleeper for NoSleep {
+    fn sleep(&self, _: Duration) {}
+}
+
+fn client(server: &Server) -> Client {
+    Client::builder().api_key("sk_12345").base_url(server.url()).sleeper(NoSleep).build().unwrap()
+}
+
+/// A mock that fails the test if any request reaches the server.
+fn nothing_sent(server: &mut Server) -> Vec<Mock> {
+    ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        .into_iter()
+        .map(|method| server.mock(method, Matcher::Any).expect(0).create())
+        .collect()
+}
+
+fn anna() -> NewContact {
+    NewContact::new("Anna Jensen", Location::new(10.5286863, 56.8039035))
+}
+
+fn page(ids: std::ops::Range<u32>) -> String {
+    let items: Vec<String> = ids.map(|i| CONTACT.replace("con_123123123", &format!("con_{i}"))).collect();
+    format!("[{}]", items.join(","))
+}
+
+#[test]
+fn create_sends_the_documented_form_and_decodes_the_documented_contact() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contacts")
+        .match_header("authorization", AUTH)
+        .match_header("content-type", FORM)
+        .match_header("accept", "application/json")
+        .match_header("user-agent", concat!("previsto/", env!("CARGO_PKG_VERSION")))
+        .match_body(Matcher::Exact(
+            "name=Anna%20Jensen&location[]=10.5286863&location[]=56.8039035&meta[hairColor]=Brown".into(),
+        ))
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body(CONTACT)
+        .create();
+    let c = client(&server).contacts().create(&anna().meta("hairColor", "Brown")).unwrap();
+    mock.assert();
+    assert_eq!(c.id, ContactId::from("con_123123123"));
+    assert_eq!(c.name, "Anna Jensen");
+    assert_eq!(c.address.as_deref(), Some("Kundevej 2"));
+    assert_eq!(c.apartment, None);
+    assert_eq!(c.postal_code.as_deref(), Some("4321"));
+    assert_eq!(c.city.as_deref(), Some("Kundeby"));
+    assert_eq!(c.country_code.as_deref(), Some("DK"));
+    assert_eq!(c.location, Some(Location { longitude: 10.5286863, latitude: 56.8039035 }));
+    assert_eq!((c.number.as_deref(), c.remote_id.as_deref(), c.remote_order_id.as_deref()), (None, None, None));
+    assert_eq!(c.phone.as_deref(), Some("+452209876543"));
+    assert_eq!(c.email.as_deref(), Some("anna@jensen.dk"));
+    assert_eq!((c.registration_no.as_deref(), c.ean.as_deref()), (None, None));
+    assert_eq!((c.accounting_mode, c.accounting_time, c.invoice_delivery), (None, None, None));
+    assert!(!c.notify_before_work && !c.archived);
+    assert!(c.agent_ids.is_empty());
+    assert_eq!(c.meta.get("hairColor").map(String::as_str), Some("Brown"));
+}
+
+#[test]
+fn create_sends_every_documented_field_in_order() {
+    let mut server = Server::new();
+    let body = "name=Anna%20Jensen&address=Vesterbro%2011&appartment=1.%20th&postalCode=1620&city=K%C3%B8benhavn\
+&countryCode=DK&location[]=12.5&location[]=55.6&number=42&phone=%2B4522123456&email=anna%40jensen.dk\
+&registrationNo=DK12345678&ean=5790000000000&accountingMode=AddToInvoice&accountingTime=AfterWork\
+&invoiceDelivery=Email&payingContactId=con_9&note=Ring%20p%C3%A5%20d%C3%B8ren&notifyBeforeWork=true\
+&archived=false&meta[a]=1&meta[hairColor]=Brown";
+    let mock = server.mock("POST", "/contacts").match_body(Matcher::Exact(body.into())).with_body(CONTACT).create();
+    let contact = NewContact::new("Anna Jensen", Location::new(12.5, 55.6))
+        .address("Vesterbro 11")
+        .apartment("1. th")
+        .postal_code("1620")
+        .city("København")
+        .country_code("DK")
+        .number(42)
+        .phone("+4522123456")
+        .email("anna@jensen.dk")
+        .registration_no("DK12345678")
+        .ean("5790000000000")
+        .accounting_mode(AccountingMode::AddToInvoice)
+        .accounting_time(AccountingTime::AfterWork)
+        .invoice_delivery(InvoiceDelivery::Email)
+        .paying_contact_id(ContactId::from("con_9"))
+        .note("Ring på døren")
+        .notify_before_work(true)
+        .archived(false)
+        .meta("hairColor", "Brown")
+        .meta("a", "1");
+    client(&server).contacts().create(&contact).unwrap();
+    mock.assert();
+}
+
+#[test]
+fn get_fetches_by_id() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("GET", "/contacts/con_123123123")
+        .match_header("authorization", AUTH)
+        .match_body(Matcher::Exact(String::new()))
+        .with_body(CONTACT)
+        .create();
+    let c = client(&server).contacts().get(&ContactId::from("con_123123123")).unwrap();
+    mock.assert();
+    assert_eq!(c.name, "Anna Jensen");
+}
+
+#[test]
+fn get_escapes_hostile_ids() {
+    let mut server = Server::new();
+    let mock = server.mock("GET", "/contacts/..%2Fadmin%3Fx%3D1").with_body(CONTACT).create();
+    client(&server).contacts().get(&ContactId::from("../admin?x=1")).unwrap();
+    mock.assert();
+}
+
+#[test]
+fn update_sends_only_what_was_set() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contacts/cot_123123123")
+        .match_header("authorization", AUTH)
+        .match_header("content-type", FORM)
+        .match_body(Matcher::Exact("phone=%2B4522123456".into()))
+        .with_body(CONTACT)
+        .create();
+    client(&server)
+        .contacts()
+        .update(&ContactId::from("cot_123123123"), &ContactUpdate::new().phone("+4522123456"))
+        .unwrap();
+    mock.assert();
+}
+
+#[test]
+fn update_is_retried_on_503_because_it_is_idempotent() {
+    let mut server = Server::new();
+    let fail = server.mock("POST", "/contacts/con_1").with_status(503).expect(1).create();
+    let ok = server.mock("POST", "/contacts/con_1").with_body(CONTACT).expect(1).create();
+    let update = ContactUpdate::new().name("Anna").location(Location::new(1.0, 2.0));
+    client(&server).contacts().update(&ContactId::from("con_1"), &update).unwrap();
+    fail.assert();
+    ok.assert();
+}
+
+#[test]
+fn create_is_not_retried_on_503() {
+    let mut server = Server::new();
+    let mock = server.mock("POST", "/contacts").with_status(503).expect(1).create();
+    let err = client(&server).contacts().create(&anna()).unwrap_err();
+    mock.assert();
+    assert_eq!(err.status(), Some(503));
+}
+
+#[test]
+fn delete_sends_an_empty_delete_and_accepts_an_empty_answer() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("DELETE", "/contacts/con_123123123")
+        .match_header("authorization", AUTH)
+        .match_body(Matcher::Exact(String::new()))
+        .with_status(200)
+        .create();
+    client(&server).contacts().delete(&ContactId::from("con_123123123")).unwrap();
+    mock.assert();
+}
+
+#[test]
+fn delete_of_a_missing_contact_is_not_found() {
+    let mut server = Server::new();
+    server
+        .mock("DELETE", "/contacts/con_x")
+        .with_status(404)
+        .with_body(r#"{"type":"invalid_request_error","message":"No such contact: con_x","param":"id"}"#)
+        .create();
+    let err = client(&server).contacts().delete(&ContactId::from("con_x")).unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.to_string(), "not found: No such contact: con_x");
+}
+
+#[test]
+fn list_sends_size_page_and_search() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=50&page=2&search=anna%20j".into()))
+        .with_header("x-total-count", "101")
+        .with_body(format!("[{CONTACT}]"))
+        .create();
+    let client = client(&server);
+    let q = ListContacts::new().search("anna j").size(50).page(2);
+    let page = client.contacts().list_page(&q).unwrap();
+    mock.assert();
+    assert_eq!(page.contacts.len(), 1);
+    assert_eq!(page.total, Some(101));
+}
+
+#[test]
+fn list_sends_nearby_as_lon_comma_lat() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::UrlEncoded("nearby".into(), "-7.437336444854736,62.11042750510291".into()))
+        .with_body("[]")
+        .create();
+    let q = ListContacts::new().nearby(Location::new(-7.437336444854736, 62.11042750510291));
+    assert!(client(&server).contacts().list(&q).unwrap().is_empty());
+    mock.assert();
+}
+
+#[test]
+fn list_without_options_sends_no_query() {
+    let mut server = Server::new();
+    let mock = server.mock("GET", "/contacts").match_query(Matcher::Exact(String::new())).with_body("[]").create();
+    client(&server).contacts().list(&ListContacts::new()).unwrap();
+    mock.assert();
+}
+
+#[test]
+fn iter_stops_after_a_short_page() {
+    let mut server = Server::new();
+    let p0 = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=0".into()))
+        .with_body(page(0..2))
+        .create();
+    let p1 = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=1".into()))
+        .with_body(page(2..3))
+        .create();
+    let ids: Vec<String> =
+        client(&server).contacts().iter(&ListContacts::new().size(2)).map(|c| c.unwrap().id.into_string()).collect();
+    assert_eq!(ids, ["con_0", "con_1", "con_2"]);
+    p0.assert();
+    p1.assert();
+}
+
+#[test]
+fn iter_stops_after_an_empty_page() {
+    let mut server = Server::new();
+    let p0 = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=0".into()))
+        .with_body(page(0..2))
+        .create();
+    let p1 =
+        server.mock("GET", "/contacts").match_query(Matcher::Exact("size=2&page=1".into())).with_body("[]").create();
+    assert_eq!(client(&server).contacts().iter(&ListContacts::new().size(2)).count(), 2);
+    p0.assert();
+    p1.assert();
+}
+
+#[test]
+fn iter_stops_at_x_total_count_without_asking_for_an_empty_page() {
+    let mut server = Server::new();
+    let p0 = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=0".into()))
+        .with_header("x-total-count", "4")
+        .with_body(page(0..2))
+        .create();
+    let p1 = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=1".into()))
+        .with_header("x-total-count", "4")
+        .with_body(page(2..4))
+        .create();
+    let extra = server.mock("GET", "/contacts").match_query(Matcher::Exact("size=2&page=2".into())).expect(0).create();
+    assert_eq!(client(&server).contacts().iter(&ListContacts::new().size(2)).count(), 4);
+    p0.assert();
+    p1.assert();
+    extra.assert();
+}
+
+#[test]
+fn iter_uses_pages_of_100_by_default_and_yields_a_failed_page_once() {
+    let mut server = Server::new();
+    let p0 = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=100&page=0".into()))
+        .with_body(page(0..100))
+        .create();
+    let p1 = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=100&page=1".into()))
+        .with_status(401)
+        .with_body(r#"{"type":"InvalidRequestError","message":"Bad credentials"}"#)
+        .create();
+    let results: Vec<_> = client(&server).contacts().iter(&ListContacts::new()).collect();
+    assert_eq!(results.len(), 101);
+    assert!(results[..100].iter().all(Result::is_ok));
+    assert_eq!(results[100].as_ref().unwrap_err().status(), Some(401));
+    p0.assert();
+    p1.assert();
+}
+
+#[test]
+fn bad_credentials_are_an_api_error_with_previstos_type() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/contacts/con_1")
+        .with_status(401)
+        .with_body(r#"{"type":"InvalidRequestError","message":"Bad credentials"}"#)
+        .create();
+    match client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err() {
+        Error::Api { status, code, message, .. } => {
+            assert_eq!(
+                (status, code.as_deref(), message.as_str()),
+                (401, Some("InvalidRequestError"), "Bad credentials")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_refused_field_is_reported_with_its_param() {
+    let mut server = Server::new();
+    server
+        .mock("POST", "/contacts")
+        .with_status(400)
+        .with_body(r#"{"type":"invalid_request","message":"Invalid email","param":"email"}"#)
+        .create();
+    let err = client(&server).contacts().create(&anna().email("anna@jensen.dk")).unwrap_err();
+    match err {
+        Error::Api { status: 400, code, field_errors, .. } => {
+            assert_eq!(code.as_deref(), Some("invalid_request"));
+            assert_eq!(field_errors.len(), 1);
+            assert_eq!((field_errors[0].field.as_str(), field_errors[0].message.as_str()), ("email", "Invalid email"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn request_failed_402_and_forbidden_403_are_api_errors_not_retried() {
+    for (status, kind) in [(402, "card_error"), (403, "InvalidRequestError")] {
+        let mut server = Server::new();
+        let mock = server
+            .mock("GET", "/contacts/con_1")
+            .with_status(status)
+            .with_body(format!(r#"{{"type":"{kind}","message":"nope"}}"#))
+            .expect(1)
+            .create();
+        let err = client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err();
+        mock.assert();
+        assert_eq!((err.status(), err.code()), (Some(status as u16), Some(kind)));
+    }
+}
+
+#[test]
+fn rate_limited_reads_are_retried_and_creates_are_not() {
+    let mut server = Server::new();
+    let limited =
+        server.mock("GET", "/contacts/con_1").with_status(429).with_header("retry-after", "1").expect(1).create();
+    let ok = server.mock("GET", "/contacts/con_1").with_body(CONTACT).expect(1).create();
+    client(&server).contacts().get(&ContactId::from("con_1")).unwrap();
+    limited.assert();
+    ok.assert();
+
+    let mut server = Server::new();
+    let create = server.mock("POST", "/contacts").with_status(429).expect(1).create();
+    let err = client(&server).contacts().create(&anna()).unwrap_err();
+    create.assert();
+    assert_eq!(err.status(), Some(429));
+    assert!(err.is_retryable());
+}
+
+#[test]
+fn a_proxy_html_page_is_kept_in_the_error() {
+    let mut server = Server::new();
+    server.mock("GET", "/contacts/con_1").with_status(502).with_body("<html>Bad Gateway</html>").expect(3).create();
+    match client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err() {
+        Error::Api { status: 502, body, code: None, .. } => assert!(body.contains("Bad Gateway")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_malformed_success_body_is_a_decode_error() {
+    let mut server = Server::new();
+    server.mock("GET", "/contacts/con_1").with_body(r#"{"id":"con_1""#).create();
+    let err = client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err();
+    assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
+}
+
+#[test]
+fn decoding_tolerates_nulls_numbers_and_new_fields() {
+    let mut server = Server::new();
+    let body = r#"{"id":"cont-7","name":"Firma ApS","number":1042,"postalCode":8000,"agentIds":null,"meta":null,
+        "notifyBeforeWork":null,"archived":"1","accountingMode":"AddToDraft","accountingTime":"Sometimes",
+        "invoiceDelivery":"Email","payingContactId":"con_2","note":"x","ean":"579","registrationNo":"DK1",
+        "location":null,"brandNewField":{"x":1}}"#;
+    server.mock("GET", "/contacts/cont-7").with_body(body).create();
+    let c = client(&server).contacts().get(&ContactId::from("cont-7")).unwrap();
+    assert_eq!(c.number.as_deref(), Some("1042"));
+    assert_eq!(c.postal_code.as_deref(), Some("8000"));
+    assert!(c.agent_ids.is_empty() && c.meta.is_empty());
+    assert!(c.archived && !c.notify_before_work);
+    assert_eq!(c.accounting_mode, Some(AccountingMode::AddToDraft));
+    assert_eq!(c.accounting_time, Some(AccountingTime::Other("Sometimes".into())));
+    assert_eq!(c.invoice_delivery, Some(InvoiceDelivery::Email));
+    assert_eq!(c.paying_contact_id, Some(ContactId::from("con_2")));
+    assert_eq!(c.location, None);
+}
+
+fn assert_refused(field: &str, call: impl FnOnce(&Client) -> previsto::Result<()>) {
+    let mut server = Server::new();
+    let guard = nothing_sent(&mut server);
+    match call(&client(&server)) {
+        Err(Error::Validation { field: f, .. }) => assert_eq!(f, field),
+        other => panic!("expected a validation error on {field}, got {other:?}"),
+    }
+    guard.iter().for_each(Mock::assert);
+}
+
+#[test]
+fn documented_limits_are_checked_before_sending() {
+    let create = |c: NewContact| move |cl: &Client| cl.contacts().create(&c).map(drop);
+    assert_refused("size", |c| c.contacts().list(&ListContacts::new().size(0)).map(drop));
+    assert_refused("size", |c| c.contacts().list(&ListContacts::new().size(1001)).map(drop));
+    assert_refused("size", |c| c.contacts().iter(&ListContacts::new().size(1001)).next().unwrap().map(drop));
+    let mut many = anna();
+    for i in 0..21 {
+        many = many.meta(format!("k{i}"), "v");
+    }
+    assert_refused("meta", create(many));
+    assert_refused("meta key", create(anna().meta("k".repeat(41), "v")));
+    assert_refused("meta key", create(anna().meta("", "v")));
+    assert_refused("meta key", create(anna().meta("a]b", "v")));
+    assert_refused("meta[k]", create(anna().meta("k", "v".repeat(501))));
+    assert_refused("country_code", create(anna().country_code("XX")));
+    assert_refused("country_code", create(anna().country_code("dk")));
+    assert_refused("location", create(NewContact::new("A", Location::new(56.8, 100.0))));
+    assert_refused("location", create(NewContact::new("A", Location::new(-181.0, 0.0))));
+    assert_refused("location", create(NewContact::new("A", Location::new(f64::NAN, 0.0))));
+    assert_refused("name", create(NewContact::new("  ", Location::new(1.0, 1.0))));
+    assert_refused("email", create(anna().email("anna@")));
+    assert_refused("phone", create(anna().phone("22 12 34 56")));
+    assert_refused("accounting_mode", create(anna().accounting_mode(AccountingMode::Other("Sometimes".into()))));
+    assert_refused("update", |c| c.contacts().update(&ContactId::from("con_1"), &ContactUpdate::new()).map(drop));
+    assert_refused("id", |c| c.contacts().get(&ContactId::from("")).map(drop));
+    assert_refused("id", |c| c.contacts().delete(&ContactId::from("")));
+}
+
+#[test]
+fn limits_are_inclusive_at_the_boundary() {
+    let mut server = Server::new();
+    let mock = server.mock("POST", "/contacts").with_body(CONTACT).expect(1).create();
+    let mut c = NewContact::new("A", Location::new(180.0, -90.0)).meta("k".repeat(40), "v".repeat(500));
+    for i in 0..19 {
+        c = c.meta(format!("k{i}"), "v");
+    }
+    client(&server).contacts().create(&c).unwrap();
+    mock.assert();
+    let list = server.mock("GET", "/contacts").match_query(Matcher::Any).with_body("[]").expect(2).create();
+    client(&server).contacts().list(&ListContacts::new().size(1)).unwrap();
+    client(&server).contacts().list(&ListContacts::new().size(1000)).unwrap();
+    list.assert();
+}
+
+#[test]
+fn the_client_needs_a_key_and_never_shows_it() {
+    assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
+    assert!(matches!(Client::new(""), Err(Error::Config(_))));
+    let client = Client::new("sk_live_TOPSECRET").unwrap();
+    assert_eq!(client.base_url(), "https://api.previsto.io");
+    let debug = format!("{client:?}");
+    assert!(!debug.contains("TOPSECRET") && !debug.contains("c2tfbGl2ZV9UT1BTRUNSRVQ6"), "{debug}");
+    let err = Client::builder().api_key("sk_x").base_url("http://api.previsto.io").build().unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "plain http to a remote host must be refused");
+}
+
+#[test]
+fn retry_policy_none_sends_once() {
+    let mut server = Server::new();
+    let mock = server.mock("GET", "/contacts/con_1").with_status(503).expect(1).create();
+    let client =
+        Client::builder().api_key("sk_12345").base_url(server.url()).retry_policy(RetryPolicy::none()).build().unwrap();
+    client.contacts().get(&ContactId::from("con_1")).unwrap_err();
+    mock.assert();
+}

@@ -1,0 +1,85 @@
+//! Previsto through the shared `ContactsApi` trait.
+
+use contacts_core::{Address, ContactPatch, ContactsApi, ListQuery, NewContact, Operation, Provider};
+use mockito::{Matcher, Server};
+
+const CONTACT: &str = include_str!("fixtures/contact.json");
+
+fn api(server: &Server) -> Box<dyn ContactsApi> {
+    Box::new(previsto::Client::builder().api_key("sk_12345").base_url(server.url()).build().unwrap())
+}
+
+#[test]
+fn capabilities_say_what_previsto_has() {
+    let server = Server::new();
+    let api = api(&server);
+    assert_eq!(api.provider(), Provider::Previsto);
+    let caps = api.capabilities();
+    for op in [Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List] {
+        assert!(caps.supports(op), "{op:?}");
+    }
+    assert!(!caps.supports(Operation::FindOrCreate));
+    let err = api.find_or_create(&NewContact::new("A")).unwrap_err();
+    assert!(matches!(err, contacts_core::Error::Unsupported { provider: "previsto", operation: "find_or_create" }));
+}
+
+#[test]
+fn create_maps_the_unified_contact_onto_the_form_and_back() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contacts")
+        .match_body(Matcher::Exact(
+            "name=Anna%20Jensen&address=Kundevej%202&postalCode=4321&city=Kundeby&countryCode=DK\
+&location[]=10.5286863&location[]=56.8039035&phone=%2B452209876543&email=anna%40jensen.dk&registrationNo=DK1"
+                .into(),
+        ))
+        .with_body(CONTACT)
+        .create();
+    let new = NewContact::new("Anna Jensen")
+        .email("anna@jensen.dk")
+        .phone("+452209876543")
+        .tax_id("DK1")
+        .address(Address::new().street("Kundevej 2").postal_code("4321").city("Kundeby").country("DK"))
+        .location(10.5286863, 56.8039035);
+    let c = api(&server).create(&new).unwrap();
+    mock.assert();
+    assert_eq!(c.id, "con_123123123");
+    assert_eq!(c.email.as_deref(), Some("anna@jensen.dk"));
+    assert_eq!(c.address.as_ref().and_then(|a| a.city.as_deref()), Some("Kundeby"));
+    assert_eq!(c.raw["meta"]["hairColor"], "Brown", "the provider's own JSON is kept whole");
+}
+
+#[test]
+fn create_without_a_location_is_refused_before_sending() {
+    let mut server = Server::new();
+    let mock = server.mock("POST", Matcher::Any).expect(0).create();
+    let err = api(&server).create(&NewContact::new("Anna")).unwrap_err();
+    assert!(matches!(err, contacts_core::Error::Validation { ref field, .. } if field == "location"));
+    mock.assert();
+}
+
+#[test]
+fn update_get_delete_and_list_go_to_the_documented_routes() {
+    let mut server = Server::new();
+    let update = server
+        .mock("POST", "/contacts/con_1")
+        .match_body(Matcher::Exact("name=Anna%20J&city=Aarhus".into()))
+        .with_body(CONTACT)
+        .create();
+    let get = server.mock("GET", "/contacts/con_1").with_body(CONTACT).create();
+    let delete = server.mock("DELETE", "/contacts/con_1").create();
+    let list = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=0&search=anna".into()))
+        .with_body(format!("[{CONTACT}]"))
+        .create();
+    let api = api(&server);
+    api.update("con_1", &ContactPatch::new().name("Anna J").address(Address::new().city("Aarhus"))).unwrap();
+    assert_eq!(api.get("con_1").unwrap().name, "Anna Jensen");
+    api.delete("con_1").unwrap();
+    let all: Vec<_> = api.list(&ListQuery::new().search("anna").page_size(2)).collect::<Result<_, _>>().unwrap();
+    assert_eq!(all.len(), 1);
+    for m in [update, get, delete, list] {
+        m.assert();
+    }
+}
