@@ -515,6 +515,18 @@ pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
     Ok(value)
 }
 
+/// Decodes an already-parsed JSON value into `T`, reporting the JSON path of any mismatch.
+///
+/// # Errors
+/// [`Error::Decode`] with the path and the reason.
+pub fn decode_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = if path == "." { e.inner().to_string() } else { format!("at {path}: {}", e.inner()) };
+        Error::Decode { status: 200, message, snippet: snippet(value.to_string().as_bytes()) }
+    })
+}
+
 /// The fallback error for a non-2xx answer: [`Error::NotFound`] for 404, otherwise
 /// [`Error::Api`] with the body kept.
 pub fn default_error(response: &HttpResponse) -> Error {

@@ -56,12 +56,12 @@ pub use encode::{Form, encode_path_segment};
 pub use error::{BODY_SNIPPET_LIMIT, Error, FieldError, Result, TransportKind, is_retryable_status, snippet};
 pub use http::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig,
-    RequestBuilder, Response, decode_json, default_error,
+    RequestBuilder, Response, decode_json, decode_value, default_error,
 };
 pub use macros::check_known;
 pub use model::{
     Address, Capabilities, Contact, ContactPatch, ContactStream, ContactsApi, FoundContact, GeoPoint, ListQuery,
-    NewContact, Operation, Provider, unsupported,
+    NewContact, Operation, Provider, refuse_unstored, unsupported,
 };
 pub use pages::{Page, Pages};
 pub use retry::{RetryPolicy, Sleeper, ThreadSleeper, parse_retry_after};

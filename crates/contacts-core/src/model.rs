@@ -483,3 +483,14 @@ pub trait ContactsApi: Send + Sync {
 pub fn unsupported(provider: Provider, operation: Operation) -> Error {
     Error::Unsupported { provider: provider.name(), operation: operation.name() }
 }
+
+/// Refuses a unified field the provider has nowhere to store, rather than dropping it.
+///
+/// # Errors
+/// [`Error::Validation`] naming the field when `present`.
+pub fn refuse_unstored(provider: Provider, field: &str, present: bool) -> Result<()> {
+    if present {
+        return Err(Error::validation(field, format!("{provider} has no field for it; leave it unset")));
+    }
+    Ok(())
+}

@@ -1,13 +1,13 @@
 //! `contacts_core::ContactsApi` for Previsto.
 
 use contacts_core::{
-    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, decode_json,
+    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, decode_value,
 };
 
 use crate::{Client, Contact, ContactId, ContactUpdate, Error, ListContacts, Location, NewContact, Result};
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
-    let c: Contact = decode_json(200, raw.to_string().as_bytes())?;
+    let c: Contact = decode_value(&raw)?;
     let mut street = c.address.clone();
     if let (Some(s), Some(apt)) = (&mut street, &c.apartment) {
         s.push_str(", ");

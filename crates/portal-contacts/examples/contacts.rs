@@ -1,0 +1,30 @@
+//! Every customer-portal contacts operation, in order.
+//!
+//! ```sh
+//! PORTAL_BASE_URL=https://… PORTAL_AUTHORIZATION=… cargo run -p portal-contacts --example contacts -- 1
+//! ```
+//! The argument is a customer id whose contacts are listed.
+
+use portal_contacts::{Client, ContactUpdate, CustomerId, NewContact};
+
+fn main() -> portal_contacts::Result<()> {
+    let customer: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let client = Client::from_env()?;
+    let contacts = client.contacts();
+
+    let id = contacts.create(&NewContact::new("Jane Doe").email("jane@example.com").is_active(true))?;
+    println!("created {id}");
+    let jane = contacts.get(&id)?;
+    println!("fetched {} {:?}", jane.name, jane.email);
+    contacts.update(&id, &ContactUpdate::new().tel("+4512345678"))?;
+    println!("updated {id}");
+    let all = contacts.list(&[CustomerId(customer)])?;
+    println!("customer {customer} has {} contacts", all.len());
+    contacts.delete(&id)?;
+    println!("deleted {id}");
+    match contacts.delete(&id) {
+        Err(e) if e.is_not_found() => println!("deleting again: not found, as expected"),
+        other => println!("deleting again: {other:?}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+use std::fmt;
+use std::sync::Arc;
+
+use contacts_core::{Header, HttpClient, HttpConfig, HttpResponse, RequestBuilder, Secret};
+
+use crate::contacts::Contacts;
+use crate::{Error, Result};
+
+type AuthFn = dyn Fn() -> Result<Secret> + Send + Sync;
+
+/// Where the `Authorization` value comes from.
+#[derive(Clone)]
+enum Authorization {
+    Fixed(Secret),
+    Provider(Arc<AuthFn>),
+}
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Authorization::Fixed(s) => f.debug_tuple("Fixed").field(s).finish(),
+            Authorization::Provider(_) => f.write_str("Provider(..)"),
+        }
+    }
+}
+
+/// How request bodies are encoded. The portal's documentation does not say; its 1/0 booleans
+/// suggest form fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BodyEncoding {
+    /// `application/x-www-form-urlencoded` (the default).
+    #[default]
+    Form,
+    /// `application/json`, booleans still as 1/0.
+    Json,
+}
+
+/// A customer-portal client. Cheap to clone: clones share one connection pool.
+///
+/// There is no public default host: every installation has its own, so `base_url` is required.
+///
+/// ```no_run
+/// let client = portal_contacts::Client::builder()
+///     .base_url("https://portal.example.com/api")
+///     .authorization("Bearer eyJ…")
+///     .build()?;
+/// # Ok::<(), portal_contacts::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) http: HttpClient,
+    authorization: Authorization,
+    pub(crate) encoding: BodyEncoding,
+}
+
+impl Client {
+    /// A builder; `base_url` and `authorization` are required.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            authorization: None,
+            encoding: BodyEncoding::Form,
+        }
+    }
+
+    /// A client from `PORTAL_BASE_URL` and `PORTAL_AUTHORIZATION`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when either is missing.
+    pub fn from_env() -> Result<Client> {
+        let url = std::env::var("PORTAL_BASE_URL").map_err(|_| Error::config("PORTAL_BASE_URL is not set"))?;
+        let auth =
+            std::env::var("PORTAL_AUTHORIZATION").map_err(|_| Error::config("PORTAL_AUTHORIZATION is not set"))?;
+        Client::builder().base_url(url).authorization(auth).build()
+    }
+
+    /// The contacts resource.
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts { client: self }
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+
+    /// Adds the `Authorization` header, asking the provider closure when there is one.
+    pub(crate) fn authorize<'a>(&self, request: RequestBuilder<'a>) -> Result<RequestBuilder<'a>> {
+        let value = match &self.authorization {
+            Authorization::Fixed(secret) => secret.clone(),
+            Authorization::Provider(f) => f()?,
+        };
+        if value.is_empty() {
+            return Err(Error::config("the authorization value is empty"));
+        }
+        Ok(request.header(Header::sensitive("authorization", value.expose())))
+    }
+}
+
+/// Options for a [`Client`]; [`Client::builder`] makes one.
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    http: HttpConfig,
+    authorization: Option<Authorization>,
+    encoding: BodyEncoding,
+}
+
+impl ClientBuilder {
+    /// The `Authorization` header value, sent as given (from the portal's Login/Auth step).
+    pub fn authorization(mut self, value: impl Into<Secret>) -> Self {
+        self.authorization = Some(Authorization::Fixed(value.into()));
+        self
+    }
+
+    /// Asks `provider` for the `Authorization` value before every request, for values that
+    /// expire and must be refreshed. An error it returns ends the call before anything is sent.
+    pub fn authorization_provider(mut self, provider: impl Fn() -> Result<Secret> + Send + Sync + 'static) -> Self {
+        self.authorization = Some(Authorization::Provider(Arc::new(provider)));
+        self
+    }
+
+    /// How request bodies are encoded. Defaults to [`BodyEncoding::Form`].
+    pub fn body_encoding(mut self, encoding: BodyEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    contacts_core::http_builder_methods!();
+
+    /// Makes the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] without a base URL or an authorization, or with an unusable base URL.
+    pub fn build(self) -> Result<Client> {
+        let authorization = match self.authorization {
+            Some(Authorization::Fixed(s)) if s.is_empty() => None,
+            other => other,
+        }
+        .ok_or_else(|| Error::config("an authorization is required: authorization(…) or PORTAL_AUTHORIZATION"))?;
+        if let Authorization::Fixed(s) = &authorization {
+            contacts_core::validate::no_control("authorization", s.expose())?;
+        }
+        if self.http.base_url().is_none() {
+            return Err(Error::config("base_url is required: the portal has no public default host"));
+        }
+        Ok(Client { http: self.http.build(decode_error)?, authorization, encoding: self.encoding })
+    }
+}
+
+/// Non-2xx answers: read the portal's envelope when there is one, else the generic mapping.
+fn decode_error(response: &HttpResponse) -> Error {
+    match crate::contacts::read_envelope::<serde_json::Value>(response.status, &response.body) {
+        Err(e @ (Error::NotFound { .. } | Error::Api { .. })) => e,
+        _ => contacts_core::default_error(response),
+    }
+}
