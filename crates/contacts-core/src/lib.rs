@@ -64,7 +64,7 @@ pub use model::{
     NewContact, Operation, Provider, refuse_unstored, unsupported,
 };
 pub use pages::{Page, Pages};
-pub use retry::{RetryPolicy, Sleeper, ThreadSleeper, parse_retry_after};
+pub use retry::{RetryPolicy, Sleeper, ThreadSleeper, new_request_id, parse_retry_after};
 pub use secret::Secret;
 pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport, UreqTransport};
 

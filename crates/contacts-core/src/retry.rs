@@ -115,11 +115,26 @@ impl RetryPolicy {
     }
 }
 
-/// A random number from std's per-process hasher keys: enough for jitter, no extra crate.
-fn random_u64() -> u64 {
+/// A random number from std's randomly keyed hasher, a clock and a counter: enough for jitter
+/// and request ids, with no extra crate. Not for secrets.
+pub(crate) fn random_u64() -> u64 {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64));
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     h.finish()
+}
+
+/// A fresh id to send as `x-request-id`, so a failed call can be traced on the provider's side:
+/// 32 lowercase hex digits, unique per call.
+///
+/// ```
+/// let a = contacts_core::new_request_id();
+/// assert_eq!(a.len(), 32);
+/// assert_ne!(a, contacts_core::new_request_id());
+/// ```
+pub fn new_request_id() -> String {
+    format!("{:016x}{:016x}", random_u64(), random_u64())
 }
 
 /// Parses a `Retry-After` value: delta-seconds or an HTTP-date (relative to `now`).

@@ -1,0 +1,188 @@
+use contacts_core::{FieldError, Header, HttpClient, HttpConfig, HttpResponse, RetryPolicy, Secret};
+use serde::Deserialize;
+
+use crate::contacts::Contacts;
+use crate::{Error, Result};
+
+/// Which TheCleanLife deployment to talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Environment {
+    /// `https://api.cleanlife.sa/v1` (the default).
+    #[default]
+    Production,
+    /// `https://apiv3.thecleanlife.dev/v1`, for `pk_sandbox_…` keys.
+    Sandbox,
+}
+
+impl Environment {
+    /// The documented base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Production => "https://api.cleanlife.sa/v1",
+            Environment::Sandbox => "https://apiv3.thecleanlife.dev/v1",
+        }
+    }
+}
+
+/// A TheCleanLife partners client. Cheap to clone: clones share one connection pool.
+///
+/// ```no_run
+/// let client = cleanlife_partners::Client::new("pk_live_…")?;
+/// # Ok::<(), cleanlife_partners::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) http: HttpClient,
+}
+
+impl Client {
+    /// A production client with an API key.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the key is empty.
+    pub fn new(api_key: impl Into<Secret>) -> Result<Client> {
+        Client::builder().api_key(api_key).build()
+    }
+
+    /// A builder for every option.
+    pub fn builder() -> ClientBuilder {
+        let mut http = HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+        // The rate limit is a 60 s window without Retry-After: sleeping a minute inside a call
+        // surprises people, so the error says when to try again instead.
+        http.set_retry_policy(RetryPolicy::default().retry_429_without_retry_after(false));
+        ClientBuilder { http, api_key: None, environment: Environment::Production }
+    }
+
+    /// A client from `CLEANLIFE_API_KEY` and, when set, `CLEANLIFE_BASE_URL`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `CLEANLIFE_API_KEY` is missing or empty.
+    pub fn from_env() -> Result<Client> {
+        let key = std::env::var("CLEANLIFE_API_KEY").map_err(|_| Error::config("CLEANLIFE_API_KEY is not set"))?;
+        let mut builder = Client::builder().api_key(key);
+        if let Ok(url) = std::env::var("CLEANLIFE_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// The contacts resource.
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts { client: self }
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+}
+
+/// Options for a [`Client`]; [`Client::builder`] makes one.
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    http: HttpConfig,
+    api_key: Option<Secret>,
+    environment: Environment,
+}
+
+impl ClientBuilder {
+    /// The partner API key, sent as `x-api-key` (never in the query, where it would be
+    /// logged). Required.
+    pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Production or sandbox. Defaults to [`Environment::Production`]; `base_url` overrides
+    /// both.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    contacts_core::http_builder_methods!();
+
+    /// Makes the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the key is missing or empty or the base URL is not usable.
+    pub fn build(mut self) -> Result<Client> {
+        let key = self
+            .api_key
+            .take()
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| Error::config("an API key is required: api_key(\"pk_…\") or CLEANLIFE_API_KEY"))?;
+        if self.http.base_url().is_none() {
+            self.http.set_base_url(self.environment.base_url());
+        }
+        self.http.add_header(Header::sensitive("x-api-key", key.expose()));
+        Ok(Client { http: self.http.build(decode_error)? })
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    details: Option<serde_json::Value>,
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+/// Request fields, to attribute NestJS messages ("phone must be …") to a field.
+const FIELDS: [&str; 3] = ["phone", "name", "utmSource"];
+
+/// NestJS puts its complaints in `details.message` (a string or a list of strings).
+fn field_errors(details: Option<&serde_json::Value>) -> Vec<FieldError> {
+    let messages: Vec<&str> = match details.and_then(|d| d.get("message")) {
+        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|m| m.as_str()).collect(),
+        Some(serde_json::Value::String(s)) => vec![s.as_str()],
+        _ => Vec::new(),
+    };
+    messages
+        .into_iter()
+        .map(|m| {
+            let first = m.split_whitespace().next().unwrap_or_default();
+            let field = FIELDS.iter().find(|f| **f == first).copied().unwrap_or("body");
+            FieldError::new(field, m)
+        })
+        .collect()
+}
+
+/// Maps `{success: false, error: {code, message, details, requestId}}` onto [`Error`].
+pub(crate) fn decode_error(response: &HttpResponse) -> Error {
+    envelope_error(response.status, &response.body).unwrap_or_else(|| contacts_core::default_error(response))
+}
+
+/// The error an envelope describes, if the body is one.
+pub(crate) fn envelope_error(status: u16, body: &[u8]) -> Option<Error> {
+    let ErrorEnvelope { error } = serde_json::from_slice(body).ok()?;
+    let code = error.code;
+    let mut message = error.message.unwrap_or_else(|| format!("http status {status}"));
+    if code.as_deref() == Some("RESOURCE_NOT_FOUND") || (status == 404 && code.is_none()) {
+        return Some(Error::NotFound { status, message, request_id: error.request_id });
+    }
+    if code.as_deref() == Some("RATE_LIMIT_EXCEEDED") || status == 429 {
+        message.push_str(" (the limit is per key over a 60 s window: wait 60 s or more before trying again)");
+    }
+    Some(Error::Api {
+        status,
+        field_errors: field_errors(error.details.as_ref()),
+        code,
+        message,
+        request_id: error.request_id,
+        body: contacts_core::snippet(body),
+        retry_after: None,
+    })
+}

@@ -1,0 +1,41 @@
+//! `contacts_core::ContactsApi` for TheCleanLife partners API: find-or-create and get.
+
+use contacts_core::{Capabilities, ContactsApi, FoundContact, Operation, Provider, decode_value, refuse_unstored};
+use uuid::Uuid;
+
+use crate::{Client, Contact, ContactRequest, Error, Result};
+
+fn unify(raw: serde_json::Value) -> Result<(contacts_core::Contact, bool)> {
+    let c: Contact = decode_value(&raw)?;
+    let contact = contacts_core::Contact::new(c.id.to_string(), c.name).with_phone(Some(c.phone)).with_raw(raw);
+    Ok((contact, c.is_new_contact))
+}
+
+impl ContactsApi for Client {
+    fn provider(&self) -> Provider {
+        Provider::CleanLife
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::of(&[Operation::Get, Operation::FindOrCreate])
+    }
+
+    fn get(&self, id: &str) -> Result<contacts_core::Contact> {
+        let id: Uuid = id.parse().map_err(|_| Error::validation("id", format!("{id:?} is not a UUID")))?;
+        Ok(unify(self.contacts().get_raw(id)?)?.0)
+    }
+
+    /// Finds by `contact.phone` (required, Saudi) or creates with `contact.name`. Email,
+    /// address and tax id are refused: TheCleanLife keeps only a name and a phone.
+    fn find_or_create(&self, contact: &contacts_core::NewContact) -> Result<FoundContact> {
+        refuse_unstored(Provider::CleanLife, "email", contact.email.is_some())?;
+        refuse_unstored(Provider::CleanLife, "address", contact.address.is_some())?;
+        refuse_unstored(Provider::CleanLife, "tax_id", contact.tax_id.is_some())?;
+        let phone =
+            contact.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
+        let request = ContactRequest::new(phone, contact.name.clone());
+        let contacts = self.contacts();
+        let (contact, created) = unify(contacts.send_raw(contacts.find_or_create_request(&request)?)?)?;
+        Ok(FoundContact::new(contact, created))
+    }
+}
