@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod date;
 mod encode;
 mod error;
 mod http;
@@ -52,6 +53,7 @@ mod secret;
 mod transport;
 pub mod validate;
 
+pub use date::Date;
 pub use encode::{Form, encode_path_segment};
 pub use error::{BODY_SNIPPET_LIMIT, Error, FieldError, Result, TransportKind, is_retryable_status, snippet};
 pub use http::{

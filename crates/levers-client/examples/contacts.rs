@@ -1,0 +1,39 @@
+//! Create, update, fetch and list Levers contacts, in Arabic and English.
+//!
+//! ```sh
+//! LEVERS_TOKEN=eyJ… cargo run -p levers-client --example contacts
+//! # or LEVERS_CLIENT_ID=… LEVERS_CLIENT_SECRET=… [LEVERS_BASE_URL=…]
+//! ```
+
+use levers_client::{Client, CreateContact, EmailLanguage, EmailTone, ListContacts, SecondaryContact, UpdateContact};
+
+fn main() -> levers_client::Result<()> {
+    let client = Client::from_env()?;
+    let contacts = client.contacts();
+
+    let acme = contacts.create(
+        &CreateContact::new("Acme Trading")
+            .name_ar("شركة أكمي للتجارة")
+            .city("Riyadh")
+            .city_ar("الرياض")
+            .email("ap@acme.sa")
+            .email_tone(EmailTone::Friendly)
+            .send_email_notif_lang(EmailLanguage::EnglishArabic)
+            .secondary_contact(SecondaryContact::new("Sara").name_ar("سارة").email("sara@acme.sa")),
+    )?;
+    println!("created {} {} / {}", acme.uuid, acme.name, acme.name_ar.as_deref().unwrap_or("-"));
+
+    let acme = contacts.update(&UpdateContact::new(acme.uuid).phone_number("+966500000000"))?;
+    println!("updated {} {:?}", acme.uuid, acme.phone_number);
+
+    let acme = contacts.get(acme.uuid)?;
+    println!("fetched {} risk {:?} outstanding {:?}", acme.uuid, acme.risk, acme.outstanding_amount);
+
+    let mut n = 0;
+    for contact in contacts.iter(&ListContacts::new()) {
+        contact?;
+        n += 1;
+    }
+    println!("listed {n} contacts");
+    Ok(())
+}

@@ -1,0 +1,294 @@
+use std::sync::{Arc, Mutex};
+
+use contacts_core::{
+    FieldError, Header, HttpClient, HttpConfig, HttpResponse, Method, RequestBuilder, Response, Secret,
+};
+use serde::Deserialize;
+
+use crate::contacts::Contacts;
+use crate::{Error, Result};
+
+/// The documented URL (every example in Levers' reference uses it).
+pub const DEFAULT_BASE_URL: &str = "https://api.dev.uselevers.com/api-service/v1";
+
+const API_SUFFIX: &str = "/api-service/v1";
+const AUTH_PATH: &str = "/auth/v1/api-key/auth";
+
+#[derive(Debug)]
+enum Auth {
+    Token(Secret),
+    Credentials { client_id: Secret, client_secret: Secret, auth_url: String, cached: Mutex<Option<Secret>> },
+}
+
+/// A Levers client. Cheap to clone: clones share one connection pool and one cached token.
+///
+/// ```no_run
+/// let client = levers_client::Client::new("eyJ…")?;
+/// let client = levers_client::Client::builder().client_credentials("id", "secret").build()?;
+/// # Ok::<(), levers_client::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) http: HttpClient,
+    auth: Arc<Auth>,
+}
+
+impl Client {
+    /// A client with a ready bearer token.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the token is empty.
+    pub fn new(token: impl Into<Secret>) -> Result<Client> {
+        Client::builder().token(token).build()
+    }
+
+    /// A builder for every option.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).default_base_url(DEFAULT_BASE_URL),
+            token: None,
+            credentials: None,
+            auth_url: None,
+        }
+    }
+
+    /// A client from `LEVERS_TOKEN`, or `LEVERS_CLIENT_ID` and `LEVERS_CLIENT_SECRET`, and,
+    /// when set, `LEVERS_BASE_URL`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when neither a token nor both credentials are set.
+    pub fn from_env() -> Result<Client> {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        let mut builder = match (var("LEVERS_TOKEN"), var("LEVERS_CLIENT_ID"), var("LEVERS_CLIENT_SECRET")) {
+            (Some(token), _, _) => Client::builder().token(token),
+            (None, Some(id), Some(secret)) => Client::builder().client_credentials(id, secret),
+            _ => {
+                return Err(Error::config("set LEVERS_TOKEN, or LEVERS_CLIENT_ID and LEVERS_CLIENT_SECRET"));
+            }
+        };
+        if let Some(url) = var("LEVERS_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// The contacts resource.
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts { client: self }
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+
+    /// The bearer token, exchanging the credentials when there is none cached (or `renew`).
+    fn token(&self, renew: bool) -> Result<Secret> {
+        match &*self.auth {
+            Auth::Token(t) => Ok(t.clone()),
+            Auth::Credentials { client_id, client_secret, auth_url, cached } => {
+                let mut cached = cached.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if let (Some(token), false) = (&*cached, renew) {
+                    return Ok(token.clone());
+                }
+                let token = self.exchange(client_id, client_secret, auth_url)?;
+                *cached = Some(token.clone());
+                Ok(token)
+            }
+        }
+    }
+
+    /// `POST {auth}/auth/v1/api-key/auth` with `{clientId, clientSecret}` -> `{access_token}`.
+    fn exchange(&self, client_id: &Secret, client_secret: &Secret, auth_url: &str) -> Result<Secret> {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            client_id: &'a str,
+            client_secret: &'a str,
+        }
+        #[derive(Deserialize)]
+        struct TokenAnswer {
+            access_token: String,
+        }
+        let body = Body { client_id: client_id.expose(), client_secret: client_secret.expose() };
+        let answer: TokenAnswer = self
+            .http
+            .request_url(Method::Post, auth_url.to_owned())
+            .json(&body)
+            // A second exchange only mints another token: harmless to repeat.
+            .idempotent(true)
+            .send()?
+            .json()?;
+        if answer.access_token.is_empty() {
+            return Err(Error::Decode { status: 200, message: "empty access_token".into(), snippet: String::new() });
+        }
+        contacts_core::validate::no_control("access_token", &answer.access_token)?;
+        Ok(Secret::new(answer.access_token))
+    }
+
+    /// Sends with `Authorization: Bearer …`. With client credentials, a 401 renews the token
+    /// once and repeats the call once (a refused call changed nothing, so repeating is safe).
+    pub(crate) fn send<'c>(&'c self, build: impl Fn(&'c HttpClient) -> Result<RequestBuilder<'c>>) -> Result<Response> {
+        let bearer = |token: Secret| Header::sensitive("authorization", format!("Bearer {}", token.expose()));
+        let first = build(&self.http)?.header(bearer(self.token(false)?)).send();
+        match first {
+            Err(e) if e.status() == Some(401) && matches!(*self.auth, Auth::Credentials { .. }) => {
+                build(&self.http)?.header(bearer(self.token(true)?)).send()
+            }
+            other => other,
+        }
+    }
+}
+
+/// Options for a [`Client`]; [`Client::builder`] makes one.
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    http: HttpConfig,
+    token: Option<Secret>,
+    credentials: Option<(Secret, Secret)>,
+    auth_url: Option<String>,
+}
+
+impl ClientBuilder {
+    /// A ready JWT, sent as `Authorization: Bearer <token>`. A 401 is returned as an error.
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self.credentials = None;
+        self
+    }
+
+    /// An API client id and secret: exchanged for a JWT on first use, cached, and exchanged
+    /// again (once) when Levers answers 401.
+    pub fn client_credentials(mut self, client_id: impl Into<Secret>, client_secret: impl Into<Secret>) -> Self {
+        self.credentials = Some((client_id.into(), client_secret.into()));
+        self.token = None;
+        self
+    }
+
+    /// The token endpoint. Defaults to `/auth/v1/api-key/auth` beside (not under) the API:
+    /// the base URL with `/api-service/v1` replaced, or on the base URL's host.
+    pub fn auth_url(mut self, url: impl Into<String>) -> Self {
+        self.auth_url = Some(url.into());
+        self
+    }
+
+    contacts_core::http_builder_methods!();
+
+    /// Makes the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] without a token or credentials, or with an unusable base URL.
+    pub fn build(self) -> Result<Client> {
+        let http = self.http.build(decode_error)?;
+        let auth = match (self.token, self.credentials) {
+            (Some(token), _) if !token.is_empty() => {
+                contacts_core::validate::no_control("token", token.expose())?;
+                Auth::Token(token)
+            }
+            (None, Some((client_id, client_secret))) if !client_id.is_empty() && !client_secret.is_empty() => {
+                let auth_url = self.auth_url.unwrap_or_else(|| default_auth_url(http.base_url()));
+                Auth::Credentials { client_id, client_secret, auth_url, cached: Mutex::new(None) }
+            }
+            _ => {
+                return Err(Error::config(
+                    "a token(…) or client_credentials(id, secret) is required (or LEVERS_TOKEN / LEVERS_CLIENT_ID + LEVERS_CLIENT_SECRET)",
+                ));
+            }
+        };
+        Ok(Client { http, auth: Arc::new(auth) })
+    }
+}
+
+/// `https://h/api-service/v1` -> `https://h/auth/v1/api-key/auth`; other bases: on their host.
+fn default_auth_url(base: &str) -> String {
+    if let Some(prefix) = base.strip_suffix(API_SUFFIX) {
+        return format!("{prefix}{AUTH_PATH}");
+    }
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let origin_end = base[after_scheme..].find('/').map_or(base.len(), |i| after_scheme + i);
+    format!("{}{AUTH_PATH}", &base[..origin_end])
+}
+
+#[derive(Deserialize)]
+struct FastApiError {
+    detail: Detail,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Detail {
+    Items(Vec<DetailItem>),
+    Text(String),
+    Other(serde_json::Value),
+}
+
+#[derive(Deserialize)]
+struct DetailItem {
+    #[serde(default)]
+    loc: Vec<serde_json::Value>,
+    #[serde(default)]
+    msg: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+/// FastAPI's `{"detail": [{loc, msg, type}]}` or `{"detail": "…"}` onto [`Error`].
+fn decode_error(response: &HttpResponse) -> Error {
+    let Ok(FastApiError { detail }) = serde_json::from_slice::<FastApiError>(&response.body) else {
+        return contacts_core::default_error(response);
+    };
+    let (message, field_errors) = match detail {
+        Detail::Text(text) => (text, Vec::new()),
+        Detail::Items(items) => {
+            let errors: Vec<FieldError> = items
+                .into_iter()
+                .map(|item| {
+                    // loc is ["body", "secondaryContacts", 0, "email"]: drop the "body" root.
+                    let parts: Vec<String> = item
+                        .loc
+                        .iter()
+                        .skip_while(|p| p.as_str() == Some("body"))
+                        .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_owned))
+                        .collect();
+                    let field = if parts.is_empty() { "body".to_owned() } else { parts.join(".") };
+                    let e = FieldError::new(field, item.msg);
+                    match item.kind {
+                        Some(kind) => e.with_kind(kind),
+                        None => e,
+                    }
+                })
+                .collect();
+            let message = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+            (message, errors)
+        }
+        Detail::Other(v) => (v.to_string(), Vec::new()),
+    };
+    if response.status == 404 {
+        return Error::NotFound { status: 404, message, request_id: None };
+    }
+    Error::Api {
+        status: response.status,
+        code: (response.status == 422).then(|| "VALIDATION_ERROR".to_owned()),
+        message,
+        field_errors,
+        request_id: None,
+        body: contacts_core::snippet(&response.body),
+        retry_after: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_auth_url_sits_beside_the_api() {
+        use super::default_auth_url as f;
+        assert_eq!(
+            f("https://api.dev.uselevers.com/api-service/v1"),
+            "https://api.dev.uselevers.com/auth/v1/api-key/auth"
+        );
+        assert_eq!(f("http://127.0.0.1:9/levers/api-service/v1"), "http://127.0.0.1:9/levers/auth/v1/api-key/auth");
+        assert_eq!(f("http://127.0.0.1:9/other"), "http://127.0.0.1:9/auth/v1/api-key/auth");
+        assert_eq!(f("http://127.0.0.1:9"), "http://127.0.0.1:9/auth/v1/api-key/auth");
+    }
+}

@@ -1,0 +1,445 @@
+//! Levers' wire format: every field, Arabic text, the token flow and FastAPI errors,
+//! against mockito.
+
+use mockito::{Matcher, Mock, Server};
+use serde_json::{Value, json};
+
+use levers_client::{
+    Client, CreateContact, Date, EmailLanguage, EmailTone, Error, Gender, ListContacts, Risk, Role, SecondaryContact,
+    SmsLanguage, UpdateContact, Uuid,
+};
+
+const SEED_CREATE: &str = include_str!("fixtures/create_request_seed.json");
+const SEED_UPDATE: &str = include_str!("fixtures/update_request_seed.json");
+const SEED_CONTACT: &str = include_str!("fixtures/contact_seed.json");
+const DETAILS: &str = include_str!("fixtures/get_details.json");
+const UUID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+const API: &str = "/api-service/v1";
+
+fn base(server: &Server) -> String {
+    format!("{}{API}", server.url())
+}
+
+fn client(server: &Server) -> Client {
+    Client::builder().token("tok-1").base_url(base(server)).build().unwrap()
+}
+
+fn uuid() -> Uuid {
+    UUID.parse().unwrap()
+}
+
+/// The seed's request with its obfuscated `[email protected]` (a no-break space inside) made
+/// a real address.
+fn seed_json(text: &str) -> Value {
+    serde_json::from_str(&text.replace("[email\u{a0}protected]", "ap@acme.sa")).unwrap()
+}
+
+macro_rules! all_fields {
+    ($b:expr) => {{
+        let s = "<string>";
+        $b.name_ar(s)
+            .first_name(s)
+            .first_name_ar(s)
+            .last_name(s)
+            .last_name_ar(s)
+            .phone_number(s)
+            .vat_number(s)
+            .email("ap@acme.sa")
+            .building(s)
+            .building_ar(s)
+            .street(s)
+            .street_ar(s)
+            .district(s)
+            .district_ar(s)
+            .city(s)
+            .city_ar(s)
+            .country(s)
+            .country_ar(s)
+            .postal_code(s)
+            .additional_number(s)
+            .other_id(s)
+            .bank_name(s)
+            .bank_contact_name(s)
+            .iban(s)
+            .account_number(s)
+            .email_tone(EmailTone::Friendly)
+            .send_email_notif(true)
+            .send_email_notif_lang(EmailLanguage::English)
+            .send_sms_notif(true)
+            .send_sms_notif_lang(SmsLanguage::English)
+            .reminders_enabled(true)
+            .ext_platform_id(s)
+            .ext_company_id(s)
+            .has_errors(true)
+            .error_detail(serde_json::Map::new())
+    }};
+}
+
+#[test]
+fn create_round_trips_the_seed_example() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/api-service/v1/contact")
+        .match_header("authorization", "Bearer tok-1")
+        .match_header("content-type", "application/json")
+        .match_header("user-agent", concat!("levers-client/", env!("CARGO_PKG_VERSION")))
+        .match_body(Matcher::Json(seed_json(SEED_CREATE)))
+        .with_body(SEED_CONTACT)
+        .create();
+    let secondary = all_fields!(SecondaryContact::new("<string>")).uuid(uuid());
+    let create = all_fields!(CreateContact::new("<string>"))
+        .secondary_contact(secondary)
+        .role(Role::Primary)
+        .payment_instructions(uuid())
+        .workflow_uuid(uuid())
+        .custom_field("<unknown>");
+    let sent = serde_json::to_value(&create).unwrap();
+    let expected = seed_json(SEED_CREATE);
+    for (k, v) in expected.as_object().unwrap() {
+        assert_eq!(&sent[k.as_str()], v, "request field {k}");
+    }
+    assert_eq!(sent, expected);
+    let c = client(&server).contacts().create(&create).unwrap();
+    mock.assert();
+
+    // The seed's response decodes with nothing lost: compare it with our model re-encoded.
+    let ours: Value = serde_json::to_value(&c).unwrap();
+    let seed: Value = serde_json::from_str(SEED_CONTACT).unwrap();
+    for (key, value) in seed.as_object().unwrap() {
+        match (value, &ours[key.as_str()]) {
+            (Value::Number(a), Value::Number(b)) => assert_eq!(a.as_f64(), b.as_f64(), "field {key}"),
+            (a, b) => assert_eq!(b, a, "field {key}"),
+        }
+    }
+    assert_eq!(c.risk, Some(Risk::Low));
+    assert_eq!(c.promise_to_pay_date, Some("2023-12-25".parse::<Date>().unwrap()));
+    assert_eq!(c.payment_instructions.as_ref().unwrap().bank_company_address.as_deref(), Some("<string>"));
+    assert_eq!(c.workflow.as_ref().unwrap().uuid, uuid());
+    assert_eq!(c.secondary_contacts[0].uuid, uuid());
+    assert_eq!((c.total_amount, c.total_invoices), (Some(123.0), Some(123)));
+}
+
+#[test]
+fn update_round_trips_the_seed_example_without_role() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("PUT", "/api-service/v1/contact")
+        .match_header("authorization", "Bearer tok-1")
+        .match_body(Matcher::Json(seed_json(SEED_UPDATE)))
+        .with_body(SEED_CONTACT)
+        .create();
+    let secondary = all_fields!(SecondaryContact::new("<string>")).uuid(uuid());
+    let update = all_fields!(UpdateContact::new(uuid()).name("<string>"))
+        .secondary_contact(secondary)
+        .payment_instructions(uuid())
+        .workflow_uuid(uuid())
+        .custom_field("<unknown>");
+    client(&server).contacts().update(&update).unwrap();
+    mock.assert();
+    assert!(seed_json(SEED_UPDATE).get("role").is_none(), "the update body has no role");
+}
+
+#[test]
+fn create_sends_exact_json_with_arabic_intact_and_no_nulls() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/api-service/v1/contact")
+        .match_body(Matcher::Exact(
+            r#"{"name":"Acme Trading","nameAr":"شركة أكمي للتجارة","email":"ap@acme.sa","cityAr":"الرياض","emailTone":"FRIENDLY","gender":"female"}"#.into(),
+        ))
+        .with_body(SEED_CONTACT)
+        .create();
+    let create = CreateContact::new("Acme Trading")
+        .name_ar("شركة أكمي للتجارة")
+        .city_ar("الرياض")
+        .email("ap@acme.sa")
+        .email_tone(EmailTone::Friendly)
+        .gender(Gender::Female);
+    client(&server).contacts().create(&create).unwrap();
+    mock.assert();
+}
+
+#[test]
+fn update_sends_the_uuid_and_only_what_changed() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("PUT", "/api-service/v1/contact")
+        .match_body(Matcher::Exact(format!(r#"{{"uuid":"{UUID}","phoneNumber":"+966500000000"}}"#)))
+        .with_body(SEED_CONTACT)
+        .create();
+    client(&server).contacts().update(&UpdateContact::new(uuid()).phone_number("+966500000000")).unwrap();
+    mock.assert();
+}
+
+#[test]
+fn get_decodes_the_details_answer_with_its_extra_and_missing_fields() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("GET", "/api-service/v1/contact/5f0c6c3e-3b8a-4a53-9d55-0d6f3f1e2a10")
+        .match_header("authorization", "Bearer tok-1")
+        .with_body(DETAILS)
+        .create();
+    let c = client(&server).contacts().get("5f0c6c3e-3b8a-4a53-9d55-0d6f3f1e2a10".parse().unwrap()).unwrap();
+    mock.assert();
+    assert_eq!(c.name_ar.as_deref(), Some("شركة أكمي للتجارة"));
+    assert_eq!(c.send_email_notif_lang, Some(EmailLanguage::EnglishArabic));
+    assert_eq!((c.total_paid, c.average_delay), (Some(2500.0), Some(12.5)));
+    assert_eq!(c.risk, Some(Risk::High));
+    assert_eq!(c.promise_to_pay_switch_workflow_id, Some(17));
+    assert_eq!(c.promise_to_pay_switch_workflow_uuid, None);
+    assert_eq!(c.last_contacted.as_deref(), Some("2024-03-01T09:30:00Z"));
+    assert!(c.secondary_contacts.is_empty() && c.payment_instructions.is_none());
+    assert_eq!(c.workflow.unwrap().name.as_deref(), Some("Default"));
+    assert_eq!(c.promise_to_pay_date.unwrap().to_string(), "2024-02-29");
+}
+
+#[test]
+fn list_reads_a_fastapi_page_or_a_bare_array() {
+    let mut server = Server::new();
+    let contact: Value = serde_json::from_str(DETAILS).unwrap();
+    let page = server
+        .mock("GET", "/api-service/v1/contact")
+        .match_query(Matcher::Exact("page=1&size=50".into()))
+        .with_body(json!({"items": [contact], "total": 1, "page": 1, "size": 50, "pages": 1}).to_string())
+        .create();
+    let bare = server
+        .mock("GET", "/api-service/v1/contact")
+        .match_query(Matcher::Exact("page=2&size=50".into()))
+        .with_body(json!([contact]).to_string())
+        .create();
+    let client = client(&server);
+    let p = client.contacts().list(&ListContacts::new().page(1).size(50)).unwrap();
+    assert_eq!((p.contacts.len(), p.total, p.pages), (1, Some(1), Some(1)));
+    let p = client.contacts().list(&ListContacts::new().page(2).size(50)).unwrap();
+    assert_eq!((p.contacts.len(), p.total), (1, None));
+    page.assert();
+    bare.assert();
+
+    server
+        .mock("GET", "/api-service/v1/contact")
+        .match_query(Matcher::Exact("page=3".into()))
+        .with_body(r#"{"detail":"x","n":1}"#)
+        .create();
+    let err = client.contacts().list(&ListContacts::new().page(3)).unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+}
+
+#[test]
+fn iter_walks_pages_from_one_and_stops_at_the_total() {
+    let mut server = Server::new();
+    let contact: Value = serde_json::from_str(DETAILS).unwrap();
+    let p1 = server
+        .mock("GET", "/api-service/v1/contact")
+        .match_query(Matcher::Exact("page=1&size=2".into()))
+        .with_body(json!({"items": [contact, contact], "total": 3, "page": 1, "size": 2, "pages": 2}).to_string())
+        .create();
+    let p2 = server
+        .mock("GET", "/api-service/v1/contact")
+        .match_query(Matcher::Exact("page=2&size=2".into()))
+        .with_body(json!({"items": [contact], "total": 3, "page": 2, "size": 2, "pages": 2}).to_string())
+        .create();
+    let n = client(&server).contacts().iter(&ListContacts::new().size(2)).map(Result::unwrap).count();
+    assert_eq!(n, 3);
+    p1.assert();
+    p2.assert();
+}
+
+fn exchange(server: &mut Server, token: &str, times: usize) -> Mock {
+    server
+        .mock("POST", "/auth/v1/api-key/auth")
+        .match_header("content-type", "application/json")
+        .match_header("authorization", Matcher::Missing)
+        .match_body(Matcher::Exact(r#"{"clientId":"my-id","clientSecret":"my-secret"}"#.into()))
+        .with_body(json!({"access_token": token}).to_string())
+        .expect(times)
+        .create()
+}
+
+fn credentials_client(server: &Server) -> Client {
+    Client::builder().client_credentials("my-id", "my-secret").base_url(base(server)).build().unwrap()
+}
+
+#[test]
+fn client_credentials_are_exchanged_once_and_the_token_cached() {
+    let mut server = Server::new();
+    let auth = exchange(&mut server, "jwt-A", 1);
+    let get = server
+        .mock("GET", format!("/api-service/v1/contact/{UUID}").as_str())
+        .match_header("authorization", "Bearer jwt-A")
+        .with_body(SEED_CONTACT)
+        .expect(2)
+        .create();
+    let client = credentials_client(&server);
+    client.contacts().get(uuid()).unwrap();
+    client.clone().contacts().get(uuid()).unwrap();
+    auth.assert();
+    get.assert();
+}
+
+#[test]
+fn an_expired_token_is_renewed_and_the_create_repeated_once() {
+    let mut server = Server::new();
+    let auth = server.mock("POST", "/auth/v1/api-key/auth").with_body(r#"{"access_token":"jwt-1"}"#).expect(1).create();
+    let client = credentials_client(&server);
+    let first = server
+        .mock("GET", format!("/api-service/v1/contact/{UUID}").as_str())
+        .match_header("authorization", "Bearer jwt-1")
+        .with_body(SEED_CONTACT)
+        .expect(1)
+        .create();
+    client.contacts().get(uuid()).unwrap();
+    auth.assert();
+    first.assert();
+
+    // The token expires: 401 once, a new exchange, and the same call again with the new token.
+    let auth2 =
+        server.mock("POST", "/auth/v1/api-key/auth").with_body(r#"{"access_token":"jwt-2"}"#).expect(1).create();
+    let expired = server
+        .mock("POST", "/api-service/v1/contact")
+        .match_header("authorization", "Bearer jwt-1")
+        .with_status(401)
+        .with_body(r#"{"detail":"Signature has expired"}"#)
+        .expect(1)
+        .create();
+    let renewed = server
+        .mock("POST", "/api-service/v1/contact")
+        .match_header("authorization", "Bearer jwt-2")
+        .match_body(Matcher::Exact(r#"{"name":"A"}"#.into()))
+        .with_body(SEED_CONTACT)
+        .expect(1)
+        .create();
+    client.contacts().create(&CreateContact::new("A")).unwrap();
+    auth2.assert();
+    expired.assert();
+    renewed.assert();
+}
+
+#[test]
+fn a_second_401_after_renewal_is_returned_not_looped() {
+    let mut server = Server::new();
+    let auth = exchange(&mut server, "jwt-bad", 2);
+    let refused = server
+        .mock("GET", format!("/api-service/v1/contact/{UUID}").as_str())
+        .with_status(401)
+        .with_body(r#"{"detail":"Not authenticated"}"#)
+        .expect(2)
+        .create();
+    let err = credentials_client(&server).contacts().get(uuid()).unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.to_string(), "api error (status 401): Not authenticated");
+    auth.assert();
+    refused.assert();
+}
+
+#[test]
+fn a_fixed_token_is_never_exchanged() {
+    let mut server = Server::new();
+    let auth = server.mock("POST", "/auth/v1/api-key/auth").expect(0).create();
+    server.mock("GET", Matcher::Any).with_status(401).with_body(r#"{"detail":"Not authenticated"}"#).create();
+    let err = client(&server).contacts().get(uuid()).unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    auth.assert();
+}
+
+#[test]
+fn a_refused_exchange_is_an_api_error_and_never_shows_the_secret() {
+    let mut server = Server::new();
+    server
+        .mock("POST", "/auth/v1/api-key/auth")
+        .with_status(401)
+        .with_body(r#"{"detail":"Invalid credentials"}"#)
+        .create();
+    let err = credentials_client(&server).contacts().get(uuid()).unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    let text = format!("{err} {err:?} {:?}", credentials_client(&server));
+    assert!(!text.contains("my-secret") && !text.contains("my-id"), "{text}");
+}
+
+#[test]
+fn fastapi_validation_details_become_field_errors() {
+    let mut server = Server::new();
+    let body = json!({"detail": [
+        {"loc": ["body", "email"], "msg": "value is not a valid email address", "type": "value_error.email"},
+        {"loc": ["body", "secondaryContacts", 0, "name"], "msg": "field required", "type": "value_error.missing"}
+    ]});
+    server.mock("POST", "/api-service/v1/contact").with_status(422).with_body(body.to_string()).create();
+    match client(&server).contacts().create(&CreateContact::new("A")).unwrap_err() {
+        Error::Api { status: 422, code, field_errors, .. } => {
+            assert_eq!(code.as_deref(), Some("VALIDATION_ERROR"));
+            assert_eq!(field_errors[0].field, "email");
+            assert_eq!(field_errors[0].kind.as_deref(), Some("value_error.email"));
+            assert_eq!(field_errors[1].field, "secondaryContacts.0.name");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn not_found_and_plain_details_are_mapped() {
+    let mut server = Server::new();
+    server
+        .mock("GET", Matcher::Regex("/contact/".into()))
+        .with_status(404)
+        .with_body(r#"{"detail":"Contact not found"}"#)
+        .create();
+    let err = client(&server).contacts().get(uuid()).unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.to_string(), "not found: Contact not found");
+
+    let mut server = Server::new();
+    server.mock("POST", Matcher::Any).with_status(400).with_body(r#"{"detail":"Duplicate VAT number"}"#).create();
+    let err = client(&server).contacts().create(&CreateContact::new("A")).unwrap_err();
+    assert!(matches!(err, Error::Api { status: 400, ref message, .. } if message == "Duplicate VAT number"));
+}
+
+fn assert_refused(field: &str, call: impl FnOnce(&Client) -> levers_client::Result<()>) {
+    let mut server = Server::new();
+    let guard: Vec<Mock> =
+        ["GET", "POST", "PUT"].into_iter().map(|m| server.mock(m, Matcher::Any).expect(0).create()).collect();
+    match call(&client(&server)) {
+        Err(Error::Validation { field: f, .. }) => assert_eq!(f, field),
+        other => panic!("expected a validation error on {field}, got {other:?}"),
+    }
+    guard.iter().for_each(Mock::assert);
+}
+
+#[test]
+fn strings_are_1_to_255_characters_counted_as_characters() {
+    let mut server = Server::new();
+    let mock = server.mock("POST", "/api-service/v1/contact").with_body(SEED_CONTACT).expect(1).create();
+    let arabic = "ع".repeat(255);
+    assert_eq!(arabic.len(), 510);
+    client(&server).contacts().create(&CreateContact::new(arabic.clone()).city_ar(arabic)).unwrap();
+    mock.assert();
+
+    let create = |c: CreateContact| move |cl: &Client| cl.contacts().create(&c).map(drop);
+    assert_refused("name", create(CreateContact::new("ع".repeat(256))));
+    assert_refused("name", create(CreateContact::new("")));
+    assert_refused("street_ar", create(CreateContact::new("A").street_ar("")));
+    assert_refused("iban", create(CreateContact::new("A").iban("x".repeat(256))));
+    assert_refused("email", create(CreateContact::new("A").email("ap@acme")));
+    assert_refused("email_tone", create(CreateContact::new("A").email_tone(EmailTone::Other("LOUD".into()))));
+    assert_refused("role", create(CreateContact::new("A").role(Role::Other("OWNER".into()))));
+    assert_refused(
+        "secondary_contacts[1].email",
+        create(
+            CreateContact::new("A")
+                .secondary_contact(SecondaryContact::new("B"))
+                .secondary_contact(SecondaryContact::new("C").email("bad")),
+        ),
+    );
+    assert_refused("update", |c| c.contacts().update(&UpdateContact::new(uuid())).map(drop));
+    assert_refused("name", |c| c.contacts().update(&UpdateContact::new(uuid()).name("")).map(drop));
+    assert_refused("page", |c| c.contacts().list(&ListContacts::new().page(0)).map(drop));
+    assert_refused("size", |c| c.contacts().list(&ListContacts::new().size(101)).map(drop));
+}
+
+#[test]
+fn builder_defaults_and_credentials() {
+    assert_eq!(Client::new("t").unwrap().base_url(), "https://api.dev.uselevers.com/api-service/v1");
+    assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
+    assert!(matches!(Client::new(""), Err(Error::Config(_))));
+    assert!(matches!(Client::builder().client_credentials("", "s").build(), Err(Error::Config(_))));
+    assert!(matches!(Client::new("a\r\nb"), Err(Error::Validation { .. })));
+    assert!(!format!("{:?}", Client::new("eyJTOPSECRET").unwrap()).contains("TOPSECRET"));
+}

@@ -1,0 +1,71 @@
+//! Levers through the shared `ContactsApi` trait.
+
+use contacts_core::{Address, ContactPatch, ContactsApi, ListQuery, NewContact, Operation, Provider};
+use mockito::{Matcher, Server};
+
+const DETAILS: &str = include_str!("fixtures/get_details.json");
+const ID: &str = "5f0c6c3e-3b8a-4a53-9d55-0d6f3f1e2a10";
+
+fn api(server: &Server) -> Box<dyn ContactsApi> {
+    Box::new(
+        levers_client::Client::builder()
+            .token("t")
+            .base_url(format!("{}/api-service/v1", server.url()))
+            .build()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn capabilities_leave_out_delete_and_find_or_create() {
+    let server = Server::new();
+    let api = api(&server);
+    assert_eq!(api.provider(), Provider::Levers);
+    let caps = api.capabilities();
+    assert!(caps.supports(Operation::Create) && caps.supports(Operation::List));
+    assert!(!caps.supports(Operation::Delete) && !caps.supports(Operation::FindOrCreate));
+    assert!(matches!(
+        api.delete(ID),
+        Err(contacts_core::Error::Unsupported { provider: "levers", operation: "delete" })
+    ));
+}
+
+#[test]
+fn create_update_get_and_list_map_both_ways() {
+    let mut server = Server::new();
+    let create = server
+        .mock("POST", "/api-service/v1/contact")
+        .match_body(Matcher::Exact(
+            r#"{"name":"Acme","phoneNumber":"+966500000000","vatNumber":"300000000000003","email":"ap@acme.sa","street":"King Fahd Rd","city":"Riyadh","country":"SA","postalCode":"12211"}"#.into(),
+        ))
+        .with_body(DETAILS)
+        .create();
+    let update = server
+        .mock("PUT", "/api-service/v1/contact")
+        .match_body(Matcher::Exact(format!(r#"{{"uuid":"{ID}","name":"Acme Co","email":"x@acme.sa"}}"#)))
+        .with_body(DETAILS)
+        .create();
+    let get = server.mock("GET", format!("/api-service/v1/contact/{ID}").as_str()).with_body(DETAILS).create();
+    let list = server
+        .mock("GET", "/api-service/v1/contact")
+        .match_query(Matcher::Exact("page=1&size=10".into()))
+        .with_body(format!(r#"{{"items":[{DETAILS}],"total":1,"page":1,"size":10,"pages":1}}"#))
+        .create();
+    let api = api(&server);
+    let new = NewContact::new("Acme")
+        .email("ap@acme.sa")
+        .phone("+966500000000")
+        .tax_id("300000000000003")
+        .address(Address::new().street("King Fahd Rd").city("Riyadh").postal_code("12211").country("SA"));
+    let c = api.create(&new).unwrap();
+    assert_eq!(c.id, ID);
+    assert_eq!(c.raw["nameAr"], "شركة أكمي للتجارة");
+    api.update(ID, &ContactPatch::new().name("Acme Co").email("x@acme.sa")).unwrap();
+    assert_eq!(api.get(ID).unwrap().phone.as_deref(), Some("+966500000000"));
+    let all: Vec<_> = api.list(&ListQuery::new().page_size(10)).collect::<Result<_, _>>().unwrap();
+    assert_eq!(all.len(), 1);
+    for m in [create, update, get, list] {
+        m.assert();
+    }
+    assert!(matches!(api.get("not-a-uuid"), Err(contacts_core::Error::Validation { .. })));
+}
