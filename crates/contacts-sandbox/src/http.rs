@@ -1,0 +1,249 @@
+//! A small HTTP/1.1 server over std's TcpListener: keep-alive, Content-Length bodies, and the
+//! socket-level control that fault injection needs (drop, truncate, delay).
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::Duration;
+
+use percent_encoding::percent_decode_str;
+
+use crate::{FaultKind, Shared};
+
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// A request as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Request {
+    /// The method, e.g. `POST`.
+    pub method: String,
+    /// The path as sent, still percent-encoded.
+    pub path: String,
+    /// The raw query string (without `?`), empty when there was none.
+    pub query: String,
+    /// Headers, names lowercase, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The query pairs, percent-decoded (`+` as space).
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        parse_pairs(&self.query)
+    }
+
+    /// The decoded path segments after `prefix` segments.
+    pub(crate) fn segments(&self) -> Vec<String> {
+        self.path.split('/').filter(|s| !s.is_empty()).map(decode).collect()
+    }
+}
+
+/// Decodes one percent-encoded component.
+pub(crate) fn decode(s: &str) -> String {
+    percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
+}
+
+/// Parses `a=1&b=2` (form bodies and query strings), percent-decoded.
+pub(crate) fn parse_pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// A response to send.
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(status: u16, value: &serde_json::Value) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    pub fn empty(status: u16) -> Response {
+        Response { status, headers: Vec::new(), body: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Response {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+/// Accepts connections until shutdown, one thread per connection.
+pub(crate) fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.shutdown.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
+        let shared = Arc::clone(&shared);
+        let _ = thread::Builder::new().name("sandbox-conn".into()).spawn(move || {
+            let _ = connection(stream, &shared);
+        });
+    }
+}
+
+/// Waits for the next request's first byte, checking for shutdown now and then.
+fn wait_readable(reader: &mut BufReader<TcpStream>, shared: &Shared) -> io::Result<bool> {
+    loop {
+        match reader.fill_buf() {
+            Ok([]) => return Ok(false),
+            Ok(_) => return Ok(true),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                if shared.shutdown.load(Ordering::SeqCst) {
+                    return Ok(false);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    loop {
+        reader.get_ref().set_read_timeout(Some(Duration::from_millis(100)))?;
+        if !wait_readable(&mut reader, shared)? {
+            return Ok(());
+        }
+        reader.get_ref().set_read_timeout(Some(Duration::from_secs(30)))?;
+        let Some(request) = read_request(&mut reader)? else {
+            let _ = write_response(&mut writer, &Response::empty(400), true);
+            return Ok(());
+        };
+        let close = request.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        shared.record(&request);
+        let fault = shared.take_fault(&request);
+        if let Some(delay) = fault.as_ref().and_then(|f| f.delay) {
+            thread::sleep(delay);
+        }
+        let response = match fault.as_ref().map(|f| &f.kind) {
+            Some(FaultKind::Drop) => return Ok(()),
+            Some(FaultKind::Status { status, body, retry_after }) => {
+                let mut r = Response { status: *status, headers: Vec::new(), body: body.clone().into_bytes() };
+                if let Some(ra) = retry_after {
+                    r = r.with_header("Retry-After", ra.clone());
+                }
+                r
+            }
+            Some(FaultKind::Malformed) => {
+                let mut r = crate::route(shared, &request);
+                r.status = 200;
+                r.body = b"{\"malformed\": [1, 2,".to_vec();
+                r
+            }
+            Some(FaultKind::Truncated) => {
+                let r = crate::route(shared, &request);
+                let head = format!(
+                    "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    r.status,
+                    reason(r.status),
+                    r.body.len() + 100
+                );
+                writer.write_all(head.as_bytes())?;
+                writer.write_all(&r.body[..r.body.len() / 2])?;
+                writer.flush()?;
+                return Ok(());
+            }
+            Some(FaultKind::Delay) | None => crate::route(shared, &request),
+        };
+        write_response(&mut writer, &response, close)?;
+        if close {
+            return Ok(());
+        }
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        let n = reader.by_ref().take((MAX_HEAD - head.len()) as u64).read_until(b'\n', &mut line)?;
+        if n == 0 || head.len() + n >= MAX_HEAD {
+            return Ok(None);
+        }
+        if line == b"\r\n" || line == b"\n" {
+            break;
+        }
+        head.extend_from_slice(&line);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or_default().split_whitespace();
+    let (Some(method), Some(target)) = (first.next(), first.next()) else { return Ok(None) };
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
+    if headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked")) || length.unwrap_or(0) > MAX_BODY
+    {
+        return Ok(None);
+    }
+    let mut body = vec![0; length.unwrap_or(0)];
+    reader.read_exact(&mut body)?;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Ok(Some(Request { method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), headers, body }))
+}
+
+fn write_response(w: &mut TcpStream, r: &Response, close: bool) -> io::Result<()> {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
+    for (n, v) in &r.headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+    if close {
+        out.push_str("Connection: close\r\n");
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&r.body);
+    w.write_all(&bytes)?;
+    w.flush()
+}

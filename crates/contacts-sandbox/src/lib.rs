@@ -1,0 +1,452 @@
+//! Stateful local fakes of the four contact APIs the contacts-rs clients talk to — Levers,
+//! TheCleanLife partners, Previsto and a customer portal — on 127.0.0.1, for tests, demos and
+//! benchmarks. Written from the providers' documents, not from any client.
+//!
+//! ```
+//! use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
+//!
+//! let sandbox = Sandbox::builder().seed(Provider::Previsto, 3).start()?;
+//! let url = format!("{}/contacts?size=2", sandbox.previsto_base_url());
+//! // Point a client at sandbox.previsto_base_url() with credentials::PREVISTO_SECRET_KEY …
+//! sandbox.inject(Fault::status(503).times(2).on(Provider::Previsto)); // … and make it fail twice.
+//! assert_eq!(sandbox.request_count(), 0);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Per provider, the documented routes keep state, check the documented auth, and answer with
+//! the documented envelopes, validation rules and error codes:
+//!
+//! | provider | base URL | auth |
+//! | --- | --- | --- |
+//! | Levers | `{url}/levers/api-service/v1` (token at `{url}/levers/auth/v1/api-key/auth`) | `Bearer` JWT, or client id + secret exchanged for one |
+//! | TheCleanLife | `{url}/cleanlife/v1` | `x-api-key` |
+//! | Previsto | `{url}/previsto` | Basic, secret key as user, empty password |
+//! | customer portal | `{url}/portal` | `Authorization` header |
+//!
+//! The accepted credentials are in [`credentials`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod cleanlife;
+mod http;
+mod levers;
+mod portal;
+mod previsto;
+mod store;
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use http::Request;
+
+/// The credentials the sandbox accepts.
+pub mod credentials {
+    /// A ready Levers bearer token.
+    pub const LEVERS_TOKEN: &str = "sandbox-levers-token";
+    /// The Levers API client id (exchanged for a JWT at `/auth/v1/api-key/auth`).
+    pub const LEVERS_CLIENT_ID: &str = "sandbox-client-id";
+    /// The Levers API client secret.
+    pub const LEVERS_CLIENT_SECRET: &str = "sandbox-client-secret";
+    /// A TheCleanLife partner key with the `partner_contacts_read` permission.
+    pub const CLEANLIFE_API_KEY: &str = "pk_sandbox_contacts_rs";
+    /// A TheCleanLife partner key without that permission (answers 403 `FORBIDDEN`).
+    pub const CLEANLIFE_API_KEY_WITHOUT_CONTACTS: &str = "pk_sandbox_no_contacts";
+    /// A Previsto secret key.
+    pub const PREVISTO_SECRET_KEY: &str = "sk_sandbox_contacts_rs";
+    /// A Previsto public key: it may only create contacts.
+    pub const PREVISTO_PUBLIC_KEY: &str = "pk_sandbox_contacts_rs";
+    /// The customer portal's `Authorization` header value.
+    pub const PORTAL_AUTHORIZATION: &str = "Bearer sandbox-portal-token";
+}
+
+/// One of the faked APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provider {
+    /// Levers api-service v1.
+    Levers,
+    /// TheCleanLife partners API.
+    CleanLife,
+    /// Previsto.
+    Previsto,
+    /// The customer portal.
+    Portal,
+}
+
+impl Provider {
+    /// Every provider.
+    pub const ALL: [Provider; 4] = [Provider::Levers, Provider::CleanLife, Provider::Previsto, Provider::Portal];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Provider::Levers => "/levers/",
+            Provider::CleanLife => "/cleanlife/",
+            Provider::Previsto => "/previsto/",
+            Provider::Portal => "/portal/",
+        }
+    }
+}
+
+/// What a [`Fault`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Answer this status with this body (and `Retry-After` when set), without touching state.
+    Status {
+        /// The status.
+        status: u16,
+        /// The body.
+        body: String,
+        /// A `Retry-After` value to send.
+        retry_after: Option<String>,
+    },
+    /// Only wait (see [`Fault::delay`]), then answer normally.
+    Delay,
+    /// Read the request, then close the connection without answering.
+    Drop,
+    /// Do the work, then answer 200 with a body that is not valid JSON.
+    Malformed,
+    /// Do the work, then send half the body under a longer `Content-Length` and close.
+    Truncated,
+}
+
+/// A fault to inject into the next matching requests.
+///
+/// ```
+/// use std::time::Duration;
+/// use contacts_sandbox::{Fault, Provider};
+/// let f = Fault::status(429).retry_after("2").times(1).on(Provider::Previsto).method("GET");
+/// let slow = Fault::delay(Duration::from_millis(200));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    kind: FaultKind,
+    times: u64,
+    provider: Option<Provider>,
+    method: Option<String>,
+    delay: Option<Duration>,
+}
+
+impl Fault {
+    fn new(kind: FaultKind) -> Fault {
+        Fault { kind, times: 1, provider: None, method: None, delay: None }
+    }
+
+    /// Answer `status` (with a short body).
+    pub fn status(status: u16) -> Fault {
+        Fault::new(FaultKind::Status { status, body: format!("sandbox fault: status {status}"), retry_after: None })
+    }
+
+    /// Wait `delay` before answering normally.
+    pub fn delay(delay: Duration) -> Fault {
+        Fault { delay: Some(delay), ..Fault::new(FaultKind::Delay) }
+    }
+
+    /// Close the connection without answering.
+    pub fn drop_connection() -> Fault {
+        Fault::new(FaultKind::Drop)
+    }
+
+    /// Answer 200 with invalid JSON (the request is still carried out).
+    pub fn malformed_body() -> Fault {
+        Fault::new(FaultKind::Malformed)
+    }
+
+    /// Answer with a body cut short (the request is still carried out).
+    pub fn truncated_body() -> Fault {
+        Fault::new(FaultKind::Truncated)
+    }
+
+    /// For a [`status`](Self::status) fault: the body to send.
+    pub fn body(mut self, body: impl Into<String>) -> Fault {
+        if let FaultKind::Status { body: b, .. } = &mut self.kind {
+            *b = body.into();
+        }
+        self
+    }
+
+    /// For a [`status`](Self::status) fault: the `Retry-After` header to send.
+    pub fn retry_after(mut self, value: impl Into<String>) -> Fault {
+        if let FaultKind::Status { retry_after, .. } = &mut self.kind {
+            *retry_after = Some(value.into());
+        }
+        self
+    }
+
+    /// How many matching requests it hits. Defaults to 1.
+    pub fn times(mut self, n: u64) -> Fault {
+        self.times = n;
+        self
+    }
+
+    /// Only requests to this provider. Defaults to any.
+    pub fn on(mut self, provider: Provider) -> Fault {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Only requests with this method. Defaults to any.
+    pub fn method(mut self, method: &str) -> Fault {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    /// Also wait this long before acting.
+    pub fn after(mut self, delay: Duration) -> Fault {
+        self.delay = Some(delay);
+        self
+    }
+
+    fn matches(&self, request: &Request) -> bool {
+        self.provider.is_none_or(|p| request.path.starts_with(p.prefix()))
+            && self.method.as_deref().is_none_or(|m| m == request.method)
+    }
+}
+
+pub(crate) struct Shared {
+    shutdown: AtomicBool,
+    connections: AtomicU64,
+    requests: AtomicU64,
+    record_limit: usize,
+    recorded: Mutex<VecDeque<Request>>,
+    counts: Mutex<HashMap<String, u64>>,
+    faults: Mutex<Vec<Fault>>,
+    levers: Mutex<levers::State>,
+    cleanlife: Mutex<cleanlife::State>,
+    previsto: Mutex<previsto::State>,
+    portal: Mutex<portal::State>,
+}
+
+/// Locks, carrying on through a poisoned lock (a panicked handler thread must not wedge the rest).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn record(&self, request: &Request) {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        *lock(&self.counts).entry(format!("{} {}", request.method, request.path)).or_default() += 1;
+        if self.record_limit > 0 {
+            let mut recorded = lock(&self.recorded);
+            if recorded.len() == self.record_limit {
+                recorded.pop_front();
+            }
+            recorded.push_back(request.clone());
+        }
+    }
+
+    fn take_fault(&self, request: &Request) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let i = faults.iter().position(|f| f.matches(request))?;
+        faults[i].times -= 1;
+        let fault = faults[i].clone();
+        if faults[i].times == 0 {
+            faults.remove(i);
+        }
+        Some(fault)
+    }
+}
+
+/// Sends a request to the provider its path names.
+pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
+    let segments = request.segments();
+    let rest: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+    match segments.first().map(String::as_str) {
+        Some("levers") => levers::handle(&mut lock(&shared.levers), request, &rest),
+        Some("cleanlife") => cleanlife::handle(&mut lock(&shared.cleanlife), request, &rest),
+        Some("previsto") => previsto::handle(&mut lock(&shared.previsto), request, &rest),
+        Some("portal") => portal::handle(&mut lock(&shared.portal), request, &rest),
+        _ => http::Response::json(404, &serde_json::json!({"error": "no such route in the sandbox"})),
+    }
+}
+
+/// Options for a [`Sandbox`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SandboxBuilder {
+    seeds: HashMap<Provider, u64>,
+    record_limit: usize,
+}
+
+impl SandboxBuilder {
+    /// Starts with `n` generated contacts for `provider` (cheap: seeded contacts are made
+    /// when read, so 100,000 cost no memory). Defaults to none.
+    pub fn seed(mut self, provider: Provider, n: u64) -> Self {
+        self.seeds.insert(provider, n);
+        self
+    }
+
+    /// Starts with `n` generated contacts for every provider.
+    pub fn seed_all(mut self, n: u64) -> Self {
+        for p in Provider::ALL {
+            self.seeds.insert(p, n);
+        }
+        self
+    }
+
+    /// How many of the last requests are kept for [`Sandbox::requests`]. Defaults to 1,000.
+    pub fn record_limit(mut self, n: usize) -> Self {
+        self.record_limit = n;
+        self
+    }
+
+    /// Binds 127.0.0.1 on a free port and starts serving.
+    ///
+    /// # Errors
+    /// When the port cannot be bound or the thread not started.
+    pub fn start(self) -> io::Result<Sandbox> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let seed = |p| self.seeds.get(&p).copied().unwrap_or(0);
+        let shared = Arc::new(Shared {
+            shutdown: AtomicBool::new(false),
+            connections: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            record_limit: self.record_limit,
+            recorded: Mutex::new(VecDeque::new()),
+            counts: Mutex::new(HashMap::new()),
+            faults: Mutex::new(Vec::new()),
+            levers: Mutex::new(levers::State::new(seed(Provider::Levers))),
+            cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CleanLife))),
+            previsto: Mutex::new(previsto::State::new(seed(Provider::Previsto))),
+            portal: Mutex::new(portal::State::new(seed(Provider::Portal))),
+        });
+        let serving = Arc::clone(&shared);
+        let thread =
+            std::thread::Builder::new().name("sandbox-accept".into()).spawn(move || http::serve(listener, serving))?;
+        Ok(Sandbox { addr, shared, thread: Some(thread) })
+    }
+}
+
+/// A running sandbox. Dropping it shuts the server down.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("url", &self.url()).finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox with no seeded contacts.
+    ///
+    /// # Errors
+    /// When the port cannot be bound.
+    pub fn start() -> io::Result<Sandbox> {
+        Sandbox::builder().start()
+    }
+
+    /// A builder for seeding and recording options.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder { seeds: HashMap::new(), record_limit: 1000 }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Levers' base URL: `{url}/levers/api-service/v1`.
+    pub fn levers_base_url(&self) -> String {
+        format!("{}/levers/api-service/v1", self.url())
+    }
+
+    /// Levers' token endpoint: `{url}/levers/auth/v1/api-key/auth`.
+    pub fn levers_auth_url(&self) -> String {
+        format!("{}/levers/auth/v1/api-key/auth", self.url())
+    }
+
+    /// TheCleanLife's base URL: `{url}/cleanlife/v1`.
+    pub fn cleanlife_base_url(&self) -> String {
+        format!("{}/cleanlife/v1", self.url())
+    }
+
+    /// Previsto's base URL: `{url}/previsto`.
+    pub fn previsto_base_url(&self) -> String {
+        format!("{}/previsto", self.url())
+    }
+
+    /// The customer portal's base URL: `{url}/portal`.
+    pub fn portal_base_url(&self) -> String {
+        format!("{}/portal", self.url())
+    }
+
+    /// Requests received so far.
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connection_count(&self) -> u64 {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// How many requests had this method and exact (encoded) path, e.g.
+    /// `("POST", "/previsto/contacts")`: counts every request, not only the recorded ones.
+    pub fn count(&self, method: &str, path: &str) -> u64 {
+        lock(&self.shared.counts).get(&format!("{method} {path}")).copied().unwrap_or(0)
+    }
+
+    /// The last requests received, oldest first.
+    pub fn requests(&self) -> Vec<Request> {
+        lock(&self.shared.recorded).iter().cloned().collect()
+    }
+
+    /// Forgets the recorded requests and counts (not the contacts).
+    pub fn clear_requests(&self) {
+        lock(&self.shared.recorded).clear();
+        lock(&self.shared.counts).clear();
+        self.shared.requests.store(0, Ordering::SeqCst);
+    }
+
+    /// Adds a fault; faults are tried in the order added.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).push(fault);
+    }
+
+    /// Removes every pending fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Makes every Levers token issued so far invalid, as if it expired (the ready
+    /// [`credentials::LEVERS_TOKEN`] stays valid).
+    pub fn expire_levers_tokens(&self) {
+        lock(&self.shared.levers).expire_tokens();
+    }
+
+    /// How many contacts a provider holds now.
+    pub fn contact_count(&self, provider: Provider) -> u64 {
+        match provider {
+            Provider::Levers => lock(&self.shared.levers).len(),
+            Provider::CleanLife => lock(&self.shared.cleanlife).len(),
+            Provider::Previsto => lock(&self.shared.previsto).len(),
+            Provider::Portal => lock(&self.shared.portal).len(),
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

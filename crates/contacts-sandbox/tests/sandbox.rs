@@ -1,0 +1,359 @@
+//! The sandbox driven by a plain HTTP client (not the contacts-rs clients): every route, the
+//! documented errors, and each fault.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
+use serde_json::{Value, json};
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .new_agent()
+}
+
+fn call(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<Answer, ureq::Error> {
+    let mut b = ureq::http::Request::builder().method(method).uri(url);
+    for (n, v) in headers {
+        b = b.header(*n, *v);
+    }
+    let response = match body {
+        Some(body) => agent().run(b.body(body.as_bytes().to_vec()).unwrap())?,
+        None => agent().run(b.body(()).unwrap())?,
+    };
+    let status = response.status().as_u16();
+    let headers =
+        response.headers().iter().map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
+    let body = response.into_body().read_to_string()?;
+    Ok(Answer { status, headers, body })
+}
+
+fn ok(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer {
+    call(method, url, headers, body).unwrap()
+}
+
+fn basic(key: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+#[test]
+fn previsto_documented_examples_and_errors() {
+    let sb = Sandbox::start().unwrap();
+    let base = sb.previsto_base_url();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    let h = [("authorization", auth.as_str()), FORM];
+
+    let created = ok(
+        "POST",
+        &format!("{base}/contacts"),
+        &h,
+        Some("name=Anna%20Jensen&location[]=10.5286863&location[]=56.8039035&meta[hairColor]=Brown"),
+    );
+    assert_eq!(created.status, 200, "{}", created.body);
+    let c = created.json();
+    assert_eq!(c["name"], "Anna Jensen");
+    assert_eq!(c["location"], json!([10.5286863, 56.8039035]));
+    assert_eq!(c["meta"]["hairColor"], "Brown");
+    for key in ["appartment", "remoteId", "registrationNo", "accountingMode", "invoiceDelivery"] {
+        assert!(c.get(key).is_some_and(Value::is_null), "{key} is documented and null");
+    }
+    let id = c["id"].as_str().unwrap().to_owned();
+
+    let updated = ok("POST", &format!("{base}/contacts/{id}"), &h, Some("phone=%2B4522123456")).json();
+    assert_eq!((updated["phone"].as_str(), updated["name"].as_str()), (Some("+4522123456"), Some("Anna Jensen")));
+    assert_eq!(ok("GET", &format!("{base}/contacts/{id}"), &h, None).json()["phone"], "+4522123456");
+
+    let list = ok("GET", &format!("{base}/contacts"), &h, None);
+    assert_eq!(list.header("x-total-count"), Some("1"));
+    assert_eq!(list.json().as_array().unwrap().len(), 1);
+
+    let deleted = ok("DELETE", &format!("{base}/contacts/{id}"), &h, None);
+    assert_eq!((deleted.status, deleted.body.as_str()), (200, ""));
+    let gone = ok("GET", &format!("{base}/contacts/{id}"), &h, None);
+    assert_eq!(gone.status, 404);
+    assert_eq!(gone.json()["param"], "id");
+
+    let bad = ok("GET", &format!("{base}/contacts"), &[("authorization", &basic("sk_wrong"))], None);
+    assert_eq!((bad.status, bad.json()), (401, json!({"type": "InvalidRequestError", "message": "Bad credentials"})));
+    let public = basic(credentials::PREVISTO_PUBLIC_KEY);
+    assert_eq!(ok("GET", &format!("{base}/contacts"), &[("authorization", &public)], None).status, 403);
+    let no_location = ok("POST", &format!("{base}/contacts"), &h, Some("name=A"));
+    assert_eq!((no_location.status, no_location.json()["param"].as_str()), (400, Some("location")));
+    let both = ok("GET", &format!("{base}/contacts?search=a&nearby=1,2"), &h, None);
+    assert_eq!(both.status, 400);
+    assert_eq!(ok("GET", &format!("{base}/contacts?size=1001"), &h, None).status, 400);
+}
+
+#[test]
+fn previsto_pages_are_zero_based_and_a_large_seed_is_cheap() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 100_000).start().unwrap();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    let h = [("authorization", auth.as_str())];
+    let base = sb.previsto_base_url();
+    let page0 = ok("GET", &format!("{base}/contacts?size=1000&page=0"), &h, None);
+    assert_eq!(page0.header("x-total-count"), Some("100000"));
+    let items = page0.json();
+    assert_eq!(items.as_array().unwrap().len(), 1000);
+    assert_eq!(items[0]["name"], "Kunde 0");
+    let last = ok("GET", &format!("{base}/contacts?size=1000&page=99"), &h, None).json();
+    assert_eq!(last[999]["name"], "Kunde 99999");
+    assert_eq!(ok("GET", &format!("{base}/contacts?size=1000&page=100"), &h, None).json(), json!([]));
+    let found = ok("GET", &format!("{base}/contacts?search=kunde99999"), &h, None);
+    assert_eq!(found.header("x-total-count"), Some("1"));
+    let near = ok("GET", &format!("{base}/contacts?size=1&nearby=10.2,56.15"), &h, None).json();
+    assert_eq!(near[0]["location"], json!([10.2, 56.15]));
+    assert_eq!(sb.contact_count(Provider::Previsto), 100_000);
+}
+
+#[test]
+fn levers_token_exchange_crud_list_and_fastapi_errors() {
+    let sb = Sandbox::start().unwrap();
+    let base = sb.levers_base_url();
+    let denied = ok("POST", &sb.levers_auth_url(), &[JSON], Some(r#"{"clientId":"x","clientSecret":"y"}"#));
+    assert_eq!(denied.status, 401);
+    let token = ok(
+        "POST",
+        &sb.levers_auth_url(),
+        &[JSON],
+        Some(
+            &json!({"clientId": credentials::LEVERS_CLIENT_ID, "clientSecret": credentials::LEVERS_CLIENT_SECRET})
+                .to_string(),
+        ),
+    )
+    .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let h = [("authorization", bearer.as_str()), JSON];
+
+    let body = json!({"name": "Acme", "nameAr": "شركة أكمي", "email": "ap@acme.sa", "emailTone": "FRIENDLY",
+        "workflowUuid": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "paymentInstructions": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+        "secondaryContacts": [{"name": "Sara", "email": "sara@acme.sa"}]});
+    let c = ok("POST", &format!("{base}/contact"), &h, Some(&body.to_string()));
+    assert_eq!(c.status, 200, "{}", c.body);
+    let c = c.json();
+    assert_eq!(c["nameAr"], "شركة أكمي");
+    assert_eq!(c["workflow"]["uuid"], "3c90c3cc-0d44-4b50-8888-8dd25736052a");
+    assert!(c["paymentInstructions"].is_object() && c.get("workflowUuid").is_none());
+    assert_eq!(c["secondaryContacts"][0]["name"], "Sara");
+    let uuid = c["uuid"].as_str().unwrap().to_owned();
+
+    let u = ok(
+        "PUT",
+        &format!("{base}/contact"),
+        &h,
+        Some(&json!({"uuid": uuid, "phoneNumber": "+966500000000"}).to_string()),
+    )
+    .json();
+    assert_eq!((u["phoneNumber"].as_str(), u["name"].as_str()), (Some("+966500000000"), Some("Acme")));
+    let got = ok("GET", &format!("{base}/contact/{uuid}"), &h, None).json();
+    assert!(got.get("averageDelay").is_some());
+    let page = ok("GET", &format!("{base}/contact?page=1&size=50"), &h, None).json();
+    assert_eq!((page["total"].as_u64(), page["pages"].as_u64()), (Some(1), Some(1)));
+
+    let invalid = ok("POST", &format!("{base}/contact"), &h, Some(r#"{"name":"","email":"nope"}"#));
+    assert_eq!(invalid.status, 422);
+    assert_eq!(invalid.json()["detail"][0]["loc"], json!(["body", "name"]));
+    let long = ok("POST", &format!("{base}/contact"), &h, Some(&json!({"name": "ع".repeat(256)}).to_string()));
+    assert_eq!(long.status, 422);
+    let arabic_255 = ok("POST", &format!("{base}/contact"), &h, Some(&json!({"name": "ع".repeat(255)}).to_string()));
+    assert_eq!(arabic_255.status, 200);
+    let missing = ok("GET", &format!("{base}/contact/00000000-0000-4000-8000-0000000000ff"), &h, None);
+    assert_eq!((missing.status, missing.json()), (404, json!({"detail": "Contact not found"})));
+    assert_eq!(
+        ok("PUT", &format!("{base}/contact"), &h, Some(&json!({"uuid": uuid, "role": "PRIMARY"}).to_string())).status,
+        422
+    );
+    assert_eq!(ok("GET", &format!("{base}/contact?size=101"), &h, None).status, 422);
+
+    sb.expire_levers_tokens();
+    assert_eq!(ok("GET", &format!("{base}/contact/{uuid}"), &h, None).status, 401);
+    let fixed = format!("Bearer {}", credentials::LEVERS_TOKEN);
+    assert_eq!(ok("GET", &format!("{base}/contact/{uuid}"), &[("authorization", &fixed)], None).status, 200);
+}
+
+#[test]
+fn cleanlife_find_or_create_by_normalised_phone() {
+    let sb = Sandbox::builder().seed(Provider::CleanLife, 5).start().unwrap();
+    let base = sb.cleanlife_base_url();
+    let h = [("x-api-key", credentials::CLEANLIFE_API_KEY), JSON, ("x-request-id", "req-42")];
+    let first =
+        ok("POST", &format!("{base}/partners/contacts"), &h, Some(r#"{"phone":"+966511111111","name":"Ahmed Ali"}"#));
+    assert_eq!(first.header("x-request-id"), Some("req-42"));
+    let first = first.json();
+    assert_eq!(first["data"]["isNewContact"], true);
+    let again =
+        ok("POST", &format!("{base}/partners/contacts"), &h, Some(r#"{"phone":"+966511111111","name":"Other"}"#))
+            .json();
+    assert_eq!(
+        (again["data"]["isNewContact"].as_bool(), again["data"]["id"].clone()),
+        (Some(false), first["data"]["id"].clone())
+    );
+    assert_eq!(again["data"]["name"], "Ahmed Ali");
+    let seeded =
+        ok("POST", &format!("{base}/partners/contacts"), &h, Some(r#"{"phone":"+966500000003","name":"X"}"#)).json();
+    assert_eq!(seeded["data"]["isNewContact"], false, "seeded phones are found");
+
+    let id = first["data"]["id"].as_str().unwrap();
+    assert_eq!(ok("GET", &format!("{base}/partners/contacts/{id}"), &h, None).json()["data"]["phone"], "+966511111111");
+    let nf = ok("GET", &format!("{base}/partners/contacts/00000000-0000-4000-a000-0000000000ff"), &h, None);
+    assert_eq!((nf.status, nf.json()["error"]["code"].as_str()), (404, Some("RESOURCE_NOT_FOUND")));
+    let bad_id = ok("GET", &format!("{base}/partners/contacts/abc"), &h, None);
+    assert_eq!((bad_id.status, bad_id.json()["error"]["code"].as_str()), (400, Some("VALIDATION_ERROR")));
+    let bad = ok("POST", &format!("{base}/partners/contacts"), &h, Some(r#"{"phone":"0500000000","name":""}"#));
+    assert_eq!(bad.status, 400);
+    let details = &bad.json()["error"]["details"];
+    assert_eq!((details["statusCode"].as_u64(), details["message"].as_array().map(Vec::len)), (Some(400), Some(2)));
+    let unauth = ok("POST", &format!("{base}/partners/contacts"), &[JSON], Some("{}"));
+    assert_eq!((unauth.status, unauth.json()["error"]["code"].as_str()), (401, Some("UNAUTHORIZED")));
+    let forbidden = ok(
+        "GET",
+        &format!("{base}/partners/contacts/{id}"),
+        &[("x-api-key", credentials::CLEANLIFE_API_KEY_WITHOUT_CONTACTS)],
+        None,
+    );
+    assert_eq!((forbidden.status, forbidden.json()["error"]["code"].as_str()), (403, Some("FORBIDDEN")));
+}
+
+#[test]
+fn portal_envelopes_and_the_delete_quirk() {
+    let sb = Sandbox::builder().seed(Provider::Portal, 6).start().unwrap();
+    let base = sb.portal_base_url();
+    let h = [("authorization", credentials::PORTAL_AUTHORIZATION), FORM];
+    let list = ok("GET", &format!("{base}/contact?customer_id[]=1&customer_id[]=2"), &h, None).json();
+    assert_eq!((list["result"].as_bool(), list["entities"].as_array().map(Vec::len)), (Some(true), Some(4)));
+    let e = &list["entities"][0];
+    assert_eq!(
+        (e["is_active"].as_str(), e["customer_id"].as_u64(), e["cost_center_id"].as_str()),
+        (Some("1"), Some(1), Some("0"))
+    );
+    assert_eq!(ok("GET", &format!("{base}/contact"), &h, None).json()["result"], false);
+
+    let created =
+        ok("POST", &format!("{base}/contact"), &h, Some("name=Jane%20Doe&email=jane%40example.com&is_active=1")).json();
+    assert_eq!(
+        (created["msg"].as_str(), created["result"].as_bool()),
+        (Some("Successfully created entity."), Some(true))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(ok("GET", &format!("{base}/contact/{id}"), &h, None).json()["entity"]["name"], "Jane Doe");
+    let upd = ok("POST", &format!("{base}/contact/{id}"), &h, Some("tel=%2B4512345678")).json();
+    assert_eq!(upd["msg"], "Successfully updated entity.");
+    let empty = ok("POST", &format!("{base}/contact"), &h, Some("")).json();
+    assert_eq!(empty, json!({"error": "Nothing sent for request.", "result": false}));
+    let invalid =
+        ok("POST", &format!("{base}/contact"), &h, Some(&format!("name={}&create_method=x", "n".repeat(65)))).json();
+    assert_eq!(invalid["result"], false);
+    assert!(invalid["errors"]["name"].is_string() && invalid["errors"]["create_method"].is_string());
+    let json_create = ok(
+        "POST",
+        &format!("{base}/contact"),
+        &[("authorization", credentials::PORTAL_AUTHORIZATION), JSON],
+        Some(r#"{"name":"J","milestone":1}"#),
+    );
+    assert_eq!(json_create.json()["result"], true);
+
+    let deleted = ok("GET", &format!("{base}/contact/{id}/delete"), &h, None).json();
+    assert_eq!(deleted, json!({"msg": "Entity has been successfully deleted.", "result": false}));
+    let again = ok("GET", &format!("{base}/contact/{id}/delete"), &h, None).json();
+    assert_eq!(again, json!({"msg": "Entity not found.", "result": false}));
+    assert_eq!(ok("GET", &format!("{base}/contact/{id}"), &h, None).json()["msg"], "Entity not found.");
+    assert_eq!(ok("GET", &format!("{base}/contact"), &[], None).status, 401);
+}
+
+#[test]
+fn status_faults_hit_the_next_matching_requests_then_stop() {
+    let sb = Sandbox::start().unwrap();
+    sb.inject(Fault::status(503).times(2).on(Provider::Portal).method("GET"));
+    sb.inject(Fault::status(429).retry_after("7").body("slow down").on(Provider::Portal));
+    let url = format!("{}/contact/1", sb.portal_base_url());
+    let h = [("authorization", credentials::PORTAL_AUTHORIZATION)];
+    assert_eq!(ok("GET", &url, &h, None).status, 503);
+    assert_eq!(ok("GET", &url, &h, None).status, 503);
+    let limited = ok("GET", &url, &h, None);
+    assert_eq!((limited.status, limited.header("retry-after"), limited.body.as_str()), (429, Some("7"), "slow down"));
+    assert_eq!(ok("GET", &url, &h, None).status, 200);
+    assert_eq!(sb.request_count(), 4);
+    assert_eq!(sb.count("GET", "/portal/contact/1"), 4);
+}
+
+#[test]
+fn drop_malformed_truncated_and_delay_faults() {
+    let sb = Sandbox::start().unwrap();
+    let url = format!("{}/contact/1", sb.portal_base_url());
+    let h = [("authorization", credentials::PORTAL_AUTHORIZATION)];
+    sb.inject(Fault::drop_connection());
+    assert!(call("GET", &url, &h, None).is_err(), "a dropped connection is a transport error");
+    sb.inject(Fault::malformed_body());
+    let m = ok("GET", &url, &h, None);
+    assert!(serde_json::from_str::<Value>(&m.body).is_err());
+    sb.inject(Fault::truncated_body());
+    assert!(call("GET", &url, &h, None).is_err(), "a short body is a transport error");
+    sb.inject(Fault::delay(Duration::from_millis(300)));
+    let start = Instant::now();
+    assert_eq!(ok("GET", &url, &h, None).json()["result"], false);
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    sb.inject(Fault::status(500).times(5));
+    sb.clear_faults();
+    assert_eq!(ok("GET", &url, &h, None).status, 200);
+}
+
+#[test]
+fn requests_are_recorded_and_connections_counted() {
+    let sb = Sandbox::builder().record_limit(2).start().unwrap();
+    let agent = agent();
+    let url = format!("{}/partners/contacts", sb.cleanlife_base_url());
+    for i in 0..3 {
+        let body = format!(r#"{{"phone":"+96650000000{i}","name":"A"}}"#);
+        agent
+            .post(&url)
+            .header("x-api-key", credentials::CLEANLIFE_API_KEY)
+            .header("content-type", "application/json")
+            .send(body.as_bytes())
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap();
+    }
+    assert_eq!(sb.connection_count(), 1, "keep-alive: one connection for three requests");
+    let seen = sb.requests();
+    assert_eq!(seen.len(), 2, "only the last two are kept");
+    assert_eq!(seen[1].method, "POST");
+    assert_eq!(seen[1].path, "/cleanlife/v1/partners/contacts");
+    assert_eq!(seen[1].header("x-api-key"), Some(credentials::CLEANLIFE_API_KEY));
+    assert_eq!(String::from_utf8_lossy(&seen[1].body), r#"{"phone":"+966500000002","name":"A"}"#);
+    assert_eq!(sb.contact_count(Provider::CleanLife), 3);
+    sb.clear_requests();
+    assert_eq!((sb.request_count(), sb.requests().len()), (0, 0));
+}
+
+#[test]
+fn shuts_down_on_drop() {
+    let sb = Sandbox::start().unwrap();
+    let addr = sb.addr();
+    drop(sb);
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err());
+}
