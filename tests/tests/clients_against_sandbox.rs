@@ -1,0 +1,246 @@
+//! Every client against the sandbox: two independent readings of the same documents must agree.
+
+use std::time::Duration;
+
+use contacts_core::{ContactPatch, ContactsApi, Error, ListQuery, NewContact, Operation, RetryPolicy, Sleeper};
+use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
+
+#[derive(Debug)]
+struct NoSleep;
+impl Sleeper for NoSleep {
+    fn sleep(&self, _: Duration) {}
+}
+
+fn previsto(sb: &Sandbox) -> previsto::Client {
+    previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(sb.previsto_base_url())
+        .sleeper(NoSleep)
+        .build()
+        .unwrap()
+}
+
+fn levers(sb: &Sandbox) -> levers_client::Client {
+    levers_client::Client::builder()
+        .client_credentials(credentials::LEVERS_CLIENT_ID, credentials::LEVERS_CLIENT_SECRET)
+        .base_url(sb.levers_base_url())
+        .sleeper(NoSleep)
+        .build()
+        .unwrap()
+}
+
+fn cleanlife(sb: &Sandbox) -> cleanlife_partners::Client {
+    cleanlife_partners::Client::builder()
+        .api_key(credentials::CLEANLIFE_API_KEY)
+        .base_url(sb.cleanlife_base_url())
+        .sleeper(NoSleep)
+        .build()
+        .unwrap()
+}
+
+fn portal(sb: &Sandbox) -> portal_contacts::Client {
+    portal_contacts::Client::builder()
+        .authorization(credentials::PORTAL_AUTHORIZATION)
+        .base_url(sb.portal_base_url())
+        .sleeper(NoSleep)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn previsto_every_operation_round_trips() {
+    use previsto::{AccountingMode, ContactUpdate, ListContacts, Location, NewContact};
+    let sb = Sandbox::builder().seed(Provider::Previsto, 250).start().unwrap();
+    let client = previsto(&sb);
+    let anna = client
+        .contacts()
+        .create(
+            &NewContact::new("Anna Jensen", Location::new(10.5286863, 56.8039035))
+                .email("anna@jensen.dk")
+                .apartment("1. th")
+                .number(7)
+                .accounting_mode(AccountingMode::AddToDraft)
+                .meta("hairColor", "Brown"),
+        )
+        .unwrap();
+    assert_eq!(anna.meta["hairColor"], "Brown");
+    assert_eq!((anna.apartment.as_deref(), anna.number.as_deref()), (Some("1. th"), Some("7")));
+    assert_eq!(anna.accounting_mode, Some(AccountingMode::AddToDraft));
+    let anna = client.contacts().update(&anna.id, &ContactUpdate::new().phone("+4522123456")).unwrap();
+    assert_eq!(anna.phone.as_deref(), Some("+4522123456"));
+    assert_eq!(client.contacts().get(&anna.id).unwrap().email.as_deref(), Some("anna@jensen.dk"));
+    let page = client.contacts().list_page(&ListContacts::new().search("anna").size(10)).unwrap();
+    assert_eq!((page.contacts.len(), page.total), (1, Some(1)));
+    assert_eq!(client.contacts().iter(&ListContacts::new().size(100)).count(), 251);
+    let near =
+        client.contacts().list(&ListContacts::new().nearby(Location::new(10.5286863, 56.8039035)).size(1)).unwrap();
+    assert_eq!(near[0].id, anna.id);
+    client.contacts().delete(&anna.id).unwrap();
+    assert!(client.contacts().get(&anna.id).unwrap_err().is_not_found());
+    assert!(client.contacts().delete(&anna.id).unwrap_err().is_not_found());
+}
+
+#[test]
+fn levers_every_operation_round_trips_with_arabic_and_token_renewal() {
+    use levers_client::{CreateContact, EmailTone, ListContacts, SecondaryContact, UpdateContact};
+    let sb = Sandbox::builder().seed(Provider::Levers, 120).start().unwrap();
+    let client = levers(&sb);
+    let c = client
+        .contacts()
+        .create(
+            &CreateContact::new("Acme Trading")
+                .name_ar("ع".repeat(255))
+                .email("ap@acme.sa")
+                .email_tone(EmailTone::RealEstate)
+                .secondary_contact(SecondaryContact::new("Sara").name_ar("سارة")),
+        )
+        .unwrap();
+    assert_eq!(c.name_ar.as_deref().map(|s| s.chars().count()), Some(255));
+    assert_eq!(c.secondary_contacts[0].name.as_deref(), Some("Sara"));
+    let auth_calls = sb.count("POST", "/levers/auth/v1/api-key/auth");
+    assert_eq!(auth_calls, 1);
+
+    sb.expire_levers_tokens();
+    let c = client.contacts().update(&UpdateContact::new(c.uuid).phone_number("+966500000000")).unwrap();
+    assert_eq!(c.phone_number.as_deref(), Some("+966500000000"));
+    assert_eq!(sb.count("POST", "/levers/auth/v1/api-key/auth"), 2, "renewed once after the 401");
+    assert_eq!(sb.count("PUT", "/levers/api-service/v1/contact"), 2, "the refused call repeated once");
+
+    assert_eq!(client.contacts().get(c.uuid).unwrap().email_tone, Some(EmailTone::RealEstate));
+    let all: Vec<_> = client.contacts().iter(&ListContacts::new().size(50)).collect::<Result<_, _>>().unwrap();
+    assert_eq!(all.len(), 121);
+    assert_eq!(sb.count("GET", "/levers/api-service/v1/contact"), 3);
+}
+
+#[test]
+fn cleanlife_finds_what_it_created() {
+    use cleanlife_partners::ContactRequest;
+    let sb = Sandbox::start().unwrap();
+    let client = cleanlife(&sb);
+    let first = client.contacts().find_or_create(&ContactRequest::new("050 000 0000", "Ahmed Ali")).unwrap();
+    assert!(first.is_new_contact);
+    assert_eq!(first.phone, "+966500000000");
+    let again = client.contacts().find_or_create(&ContactRequest::new("+966-50-000-0000", "Ahmed")).unwrap();
+    assert_eq!((again.id, again.is_new_contact), (first.id, false));
+    assert_eq!(client.contacts().get(first.id).unwrap().name, "Ahmed Ali");
+    let err = client.contacts().get(cleanlife_partners::Uuid::nil()).unwrap_err();
+    assert!(err.is_not_found());
+    assert!(err.request_id().is_some());
+
+    let forbidden = cleanlife_partners::Client::builder()
+        .api_key(credentials::CLEANLIFE_API_KEY_WITHOUT_CONTACTS)
+        .base_url(sb.cleanlife_base_url())
+        .build()
+        .unwrap();
+    assert_eq!(forbidden.contacts().get(first.id).unwrap_err().code(), Some("FORBIDDEN"));
+}
+
+#[test]
+fn portal_every_operation_and_the_delete_quirk() {
+    use portal_contacts::{BodyEncoding, ContactUpdate, CustomerId, NewContact};
+    let sb = Sandbox::builder().seed(Provider::Portal, 9).start().unwrap();
+    let client = portal(&sb);
+    assert_eq!(client.contacts().list(&[CustomerId(1), CustomerId(3)]).unwrap().len(), 6);
+    let id = client.contacts().create(&NewContact::new("Jane Doe").email("jane@example.com").milestone(true)).unwrap();
+    let jane = client.contacts().get(&id).unwrap();
+    assert_eq!((jane.name.as_str(), jane.milestone, jane.is_active), ("Jane Doe", true, true));
+    assert_eq!(jane.fax, None, "empty strings decode as None");
+    client.contacts().update(&id, &ContactUpdate::new().tel("+4512345678").is_active(false)).unwrap();
+    let jane = client.contacts().get(&id).unwrap();
+    assert_eq!((jane.tel.as_deref(), jane.is_active), (Some("+4512345678"), false));
+    client.contacts().delete(&id).unwrap();
+    assert!(client.contacts().delete(&id).unwrap_err().is_not_found());
+    assert!(client.contacts().get(&id).unwrap_err().is_not_found());
+
+    let json = portal_contacts::Client::builder()
+        .authorization(credentials::PORTAL_AUTHORIZATION)
+        .base_url(sb.portal_base_url())
+        .body_encoding(BodyEncoding::Json)
+        .build()
+        .unwrap();
+    let id = json.contacts().create(&NewContact::new("Json Jane").portal_active(true)).unwrap();
+    assert!(json.contacts().get(&id).unwrap().portal_active);
+}
+
+#[test]
+fn the_unified_trait_drives_all_four_alike() {
+    let sb = Sandbox::builder().seed_all(3).start().unwrap();
+    let clients: Vec<Box<dyn ContactsApi>> =
+        vec![Box::new(levers(&sb)), Box::new(cleanlife(&sb)), Box::new(previsto(&sb)), Box::new(portal(&sb))];
+    for api in &clients {
+        let caps = api.capabilities();
+        let new = NewContact::new("Unified Person").phone("+966500000123").location(10.0, 56.0);
+        let contact = if caps.supports(Operation::Create) {
+            let new = if api.provider() == contacts_core::Provider::Portal { new } else { new.email("u@example.com") };
+            api.create(&new).unwrap()
+        } else {
+            let found = api.find_or_create(&new).unwrap();
+            assert!(found.created);
+            found.contact
+        };
+        assert_eq!(api.get(&contact.id).unwrap().name, "Unified Person", "{}", api.provider());
+        if caps.supports(Operation::Update) {
+            let patched = api.update(&contact.id, &ContactPatch::new().name("Renamed")).unwrap();
+            assert_eq!(patched.name, "Renamed", "{}", api.provider());
+        }
+        if caps.supports(Operation::List) {
+            let query = ListQuery::new().page_size(2).customer_ids([1]);
+            let listed: Vec<_> = api.list(&query).collect::<Result<_, _>>().unwrap();
+            assert!(!listed.is_empty(), "{}", api.provider());
+        } else {
+            assert!(matches!(api.list(&ListQuery::new()).next(), Some(Err(Error::Unsupported { .. }))));
+        }
+        if caps.supports(Operation::Delete) {
+            api.delete(&contact.id).unwrap();
+            assert!(api.get(&contact.id).unwrap_err().is_not_found(), "{}", api.provider());
+        } else {
+            assert!(matches!(api.delete(&contact.id), Err(Error::Unsupported { .. })));
+        }
+    }
+}
+
+#[test]
+fn faults_are_retried_by_policy_and_creates_are_never_sent_twice() {
+    let sb = Sandbox::start().unwrap();
+    let client = previsto(&sb);
+    // A read survives two 503s; a create does not get repeated after one.
+    sb.inject(Fault::status(503).times(2).on(Provider::Previsto).method("GET"));
+    assert!(client.contacts().list(&previsto::ListContacts::new()).is_ok());
+    sb.inject(Fault::status(503).on(Provider::Previsto).method("POST"));
+    let new = previsto::NewContact::new("Once", previsto::Location::new(1.0, 1.0));
+    assert_eq!(client.contacts().create(&new).unwrap_err().status(), Some(503));
+    assert_eq!(sb.count("POST", "/previsto/contacts"), 1);
+
+    // A dropped connection after the create was sent: not repeated either.
+    sb.inject(Fault::drop_connection().on(Provider::Previsto).method("POST"));
+    let err = client.contacts().create(&new).unwrap_err();
+    assert!(matches!(err, Error::Transport { may_have_reached_server: true, .. }), "{err:?}");
+    assert_eq!(sb.count("POST", "/previsto/contacts"), 2);
+
+    // A malformed success body is a decode error, not a panic.
+    sb.inject(Fault::malformed_body().on(Provider::Previsto));
+    assert!(matches!(client.contacts().list(&previsto::ListContacts::new()), Err(Error::Decode { .. })));
+
+    // Retry-After is honoured (the sleeper is injected, so no real waiting).
+    sb.inject(Fault::status(429).retry_after("1").on(Provider::Previsto));
+    assert!(client.contacts().list(&previsto::ListContacts::new()).is_ok());
+
+    let strict = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(sb.previsto_base_url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    sb.inject(Fault::status(502).on(Provider::Previsto));
+    assert_eq!(strict.contacts().list(&previsto::ListContacts::new()).unwrap_err().status(), Some(502));
+}
+
+#[test]
+fn one_client_reuses_one_connection() {
+    let sb = Sandbox::builder().seed(Provider::Portal, 3).start().unwrap();
+    let client = portal(&sb);
+    for _ in 0..50 {
+        client.contacts().get(&portal_contacts::ContactId::from("1")).unwrap();
+    }
+    assert_eq!(sb.connection_count(), 1);
+}
