@@ -1,0 +1,132 @@
+//! The `contacts` binary, run as a user would: output and exit status, against the sandbox.
+
+use std::process::{Command, Output};
+
+fn contacts(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(args)
+        .env_remove("PREVISTO_API_KEY")
+        .env_remove("LEVERS_TOKEN")
+        .env_remove("LEVERS_CLIENT_ID")
+        .env_remove("CLEANLIFE_API_KEY")
+        .env_remove("PORTAL_BASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn demo_walks_every_provider_and_succeeds() {
+    let out = contacts(&["demo"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    for provider in ["levers", "cleanlife", "previsto", "portal"] {
+        assert!(stdout.contains(provider), "{provider} missing from the tour");
+    }
+    assert!(stdout.contains("33 steps, 33 as expected, 0 not"), "{stdout}");
+    assert!(stdout.contains("refused before sending") && stdout.contains("not found: Entity not found."));
+    assert!(!stdout.contains('✗'));
+}
+
+#[test]
+fn list_against_the_sandbox_prints_json() {
+    let out = contacts(&["previsto", "list", "--sandbox", "--seed", "5", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 5);
+    assert_eq!(all[0]["raw"]["countryCode"], "DK");
+}
+
+#[test]
+fn create_and_find_or_create_print_tables() {
+    let out = contacts(&["portal", "create", "--sandbox", "--name", "Jane Doe", "--email", "jane@example.com"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Jane Doe") && stdout.contains("1 contact(s)"), "{stdout}");
+
+    let out =
+        contacts(&["cleanlife", "find-or-create", "--sandbox", "--name", "Ahmed", "--phone", "0501234567", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["created"].as_bool(), v["contact"]["phone"].as_str()), (Some(true), Some("+966501234567")));
+}
+
+#[test]
+fn export_writes_csv_with_a_header_and_every_contact() {
+    let dir = std::env::temp_dir().join(format!("contacts-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("previsto.csv");
+    let out = contacts(&[
+        "previsto",
+        "export",
+        "--sandbox",
+        "--seed",
+        "1234",
+        "--format",
+        "csv",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1235);
+    assert_eq!(lines[0], "provider,id,name,email,phone,street,postal_code,city,country,tax_id");
+    assert!(lines[1].starts_with("previsto,con_sbx0,Kunde 0,kunde0@example.dk,"));
+    assert!(text(&out.stderr).contains("exported 1234 contacts"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn export_jsonl_goes_to_stdout() {
+    let out = contacts(&["levers", "export", "--sandbox", "--seed", "120", "--format", "jsonl"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 120);
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["raw"]["nameAr"], "عميل 0");
+}
+
+#[test]
+fn errors_are_one_line_with_a_failing_status_and_no_panic() {
+    let out = contacts(&["portal", "get", "999", "--sandbox"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr).trim(), "error: get failed: not found: Entity not found.");
+
+    let out = contacts(&["cleanlife", "find-or-create", "--sandbox", "--name", "A", "--phone", "+4522123456"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: find-or-create failed: invalid phone:"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1);
+
+    let out = contacts(&["previsto", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: configuring the client failed: configuration: PREVISTO_API_KEY is not set"
+    );
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn a_real_account_is_reached_through_the_environment_and_its_secret_never_printed() {
+    // The sandbox stands in for the real API; a wrong key gets a 401, which is not retried.
+    let sandbox = contacts_sandbox::Sandbox::start().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(["previsto", "get", "con_1"])
+        .env("PREVISTO_API_KEY", "sk_live_TOPSECRET")
+        .env("PREVISTO_BASE_URL", sandbox.previsto_base_url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("TOPSECRET") && !all.contains("c2tfbGl2ZV9UT1BTRUNSRVQ6"), "{all}");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: get failed: api error (status 401, InvalidRequestError): Bad credentials"
+    );
+    assert_eq!(sandbox.count("GET", "/previsto/contacts/con_1"), 1);
+}
