@@ -1,36 +1,45 @@
 //! `cargo xtask <task>`: project automation written in Rust.
 
+mod package;
+mod release;
+mod tidy;
+mod workspace;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const HELP: &str = "\
-cargo xtask <TASK>
+use clap::{Parser, Subcommand};
 
-Project automation for contacts-rs.
-
-TASKS:
-    help        Print this message
-
-Planned (see the project's issues): release, check-package, bench.
-";
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None | Some("help" | "--help" | "-h") => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("error: unknown task {other:?}\n\n{HELP}");
-            ExitCode::from(2)
-        }
-    }
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Project automation for contacts-rs")]
+struct Cli {
+    /// The workspace to act on. Defaults to this repository.
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    task: Task,
 }
 
-/// The workspace root, from this crate's manifest directory.
-#[allow(dead_code)]
-fn project_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+#[derive(Subcommand)]
+enum Task {
+    /// Bump versions, move changelogs, test, package, commit, tag and publish (dry run unless --execute).
+    Release(release::Args),
+    /// Check that every published crate packages and that its packaged form builds on its own.
+    CheckPackage,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(workspace::project_root);
+    let result = match cli.task {
+        Task::Release(args) => release::run(&root, &args, &mut std::io::stdout()),
+        Task::CheckPackage => package::check(&root),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,226 @@
+//! The release task on a scratch copy of a small workspace (git init in a temp dir).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::{Args, move_unreleased, next_version, run as release, unreleased_entries};
+use crate::workspace::run;
+
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn read(root: &Path, path: &str) -> String {
+    std::fs::read_to_string(root.join(path)).unwrap()
+}
+
+const CHANGELOG: &str =
+    "# Changelog\n\n## [Unreleased]\n\n### Added\n- Something new.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n";
+
+/// alpha <- beta (normal dep with a version), gamma (unpublished) -> beta, alpha as a dev-dep.
+fn scratch() -> Scratch {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let root =
+        std::env::temp_dir().join(format!("xtask-release-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&root);
+    write(
+        &root,
+        "Cargo.toml",
+        "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\n# shared by everyone\nalpha = { path = \"crates/alpha\", version = \"0.1.0\" } # keep me\n",
+    );
+    write(
+        &root,
+        "crates/alpha/Cargo.toml",
+        "[package]\nname = \"alpha\"\nversion = \"0.1.0\" # the version\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"a\"\n",
+    );
+    write(
+        &root,
+        "crates/beta/Cargo.toml",
+        "[package]\nname = \"beta\"\nversion = \"0.2.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"b\"\n\n[dependencies]\nalpha = { path = \"../alpha\", version = \"0.1.0\" } # intra-workspace\n",
+    );
+    write(
+        &root,
+        "crates/gamma/Cargo.toml",
+        "[package]\nname = \"gamma\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nbeta = { path = \"../beta\", version = \"0.2.0\" }\n\n[dev-dependencies]\nalpha = { path = \"../alpha\" }\n",
+    );
+    for c in ["alpha", "beta", "gamma"] {
+        write(&root, &format!("crates/{c}/src/lib.rs"), "//! Scratch crate.\n");
+        write(&root, &format!("crates/{c}/CHANGELOG.md"), CHANGELOG);
+    }
+    write(&root, ".gitignore", "/target\n");
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["config", "user.name", "Release Test"],
+        &["config", "user.email", "release@test.invalid"],
+        &["config", "tag.gpgSign", "false"],
+        &["config", "commit.gpgSign", "false"],
+    ] {
+        run(&root, "git", args).unwrap();
+    }
+    run(&root, "cargo", &["generate-lockfile", "--offline"]).unwrap();
+    run(&root, "git", &["add", "-A"]).unwrap();
+    run(&root, "git", &["commit", "-q", "-m", "initial"]).unwrap();
+    Scratch(root)
+}
+
+fn args(level: &str, packages: &[&str]) -> Args {
+    Args {
+        level: level.into(),
+        packages: packages.iter().map(|s| s.to_string()).collect(),
+        date: Some("2026-11-23".into()),
+        ..Args::default()
+    }
+}
+
+fn execute(mut a: Args) -> Args {
+    a.execute = true;
+    a.no_publish = true;
+    a.skip_tests = true;
+    a.skip_package = true;
+    a
+}
+
+fn git(root: &Path, args: &[&str]) -> String {
+    run(root, "git", args).unwrap()
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let s = scratch();
+    let before: Vec<String> =
+        ["Cargo.toml", "crates/alpha/Cargo.toml", "crates/beta/CHANGELOG.md"].iter().map(|p| read(&s.0, p)).collect();
+    let mut out = Vec::new();
+    release(&s.0, &args("patch", &[]), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("alpha                0.1.0 -> 0.1.1"), "{out}");
+    assert!(out.contains("beta                 0.2.0 -> 0.2.1"), "{out}");
+    assert!(out.contains("publish order: alpha, beta"), "{out}");
+    assert!(out.contains("tags: alpha-v0.1.1, beta-v0.2.1"), "{out}");
+    assert!(out.contains("dry run: nothing was changed"), "{out}");
+    assert!(!out.contains("gamma"), "unpublished crates are not released");
+    let after: Vec<String> =
+        ["Cargo.toml", "crates/alpha/Cargo.toml", "crates/beta/CHANGELOG.md"].iter().map(|p| read(&s.0, p)).collect();
+    assert_eq!(before, after);
+    assert_eq!(git(&s.0, &["status", "--porcelain"]), "");
+    assert_eq!(git(&s.0, &["tag", "--list"]), "");
+    assert_eq!(git(&s.0, &["rev-list", "--count", "HEAD"]).trim(), "1");
+}
+
+#[test]
+fn releasing_one_crate_bumps_it_and_every_requirement_on_it() {
+    let s = scratch();
+    let mut out = Vec::new();
+    release(&s.0, &execute(args("patch", &["alpha"])), &mut out).unwrap();
+
+    let alpha = read(&s.0, "crates/alpha/Cargo.toml");
+    assert!(alpha.contains("version = \"0.1.1\" # the version"), "formatting and comments kept:\n{alpha}");
+    let beta = read(&s.0, "crates/beta/Cargo.toml");
+    assert!(beta.contains("version = \"0.2.0\"\n"), "beta itself is not released:\n{beta}");
+    assert!(beta.contains("alpha = { path = \"../alpha\", version = \"0.1.1\" } # intra-workspace"), "{beta}");
+    let root = read(&s.0, "Cargo.toml");
+    assert!(
+        root.contains("# shared by everyone\nalpha = { path = \"crates/alpha\", version = \"0.1.1\" } # keep me"),
+        "{root}"
+    );
+    let gamma = read(&s.0, "crates/gamma/Cargo.toml");
+    assert!(
+        gamma.contains("[dev-dependencies]\nalpha = { path = \"../alpha\" }"),
+        "dev-deps stay version-less:\n{gamma}"
+    );
+
+    let changelog = read(&s.0, "crates/alpha/CHANGELOG.md");
+    assert_eq!(
+        changelog,
+        "# Changelog\n\n## [Unreleased]\n\n## [0.1.1] - 2026-11-23\n\n### Added\n- Something new.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n"
+    );
+    assert_eq!(read(&s.0, "crates/beta/CHANGELOG.md"), CHANGELOG);
+    assert!(read(&s.0, "Cargo.lock").contains("name = \"alpha\"\nversion = \"0.1.1\""));
+
+    assert_eq!(git(&s.0, &["log", "-1", "--format=%s"]).trim(), "Release alpha 0.1.1");
+    assert_eq!(git(&s.0, &["tag", "--list"]).trim(), "alpha-v0.1.1");
+    assert_eq!(git(&s.0, &["status", "--porcelain"]), "", "everything is in the release commit");
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("--no-publish: nothing uploaded"), "{out}");
+}
+
+#[test]
+fn releasing_everything_makes_one_commit_and_a_tag_per_crate() {
+    let s = scratch();
+    release(&s.0, &execute(args("minor", &[])), &mut Vec::new()).unwrap();
+    assert!(read(&s.0, "crates/alpha/Cargo.toml").contains("version = \"0.2.0\""));
+    let beta = read(&s.0, "crates/beta/Cargo.toml");
+    assert!(beta.contains("version = \"0.3.0\"\n") && beta.contains("version = \"0.2.0\" }"), "{beta}");
+    assert!(read(&s.0, "crates/gamma/Cargo.toml").contains("beta = { path = \"../beta\", version = \"0.3.0\" }"));
+    assert_eq!(git(&s.0, &["log", "-1", "--format=%s"]).trim(), "Release alpha 0.2.0, beta 0.3.0");
+    assert_eq!(git(&s.0, &["tag", "--list"]).trim(), "alpha-v0.2.0\nbeta-v0.3.0");
+    assert_eq!(git(&s.0, &["rev-list", "--count", "HEAD"]).trim(), "2");
+    // Right after a release, Unreleased is empty: another release needs entries first.
+    let err = release(&s.0, &args("patch", &["alpha"]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("alpha: nothing under `## [Unreleased]`"), "{err}");
+    write(&s.0, "crates/alpha/CHANGELOG.md", CHANGELOG);
+    run(&s.0, "git", &["commit", "-qam", "more"]).unwrap();
+    let err = release(&s.0, &args("0.2.0", &["alpha"]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("not newer"), "{err}");
+}
+
+#[test]
+fn a_dirty_tree_is_refused() {
+    let s = scratch();
+    write(&s.0, "crates/alpha/src/lib.rs", "//! Changed.\n");
+    let err = release(&s.0, &args("patch", &[]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("not clean"), "{err}");
+}
+
+#[test]
+fn a_crate_with_nothing_unreleased_is_refused() {
+    let s = scratch();
+    write(&s.0, "crates/beta/CHANGELOG.md", "# Changelog\n\n## [Unreleased]\n\n## [0.2.0] - 2026-01-01\n\n- First.\n");
+    run(&s.0, "git", &["commit", "-qam", "empty"]).unwrap();
+    let err = release(&s.0, &args("patch", &[]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("beta: nothing under `## [Unreleased]`"), "{err}");
+    assert!(release(&s.0, &args("patch", &["alpha"]), &mut Vec::new()).is_ok());
+}
+
+#[test]
+fn unknown_and_unpublished_crates_are_refused() {
+    let s = scratch();
+    assert!(release(&s.0, &args("patch", &["nope"]), &mut Vec::new()).unwrap_err().contains("no crate named nope"));
+    assert!(release(&s.0, &args("patch", &["gamma"]), &mut Vec::new()).unwrap_err().contains("not published"));
+    assert!(release(&s.0, &args("sideways", &[]), &mut Vec::new()).unwrap_err().contains("not patch, minor, major"));
+}
+
+#[test]
+fn an_existing_tag_is_refused() {
+    let s = scratch();
+    run(&s.0, "git", &["tag", "alpha-v0.1.1"]).unwrap();
+    let err = release(&s.0, &args("patch", &["alpha"]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("tag alpha-v0.1.1 already exists"), "{err}");
+}
+
+#[test]
+fn versions_and_changelogs() {
+    let v = |s: &str| semver::Version::parse(s).unwrap();
+    assert_eq!(next_version(&v("0.1.9"), "patch").unwrap(), v("0.1.10"));
+    assert_eq!(next_version(&v("0.1.9"), "minor").unwrap(), v("0.2.0"));
+    assert_eq!(next_version(&v("0.1.9"), "major").unwrap(), v("1.0.0"));
+    assert_eq!(next_version(&v("0.1.9"), "0.3.0").unwrap(), v("0.3.0"));
+    assert!(next_version(&v("0.1.9"), "0.1.9").is_err());
+    assert_eq!(unreleased_entries(CHANGELOG), ["### Added", "- Something new."]);
+    assert!(unreleased_entries("# Changelog\n\n## Unreleased\n\n## [1.0.0]\n- x\n").is_empty());
+    assert_eq!(
+        move_unreleased("## Unreleased\n- x\n", &v("1.0.0"), "2026-11-23"),
+        "## Unreleased\n\n## [1.0.0] - 2026-11-23\n- x\n"
+    );
+    let today = super::today();
+    assert_eq!((today.len(), &today[4..5], &today[7..8]), (10, "-", "-"));
+}
