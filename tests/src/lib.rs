@@ -1,1 +1,265 @@
-//! Cross-crate tests for contacts-rs live in `tests/tests/`; this library is empty on purpose.
+//! Test support for contacts-rs: a raw TCP fault server that misbehaves the way real networks
+//! and servers do (resets, hangs, trickles, endless bodies), counting what it received.
+//! The tests themselves live in `tests/`.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+/// What the server does with the next request.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Answer normally (keep-alive).
+    Respond { status: u16, content_type: &'static str, headers: Vec<(String, String)>, body: Vec<u8> },
+    /// Read the request, then close without answering.
+    Close,
+    /// Read the request, then reset the connection (RST) without answering.
+    Reset,
+    /// Send the head and part of the body, then reset.
+    ResetMidBody { status: u16, declared: usize, sent: Vec<u8> },
+    /// Read the request and never answer (until the server is dropped).
+    Hang,
+    /// Send the whole answer one byte at a time, `every` apart.
+    Trickle { status: u16, body: Vec<u8>, every: Duration },
+    /// Declare a body of `declared` bytes (2 GB, say) and keep sending until the client goes.
+    Endless { declared: u64 },
+}
+
+impl Action {
+    /// A JSON answer.
+    pub fn json(status: u16, body: impl Into<String>) -> Action {
+        Action::Respond {
+            status,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: body.into().into_bytes(),
+        }
+    }
+
+    /// An answer with any content type and bytes.
+    pub fn raw(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Action {
+        Action::Respond { status, content_type, headers: Vec::new(), body: body.into() }
+    }
+
+    /// Adds a header to a `Respond`.
+    pub fn header(mut self, name: &str, value: &str) -> Action {
+        if let Action::Respond { headers, .. } = &mut self {
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+        self
+    }
+}
+
+struct Shared {
+    script: Mutex<VecDeque<Action>>,
+    default: Mutex<Action>,
+    counts: Mutex<HashMap<String, u64>>,
+    stop: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A server on 127.0.0.1 that plays scripted actions, then a default one.
+pub struct FaultServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl FaultServer {
+    /// Starts with `default` for every request not scripted.
+    pub fn start(default: Action) -> std::io::Result<FaultServer> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            script: Mutex::new(VecDeque::new()),
+            default: Mutex::new(default),
+            counts: Mutex::new(HashMap::new()),
+            stop: AtomicBool::new(false),
+        });
+        let s = Arc::clone(&shared);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if s.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = stream {
+                    let s = Arc::clone(&s);
+                    thread::spawn(move || serve(stream, &s));
+                }
+            }
+        });
+        Ok(FaultServer { addr, shared })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Plays `action` for the next request (after those already scripted).
+    pub fn then(&self, action: Action) -> &FaultServer {
+        lock(&self.shared.script).push_back(action);
+        self
+    }
+
+    /// Requests received with this method whose path starts with `prefix`.
+    pub fn count(&self, method: &str, prefix: &str) -> u64 {
+        lock(&self.shared.counts)
+            .iter()
+            .filter(|(k, _)| k.split_once(' ').is_some_and(|(m, p)| m == method && p.starts_with(prefix)))
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
+    /// Every request received.
+    pub fn total(&self) -> u64 {
+        lock(&self.shared.counts).values().sum()
+    }
+
+    /// The paths received, as `METHOD path`.
+    pub fn seen(&self) -> Vec<String> {
+        lock(&self.shared.counts).keys().cloned().collect()
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+fn serve(stream: TcpStream, shared: &Shared) {
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let Some((method, path)) = read_request(&mut reader) else { return };
+        *lock(&shared.counts).entry(format!("{method} {path}")).or_default() += 1;
+        let action = lock(&shared.script).pop_front().unwrap_or_else(|| lock(&shared.default).clone());
+        let head = |status: u16, len: u64, ct: &str| {
+            format!("HTTP/1.1 {status} X\r\nContent-Type: {ct}\r\nContent-Length: {len}\r\n\r\n").into_bytes()
+        };
+        match action {
+            Action::Respond { status, content_type, headers, body } => {
+                let mut h = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+                    body.len()
+                );
+                for (n, v) in headers {
+                    h.push_str(&format!("{n}: {v}\r\n"));
+                }
+                h.push_str("\r\n");
+                let mut bytes = h.into_bytes();
+                bytes.extend(body);
+                if writer.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+            Action::Close => return,
+            Action::Reset => return reset(writer),
+            Action::ResetMidBody { status, declared, sent } => {
+                let _ = writer.write_all(&head(status, declared as u64, "application/json"));
+                let _ = writer.write_all(&sent);
+                let _ = writer.flush();
+                thread::sleep(Duration::from_millis(20));
+                return reset(writer);
+            }
+            Action::Hang => {
+                while !shared.stop.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(20));
+                }
+                return;
+            }
+            Action::Trickle { status, body, every } => {
+                let mut bytes = head(status, body.len() as u64, "application/json");
+                bytes.extend(body);
+                for b in bytes {
+                    if writer.write_all(&[b]).is_err() || writer.flush().is_err() {
+                        return;
+                    }
+                    thread::sleep(every);
+                }
+            }
+            Action::Endless { declared } => {
+                if writer.write_all(&head(200, declared, "application/json")).is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 64 * 1024];
+                let mut sent = 0u64;
+                while sent < declared && !shared.stop.load(Ordering::SeqCst) {
+                    if writer.write_all(&chunk).is_err() {
+                        return;
+                    }
+                    sent += chunk.len() as u64;
+                }
+                return;
+            }
+        }
+    }
+}
+
+fn reset(stream: TcpStream) {
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    drop(stream);
+}
+
+/// Reads one request; returns its method and path (without the query).
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String)> {
+    let mut first = String::new();
+    if reader.read_line(&mut first).ok()? == 0 {
+        return None;
+    }
+    let mut parts = first.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?;
+    let path = target.split('?').next().unwrap_or(target).to_owned();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if line == "\r\n" || line == "\n" {
+            break;
+        }
+        if let Some((n, v)) = line.split_once(':')
+            && n.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((method, path))
+}
+
+/// Keeps the README section between `<!-- NAME:begin -->` and `<!-- NAME:end -->` equal to
+/// `body`, so the README's tables are what the tests ran. Panics when they differ, unless
+/// `CONTACTS_BLESS` is set, in which case it rewrites the section.
+pub fn sync_readme(name: &str, body: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(&path).unwrap_or_default();
+    let (begin, end) = (format!("<!-- {name}:begin -->\n"), format!("<!-- {name}:end -->"));
+    let Some(start) = readme.find(&begin).map(|i| i + begin.len()) else {
+        panic!("README lacks the {begin:?} marker");
+    };
+    let Some(stop) = readme[start..].find(&end).map(|i| start + i) else {
+        panic!("README lacks the {end:?} marker");
+    };
+    if &readme[start..stop] == body {
+        return;
+    }
+    if std::env::var_os("CONTACTS_BLESS").is_some() {
+        if let Err(e) = std::fs::write(&path, format!("{}{body}{}", &readme[..start], &readme[stop..])) {
+            panic!("cannot write the README: {e}");
+        }
+    } else {
+        panic!("README's {name} table differs from what the tests ran; rerun with CONTACTS_BLESS=1:\n{body}");
+    }
+}

@@ -1,0 +1,220 @@
+//! Arbitrary bytes and arbitrary JSON, under every status, through every response decoder of
+//! every client (success bodies, error bodies, envelopes, pages): never a panic, always a
+//! value or a typed error. A canned transport answers, so no sockets are involved.
+
+use std::sync::Arc;
+
+use contacts_core::{
+    ContactPatch, ContactsApi, Error, HttpRequest, HttpResponse, ListQuery, NewContact, RetryPolicy, Transport,
+};
+use proptest::prelude::*;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+struct Canned(Arc<(u16, Vec<u8>, Vec<(String, String)>)>);
+
+impl Transport for Canned {
+    fn send(&self, _: &HttpRequest) -> Result<HttpResponse, Error> {
+        let (status, body, headers) = &*self.0;
+        let mut r = HttpResponse::new(*status, body.clone());
+        for (n, v) in headers {
+            r = r.with_header(n, v.clone());
+        }
+        Ok(r)
+    }
+}
+
+const UUID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+
+fn clients(t: &Canned) -> Vec<Box<dyn ContactsApi>> {
+    vec![
+        Box::new(
+            levers_client::Client::builder()
+                .token("t")
+                .transport(t.clone())
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            cleanlife_partners::Client::builder()
+                .api_key("k")
+                .transport(t.clone())
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            previsto::Client::builder()
+                .api_key("k")
+                .transport(t.clone())
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap(),
+        ),
+        Box::new(
+            portal_contacts::Client::builder()
+                .base_url("https://p.example")
+                .authorization("a")
+                .transport(t.clone())
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap(),
+        ),
+    ]
+}
+
+/// Every operation, unified and typed; each must return, not panic.
+fn exercise(t: &Canned) {
+    for api in clients(t) {
+        let id = match api.provider() {
+            contacts_core::Provider::Levers | contacts_core::Provider::CleanLife => UUID,
+            _ => "1",
+        };
+        let _ = api.get(id);
+        let _ = api.create(&NewContact::new("N").location(1.0, 1.0));
+        let _ = api.update(id, &ContactPatch::new().name("M"));
+        let _ = api.delete(id);
+        let _ = api.find_or_create(&NewContact::new("N").phone("0500000000"));
+        let _ = api.list(&ListQuery::new().customer_ids([1]).page_size(2)).take(3).count();
+    }
+    let uuid: cleanlife_partners::Uuid = UUID.parse().unwrap();
+    let levers = levers_client::Client::builder()
+        .token("t")
+        .transport(t.clone())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let _ = levers.contacts().get(uuid);
+    let _ = levers.contacts().list(&levers_client::ListContacts::new());
+    let _ = levers.contacts().create(&levers_client::CreateContact::new("N"));
+    let cl = cleanlife_partners::Client::builder()
+        .api_key("k")
+        .transport(t.clone())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let _ = cl.contacts().get(uuid);
+    let _ = cl.contacts().find_or_create(&cleanlife_partners::ContactRequest::new("0500000000", "N"));
+    let p = previsto::Client::builder()
+        .api_key("k")
+        .transport(t.clone())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let _ = p.contacts().get(&previsto::ContactId::from("con_1"));
+    let _ = p.contacts().list_page(&previsto::ListContacts::new());
+    let _ = p.contacts().iter(&previsto::ListContacts::new().size(2)).take(3).count();
+    let portal = portal_contacts::Client::builder()
+        .base_url("https://p.example")
+        .authorization("a")
+        .transport(t.clone())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let _ = portal.contacts().list(&[portal_contacts::CustomerId(1)]);
+    let _ = portal.contacts().get(&portal_contacts::ContactId::from("1"));
+    let _ = portal.contacts().create(&portal_contacts::NewContact::new("N"));
+    let _ = portal.contacts().delete(&portal_contacts::ContactId::from("1"));
+}
+
+const KEYS: &[&str] = &[
+    "id",
+    "uuid",
+    "name",
+    "email",
+    "phone",
+    "location",
+    "meta",
+    "agentIds",
+    "items",
+    "total",
+    "pages",
+    "entities",
+    "entity",
+    "data",
+    "result",
+    "msg",
+    "error",
+    "errors",
+    "success",
+    "detail",
+    "loc",
+    "msg",
+    "type",
+    "message",
+    "param",
+    "code",
+    "details",
+    "requestId",
+    "isNewContact",
+    "is_active",
+    "customer_id",
+    "promiseToPayDate",
+    "secondaryContacts",
+    "paymentInstructions",
+    "workflow",
+    "risk",
+    "totalAmount",
+    "access_token",
+];
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        "\\PC{0,8}".prop_map(Value::String),
+        Just(Value::String(UUID.into())),
+        Just(Value::String("2024-02-29".into())),
+        Just(Value::String("1".into())),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
+}
+
+fn status() -> impl Strategy<Value = u16> {
+    prop::sample::select(vec![200u16, 201, 204, 302, 400, 401, 402, 403, 404, 408, 422, 429, 500, 502, 503])
+}
+
+fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    prop::collection::vec(
+        (prop::sample::select(vec!["x-total-count", "retry-after", "x-request-id", "content-type"]), "\\PC{0,12}"),
+        0..3,
+    )
+    .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(status in status(), body in prop::collection::vec(any::<u8>(), 0..300), headers in headers()) {
+        exercise(&Canned(Arc::new((status, body, headers))));
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(status in status(), body in arb_json(), headers in headers()) {
+        exercise(&Canned(Arc::new((status, body.to_string().into_bytes(), headers))));
+    }
+
+    #[test]
+    fn arbitrary_json_inside_the_documented_envelopes_never_panics(status in status(), inner in arb_json(), shape in 0usize..7) {
+        let body = match shape {
+            0 => serde_json::json!({"success": true, "data": inner}),
+            1 => serde_json::json!({"entities": [inner.clone(), inner], "result": true}),
+            2 => serde_json::json!({"items": [inner], "total": 3, "page": 1, "size": 2, "pages": 2}),
+            3 => serde_json::json!({"detail": [inner]}),
+            4 => serde_json::json!({"success": false, "error": inner}),
+            5 => serde_json::json!({"entity": inner, "result": true, "id": "1"}),
+            _ => serde_json::json!([inner.clone(), inner]),
+        };
+        exercise(&Canned(Arc::new((status, body.to_string().into_bytes(), Vec::new()))));
+    }
+}
