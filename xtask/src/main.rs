@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: project automation written in Rust.
 
+mod bench;
 mod package;
 mod release;
 mod tidy;
@@ -26,6 +27,12 @@ enum Task {
     Release(release::Args),
     /// Check that every published crate packages and that its packaged form builds on its own.
     CheckPackage,
+    /// Measure every performance figure against its target (ratios and counts from one run).
+    Bench {
+        /// Also write the table into README.md's performance section.
+        #[arg(long)]
+        write_readme: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -34,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Release(args) => release::run(&root, &args, &mut std::io::stdout()),
         Task::CheckPackage => package::check(&root),
+        Task::Bench { write_readme } => bench::run_bench(&root, write_readme),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -46,6 +46,25 @@ mod tests {
         }
     }
 
+    /// The footprint we promise users: each provider crate's normal dependency tree stays small.
+    #[test]
+    fn provider_dependency_trees_stay_within_50_crates() {
+        for krate in ["previsto", "levers-client", "cleanlife-partners", "portal-contacts", "contacts-core"] {
+            let out = crate::workspace::run(
+                &project_root(),
+                "cargo",
+                &["tree", "-e", "normal", "--prefix", "none", "--offline", "-p", krate],
+            )
+            .unwrap();
+            let mut lines: Vec<&str> =
+                out.lines().map(|l| l.trim_end_matches(" (*)").trim()).filter(|l| !l.is_empty()).collect();
+            lines.sort();
+            lines.dedup();
+            let n = lines.len() - 1;
+            assert!(n <= 50, "{krate} pulls {n} crates into its users' builds (limit 50)");
+        }
+    }
+
     #[test]
     fn every_published_crate_has_its_crates_io_metadata_readme_and_changelog() {
         for p in packages(&project_root()).unwrap().into_iter().filter(|p| p.publish) {

@@ -15,7 +15,7 @@ use crate::transport::{Header, HttpRequest, HttpResponse, Method, Transport, Ure
 
 /// Default connect timeout: 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default timeout for a whole request: 60 s.
+/// Default timeout for each phase of a request (send, wait for the answer, read the body): 60 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default cap on a response body: 32 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
@@ -505,14 +505,20 @@ impl Response {
 /// # Errors
 /// [`Error::Decode`] with the path, the reason and a snippet of the body.
 pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+    // The fast path is plain serde_json; only a failure pays for tracking the JSON path.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let fail = |message: String| Error::Decode { status, message, snippet: snippet(body) };
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        fail(if path == "." { e.inner().to_string() } else { format!("at {path}: {}", e.inner()) })
-    })?;
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| fail(path_message(&e)))?;
     de.end().map_err(|e| fail(e.to_string()))?;
     Ok(value)
+}
+
+fn path_message<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> String {
+    let path = e.path().to_string();
+    if path == "." { e.inner().to_string() } else { format!("at {path}: {}", e.inner()) }
 }
 
 /// Decodes an already-parsed JSON value into `T`, reporting the JSON path of any mismatch.
@@ -520,10 +526,13 @@ pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
 /// # Errors
 /// [`Error::Decode`] with the path and the reason.
 pub fn decode_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let message = if path == "." { e.inner().to_string() } else { format!("at {path}: {}", e.inner()) };
-        Error::Decode { status: 200, message, snippet: snippet(value.to_string().as_bytes()) }
+    if let Ok(v) = T::deserialize(value) {
+        return Ok(v);
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
+        status: 200,
+        message: path_message(&e),
+        snippet: snippet(value.to_string().as_bytes()),
     })
 }
 
@@ -560,7 +569,9 @@ macro_rules! http_builder_methods {
             self
         }
 
-        /// Sets the timeout for a whole request, body included. Defaults to 60 s.
+        /// Sets the timeout for each phase of a request: sending it, waiting for the answer's
+        /// head, and reading its body (so a call ends within `connect_timeout` + 3 × this at
+        /// worst, not counting retries). Defaults to 60 s.
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.http.set_timeout(timeout);
             self

@@ -1,0 +1,203 @@
+//! `cargo xtask bench [--write-readme]`: every performance figure, each a ratio or a count
+//! measured in one run, with its target and whether it is met.
+//!
+//! Runtime figures come from `contacts-bench` (tests package, release build) against the
+//! sandbox on 127.0.0.1. Build figures come from `cargo tree` and from cold builds, in fresh
+//! temporary directories, of a small program using `previsto` and of the same program written
+//! with reqwest's blocking client.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::workspace::{run, run_visible};
+
+pub struct Row {
+    figure: String,
+    measured: String,
+    target: String,
+    met: bool,
+}
+
+fn row(figure: impl Into<String>, measured: impl Into<String>, target: &str, met: bool) -> Row {
+    Row { figure: figure.into(), measured: measured.into(), target: target.into(), met }
+}
+
+pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    eprintln!("building contacts-bench (release)…");
+    run_visible(
+        root,
+        "cargo",
+        &["build", "--release", "--locked", "-q", "-p", "contacts-tests", "--bin", "contacts-bench"],
+    )?;
+    let exe = root.join("target/release/contacts-bench");
+    eprintln!("running the runtime figures against the sandbox…");
+    let out = run(root, exe.to_str().ok_or("bad path")?, &["all"])?;
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("bench output: {e}: {line}"))?;
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let s = |k: &str| v[k].as_str().unwrap_or("?").to_owned();
+        match v["figure"].as_str() {
+            Some("per-call") => rows.push(row(
+                format!(
+                    "per-call overhead: {} {} (median, vs raw ureq + serde_json, same agent)",
+                    s("provider"),
+                    s("op")
+                ),
+                format!("{:.2}× ({:.0} µs vs {:.0} µs)", f("ratio"), f("ours_us"), f("raw_us")),
+                "≤ 1.10×",
+                f("ratio") <= 1.10,
+            )),
+            Some("connections") => rows.push(row(
+                format!("connections for 1,000 sequential calls: {}", s("provider")),
+                format!("{}", v["connections"]),
+                "1",
+                v["connections"].as_u64() == Some(1),
+            )),
+            Some("listing") => {
+                rows.push(row(
+                    "listing 100,000 Previsto contacts (1,000 pages): time per contact vs raw",
+                    format!(
+                        "{:.2}× ({:.1} µs vs {:.1} µs)",
+                        f("ratio"),
+                        f("ours_ns_per_contact") / 1000.0,
+                        f("raw_ns_per_contact") / 1000.0
+                    ),
+                    "≤ 1.10×",
+                    f("ratio") <= 1.10,
+                ));
+                rows.push(row(
+                    "listing 100,000 Previsto contacts: peak RSS of the process (VmHWM)",
+                    format!(
+                        "{:.1} MB (raw baseline {:.1} MB)",
+                        f("ours_peak_rss_kb") / 1024.0,
+                        f("raw_peak_rss_kb") / 1024.0
+                    ),
+                    "< 30 MB",
+                    f("ours_peak_rss_kb") < 30.0 * 1024.0,
+                ));
+            }
+            Some("decode") => rows.push(row(
+                "decode a 1,000-entity portal list: typed throughput vs serde_json::Value",
+                format!("{:.2}× ({:.0} µs vs {:.0} µs)", f("throughput_ratio"), f("ours_us"), f("value_us")),
+                "≥ 1.0×",
+                f("throughput_ratio") >= 1.0,
+            )),
+            _ => return Err(format!("unknown figure: {line}")),
+        }
+    }
+    eprintln!("counting dependency trees…");
+    for krate in ["previsto", "levers-client", "cleanlife-partners", "portal-contacts"] {
+        let n = tree_size(root, &["-p", krate])?;
+        rows.push(row(format!("crates in the normal dependency tree: {krate}"), n.to_string(), "≤ 50", n <= 50));
+    }
+    eprintln!("cold builds: previsto vs a reqwest-blocking reference (this takes a few minutes)…");
+    let (ours_crates, ours_secs) = cold_build(root, "ours")?;
+    let (ref_crates, ref_secs) = cold_build(root, "reqwest")?;
+    rows.push(row(
+        "crates to build: a program on previsto vs the same on reqwest blocking",
+        format!("{ours_crates} vs {ref_crates} ({:.2}×)", ours_crates as f64 / ref_crates as f64),
+        "< 0.5×",
+        (ours_crates as f64) < ref_crates as f64 / 2.0,
+    ));
+    rows.push(row(
+        "cold `cargo build` wall time: previsto program vs reqwest-blocking program",
+        format!("{ours_secs:.0} s vs {ref_secs:.0} s ({:.2}×)", ours_secs / ref_secs),
+        "< 1.0×",
+        ours_secs < ref_secs,
+    ));
+
+    let table = render(&rows);
+    println!("{table}");
+    println!("({:.0} s in all)", started.elapsed().as_secs_f64());
+    if write_readme {
+        sync_section(&root.join("README.md"), "performance", &table)?;
+        println!("README.md performance section updated");
+    }
+    if rows.iter().any(|r| !r.met) {
+        return Err("some targets are not met".into());
+    }
+    Ok(())
+}
+
+fn render(rows: &[Row]) -> String {
+    let mut t = String::from("| figure | measured | target | met |\n| --- | --- | --- | --- |\n");
+    for r in rows {
+        t.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.figure,
+            r.measured,
+            r.target,
+            if r.met { "yes" } else { "**no**" }
+        ));
+    }
+    t
+}
+
+/// Distinct crates in the normal dependency tree, the root excluded.
+fn tree_size(dir: &Path, args: &[&str]) -> Result<usize, String> {
+    let mut a = vec!["tree", "-e", "normal", "--prefix", "none", "--offline"];
+    a.extend_from_slice(args);
+    let out = run(dir, "cargo", &a)?;
+    let mut lines: Vec<&str> =
+        out.lines().map(|l| l.trim_end_matches(" (*)").trim()).filter(|l| !l.is_empty()).collect();
+    lines.sort();
+    lines.dedup();
+    Ok(lines.len().saturating_sub(1))
+}
+
+/// Builds a throwaway program from scratch (fresh target dir) and returns (crates, seconds).
+fn cold_build(root: &Path, which: &str) -> Result<(usize, f64), String> {
+    let dir = std::env::temp_dir().join(format!("contacts-bench-build-{which}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    let (deps, main) = match which {
+        "ours" => (
+            format!("previsto = {{ path = {:?} }}\n", root.join("crates/previsto").display().to_string()),
+            r#"fn main() -> Result<(), previsto::Error> {
+    let client = previsto::Client::new("sk_12345")?;
+    let anna = client.contacts().get(&previsto::ContactId::from("con_1"))?;
+    let new = previsto::NewContact::new("Anna", previsto::Location::new(10.5, 56.8));
+    client.contacts().create(&new)?;
+    println!("{}", anna.name);
+    Ok(())
+}
+"#,
+        ),
+        _ => (
+            "reqwest = { version = \"0.12\", default-features = false, features = [\"blocking\", \"json\", \"rustls-tls\"] }\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n".to_owned(),
+            r#"#[derive(serde::Deserialize)]
+struct Contact { name: String }
+fn main() -> Result<(), reqwest::Error> {
+    let client = reqwest::blocking::Client::new();
+    let anna: Contact = client.get("https://api.previsto.io/contacts/con_1").basic_auth("sk_12345", Some("")).send()?.json()?;
+    client.post("https://api.previsto.io/contacts").basic_auth("sk_12345", Some(""))
+        .form(&[("name", "Anna"), ("location[]", "10.5"), ("location[]", "56.8")]).send()?;
+    println!("{}", anna.name);
+    Ok(())
+}
+"#,
+        ),
+    };
+    let manifest = format!(
+        "[package]\nname = \"bench-{which}\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\n{deps}"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("src/main.rs"), main).map_err(|e| e.to_string())?;
+    run(&dir, "cargo", &["fetch", "--quiet"])?; // downloads are not part of the build time
+    let crates = tree_size(&dir, &[])? + 1;
+    let t = Instant::now();
+    run(&dir, "cargo", &["build", "--offline", "--quiet"])?;
+    let secs = t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((crates, secs))
+}
+
+fn sync_section(path: &Path, name: &str, body: &str) -> Result<(), String> {
+    let readme = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let (begin, end) = (format!("<!-- {name}:begin -->\n"), format!("<!-- {name}:end -->"));
+    let start = readme.find(&begin).map(|i| i + begin.len()).ok_or("README lacks the performance markers")?;
+    let stop = readme[start..].find(&end).map(|i| start + i).ok_or("README lacks the performance end marker")?;
+    std::fs::write(path, format!("{}{body}{}", &readme[..start], &readme[stop..])).map_err(|e| e.to_string())
+}
