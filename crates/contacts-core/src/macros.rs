@@ -177,3 +177,35 @@ macro_rules! string_id {
         }
     };
 }
+
+/// Writes one chainable setter per optional request field, over a private `fields` struct
+/// whose fields are `Option<T>`: `pub fn name(mut self, value: impl Into<T>) -> Self`.
+///
+/// ```
+/// #[derive(Default)]
+/// struct Fields { email: Option<String>, active: Option<bool> }
+/// #[derive(Default)]
+/// pub struct Update { fields: Fields }
+/// impl Update {
+///     contacts_core::field_setters! {
+///         /// The email.
+///         email: String;
+///         /// Whether the contact is active.
+///         active: bool;
+///     }
+/// }
+/// let u = Update::default().email("a@b.dk").active(true);
+/// assert_eq!(u.fields.email.as_deref(), Some("a@b.dk"));
+/// ```
+#[macro_export]
+macro_rules! field_setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)+) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+                self.fields.$name = Some(value.into());
+                self
+            }
+        )+
+    };
+}

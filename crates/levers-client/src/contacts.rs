@@ -228,23 +228,11 @@ impl Fields {
     }
 }
 
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty;)+) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: impl Into<$ty>) -> Self {
-                self.fields.$name = Some(value.into());
-                self
-            }
-        )+
-    };
-}
-
 /// The setters of every field shared by [`CreateContact`], [`UpdateContact`] and
 /// [`SecondaryContact`]. Strings must be 1 to 255 characters (checked before sending).
-macro_rules! field_setters {
+macro_rules! common_setters {
     () => {
-        setters! {
+        contacts_core::field_setters! {
             /// Name in Arabic (`nameAr`).
             name_ar: String;
             /// First name.
@@ -347,7 +335,7 @@ impl SecondaryContact {
         self
     }
 
-    field_setters!();
+    common_setters!();
 }
 
 fn check_secondaries(list: &Option<Vec<SecondaryContact>>) -> Result<()> {
@@ -394,7 +382,7 @@ impl CreateContact {
         }
     }
 
-    field_setters!();
+    common_setters!();
 
     /// Adds a secondary contact.
     pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
@@ -471,12 +459,12 @@ impl UpdateContact {
         }
     }
 
-    setters! {
+    contacts_core::field_setters! {
         /// New name (1 to 255 characters).
         name: String;
     }
 
-    field_setters!();
+    common_setters!();
 
     /// Sets the secondary contacts (existing ones by uuid).
     pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {

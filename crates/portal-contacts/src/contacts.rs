@@ -372,21 +372,9 @@ fn check_locale(v: &str) -> Result<()> {
     Ok(())
 }
 
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty;)+) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: impl Into<$ty>) -> Self {
-                self.fields.$name = Some(value.into());
-                self
-            }
-        )+
-    };
-}
-
 macro_rules! common_setters {
     () => {
-        setters! {
+        contacts_core::field_setters! {
             /// Whether the contact is active (sent as 1 or 0).
             is_active: bool;
             /// Email: email-shaped, at most 191 characters.
@@ -458,7 +446,7 @@ impl ContactUpdate {
         ContactUpdate::default()
     }
 
-    setters! {
+    contacts_core::field_setters! {
         /// New name, at most 64 characters.
         name: String;
     }

@@ -308,56 +308,42 @@ fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-/// Writes one chainable setter per optional field.
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty => $conv:expr;)+) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: impl Into<$ty>) -> Self {
-                let conv: fn($ty) -> _ = $conv;
-                self.fields.$name = Some(conv(value.into()));
-                self
-            }
-        )+
-    };
-}
-
 /// Shared setters of [`NewContact`] and [`ContactUpdate`].
 macro_rules! common_setters {
     () => {
-        setters! {
+        contacts_core::field_setters! {
             /// Street address, e.g. `Vesterbro 11`.
-            address: String => |v| v;
+            address: String;
             /// Apartment, e.g. `1. th` (`appartment` on the wire).
-            apartment: String => |v| v;
+            apartment: String;
             /// Postal code.
-            postal_code: String => |v| v;
+            postal_code: String;
             /// City.
-            city: String => |v| v;
+            city: String;
             /// ISO 3166-1 alpha-2 country code, e.g. `DK` (checked).
-            country_code: String => |v| v;
+            country_code: String;
             /// The number the contact is referred to by (an integer in requests).
-            number: i64 => |v| v;
+            number: i64;
             /// Full international phone number, e.g. `+4522123456` (checked: E.164).
-            phone: String => |v| v;
+            phone: String;
             /// Email (checked for shape).
-            email: String => |v| v;
+            email: String;
             /// EU VAT / CVR / TIN number.
-            registration_no: String => |v| v;
+            registration_no: String;
             /// EAN (European Article Number).
-            ean: String => |v| v;
+            ean: String;
             /// How work is invoiced.
-            accounting_mode: AccountingMode => |v| v;
+            accounting_mode: AccountingMode;
             /// When work is invoiced.
-            accounting_time: AccountingTime => |v| v;
+            accounting_time: AccountingTime;
             /// How invoices are delivered.
-            invoice_delivery: InvoiceDelivery => |v| v;
+            invoice_delivery: InvoiceDelivery;
             /// Another contact that pays for this one's assignments.
-            paying_contact_id: ContactId => |v| v;
+            paying_contact_id: ContactId;
             /// Free-text note.
-            note: String => |v| v;
+            note: String;
             /// Whether the contact is notified before work.
-            notify_before_work: bool => |v| v;
+            notify_before_work: bool;
         }
 
         /// Adds a meta value (`meta[key]=value` on the wire). At most 20 keys, keys up to
@@ -391,9 +377,9 @@ impl NewContact {
 
     common_setters!();
 
-    setters! {
+    contacts_core::field_setters! {
         /// Whether the contact is archived.
-        archived: bool => |v| v;
+        archived: bool;
     }
 
     /// The form body this contact is sent as.
@@ -420,11 +406,11 @@ impl ContactUpdate {
         ContactUpdate::default()
     }
 
-    setters! {
+    contacts_core::field_setters! {
         /// New name (company or person).
-        name: String => |v| v;
+        name: String;
         /// New location.
-        location: Location => |v| v;
+        location: Location;
     }
 
     common_setters!();
