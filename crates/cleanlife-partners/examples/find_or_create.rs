@@ -1,5 +1,7 @@
 //! Find or create a contact by Saudi phone, then fetch it again.
 //!
+//! Without credentials in the environment it runs against a local sandbox.
+//!
 //! ```sh
 //! CLEANLIFE_API_KEY=pk_sandbox_… CLEANLIFE_BASE_URL=https://apiv3.thecleanlife.dev/v1 \
 //!     cargo run -p cleanlife-partners --example find_or_create -- "050 000 0000" "Ahmed Ali"
@@ -11,7 +13,7 @@ fn main() -> cleanlife_partners::Result<()> {
     let mut args = std::env::args().skip(1);
     let phone = args.next().unwrap_or_else(|| "+966500000000".to_owned());
     let name = args.next().unwrap_or_else(|| "Ahmed Ali".to_owned());
-    let client = Client::from_env()?;
+    let (client, _sandbox) = connect()?;
 
     let r = client.contacts().find_or_create(&ContactRequest::new(phone, name))?;
     println!("{} {} {} ({})", r.id, r.name, r.phone, if r.is_new_contact { "created" } else { "existing" });
@@ -22,4 +24,17 @@ fn main() -> cleanlife_partners::Result<()> {
     let c = client.contacts().get(r.id)?;
     println!("fetched {} {}", c.id, c.name);
     Ok(())
+}
+
+/// The real API when `CLEANLIFE_API_KEY` is set; otherwise a local sandbox, so the example runs anywhere.
+fn connect() -> cleanlife_partners::Result<(Client, Option<contacts_sandbox::Sandbox>)> {
+    if std::env::var_os("CLEANLIFE_API_KEY").is_some() {
+        return Ok((Client::from_env()?, None));
+    }
+    use contacts_sandbox::{Sandbox, credentials};
+    let sandbox = Sandbox::start().map_err(|e| cleanlife_partners::Error::config(format!("sandbox: {e}")))?;
+    println!("CLEANLIFE_API_KEY is not set: using a local sandbox at {}", sandbox.url());
+    let client =
+        Client::builder().api_key(credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+    Ok((client, Some(sandbox)))
 }

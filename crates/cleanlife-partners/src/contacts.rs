@@ -170,8 +170,9 @@ impl<'a> Contacts<'a> {
     /// (`POST /partners/contacts`, [docs](https://docs.thecleanlife.dev)). `is_new_contact`
     /// says which happened. Safe to retry: the phone identifies the contact.
     ///
-    /// ```no_run
-    /// # let client = cleanlife_partners::Client::new("pk_…")?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
     /// use cleanlife_partners::ContactRequest;
     /// let r = client.contacts().find_or_create(&ContactRequest::new("+966500000000", "Ahmed Ali"))?;
     /// println!("{} {} new: {}", r.id, r.phone, r.is_new_contact);
@@ -189,9 +190,10 @@ impl<'a> Contacts<'a> {
 
     /// Fetches a contact by id (`GET /partners/contacts/{id}`).
     ///
-    /// ```no_run
-    /// # let client = cleanlife_partners::Client::new("pk_…")?;
-    /// let id: cleanlife_partners::Uuid = "aaaaaaaa-0000-0000-0000-000000000001".parse().unwrap();
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+    /// # let id: cleanlife_partners::Uuid = "00000000-0000-4000-a000-000000000000".parse().unwrap();
     /// let contact = client.contacts().get(id)?;
     /// # Ok::<(), cleanlife_partners::Error>(())
     /// ```

@@ -1,5 +1,7 @@
 //! Create, update, fetch and list Levers contacts, in Arabic and English.
 //!
+//! Without credentials in the environment it runs against a local sandbox.
+//!
 //! ```sh
 //! LEVERS_TOKEN=eyJ… cargo run -p levers-client --example contacts
 //! # or LEVERS_CLIENT_ID=… LEVERS_CLIENT_SECRET=… [LEVERS_BASE_URL=…]
@@ -8,7 +10,7 @@
 use levers_client::{Client, CreateContact, EmailLanguage, EmailTone, ListContacts, SecondaryContact, UpdateContact};
 
 fn main() -> levers_client::Result<()> {
-    let client = Client::from_env()?;
+    let (client, _sandbox) = connect()?;
     let contacts = client.contacts();
 
     let acme = contacts.create(
@@ -36,4 +38,19 @@ fn main() -> levers_client::Result<()> {
     }
     println!("listed {n} contacts");
     Ok(())
+}
+
+/// The real API when `LEVERS_TOKEN` is set; otherwise a local sandbox, so the example runs anywhere.
+fn connect() -> levers_client::Result<(Client, Option<contacts_sandbox::Sandbox>)> {
+    if std::env::var_os("LEVERS_TOKEN").is_some() || std::env::var_os("LEVERS_CLIENT_ID").is_some() {
+        return Ok((Client::from_env()?, None));
+    }
+    use contacts_sandbox::{Sandbox, credentials};
+    let sandbox = Sandbox::start().map_err(|e| levers_client::Error::config(format!("sandbox: {e}")))?;
+    println!("LEVERS_TOKEN is not set: using a local sandbox at {}", sandbox.url());
+    let client = Client::builder()
+        .client_credentials(credentials::LEVERS_CLIENT_ID, credentials::LEVERS_CLIENT_SECRET)
+        .base_url(sandbox.levers_base_url())
+        .build()?;
+    Ok((client, Some(sandbox)))
 }

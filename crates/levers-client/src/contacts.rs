@@ -815,8 +815,9 @@ impl<'a> Contacts<'a> {
     /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
     /// sent as is; lengths are counted in characters.
     ///
-    /// ```no_run
-    /// # let client = levers_client::Client::new("token")?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// use levers_client::{CreateContact, EmailTone};
     /// let c = client.contacts().create(
     ///     &CreateContact::new("Acme Trading").name_ar("شركة أكمي").email("ap@acme.sa").email_tone(EmailTone::Friendly),
@@ -840,9 +841,10 @@ impl<'a> Contacts<'a> {
     /// [docs](https://docs.uselevers.com/api-reference/contacts/update-contact)): only the fields
     /// set are sent. Safe to retry.
     ///
-    /// ```no_run
-    /// # let client = levers_client::Client::new("token")?;
-    /// # let uuid = levers_client::Uuid::nil();
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// # let uuid: levers_client::Uuid = "00000000-0000-4000-8000-000000000000".parse().unwrap();
     /// let c = client.contacts().update(&levers_client::UpdateContact::new(uuid).phone_number("+966500000000"))?;
     /// # Ok::<(), levers_client::Error>(())
     /// ```
@@ -860,9 +862,11 @@ impl<'a> Contacts<'a> {
 
     /// Fetches a contact's details (`GET /contact/{uuid}`).
     ///
-    /// ```no_run
-    /// # let client = levers_client::Client::new("token")?;
-    /// let c = client.contacts().get(levers_client::Uuid::nil())?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// # let uuid: levers_client::Uuid = "00000000-0000-4000-8000-000000000000".parse().unwrap();
+    /// let c = client.contacts().get(uuid)?;
     /// # Ok::<(), levers_client::Error>(())
     /// ```
     ///
@@ -882,8 +886,9 @@ impl<'a> Contacts<'a> {
     /// The reference shows the request but not the answer: the client reads a
     /// fastapi-pagination page (`{items, total, page, size, pages}`) or a bare array.
     ///
-    /// ```no_run
-    /// # let client = levers_client::Client::new("token")?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// let page = client.contacts().list(&levers_client::ListContacts::new().page(1).size(50))?;
     /// # Ok::<(), levers_client::Error>(())
     /// ```
@@ -931,8 +936,9 @@ impl<'a> Contacts<'a> {
     /// stopping after a short or empty page or at the total. A failed page is yielded once as
     /// `Err` and ends the iteration.
     ///
-    /// ```no_run
-    /// # let client = levers_client::Client::new("token")?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// for c in client.contacts().iter(&levers_client::ListContacts::new()) {
     ///     let c = c?;
     ///     println!("{} {}", c.uuid, c.name);

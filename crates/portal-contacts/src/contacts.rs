@@ -473,8 +473,9 @@ impl Contacts<'_> {
 
     /// The contacts of one or more customers (`GET /contact?customer_id[]=…`).
     ///
-    /// ```no_run
-    /// # let client = portal_contacts::Client::builder().base_url("https://p.example").authorization("x").build()?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// use portal_contacts::CustomerId;
     /// let all = client.contacts().list(&[CustomerId(1), CustomerId(2)])?;
     /// # Ok::<(), portal_contacts::Error>(())
@@ -503,8 +504,9 @@ impl Contacts<'_> {
     /// The document does not show this answer; the client reads the contact from `entity`,
     /// `data`, the first of `entities`, or the body itself.
     ///
-    /// ```no_run
-    /// # let client = portal_contacts::Client::builder().base_url("https://p.example").authorization("x").build()?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// let jane = client.contacts().get(&portal_contacts::ContactId::from("1"))?;
     /// # Ok::<(), portal_contacts::Error>(())
     /// ```
@@ -528,8 +530,9 @@ impl Contacts<'_> {
 
     /// Creates a contact (`POST /contact`) and returns its new id.
     ///
-    /// ```no_run
-    /// # let client = portal_contacts::Client::builder().base_url("https://p.example").authorization("x").build()?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// let id = client.contacts().create(&portal_contacts::NewContact::new("Jane Doe").email("jane@example.com"))?;
     /// # Ok::<(), portal_contacts::Error>(())
     /// ```
@@ -551,8 +554,9 @@ impl Contacts<'_> {
 
     /// Changes the fields set in `update` (`POST /contact/{id}`). Safe to retry.
     ///
-    /// ```no_run
-    /// # let client = portal_contacts::Client::builder().base_url("https://p.example").authorization("x").build()?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// # let id = portal_contacts::ContactId::from("1");
     /// client.contacts().update(&id, &portal_contacts::ContactUpdate::new().tel("+4512345678"))?;
     /// # Ok::<(), portal_contacts::Error>(())
@@ -577,8 +581,9 @@ impl Contacts<'_> {
     /// The portal answers `"result": false` both when it deleted the contact and when there was
     /// none; the client tells them apart by the message.
     ///
-    /// ```no_run
-    /// # let client = portal_contacts::Client::builder().base_url("https://p.example").authorization("x").build()?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// match client.contacts().delete(&portal_contacts::ContactId::from("1")) {
     ///     Ok(()) => println!("deleted"),
     ///     Err(e) if e.is_not_found() => println!("was not there"),

@@ -1,5 +1,7 @@
 //! Every Previsto contacts operation, in order.
 //!
+//! Without credentials in the environment it runs against a local sandbox.
+//!
 //! ```sh
 //! PREVISTO_API_KEY=sk_… [PREVISTO_BASE_URL=…] cargo run -p previsto --example contacts
 //! ```
@@ -7,7 +9,7 @@
 use previsto::{Client, ContactUpdate, ListContacts, Location, NewContact};
 
 fn main() -> previsto::Result<()> {
-    let client = Client::from_env()?;
+    let (client, _sandbox) = connect()?;
     let contacts = client.contacts();
 
     let anna = contacts.create(
@@ -32,4 +34,17 @@ fn main() -> previsto::Result<()> {
     contacts.delete(&anna.id)?;
     println!("deleted  {}", anna.id);
     Ok(())
+}
+
+/// The real API when `PREVISTO_API_KEY` is set; otherwise a local sandbox, so the example runs anywhere.
+fn connect() -> previsto::Result<(Client, Option<contacts_sandbox::Sandbox>)> {
+    if std::env::var_os("PREVISTO_API_KEY").is_some() {
+        return Ok((Client::from_env()?, None));
+    }
+    use contacts_sandbox::{Sandbox, credentials};
+    let sandbox = Sandbox::start().map_err(|e| previsto::Error::config(format!("sandbox: {e}")))?;
+    println!("PREVISTO_API_KEY is not set: using a local sandbox at {}", sandbox.url());
+    let client =
+        Client::builder().api_key(credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    Ok((client, Some(sandbox)))
 }

@@ -562,8 +562,9 @@ impl<'a> Contacts<'a> {
     ///
     /// Sent once: a create that may have reached the server is never repeated.
     ///
-    /// ```no_run
-    /// # let client = previsto::Client::new("sk_12345")?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// use previsto::{Location, NewContact};
     /// let anna = client.contacts().create(
     ///     &NewContact::new("Anna Jensen", Location::new(10.5286863, 56.8039035))
@@ -588,9 +589,11 @@ impl<'a> Contacts<'a> {
 
     /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
     ///
-    /// ```no_run
-    /// # let client = previsto::Client::new("sk_12345")?;
-    /// let anna = client.contacts().get(&previsto::ContactId::from("con_123123123"))?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
+    /// let anna = client.contacts().get(&id)?;
     /// # Ok::<(), previsto::Error>(())
     /// ```
     ///
@@ -607,9 +610,10 @@ impl<'a> Contacts<'a> {
     /// Changes the fields set in `update`, leaving the rest as they are
     /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
     ///
-    /// ```no_run
-    /// # let client = previsto::Client::new("sk_12345")?;
-    /// # let id = previsto::ContactId::from("con_123123123");
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
     /// let anna = client.contacts().update(&id, &previsto::ContactUpdate::new().phone("+4522123456"))?;
     /// # Ok::<(), previsto::Error>(())
     /// ```
@@ -631,9 +635,11 @@ impl<'a> Contacts<'a> {
 
     /// Deletes a contact for good ([docs](https://www.previsto.com/docs/api#delete-a-contact)).
     ///
-    /// ```no_run
-    /// # let client = previsto::Client::new("sk_12345")?;
-    /// client.contacts().delete(&previsto::ContactId::from("con_123123123"))?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
+    /// client.contacts().delete(&id)?;
     /// # Ok::<(), previsto::Error>(())
     /// ```
     ///
@@ -646,8 +652,9 @@ impl<'a> Contacts<'a> {
 
     /// One page of contacts ([docs](https://www.previsto.com/docs/api#list-all-contacts)).
     ///
-    /// ```no_run
-    /// # let client = previsto::Client::new("sk_12345")?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// let page = client.contacts().list(&previsto::ListContacts::new().search("anna").size(50))?;
     /// # Ok::<(), previsto::Error>(())
     /// ```
@@ -672,8 +679,9 @@ impl<'a> Contacts<'a> {
     /// query sets a size). Stops after a short or empty page or at `x-total-count`; a failed
     /// page is yielded as one `Err` and ends the iteration.
     ///
-    /// ```no_run
-    /// # let client = previsto::Client::new("sk_12345")?;
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// for contact in client.contacts().iter(&previsto::ListContacts::new()) {
     ///     let contact = contact?;
     ///     println!("{} {}", contact.id, contact.name);
