@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn parses_only_real_dates() {
         for ok in ["2023-12-25", "2000-02-29", "1999-01-31", "0001-01-01"] {
-            assert_eq!(ok.parse::<Date>().unwrap().to_string(), ok);
+            assert_eq!(ok.parse::<Date>().map(|d| d.to_string()).ok().as_deref(), Some(ok));
         }
         for bad in [
             "2023-13-01",
