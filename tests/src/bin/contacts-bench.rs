@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use contacts_core::{ContactsApi, Error, HttpRequest, HttpResponse, Transport};
+use contacts_core::{ContactsApi, Error};
 use contacts_sandbox::{Provider, Sandbox, credentials};
 use serde::Deserialize;
 use serde_json::json;
@@ -326,7 +326,6 @@ fn all() -> Result<(), String> {
 
     connections()?;
     listing()?;
-    decode()?;
     Ok(())
 }
 
@@ -460,51 +459,5 @@ fn list_child(which: &str, url: &str) -> Result<(), String> {
         "{}",
         json!({"count": count, "ns_per_contact": elapsed.as_nanos() as f64 / count.max(1) as f64, "peak_rss_kb": peak_rss_kb()})
     );
-    Ok(())
-}
-
-/// A transport that answers every request with the same bytes.
-#[derive(Debug)]
-struct Canned(Vec<u8>);
-
-impl Transport for Canned {
-    fn send(&self, _: &HttpRequest) -> Result<HttpResponse, Error> {
-        Ok(HttpResponse::new(200, self.0.clone()))
-    }
-}
-
-/// Decoding a 1,000-entity portal list: ours (typed, lenient) vs serde_json into a Value.
-fn decode() -> Result<(), String> {
-    let entity = |i: usize| {
-        json!({"email": format!("c{i}@example.com"), "tel": "123456789", "tel1": "1234567890", "fax": "", "mobile": "",
-            "role": "User Role", "department": "Department name", "milestone": "1", "cost_center_id": "0", "email2": "",
-            "email3": "", "customer_portal_profile_id": "1", "customer_name": "Name of the Customer",
-            "customer_account": "Customer account number", "customer_id": 1, "portal_profile": "Portal profile id",
-            "name": format!("Contact {i}"), "cost_center_name": "", "customer_custom_identifier": "", "portal_fullname": "",
-            "portal_branch_id": "", "vendor_account": "", "vendor_id": "", "vendor_name": "", "vendor_type": 1,
-            "id": i.to_string(), "created_at": "2024-01-01 00:00:00", "updated_at": "2024-01-01 00:00:00", "is_active": "1",
-            "portal_active": "1", "locale": "en_US", "customer_portal_profile_name": ""})
-    };
-    let body = json!({"entities": (0..1000).map(entity).collect::<Vec<_>>(), "result": true}).to_string().into_bytes();
-    let client = portal_contacts::Client::builder()
-        .base_url("https://portal.example")
-        .authorization("a")
-        .transport(Canned(body.clone()))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let customers = [portal_contacts::CustomerId(1)];
-    // The canned transport copies the body on every call: the baseline pays the same copy.
-    let (ours, raw) = interleaved(
-        200,
-        || {
-            black_box(client.contacts().list(&customers).expect("decode"));
-        },
-        || {
-            let copy = body.clone();
-            black_box(serde_json::from_slice::<serde_json::Value>(&copy).expect("value"));
-        },
-    );
-    emit(json!({"figure": "decode", "entities": 1000, "bytes": body.len(), "ours_us": ours.as_secs_f64() * 1e6,
-        "value_us": raw.as_secs_f64() * 1e6, "throughput_ratio": raw.as_secs_f64() / ours.as_secs_f64()}));
     Ok(())
 }
