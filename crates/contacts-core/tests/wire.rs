@@ -88,15 +88,51 @@ fn connection_refused_is_a_transport_error_that_never_reached_the_server() {
     }
 }
 
+/// A keep-alive HTTP server that answers `{}` to everything and counts TCP connections.
+fn counting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut line = String::new();
+                    // Read one request head (GETs here carry no body), then answer.
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+                    if writer.write_all(answer.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, accepted)
+}
+
 #[test]
-fn connections_are_reused_across_calls() {
-    let mut server = mockito::Server::new();
-    let mock = server.mock("GET", "/ping").with_body("{}").expect(3).create();
-    let http = client(&server.url());
-    for _ in 0..3 {
+fn connections_are_reused_across_calls_and_clones() {
+    let (url, accepted) = counting_server();
+    let http = client(&url);
+    for _ in 0..5 {
         http.clone().request(Method::Get, &["ping"]).unwrap().send().unwrap();
     }
-    mock.assert();
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1, "one pooled connection for five calls");
 }
 
 /// What a provider crate writes for one operation: a model, and four lines.
