@@ -360,7 +360,8 @@ impl ContactPatch {
 /// What to list.
 ///
 /// The customer portal lists contacts per customer: pass its customer ids with
-/// [`customer_ids`](Self::customer_ids); the other providers ignore them.
+/// [`customer_ids`](Self::customer_ids); the other providers ignore them. A `search` sent to a
+/// provider that cannot search is refused with [`Error::Validation`], not ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListQuery {
@@ -484,13 +485,14 @@ pub fn unsupported(provider: Provider, operation: Operation) -> Error {
     Error::Unsupported { provider: provider.name(), operation: operation.name() }
 }
 
-/// Refuses a unified field the provider has nowhere to store, rather than dropping it.
+/// Refuses a unified field or option the provider has no place for (an address where it keeps
+/// none, a search where it cannot search), rather than silently dropping it.
 ///
 /// # Errors
 /// [`Error::Validation`] naming the field when `present`.
 pub fn refuse_unstored(provider: Provider, field: &str, present: bool) -> Result<()> {
     if present {
-        return Err(Error::validation(field, format!("{provider} has no field for it; leave it unset")));
+        return Err(Error::validation(field, format!("{provider} does not support it; leave it unset")));
     }
     Ok(())
 }

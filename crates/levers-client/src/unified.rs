@@ -2,6 +2,7 @@
 
 use contacts_core::{
     Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, decode_value,
+    refuse_unstored,
 };
 use uuid::Uuid;
 
@@ -82,7 +83,11 @@ impl ContactsApi for Client {
         unify(self.contacts().update_raw(&update)?)
     }
 
+    /// Every contact, page by page. Levers documents no search: a `search` is refused.
     fn list<'a>(&'a self, query: &ListQuery) -> ContactStream<'a> {
+        if let Err(e) = refuse_unstored(Provider::Levers, "search", query.search.is_some()) {
+            return Box::new(std::iter::once(Err(e)));
+        }
         let mut q = ListContacts::new();
         if let Some(size) = query.page_size {
             q = q.size(size);

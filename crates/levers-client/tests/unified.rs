@@ -69,3 +69,12 @@ fn create_update_get_and_list_map_both_ways() {
     }
     assert!(matches!(api.get("not-a-uuid"), Err(contacts_core::Error::Validation { .. })));
 }
+
+#[test]
+fn a_search_is_refused_not_ignored_because_levers_cannot_search() {
+    let mut server = Server::new();
+    let nothing = server.mock("GET", Matcher::Any).expect(0).create();
+    let first = api(&server).list(&ListQuery::new().search("acme")).next().unwrap();
+    assert!(matches!(first, Err(contacts_core::Error::Validation { ref field, .. }) if field == "search"), "{first:?}");
+    nothing.assert();
+}

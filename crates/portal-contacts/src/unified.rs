@@ -66,8 +66,12 @@ impl ContactsApi for Client {
         self.contacts().delete(&ContactId::from(id))
     }
 
-    /// Every contact of `query.customer_ids` (required), in one request: the portal does not page.
+    /// Every contact of `query.customer_ids` (required), in one request: the portal does not
+    /// page. It has no search: a `search` is refused.
     fn list<'a>(&'a self, query: &ListQuery) -> ContactStream<'a> {
+        if let Err(e) = refuse_unstored(Provider::Portal, "search", query.search.is_some()) {
+            return Box::new(std::iter::once(Err(e)));
+        }
         let customers: Vec<CustomerId> = query.customer_ids.iter().copied().map(CustomerId).collect();
         match self.contacts().list_as::<serde_json::Value>(&customers) {
             Ok(raw) => Box::new(raw.unwrap_or_default().into_iter().map(unify)),

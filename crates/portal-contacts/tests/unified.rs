@@ -92,3 +92,12 @@ fn update_then_fetch_and_delete() {
         m.assert();
     }
 }
+
+#[test]
+fn a_search_is_refused_not_ignored_because_the_portal_cannot_search() {
+    let mut server = Server::new();
+    let nothing = server.mock("GET", Matcher::Any).expect(0).create();
+    let first = api(&server).list(&ListQuery::new().customer_ids([1]).search("jane")).next().unwrap();
+    assert!(matches!(first, Err(contacts_core::Error::Validation { ref field, .. }) if field == "search"), "{first:?}");
+    nothing.assert();
+}
