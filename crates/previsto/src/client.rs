@@ -16,6 +16,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.previsto.io";
 #[derive(Debug, Clone)]
 pub struct Client {
     pub(crate) http: HttpClient,
+    /// A public key (`pk_…`) may only create contacts.
+    pub(crate) public_key: bool,
 }
 
 impl Client {
@@ -69,7 +71,8 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
-    /// A public key (`pk_…`) may only create contacts. Required.
+    /// A public key (`pk_…`) may only create contacts: with one, every other operation returns
+    /// [`Error::Config`] before sending. Required.
     pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
         self.api_key = Some(api_key.into());
         self
@@ -87,9 +90,10 @@ impl ClientBuilder {
             .take()
             .filter(|k| !k.is_empty())
             .ok_or_else(|| Error::config("an API key is required: api_key(\"sk_…\") or PREVISTO_API_KEY"))?;
+        let public_key = key.expose().starts_with("pk_");
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
         self.http.add_header(Header::sensitive("authorization", format!("Basic {token}")));
-        Ok(Client { http: self.http.build(decode_error)? })
+        Ok(Client { http: self.http.build(decode_error)?, public_key })
     }
 }
 

@@ -558,6 +558,16 @@ pub struct Contacts<'a> {
 }
 
 impl<'a> Contacts<'a> {
+    /// Previsto lets a public key (`pk_…`) create contacts and nothing else.
+    fn secret_key_for(&self, operation: &str) -> Result<()> {
+        if self.client.public_key {
+            return Err(Error::config(format!(
+                "a Previsto public key (pk_…) may only create contacts; {operation} needs the secret key (sk_…)"
+            )));
+        }
+        Ok(())
+    }
+
     /// Creates a contact ([docs](https://www.previsto.com/docs/api#create-a-contact)).
     ///
     /// Sent once: a create that may have reached the server is never repeated.
@@ -604,6 +614,7 @@ impl<'a> Contacts<'a> {
     }
 
     pub(crate) fn get_request(&self, id: &ContactId) -> Result<RequestBuilder<'a>> {
+        self.secret_key_for("get")?;
         self.client.http.request(Method::Get, &["contacts", id.as_str()])
     }
 
@@ -626,6 +637,7 @@ impl<'a> Contacts<'a> {
     }
 
     pub(crate) fn update_request(&self, id: &ContactId, update: &ContactUpdate) -> Result<RequestBuilder<'a>> {
+        self.secret_key_for("update")?;
         if update.is_empty() {
             return Err(Error::validation("update", "nothing to change: set at least one field"));
         }
@@ -646,6 +658,7 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::NotFound`] when there is no such contact.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
+        self.secret_key_for("delete")?;
         self.client.http.request(Method::Delete, &["contacts", id.as_str()])?.send()?;
         Ok(())
     }
@@ -721,6 +734,7 @@ impl<'a> Contacts<'a> {
         page: Option<u64>,
         size: Option<u32>,
     ) -> Result<(Vec<T>, Option<u64>)> {
+        self.secret_key_for("list")?;
         let request =
             self.client.http.request(Method::Get, &["contacts"])?.query_opt("size", size).query_opt("page", page);
         let response = query.filter.apply(request).send()?;

@@ -497,3 +497,33 @@ fn retry_policy_none_sends_once() {
     client.contacts().get(&ContactId::from("con_1")).unwrap_err();
     mock.assert();
 }
+
+#[test]
+fn a_public_key_may_only_create_and_is_refused_for_the_rest_before_sending() {
+    let mut server = Server::new();
+    let create = server
+        .mock("POST", "/contacts")
+        .match_header("authorization", "Basic cGtfMTIzNDU6") // base64("pk_12345:")
+        .with_body(CONTACT)
+        .expect(1)
+        .create();
+    let others: Vec<Mock> =
+        ["GET", "DELETE"].into_iter().map(|m| server.mock(m, Matcher::Any).expect(0).create()).collect();
+    let update = server.mock("POST", Matcher::Regex("^/contacts/".into())).expect(0).create();
+    let client = Client::builder().api_key("pk_12345").base_url(server.url()).build().unwrap();
+    client.contacts().create(&anna()).unwrap();
+    let id = ContactId::from("con_1");
+    let refused = [
+        client.contacts().get(&id).map(drop),
+        client.contacts().update(&id, &ContactUpdate::new().phone("+4522123456")).map(drop),
+        client.contacts().delete(&id),
+        client.contacts().list(&ListContacts::new()).map(drop),
+        client.contacts().iter(&ListContacts::new()).next().unwrap().map(drop),
+    ];
+    for r in refused {
+        assert!(matches!(&r, Err(Error::Config(m)) if m.contains("public key")), "{r:?}");
+    }
+    create.assert();
+    update.assert();
+    others.iter().for_each(Mock::assert);
+}
