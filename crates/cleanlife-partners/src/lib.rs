@@ -15,6 +15,11 @@
 //! # Ok::<(), cleanlife_partners::Error>(())
 //! ```
 //!
+//! Retries: the default policy is [`RetryPolicy::default`] except that a 429 without
+//! `Retry-After` is not retried (TheCleanLife's limit is a 60 s window; the error says to wait).
+//! A policy passed to `retry_policy(…)` replaces it whole, so keep
+//! `.retry_429_without_retry_after(false)` on it if you want that behaviour.
+//!
 //! The client also implements [`contacts_core::ContactsApi`] (find-or-create and get; the
 //! rest is reported unsupported by `capabilities()` and `Error::Unsupported`).
 #![forbid(unsafe_code)]

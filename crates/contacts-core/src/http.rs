@@ -583,8 +583,9 @@ macro_rules! http_builder_methods {
             self
         }
 
-        /// Sets which failed calls are repeated. Defaults to [`RetryPolicy::default`]
-        /// (2 retries, backoff 0.5 s to 8 s with jitter, `Retry-After` up to 60 s).
+        /// Sets which failed calls are repeated, replacing the crate's default policy: that is
+        /// [`RetryPolicy::default`] (2 retries, backoff 0.5 s to 8 s with jitter, `Retry-After`
+        /// up to 60 s) unless the crate's documentation says otherwise.
         ///
         /// [`RetryPolicy::default`]: $crate::RetryPolicy
         pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
