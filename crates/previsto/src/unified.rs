@@ -28,17 +28,35 @@ impl Client {
     }
 }
 
-fn apply_address<T>(mut target: T, address: Option<&Address>, set: impl Fn(T, &str, &str) -> T) -> T {
-    if let Some(a) = address {
-        for (field, value) in
-            [("address", &a.street), ("postal_code", &a.postal_code), ("city", &a.city), ("country_code", &a.country)]
-        {
-            if let Some(v) = value {
-                target = set(target, field, v);
+/// Copies the unified fields onto a `NewContact` or a `ContactUpdate` (same setter names).
+macro_rules! apply {
+    ($target:expr, $src:expr) => {{
+        let mut t = $target;
+        if let Some(v) = &$src.email {
+            t = t.email(v.clone());
+        }
+        if let Some(v) = &$src.phone {
+            t = t.phone(v.clone());
+        }
+        if let Some(v) = &$src.tax_id {
+            t = t.registration_no(v.clone());
+        }
+        if let Some(a) = &$src.address {
+            if let Some(v) = &a.street {
+                t = t.address(v.clone());
+            }
+            if let Some(v) = &a.postal_code {
+                t = t.postal_code(v.clone());
+            }
+            if let Some(v) = &a.city {
+                t = t.city(v.clone());
+            }
+            if let Some(v) = &a.country {
+                t = t.country_code(v.clone());
             }
         }
-    }
-    target
+        t
+    }};
 }
 
 impl ContactsApi for Client {
@@ -54,22 +72,8 @@ impl ContactsApi for Client {
         let location = contact
             .location
             .ok_or_else(|| Error::validation("location", "Previsto requires a location for a new contact"))?;
-        let mut new = NewContact::new(contact.name.clone(), Location::new(location.longitude, location.latitude));
-        if let Some(v) = &contact.email {
-            new = new.email(v.clone());
-        }
-        if let Some(v) = &contact.phone {
-            new = new.phone(v.clone());
-        }
-        if let Some(v) = &contact.tax_id {
-            new = new.registration_no(v.clone());
-        }
-        let new = apply_address(new, contact.address.as_ref(), |n, field, v| match field {
-            "address" => n.address(v),
-            "postal_code" => n.postal_code(v),
-            "city" => n.city(v),
-            _ => n.country_code(v),
-        });
+        let location = Location::new(location.longitude, location.latitude);
+        let new = apply!(NewContact::new(contact.name.clone(), location), contact);
         self.raw(self.contacts().create_request(&new)?)
     }
 
@@ -78,25 +82,10 @@ impl ContactsApi for Client {
     }
 
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        let mut update = ContactUpdate::new();
+        let mut update = apply!(ContactUpdate::new(), patch);
         if let Some(v) = &patch.name {
             update = update.name(v.clone());
         }
-        if let Some(v) = &patch.email {
-            update = update.email(v.clone());
-        }
-        if let Some(v) = &patch.phone {
-            update = update.phone(v.clone());
-        }
-        if let Some(v) = &patch.tax_id {
-            update = update.registration_no(v.clone());
-        }
-        let update = apply_address(update, patch.address.as_ref(), |u, field, v| match field {
-            "address" => u.address(v),
-            "postal_code" => u.postal_code(v),
-            "city" => u.city(v),
-            _ => u.country_code(v),
-        });
         self.raw(self.contacts().update_request(&ContactId::from(id), &update)?)
     }
 
