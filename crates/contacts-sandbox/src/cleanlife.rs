@@ -14,7 +14,6 @@ use crate::store::Store;
 pub(crate) struct Contact {
     name: String,
     phone: String,
-    utm_source: String,
 }
 
 pub(crate) struct State {
@@ -34,7 +33,7 @@ fn seq_of(uuid: &str) -> Option<u64> {
 
 /// Seeded contact `n` has the phone `+9665` and `n` in eight digits.
 fn seeded(seq: u64) -> Contact {
-    Contact { name: format!("Customer {seq}"), phone: seeded_phone(seq), utm_source: "PARTNER".into() }
+    Contact { name: format!("Customer {seq}"), phone: seeded_phone(seq) }
 }
 
 fn seeded_phone(seq: u64) -> String {
@@ -118,17 +117,13 @@ pub(crate) fn handle(state: &mut State, request: &Request, path: &[&str]) -> Res
                     None => return error(500, "INTERNAL_ERROR", "inconsistent sandbox state", Value::Null),
                 },
                 None => {
-                    let contact = Contact {
-                        name,
-                        phone: phone.to_owned(),
-                        utm_source: utm.and_then(Value::as_str).unwrap_or("PARTNER").to_owned(),
-                    };
+                    // utmSource (default PARTNER) is checked but not echoed: the answer has no such field.
+                    let contact = Contact { name, phone: phone.to_owned() };
                     let (seq, c) = state.store.insert_with(|_| contact);
                     state.by_phone.insert(c.phone.clone(), seq);
                     (seq, c, true)
                 }
             };
-            let _ = &contact.utm_source;
             respond(
                 200,
                 json!({"success": true, "data": {"id": uuid_of(seq), "name": contact.name, "phone": contact.phone, "isNewContact": new}}),
