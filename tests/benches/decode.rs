@@ -41,7 +41,7 @@ fn portal(c: &mut Criterion) {
         .transport(Canned(body.clone()))
         .build()
         .expect("client");
-    let customers = [portal_contacts::CustomerId(1)];
+    let customers = portal_contacts::ListContacts::new().customer(1);
     let mut group = c.benchmark_group("portal-list-1000");
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("typed", |b| b.iter(|| black_box(client.contacts().list(&customers).expect("decode"))));

@@ -98,17 +98,17 @@ fn exercise(t: &Canned) {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let _ = levers.contacts().get(uuid);
-    let _ = levers.contacts().list(&levers_client::ListContacts::new());
-    let _ = levers.contacts().create(&levers_client::CreateContact::new("N"));
+    let _ = levers.contacts().get(&uuid.into());
+    let _ = levers.contacts().list_page(&levers_client::ListContacts::new());
+    let _ = levers.contacts().create(&levers_client::NewContact::new("N"));
     let cl = cleanlife_partners::Client::builder()
         .api_key("k")
         .transport(t.clone())
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let _ = cl.contacts().get(uuid);
-    let _ = cl.contacts().find_or_create(&cleanlife_partners::ContactRequest::new("0500000000", "N"));
+    let _ = cl.contacts().get(&uuid.into());
+    let _ = cl.contacts().find_or_create(&cleanlife_partners::NewContact::new("0500000000", "N"));
     let p = previsto::Client::builder()
         .api_key("k")
         .transport(t.clone())
@@ -125,7 +125,7 @@ fn exercise(t: &Canned) {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let _ = portal.contacts().list(&[portal_contacts::CustomerId(1)]);
+    let _ = portal.contacts().list(&portal_contacts::ListContacts::new().customer(1));
     let _ = portal.contacts().get(&portal_contacts::ContactId::from("1"));
     let _ = portal.contacts().create(&portal_contacts::NewContact::new("N"));
     let _ = portal.contacts().delete(&portal_contacts::ContactId::from("1"));

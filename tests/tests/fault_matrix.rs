@@ -167,7 +167,7 @@ fn call(api: &dyn ContactsApi, subject: &Subject, op: Op) -> Result<(), Error> {
         Op::Create if subject.create_idempotent => {
             api.find_or_create(&NewContact::new("N").phone("0500000000")).map(drop)
         }
-        Op::Create => api.create(&NewContact::new("N").location(1.0, 1.0)).map(drop),
+        Op::Create => api.create(&NewContact::new("N")).map(drop),
     }
 }
 

@@ -134,11 +134,13 @@ fn over_long_and_malformed_fields_are_refused_before_sending() {
     let loc = previsto::Location::new(1.0, 1.0);
     assert!(
         p.contacts()
-            .create(&previsto::NewContact::new("A", loc).meta("k".repeat(41), "v"))
+            .create(&previsto::NewContact::new("A").location(loc).meta("k".repeat(41), "v"))
             .unwrap_err()
             .is_validation()
     );
-    assert!(p.contacts().create(&previsto::NewContact::new("A", loc).email("a@b")).unwrap_err().is_validation());
+    assert!(
+        p.contacts().create(&previsto::NewContact::new("A").location(loc).email("a b@c")).unwrap_err().is_validation()
+    );
     let po = portal(&sb);
     assert!(po.contacts().create(&portal_contacts::NewContact::new("n".repeat(65))).unwrap_err().is_validation());
     let l = levers_client::Client::builder()
@@ -146,17 +148,14 @@ fn over_long_and_malformed_fields_are_refused_before_sending() {
         .base_url(sb.levers_base_url())
         .build()
         .unwrap();
-    assert!(l.contacts().create(&levers_client::CreateContact::new("ع".repeat(256))).unwrap_err().is_validation());
+    assert!(l.contacts().create(&levers_client::NewContact::new("ع".repeat(256))).unwrap_err().is_validation());
     let c = cleanlife_partners::Client::builder()
         .api_key(credentials::CLEANLIFE_API_KEY)
         .base_url(sb.cleanlife_base_url())
         .build()
         .unwrap();
     assert!(
-        c.contacts()
-            .find_or_create(&cleanlife_partners::ContactRequest::new("12345", "A"))
-            .unwrap_err()
-            .is_validation()
+        c.contacts().find_or_create(&cleanlife_partners::NewContact::new("12345", "A")).unwrap_err().is_validation()
     );
     assert_eq!(sb.request_count(), 0);
 }

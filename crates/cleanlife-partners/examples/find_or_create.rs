@@ -7,7 +7,7 @@
 //!     cargo run -p cleanlife-partners --example find_or_create -- "050 000 0000" "Ahmed Ali"
 //! ```
 
-use cleanlife_partners::{Client, ContactRequest};
+use cleanlife_partners::{Client, NewContact};
 
 fn main() -> cleanlife_partners::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -15,13 +15,14 @@ fn main() -> cleanlife_partners::Result<()> {
     let name = args.next().unwrap_or_else(|| "Ahmed Ali".to_owned());
     let (client, _sandbox) = connect()?;
 
-    let r = client.contacts().find_or_create(&ContactRequest::new(phone, name))?;
-    println!("{} {} {} ({})", r.id, r.name, r.phone, if r.is_new_contact { "created" } else { "existing" });
+    let found = client.contacts().find_or_create(&NewContact::new(phone, name))?;
+    let r = &found.contact;
+    println!("{} {} {} ({})", r.id, r.name, r.phone, if found.created { "created" } else { "existing" });
 
-    let again = client.contacts().find_or_create(&ContactRequest::new(r.phone.clone(), r.name.clone()))?;
-    println!("second call: same id {}, new: {}", again.id == r.id, again.is_new_contact);
+    let again = client.contacts().find_or_create(&NewContact::new(r.phone.clone(), r.name.clone()))?;
+    println!("second call: same id {}, created: {}", again.contact.id == r.id, again.created);
 
-    let c = client.contacts().get(r.id)?;
+    let c = client.contacts().get(&r.id)?;
     println!("fetched {} {}", c.id, c.name);
     Ok(())
 }

@@ -1,4 +1,5 @@
-use contacts_core::{FieldError, Header, HttpClient, HttpConfig, HttpResponse, RetryPolicy, Secret};
+use contacts_core::{FieldError, HttpResponse, RetryPolicy, Secret};
+use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Deserialize;
 
 use crate::contacts::Contacts;
@@ -102,7 +103,7 @@ impl ClientBuilder {
         self
     }
 
-    contacts_core::http_builder_methods!();
+    contacts_http::http_builder_methods!();
 
     /// Makes the client.
     ///
@@ -117,7 +118,7 @@ impl ClientBuilder {
         if self.http.base_url().is_none() {
             self.http.set_base_url(self.environment.base_url());
         }
-        self.http.add_header(Header::sensitive("x-api-key", key.expose()));
+        self.http.set_auth(Auth::header("x-api-key", key));
         Ok(Client { http: self.http.build(decode_error)? })
     }
 }
@@ -162,7 +163,7 @@ fn field_errors(details: Option<&serde_json::Value>) -> Vec<FieldError> {
 
 /// Maps `{success: false, error: {code, message, details, requestId}}` onto [`Error`].
 pub(crate) fn decode_error(response: &HttpResponse) -> Error {
-    envelope_error(response.status, &response.body).unwrap_or_else(|| contacts_core::default_error(response))
+    envelope_error(response.status, &response.body).unwrap_or_else(|| contacts_http::default_error(response))
 }
 
 /// The error an envelope describes, if the body is one.
@@ -182,7 +183,7 @@ pub(crate) fn envelope_error(status: u16, body: &[u8]) -> Option<Error> {
         code,
         message,
         request_id: error.request_id,
-        body: contacts_core::snippet(body),
+        body: contacts_http::snippet(body),
         retry_after: None,
     })
 }

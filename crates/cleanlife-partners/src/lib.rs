@@ -6,12 +6,12 @@
 //! every error carries back.
 //!
 //! ```no_run
-//! use cleanlife_partners::{Client, ContactRequest, Environment};
+//! use cleanlife_partners::{Client, Environment, NewContact};
 //!
 //! let client = Client::builder().api_key("pk_sandbox_…").environment(Environment::Sandbox).build()?;
-//! let r = client.contacts().find_or_create(&ContactRequest::new("050 000 0000", "Ahmed Ali"))?;
-//! // r.id: Uuid, r.name, r.phone ("+966500000000"), r.is_new_contact
-//! let c = client.contacts().get(r.id)?;
+//! let found = client.contacts().find_or_create(&NewContact::new("050 000 0000", "Ahmed Ali"))?;
+//! // found.contact.id: ContactId, .name, .phone ("+966500000000"); found.created
+//! let c = client.contacts().get(&found.contact.id)?;
 //! # Ok::<(), cleanlife_partners::Error>(())
 //! ```
 //!
@@ -22,6 +22,13 @@
 //!
 //! The client also implements [`contacts_core::ContactsApi`] (find-or-create and get; the
 //! rest is reported unsupported by `capabilities()` and `Error::Unsupported`).
+//!
+//! # Assumptions
+//! Where the document is silent, the crate assumes (and the README lists): production
+//! (`https://api.cleanlife.sa/v1`) is the default; a 429 without `Retry-After` is not retried
+//! (the limit is a 60 s window); find-or-create is retried like a read, and says when it was
+//! (`FoundContact::retried`), since a repeat may then report `created: false`; names get a
+//! generous bound of our own (10,000 characters).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -30,6 +37,8 @@ mod contacts;
 mod unified;
 
 pub use client::{Client, ClientBuilder, Environment};
-pub use contacts::{Contact, ContactRequest, Contacts, normalize_saudi_phone};
+pub use contacts::Contacts;
+pub use contacts::model::{Contact, ContactId, FoundContact};
+pub use contacts::request::{NewContact, TEXT_MAX_CHARS, normalize_saudi_phone};
 pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};
 pub use uuid::Uuid;

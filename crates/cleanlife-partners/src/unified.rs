@@ -1,9 +1,9 @@
 //! `contacts_core::ContactsApi` for TheCleanLife partners API: find-or-create and get.
 
-use contacts_core::{Capabilities, ContactsApi, FoundContact, Operation, Provider, decode_value, refuse_unstored};
-use uuid::Uuid;
+use contacts_core::{Capabilities, ContactsApi, FoundContact, Operation, Provider, refuse_unstored};
+use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactRequest, Error, Result};
+use crate::{Client, Contact, ContactId, Error, NewContact, Result};
 
 fn unify(raw: serde_json::Value) -> Result<(contacts_core::Contact, bool)> {
     let c: Contact = decode_value(&raw)?;
@@ -21,21 +21,20 @@ impl ContactsApi for Client {
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
-        let id: Uuid = id.parse().map_err(|_| Error::validation("id", format!("{id:?} is not a UUID")))?;
-        Ok(unify(self.contacts().get_raw(id)?)?.0)
+        Ok(unify(self.contacts().get_as(&id.parse::<ContactId>()?)?)?.0)
     }
 
     /// Finds by `contact.phone` (required, Saudi) or creates with `contact.name`. Email,
-    /// address and tax id are refused: TheCleanLife keeps only a name and a phone.
+    /// address, tax id and location are refused: TheCleanLife keeps only a name and a phone.
     fn find_or_create(&self, contact: &contacts_core::NewContact) -> Result<FoundContact> {
         refuse_unstored(Provider::CleanLife, "email", contact.email.is_some())?;
         refuse_unstored(Provider::CleanLife, "address", contact.address.is_some())?;
         refuse_unstored(Provider::CleanLife, "tax_id", contact.tax_id.is_some())?;
+        refuse_unstored(Provider::CleanLife, "location", contact.location.is_some())?;
         let phone =
             contact.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
-        let request = ContactRequest::new(phone, contact.name.clone());
-        let contacts = self.contacts();
-        let (contact, created) = unify(contacts.send_raw(contacts.find_or_create_request(&request)?)?)?;
+        let (raw, _retried) = self.contacts().find_or_create_as(&NewContact::new(phone, contact.name.clone()))?;
+        let (contact, created) = unify(raw)?;
         Ok(FoundContact::new(contact, created))
     }
 }

@@ -3,20 +3,16 @@
 use std::fmt;
 use std::time::Duration;
 
-/// Longest part of a response body kept in an error, in bytes (cut on a character boundary).
-pub const BODY_SNIPPET_LIMIT: usize = 2048;
-
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in a call, as kinds a caller can match on.
 ///
 /// Every provider crate re-exports this type as its own `Error`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The caller's input broke a documented rule; nothing was sent.
-    #[error("invalid {field}: {reason}")]
     Validation {
         /// The field (in the crate's Rust vocabulary) that was refused.
         field: String,
@@ -25,7 +21,6 @@ pub enum Error {
     },
 
     /// The provider answered, and said no.
-    #[error("{}", api_display(*status, code.as_deref(), message, request_id.as_deref()))]
     Api {
         /// HTTP status of the answer (200 for providers that report errors in a 200 envelope).
         status: u16,
@@ -37,14 +32,13 @@ pub enum Error {
         field_errors: Vec<FieldError>,
         /// The request id the provider echoed or the client sent, for support tickets.
         request_id: Option<String>,
-        /// The raw body, cut to [`BODY_SNIPPET_LIMIT`] bytes.
+        /// The raw body, cut to 2 KiB.
         body: String,
         /// How long the provider asked us to wait (`Retry-After`), when it said.
         retry_after: Option<Duration>,
     },
 
     /// The thing asked for does not exist, as the provider expresses it (not always a 404).
-    #[error("not found: {message}")]
     NotFound {
         /// HTTP status of the answer.
         status: u16,
@@ -55,7 +49,6 @@ pub enum Error {
     },
 
     /// The request could not be completed at the HTTP level (connect, TLS, timeout, I/O).
-    #[error("{kind}: {message}")]
     Transport {
         /// What kind of failure it was.
         kind: TransportKind,
@@ -65,49 +58,29 @@ pub enum Error {
         /// A short description.
         message: String,
         /// The underlying error.
-        #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
 
     /// The provider answered something this client could not read.
-    #[error("could not decode the response (status {status}): {message}")]
     Decode {
         /// HTTP status of the answer.
         status: u16,
         /// What was wrong, with the JSON path where known.
         message: String,
-        /// The start of the body, cut to [`BODY_SNIPPET_LIMIT`] bytes.
+        /// The start of the body, cut to 2 KiB.
         snippet: String,
     },
 
     /// The client was configured wrongly (missing credentials, bad base URL, …).
-    #[error("configuration: {0}")]
     Config(String),
 
     /// The provider has no such operation.
-    #[error("{provider} does not support {operation}")]
     Unsupported {
         /// The provider's name.
         provider: &'static str,
         /// The operation asked for.
         operation: &'static str,
     },
-}
-
-fn api_display(status: u16, code: Option<&str>, message: &str, request_id: Option<&str>) -> String {
-    let mut s = format!("api error (status {status}");
-    if let Some(code) = code {
-        s.push_str(", ");
-        s.push_str(code);
-    }
-    s.push_str("): ");
-    s.push_str(message);
-    if let Some(id) = request_id {
-        s.push_str(" (request id ");
-        s.push_str(id);
-        s.push(')');
-    }
-    s
 }
 
 /// One field-level complaint from a provider.
@@ -211,6 +184,33 @@ impl Error {
         }
     }
 
+    /// Whether the provider refused the call for going over its rate limit (HTTP 429, or a
+    /// provider code that says so).
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Error::Api { status, code, .. } => {
+                *status == 429 || code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("RATE_LIMIT_EXCEEDED"))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the provider refused the credentials or their rights (HTTP 401 or 403).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Api { status: 401 | 403, .. })
+    }
+
+    /// Whether the request may have reached the server: `false` for [`Error::Validation`],
+    /// [`Error::Config`], [`Error::Unsupported`] (nothing was sent) and for a transport failure
+    /// that provably happened before sending; `true` when the server answered or may have.
+    pub fn may_have_reached_server(&self) -> bool {
+        match self {
+            Error::Transport { may_have_reached_server, .. } => *may_have_reached_server,
+            Error::Validation { .. } | Error::Config(_) | Error::Unsupported { .. } => false,
+            _ => true,
+        }
+    }
+
     /// The provider's own error code, for [`Error::Api`].
     pub fn code(&self) -> Option<&str> {
         match self {
@@ -241,16 +241,60 @@ pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// Cuts `bytes` to at most [`BODY_SNIPPET_LIMIT`] bytes of (lossy) UTF-8, on a character boundary.
-pub fn snippet(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(BODY_SNIPPET_LIMIT)];
-    let mut s = String::from_utf8_lossy(cut).into_owned();
-    if bytes.len() > BODY_SNIPPET_LIMIT {
-        // A multi-byte character cut in half became U+FFFD: drop it.
-        if s.ends_with('\u{FFFD}') {
-            s.pop();
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Validation { field, reason } => write!(f, "invalid {field}: {}", Escaped(reason)),
+            Error::Api { status, code, message, request_id, .. } => {
+                write!(f, "api error (status {status}")?;
+                if let Some(code) = code {
+                    write!(f, ", {}", Escaped(code))?;
+                }
+                write!(f, "): {}", Escaped(message))?;
+                if let Some(id) = request_id {
+                    write!(f, " (request id {})", Escaped(id))?;
+                }
+                Ok(())
+            }
+            Error::NotFound { message, request_id, .. } => {
+                write!(f, "not found: {}", Escaped(message))?;
+                if let Some(id) = request_id {
+                    write!(f, " (request id {})", Escaped(id))?;
+                }
+                Ok(())
+            }
+            Error::Transport { kind, message, .. } => write!(f, "{kind}: {}", Escaped(message)),
+            Error::Decode { status, message, .. } => {
+                write!(f, "could not decode the response (status {status}): {}", Escaped(message))
+            }
+            Error::Config(message) => write!(f, "configuration: {}", Escaped(message)),
+            Error::Unsupported { provider, operation } => write!(f, "{provider} does not support {operation}"),
         }
-        s.push('…');
     }
-    s
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source: Some(source), .. } => Some(&**source),
+            _ => None,
+        }
+    }
+}
+
+/// Text from a server, written with its control characters escaped (`\n`, `\u{1b}`), so a
+/// hostile answer cannot forge lines in a log or drive a terminal.
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_fmt(format_args!("{c}"))?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -1,77 +1,52 @@
-//! Shared plumbing for the contacts-rs API clients.
+//! The contract the contacts-rs API clients share: what a program names when it uses one of
+//! them, and what two provider crates must agree on so one program can use both.
 //!
-//! You normally use this crate through a provider crate (`previsto`, `levers-client`,
+//! You normally use it through a provider crate (`previsto`, `levers-client`,
 //! `cleanlife-partners`, `portal-contacts`), each of which re-exports [`Error`] and
-//! [`Result`]. What lives here is written once for all four:
+//! [`Result`]. Because all four depend on this one small crate, a program that uses two of
+//! them sees one `Error` type and one [`ContactsApi`].
 //!
 //! - [`Error`]: one error type, with kinds a caller can match on
 //!   ([`Error::Validation`], [`Error::Api`], [`Error::NotFound`], [`Error::Transport`],
-//!   [`Error::Decode`], [`Error::Config`], [`Error::Unsupported`]).
+//!   [`Error::Decode`], [`Error::Config`], [`Error::Unsupported`]) and helpers
+//!   ([`Error::is_retryable`], [`Error::is_not_found`], [`Error::retry_after`], …).
 //! - [`Secret`]: keys and tokens that never show up in `Debug` or `Display`.
-//! - [`HttpConfig`] / [`HttpClient`]: one connection pool per client, percent-encoded path
-//!   segments, default headers and `User-Agent`, timeouts, a response size cap, JSON and
-//!   [`Form`] bodies, and the [`RetryPolicy`] loop, over a pluggable [`Transport`].
-//! - The unified model ([`Contact`], [`NewContact`], [`ContactPatch`], [`ListQuery`]) and
-//!   the [`ContactsApi`] trait, so a program can treat the providers alike.
-//! - [`validate`] and [`lenient`]: checks before sending, and tolerant decoding after.
+//! - [`RetryPolicy`] and [`Sleeper`]: which failed calls are repeated, and how to wait.
+//! - [`Transport`] with [`HttpRequest`] / [`HttpResponse`] / [`Header`] / [`Method`]: the seam
+//!   under every client, to record, replay or wrap calls, or to script them in tests.
+//! - The unified model ([`Contact`], [`NewContact`], [`ContactPatch`], [`ListQuery`],
+//!   [`Capabilities`]) and the [`ContactsApi`] trait, so a program can treat the providers
+//!   alike.
 //!
-//! A provider operation is a few lines on top of it:
+//! It has no HTTP library in its dependency tree: the plumbing lives in `contacts-http`, which
+//! only the provider crates name.
 //!
 //! ```
-//! use contacts_core::{HttpConfig, Method, default_error, Result};
-//! # use contacts_core::{Transport, HttpRequest, HttpResponse, Error};
-//! # #[derive(Debug)] struct Canned;
-//! # impl Transport for Canned {
-//! #     fn send(&self, r: &HttpRequest) -> Result<HttpResponse, Error> {
-//! #         assert_eq!(r.url, "https://api.example.com/contacts/a%2Fb");
-//! #         Ok(HttpResponse::new(200, r#"{"name":"Anna"}"#))
-//! #     }
-//! # }
-//! #[derive(serde::Deserialize)]
-//! struct Contact { name: String }
+//! use contacts_core::{ContactsApi, Error, NewContact};
 //!
-//! let mut config = HttpConfig::new("example", "0.1.0").default_base_url("https://api.example.com");
-//! # config.set_transport(std::sync::Arc::new(Canned));
-//! let http = config.build(default_error)?;
-//! let contact: Contact = http.request(Method::Get, &["contacts", "a/b"])?.send()?.json()?;
-//! assert_eq!(contact.name, "Anna");
-//! # Ok::<(), contacts_core::Error>(())
+//! fn copy_one(from: &dyn ContactsApi, to: &dyn ContactsApi, id: &str) -> Result<String, Error> {
+//!     let contact = from.get(id)?;
+//!     match to.create(&NewContact::new(contact.name.clone())) {
+//!         Ok(created) => Ok(created.id),
+//!         Err(e) if e.is_retryable() && !e.may_have_reached_server() => Err(e), // safe to try again
+//!         Err(e) => Err(e),
+//!     }
+//! }
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod date;
-mod encode;
 mod error;
-mod http;
-pub mod lenient;
-mod macros;
 mod model;
-mod pages;
 mod retry;
 mod secret;
 mod transport;
-pub mod validate;
 
-pub use date::Date;
-pub use encode::{Form, encode_path_segment};
-pub use error::{BODY_SNIPPET_LIMIT, Error, FieldError, Result, TransportKind, is_retryable_status, snippet};
-pub use http::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig,
-    RequestBuilder, Response, decode_json, decode_value, default_error,
-};
-pub use macros::check_known;
+pub use error::{Error, FieldError, Result, TransportKind, is_retryable_status};
 pub use model::{
     Address, Capabilities, Contact, ContactPatch, ContactStream, ContactsApi, FoundContact, GeoPoint, ListQuery,
     NewContact, Operation, Provider, refuse_unstored, unsupported,
 };
-pub use pages::{Page, Pages};
-pub use retry::{RetryPolicy, Sleeper, ThreadSleeper, new_request_id, parse_retry_after};
+pub use retry::{RetryPolicy, Sleeper, ThreadSleeper};
 pub use secret::Secret;
-pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport, UreqTransport};
-
-#[doc(hidden)]
-pub use serde;
-
-/// The HTTP library under the default transport, for [`UreqTransport::from_agent`].
-pub use ureq;
+pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport};

@@ -101,8 +101,16 @@ impl RetryPolicy {
         half + Duration::from_nanos(random_u64() % (spread + 1))
     }
 
-    /// Decides the wait before the next try, or `None` to stop with the last answer.
-    pub(crate) fn wait_for_status(&self, status: u16, retry_after: Option<Duration>, retry: u32) -> Option<Duration> {
+    /// The longest `Retry-After` this policy waits for.
+    pub fn retry_after_limit(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// Decides the wait before retry number `retry` (0 for the first) after an answer with
+    /// `status` and the server's `Retry-After` (already parsed), or `None` to stop with that
+    /// answer: the status is not retryable, the retries are used up, or the server asked for
+    /// a longer wait than [`max_retry_after`](Self::max_retry_after).
+    pub fn wait_after_status(&self, status: u16, retry_after: Option<Duration>, retry: u32) -> Option<Duration> {
         if retry >= self.max_retries || !crate::error::is_retryable_status(status) {
             return None;
         }
@@ -115,47 +123,14 @@ impl RetryPolicy {
     }
 }
 
-/// A random number from std's randomly keyed hasher, a clock and a counter: enough for jitter
-/// and request ids, with no extra crate. Not for secrets.
-pub(crate) fn random_u64() -> u64 {
+/// A random number from std's randomly keyed hasher, a clock and a counter: enough for jitter,
+/// with no extra crate. Not for secrets.
+fn random_u64() -> u64 {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64));
     h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     h.finish()
-}
-
-/// A fresh id to send as `x-request-id`, so a failed call can be traced on the provider's side:
-/// 32 lowercase hex digits, unique per call.
-///
-/// ```
-/// let a = contacts_core::new_request_id();
-/// assert_eq!(a.len(), 32);
-/// assert_ne!(a, contacts_core::new_request_id());
-/// ```
-pub fn new_request_id() -> String {
-    format!("{:016x}{:016x}", random_u64(), random_u64())
-}
-
-/// Parses a `Retry-After` value: delta-seconds or an HTTP-date (relative to `now`).
-///
-/// A date in the past means "now" (zero); anything unreadable is `None`.
-///
-/// ```
-/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
-/// use contacts_core::parse_retry_after;
-/// let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
-/// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-/// assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(Duration::from_secs(30)));
-/// assert_eq!(parse_retry_after("soon", now), None);
-/// ```
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Waits between tries. Inject your own to make tests instant.

@@ -1,13 +1,12 @@
-//! The seam under the HTTP plumbing: one request in, one response (or error) out.
+//! The seam under every client: one request in, one response (or error) out.
 //!
-//! [`UreqTransport`] is the default. Implement [`Transport`] to plug in another HTTP stack,
-//! or to script answers and faults in tests without sockets.
+//! The provider crates send through ureq by default. Implement [`Transport`] to plug in
+//! another HTTP stack, to record or replay calls, or to script answers and faults in tests
+//! without sockets.
 
 use std::fmt;
-use std::io;
-use std::time::Duration;
 
-use crate::error::{Error, TransportKind};
+use crate::error::Error;
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,8 +78,9 @@ impl fmt::Debug for Header {
     }
 }
 
-/// A request ready for the wire.
-#[derive(Debug, Clone)]
+/// A request ready for the wire. Its `Debug` shows the body's length, never the body (it may
+/// hold a password or a client secret), and hides sensitive headers.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpRequest {
     /// The method.
@@ -95,7 +95,22 @@ pub struct HttpRequest {
     pub max_response_bytes: u64,
 }
 
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field("body_bytes", &self.body.len())
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
 impl HttpRequest {
+    /// The response cap of [`HttpRequest::new`]: 32 MiB.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
     /// A request with no headers and no body.
     pub fn new(method: Method, url: impl Into<String>) -> Self {
         HttpRequest {
@@ -103,7 +118,7 @@ impl HttpRequest {
             url: url.into(),
             headers: Vec::new(),
             body: Vec::new(),
-            max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
+            max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -155,104 +170,4 @@ pub trait Transport: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`Error::Transport`] when no complete answer could be had.
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error>;
-}
-
-/// The default [`Transport`]: one [`ureq::Agent`], so connections are pooled and reused.
-#[derive(Debug, Clone)]
-pub struct UreqTransport {
-    agent: ureq::Agent,
-}
-
-impl UreqTransport {
-    /// An agent with these timeouts, reporting every status as a response (not an error) and
-    /// following no redirects (credentials must not follow a redirect to another host).
-    ///
-    /// `timeout` bounds each phase of a request: sending it, waiting for the answer's head, and
-    /// reading its body. (ureq's single whole-call deadline costs about 50 µs per call on
-    /// loopback, measured by `cargo xtask bench`; per-phase limits cost next to nothing and
-    /// still end a server that never answers or a body that trickles.)
-    pub fn new(connect_timeout: Duration, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(connect_timeout))
-            .timeout_send_request(Some(timeout))
-            .timeout_recv_response(Some(timeout))
-            .timeout_recv_body(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .user_agent(ureq::config::AutoHeaderValue::None)
-            .build()
-            .new_agent();
-        UreqTransport { agent }
-    }
-
-    /// Uses an agent you configured yourself (proxy, TLS, pool sizes…).
-    ///
-    /// Configure it with `http_status_as_error(false)`, or error statuses arrive without
-    /// their bodies and the provider's error details are lost.
-    pub fn from_agent(agent: ureq::Agent) -> Self {
-        UreqTransport { agent }
-    }
-}
-
-impl Transport for UreqTransport {
-    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
-        let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(&request.url);
-        for h in &request.headers {
-            builder = builder.header(h.name.as_str(), h.value.as_str());
-        }
-        let result = if request.body.is_empty() {
-            builder.body(()).map(|r| self.agent.run(r))
-        } else {
-            builder.body(request.body.as_slice()).map(|r| self.agent.run(r))
-        };
-        let response = match result {
-            Ok(Ok(response)) => response,
-            Ok(Err(e)) => return Err(from_ureq(e, false)),
-            Err(e) => {
-                return Err(Error::Transport {
-                    kind: TransportKind::Other,
-                    may_have_reached_server: false,
-                    message: "could not build the request".into(),
-                    source: Some(Box::new(e)),
-                });
-            }
-        };
-        let (parts, mut body) = response.into_parts();
-        let headers = parts
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        let body =
-            body.with_config().limit(request.max_response_bytes).read_to_vec().map_err(|e| from_ureq(e, true))?;
-        Ok(HttpResponse { status: parts.status.as_u16(), headers, body })
-    }
-}
-
-/// Maps a ureq error, deciding conservatively whether the request may have been sent.
-fn from_ureq(e: ureq::Error, reading_body: bool) -> Error {
-    use ureq::Error as U;
-    let (kind, reached, message) = match &e {
-        U::Timeout(t) => {
-            let before_send = matches!(t, ureq::Timeout::Resolve | ureq::Timeout::Connect);
-            (TransportKind::Timeout, reading_body || !before_send, format!("{t:?} timeout"))
-        }
-        U::HostNotFound => (TransportKind::Connect, false, "host not found".into()),
-        U::ConnectionFailed => (TransportKind::Connect, false, "connection failed".into()),
-        U::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused && !reading_body => {
-            (TransportKind::Connect, false, "connection refused".into())
-        }
-        U::Io(io) => (TransportKind::Io, true, io.kind().to_string()),
-        U::BodyExceedsLimit(n) => (TransportKind::ResponseTooLarge, true, format!("body over {n} bytes")),
-        U::Tls(m) => (TransportKind::Tls, reading_body, (*m).to_owned()),
-        #[cfg(feature = "rustls")]
-        U::Rustls(_) => (TransportKind::Tls, reading_body, "tls handshake failed".into()),
-        U::Protocol(_) => (TransportKind::Protocol, true, "malformed http response".into()),
-        U::BadUri(u) => (TransportKind::Other, false, format!("bad url {u}")),
-        U::Http(_) => (TransportKind::Other, false, "invalid request".into()),
-        U::StatusCode(s) => (TransportKind::Other, true, format!("status {s}")),
-        _ => (TransportKind::Other, true, e.to_string()),
-    };
-    Error::Transport { kind, may_have_reached_server: reached, message, source: Some(Box::new(e)) }
 }

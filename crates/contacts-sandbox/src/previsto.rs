@@ -212,7 +212,8 @@ fn apply(contact: &mut Map<String, Value>, form: &[(String, String)], creating: 
     }
     contact.insert("meta".into(), Value::Object(meta));
     match location.as_slice() {
-        [] if creating => return Err(invalid("location is required", "location")),
+        // The table marks location required, but the document's own create example sends none
+        // (Previsto can place a contact by its address): accept it, and store none.
         [] => {}
         [lon, lat] if (-180.0..=180.0).contains(lon) && (-90.0..=90.0).contains(lat) => {
             contact.insert("location".into(), json!([lon, lat]));
@@ -265,8 +266,10 @@ fn list(state: &State, request: &Request) -> Response {
     for (k, v) in request.query_pairs() {
         match k.as_str() {
             "size" => match v.parse::<usize>() {
-                Ok(n) if (1..=1000).contains(&n) => size = n,
-                _ => return invalid("size must be between 1 and 1000", "size"),
+                // "Size can range between 1 and 100": a larger size is served as 100, as a
+                // server that caps its pages does (the total then tells the client there is more).
+                Ok(n) if n >= 1 => size = n.min(100),
+                _ => return invalid("size must be between 1 and 100", "size"),
             },
             "page" => match v.parse() {
                 Ok(n) => page = n,

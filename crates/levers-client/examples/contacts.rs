@@ -7,14 +7,14 @@
 //! # or LEVERS_CLIENT_ID=… LEVERS_CLIENT_SECRET=… [LEVERS_BASE_URL=…]
 //! ```
 
-use levers_client::{Client, CreateContact, EmailLanguage, EmailTone, ListContacts, SecondaryContact, UpdateContact};
+use levers_client::{Client, ContactUpdate, EmailLanguage, EmailTone, ListContacts, NewContact, SecondaryContact};
 
 fn main() -> levers_client::Result<()> {
     let (client, _sandbox) = connect()?;
     let contacts = client.contacts();
 
     let acme = contacts.create(
-        &CreateContact::new("Acme Trading")
+        &NewContact::new("Acme Trading")
             .name_ar("شركة أكمي للتجارة")
             .city("Riyadh")
             .city_ar("الرياض")
@@ -25,10 +25,10 @@ fn main() -> levers_client::Result<()> {
     )?;
     println!("created {} {} / {}", acme.uuid, acme.name, acme.name_ar.as_deref().unwrap_or("-"));
 
-    let acme = contacts.update(&UpdateContact::new(acme.uuid).phone_number("+966500000000"))?;
+    let acme = contacts.update(&acme.uuid, &ContactUpdate::new().phone_number("+966500000000"))?;
     println!("updated {} {:?}", acme.uuid, acme.phone_number);
 
-    let acme = contacts.get(acme.uuid)?;
+    let acme = contacts.get(&acme.uuid)?;
     println!("fetched {} risk {:?} outstanding {:?}", acme.uuid, acme.risk, acme.outstanding_amount);
 
     let mut n = 0;

@@ -1,8 +1,5 @@
-use std::sync::{Arc, Mutex};
-
-use contacts_core::{
-    FieldError, Header, HttpClient, HttpConfig, HttpResponse, Method, RequestBuilder, Response, Secret,
-};
+use contacts_core::{FieldError, HttpResponse, Secret};
+use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Deserialize;
 
 use crate::contacts::Contacts;
@@ -14,12 +11,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.dev.uselevers.com/api-service/v1
 const API_SUFFIX: &str = "/api-service/v1";
 const AUTH_PATH: &str = "/auth/v1/api-key/auth";
 
-#[derive(Debug)]
-enum Auth {
-    Token(Secret),
-    Credentials { client_id: Secret, client_secret: Secret, auth_url: String, cached: Mutex<Option<Secret>> },
-}
-
 /// A Levers client. Cheap to clone: clones share one connection pool and one cached token.
 ///
 /// ```no_run
@@ -30,7 +21,6 @@ enum Auth {
 #[derive(Debug, Clone)]
 pub struct Client {
     pub(crate) http: HttpClient,
-    auth: Arc<Auth>,
 }
 
 impl Client {
@@ -81,63 +71,6 @@ impl Client {
     pub fn base_url(&self) -> &str {
         self.http.base_url()
     }
-
-    /// The bearer token, exchanging the credentials when there is none cached (or `renew`).
-    fn token(&self, renew: bool) -> Result<Secret> {
-        match &*self.auth {
-            Auth::Token(t) => Ok(t.clone()),
-            Auth::Credentials { client_id, client_secret, auth_url, cached } => {
-                let mut cached = cached.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if let (Some(token), false) = (&*cached, renew) {
-                    return Ok(token.clone());
-                }
-                let token = self.exchange(client_id, client_secret, auth_url)?;
-                *cached = Some(token.clone());
-                Ok(token)
-            }
-        }
-    }
-
-    /// `POST {auth}/auth/v1/api-key/auth` with `{clientId, clientSecret}` -> `{access_token}`.
-    fn exchange(&self, client_id: &Secret, client_secret: &Secret, auth_url: &str) -> Result<Secret> {
-        #[derive(serde::Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            client_id: &'a str,
-            client_secret: &'a str,
-        }
-        #[derive(Deserialize)]
-        struct TokenAnswer {
-            access_token: String,
-        }
-        let body = Body { client_id: client_id.expose(), client_secret: client_secret.expose() };
-        let answer: TokenAnswer = self
-            .http
-            .request_url(Method::Post, auth_url.to_owned())
-            .json(&body)
-            // A second exchange only mints another token: harmless to repeat.
-            .idempotent(true)
-            .send()?
-            .json()?;
-        if answer.access_token.is_empty() {
-            return Err(Error::Decode { status: 200, message: "empty access_token".into(), snippet: String::new() });
-        }
-        contacts_core::validate::no_control("access_token", &answer.access_token)?;
-        Ok(Secret::new(answer.access_token))
-    }
-
-    /// Sends with `Authorization: Bearer …`. With client credentials, a 401 renews the token
-    /// once and repeats the call once (a refused call changed nothing, so repeating is safe).
-    pub(crate) fn send<'c>(&'c self, build: impl Fn(&'c HttpClient) -> Result<RequestBuilder<'c>>) -> Result<Response> {
-        let bearer = |token: Secret| Header::sensitive("authorization", format!("Bearer {}", token.expose()));
-        let first = build(&self.http)?.header(bearer(self.token(false)?)).send();
-        match first {
-            Err(e) if e.status() == Some(401) && matches!(*self.auth, Auth::Credentials { .. }) => {
-                build(&self.http)?.header(bearer(self.token(true)?)).send()
-            }
-            other => other,
-        }
-    }
 }
 
 /// Options for a [`Client`]; [`Client::builder`] makes one.
@@ -167,28 +100,35 @@ impl ClientBuilder {
     }
 
     /// The token endpoint. Defaults to `/auth/v1/api-key/auth` beside (not under) the API:
-    /// the base URL with `/api-service/v1` replaced, or on the base URL's host.
+    /// the base URL with `/api-service/v1` replaced, or on the base URL's host. It passes the
+    /// same check as the base URL: `https`, or plain `http` to loopback only unless
+    /// `allow_insecure_http(true)` — the client secret is sent to it.
     pub fn auth_url(mut self, url: impl Into<String>) -> Self {
         self.auth_url = Some(url.into());
         self
     }
 
-    contacts_core::http_builder_methods!();
+    contacts_http::http_builder_methods!();
 
     /// Makes the client.
     ///
     /// # Errors
     /// [`Error::Config`] without a token or credentials, or with an unusable base URL.
-    pub fn build(self) -> Result<Client> {
-        let http = self.http.build(decode_error)?;
+    pub fn build(mut self) -> Result<Client> {
         let auth = match (self.token, self.credentials) {
-            (Some(token), _) if !token.is_empty() => {
-                contacts_core::validate::no_control("token", token.expose())?;
-                Auth::Token(token)
-            }
+            (Some(token), _) if !token.is_empty() => Auth::bearer(&token),
             (None, Some((client_id, client_secret))) if !client_id.is_empty() && !client_secret.is_empty() => {
-                let auth_url = self.auth_url.unwrap_or_else(|| default_auth_url(http.base_url()));
-                Auth::Credentials { client_id, client_secret, auth_url, cached: Mutex::new(None) }
+                #[derive(serde::Serialize)]
+                #[serde(rename_all = "camelCase")]
+                struct Body<'a> {
+                    client_id: &'a str,
+                    client_secret: &'a str,
+                }
+                let body = Body { client_id: client_id.expose(), client_secret: client_secret.expose() };
+                let body = serde_json::to_string(&body).map_err(|e| Error::config(e.to_string()))?;
+                let base = self.http.base_url().unwrap_or(DEFAULT_BASE_URL);
+                let auth_url = self.auth_url.unwrap_or_else(|| default_auth_url(base));
+                Auth::bearer_exchange(auth_url, Secret::new(body), "access_token")
             }
             _ => {
                 return Err(Error::config(
@@ -196,7 +136,8 @@ impl ClientBuilder {
                 ));
             }
         };
-        Ok(Client { http, auth: Arc::new(auth) })
+        self.http.set_auth(auth);
+        Ok(Client { http: self.http.build(decode_error)? })
     }
 }
 
@@ -235,8 +176,10 @@ struct DetailItem {
 
 /// FastAPI's `{"detail": [{loc, msg, type}]}` or `{"detail": "…"}` onto [`Error`].
 fn decode_error(response: &HttpResponse) -> Error {
+    // Only FastAPI's own shape is Levers speaking: a 404 page from a proxy or a wrong base URL
+    // is not "no such contact".
     let Ok(FastApiError { detail }) = serde_json::from_slice::<FastApiError>(&response.body) else {
-        return contacts_core::default_error(response);
+        return contacts_http::default_error(response);
     };
     let (message, field_errors) = match detail {
         Detail::Text(text) => (text, Vec::new()),
@@ -273,7 +216,7 @@ fn decode_error(response: &HttpResponse) -> Error {
         message,
         field_errors,
         request_id: None,
-        body: contacts_core::snippet(&response.body),
+        body: contacts_http::snippet(&response.body),
         retry_after: None,
     }
 }

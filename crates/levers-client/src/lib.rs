@@ -7,15 +7,15 @@
 //! FastAPI's error details arrive as per-field errors.
 //!
 //! ```no_run
-//! use levers_client::{Client, CreateContact, EmailTone, ListContacts, UpdateContact};
+//! use levers_client::{Client, ContactUpdate, EmailTone, ListContacts, NewContact};
 //!
 //! let client = Client::new("eyJ…")?;                                   // a ready JWT
 //! let client = Client::builder().client_credentials("id", "secret").build()?; // or exchange
 //! let c = client.contacts().create(
-//!     &CreateContact::new("Acme Trading").name_ar("شركة أكمي للتجارة").email("ap@acme.sa").email_tone(EmailTone::Friendly),
+//!     &NewContact::new("Acme Trading").name_ar("شركة أكمي للتجارة").email("ap@acme.sa").email_tone(EmailTone::Friendly),
 //! )?;
-//! let c = client.contacts().update(&UpdateContact::new(c.uuid).phone_number("+966500000000"))?;
-//! let c = client.contacts().get(c.uuid)?;
+//! let c = client.contacts().update(&c.uuid, &ContactUpdate::new().phone_number("+966500000000"))?;
+//! let c = client.contacts().get(&c.uuid)?;
 //! for c in client.contacts().iter(&ListContacts::new()) {
 //!     let c = c?;
 //! }
@@ -23,8 +23,16 @@
 //! ```
 //!
 //! With client credentials the client exchanges them at `/auth/v1/api-key/auth` on first
-//! use, caches the token, and on a 401 exchanges once more and repeats the call once.
-//! Levers documents no delete: through [`contacts_core::ContactsApi`] it is unsupported.
+//! use, caches the token, and on a 401 exchanges once more and repeats the call once (one
+//! renewal at a time, however many threads share the client). Levers documents no delete:
+//! `delete` and [`contacts_core::ContactsApi`] say it is unsupported.
+//!
+//! # Assumptions
+//! Where the document is silent, the crate assumes (and the README lists): the documented
+//! `api.dev.uselevers.com` URL is the default; the list answer is fastapi-pagination's
+//! `{items, total, page, size, pages}` or a bare array, pages count from 1 and hold at most
+//! 100; `extPlatformId` / `extCompanyId` get a generous bound of our own (10,000 characters);
+//! nested objects in answers may lack their `uuid`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -33,10 +41,15 @@ mod contacts;
 mod unified;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
-pub use contacts::{
-    Contact, ContactPage, Contacts, CreateContact, EmailLanguage, EmailTone, Gender, ITER_PAGE_SIZE, ListContacts,
-    MAX_CHARS, MAX_PAGE_SIZE, PaymentInstructions, Risk, Role, SecondaryContact, SecondaryContactSummary, SmsLanguage,
-    UpdateContact, Workflow,
+pub use contacts::Contacts;
+pub use contacts::model::{
+    Contact, ContactId, ContactPage, EmailLanguage, EmailTone, Gender, PaymentInstructions, Risk, Role,
+    SecondaryContactSummary, SmsLanguage, Workflow,
 };
-pub use contacts_core::{ContactsApi, Date, Error, Result, RetryPolicy, Secret};
+pub use contacts::request::{
+    ContactUpdate, EXT_ID_MAX_CHARS, ITER_PAGE_SIZE, ListContacts, MAX_CHARS, MAX_PAGE_SIZE, NewContact,
+    SecondaryContact,
+};
+pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};
+pub use contacts_http::Date;
 pub use uuid::Uuid;

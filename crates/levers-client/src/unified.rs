@@ -1,12 +1,11 @@
 //! `contacts_core::ContactsApi` for Levers.
 
 use contacts_core::{
-    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, decode_value,
-    refuse_unstored,
+    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, refuse_unstored,
 };
-use uuid::Uuid;
+use contacts_http::decode_value;
 
-use crate::{Client, Contact, CreateContact, Error, ListContacts, Result, UpdateContact};
+use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, NewContact, Result};
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
@@ -23,38 +22,64 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         .with_raw(raw))
 }
 
-fn uuid(id: &str) -> Result<Uuid> {
-    id.parse().map_err(|_| Error::validation("id", format!("{id:?} is not a UUID")))
+fn new_contact(contact: &contacts_core::NewContact) -> Result<NewContact> {
+    refuse_unstored(Provider::Levers, "location", contact.location.is_some())?;
+    let mut new = NewContact::new(contact.name.clone());
+    if let Some(v) = &contact.email {
+        new = new.email(v.clone());
+    }
+    if let Some(v) = &contact.phone {
+        new = new.phone_number(v.clone());
+    }
+    if let Some(v) = &contact.tax_id {
+        new = new.vat_number(v.clone());
+    }
+    if let Some(a) = &contact.address {
+        if let Some(v) = &a.street {
+            new = new.street(v.clone());
+        }
+        if let Some(v) = &a.postal_code {
+            new = new.postal_code(v.clone());
+        }
+        if let Some(v) = &a.city {
+            new = new.city(v.clone());
+        }
+        if let Some(v) = &a.country {
+            new = new.country(v.clone());
+        }
+    }
+    Ok(new)
 }
 
-macro_rules! apply {
-    ($target:expr, $src:expr) => {{
-        let mut t = $target;
-        if let Some(v) = &$src.email {
-            t = t.email(v.clone());
+fn update(patch: &ContactPatch) -> ContactUpdate {
+    let mut update = ContactUpdate::new();
+    if let Some(v) = &patch.name {
+        update = update.name(v.clone());
+    }
+    if let Some(v) = &patch.email {
+        update = update.email(v.clone());
+    }
+    if let Some(v) = &patch.phone {
+        update = update.phone_number(v.clone());
+    }
+    if let Some(v) = &patch.tax_id {
+        update = update.vat_number(v.clone());
+    }
+    if let Some(a) = &patch.address {
+        if let Some(v) = &a.street {
+            update = update.street(v.clone());
         }
-        if let Some(v) = &$src.phone {
-            t = t.phone_number(v.clone());
+        if let Some(v) = &a.postal_code {
+            update = update.postal_code(v.clone());
         }
-        if let Some(v) = &$src.tax_id {
-            t = t.vat_number(v.clone());
+        if let Some(v) = &a.city {
+            update = update.city(v.clone());
         }
-        if let Some(a) = &$src.address {
-            if let Some(v) = &a.street {
-                t = t.street(v.clone());
-            }
-            if let Some(v) = &a.postal_code {
-                t = t.postal_code(v.clone());
-            }
-            if let Some(v) = &a.city {
-                t = t.city(v.clone());
-            }
-            if let Some(v) = &a.country {
-                t = t.country(v.clone());
-            }
+        if let Some(v) = &a.country {
+            update = update.country(v.clone());
         }
-        t
-    }};
+    }
+    update
 }
 
 impl ContactsApi for Client {
@@ -67,20 +92,15 @@ impl ContactsApi for Client {
     }
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        let new = apply!(CreateContact::new(contact.name.clone()), contact);
-        unify(self.contacts().create_raw(&new)?)
+        unify(self.contacts().create_as(&new_contact(contact)?)?)
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
-        unify(self.contacts().get_raw(uuid(id)?)?)
+        unify(self.contacts().get_as(&id.parse::<ContactId>()?)?)
     }
 
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        let mut update = apply!(UpdateContact::new(uuid(id)?), patch);
-        if let Some(v) = &patch.name {
-            update = update.name(v.clone());
-        }
-        unify(self.contacts().update_raw(&update)?)
+        unify(self.contacts().update_as(&id.parse::<ContactId>()?, &update(patch))?)
     }
 
     /// Every contact, page by page. Levers documents no search: a `search` is refused.
@@ -92,6 +112,6 @@ impl ContactsApi for Client {
         if let Some(size) = query.page_size {
             q = q.size(size);
         }
-        Box::new(self.contacts().iter_as(&q, unify))
+        Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
     }
 }

@@ -5,8 +5,8 @@ use mockito::{Matcher, Mock, Server};
 use serde_json::{Value, json};
 
 use levers_client::{
-    Client, CreateContact, Date, EmailLanguage, EmailTone, Error, Gender, ListContacts, Risk, Role, SecondaryContact,
-    SmsLanguage, UpdateContact, Uuid,
+    Client, ContactId, ContactUpdate, Date, EmailLanguage, EmailTone, Error, Gender, ListContacts, NewContact, Risk,
+    Role, SecondaryContact, SmsLanguage, Uuid,
 };
 
 const SEED_CREATE: &str = include_str!("fixtures/create_request_seed.json");
@@ -87,7 +87,7 @@ fn create_round_trips_the_seed_example() {
         .with_body(SEED_CONTACT)
         .create();
     let secondary = all_fields!(SecondaryContact::new("<string>")).uuid(uuid());
-    let create = all_fields!(CreateContact::new("<string>"))
+    let create = all_fields!(NewContact::new("<string>"))
         .secondary_contact(secondary)
         .role(Role::Primary)
         .payment_instructions(uuid())
@@ -114,8 +114,8 @@ fn create_round_trips_the_seed_example() {
     assert_eq!(c.risk, Some(Risk::Low));
     assert_eq!(c.promise_to_pay_date, Some("2023-12-25".parse::<Date>().unwrap()));
     assert_eq!(c.payment_instructions.as_ref().unwrap().bank_company_address.as_deref(), Some("<string>"));
-    assert_eq!(c.workflow.as_ref().unwrap().uuid, uuid());
-    assert_eq!(c.secondary_contacts[0].uuid, uuid());
+    assert_eq!(c.workflow.as_ref().unwrap().uuid, Some(uuid()));
+    assert_eq!(c.secondary_contacts[0].uuid, Some(uuid()));
     assert_eq!((c.total_amount, c.total_invoices), (Some(123.0), Some(123)));
 }
 
@@ -129,12 +129,12 @@ fn update_round_trips_the_seed_example_without_role() {
         .with_body(SEED_CONTACT)
         .create();
     let secondary = all_fields!(SecondaryContact::new("<string>")).uuid(uuid());
-    let update = all_fields!(UpdateContact::new(uuid()).name("<string>"))
+    let update = all_fields!(ContactUpdate::new().name("<string>"))
         .secondary_contact(secondary)
         .payment_instructions(uuid())
         .workflow_uuid(uuid())
         .custom_field("<unknown>");
-    client(&server).contacts().update(&update).unwrap();
+    client(&server).contacts().update(&ContactId::from(uuid()), &update).unwrap();
     mock.assert();
     assert!(seed_json(SEED_UPDATE).get("role").is_none(), "the update body has no role");
 }
@@ -149,7 +149,7 @@ fn create_sends_exact_json_with_arabic_intact_and_no_nulls() {
         ))
         .with_body(SEED_CONTACT)
         .create();
-    let create = CreateContact::new("Acme Trading")
+    let create = NewContact::new("Acme Trading")
         .name_ar("شركة أكمي للتجارة")
         .city_ar("الرياض")
         .email("ap@acme.sa")
@@ -167,7 +167,7 @@ fn update_sends_the_uuid_and_only_what_changed() {
         .match_body(Matcher::Exact(format!(r#"{{"uuid":"{UUID}","phoneNumber":"+966500000000"}}"#)))
         .with_body(SEED_CONTACT)
         .create();
-    client(&server).contacts().update(&UpdateContact::new(uuid()).phone_number("+966500000000")).unwrap();
+    client(&server).contacts().update(&uuid().into(), &ContactUpdate::new().phone_number("+966500000000")).unwrap();
     mock.assert();
 }
 
@@ -179,7 +179,7 @@ fn get_decodes_the_details_answer_with_its_extra_and_missing_fields() {
         .match_header("authorization", "Bearer tok-1")
         .with_body(DETAILS)
         .create();
-    let c = client(&server).contacts().get("5f0c6c3e-3b8a-4a53-9d55-0d6f3f1e2a10".parse().unwrap()).unwrap();
+    let c = client(&server).contacts().get(&"5f0c6c3e-3b8a-4a53-9d55-0d6f3f1e2a10".parse().unwrap()).unwrap();
     mock.assert();
     assert_eq!(c.name_ar.as_deref(), Some("شركة أكمي للتجارة"));
     assert_eq!(c.send_email_notif_lang, Some(EmailLanguage::EnglishArabic));
@@ -208,9 +208,9 @@ fn list_reads_a_fastapi_page_or_a_bare_array() {
         .with_body(json!([contact]).to_string())
         .create();
     let client = client(&server);
-    let p = client.contacts().list(&ListContacts::new().page(1).size(50)).unwrap();
+    let p = client.contacts().list_page(&ListContacts::new().page(1).size(50)).unwrap();
     assert_eq!((p.contacts.len(), p.total, p.pages), (1, Some(1), Some(1)));
-    let p = client.contacts().list(&ListContacts::new().page(2).size(50)).unwrap();
+    let p = client.contacts().list_page(&ListContacts::new().page(2).size(50)).unwrap();
     assert_eq!((p.contacts.len(), p.total), (1, None));
     page.assert();
     bare.assert();
@@ -220,23 +220,27 @@ fn list_reads_a_fastapi_page_or_a_bare_array() {
         .match_query(Matcher::Exact("page=3".into()))
         .with_body(r#"{"detail":"x","n":1}"#)
         .create();
-    let err = client.contacts().list(&ListContacts::new().page(3)).unwrap_err();
+    let err = client.contacts().list_page(&ListContacts::new().page(3)).unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
 
 #[test]
 fn iter_walks_pages_from_one_and_stops_at_the_total() {
     let mut server = Server::new();
-    let contact: Value = serde_json::from_str(DETAILS).unwrap();
+    let contact = |n: u32| {
+        let mut c: Value = serde_json::from_str(DETAILS).unwrap();
+        c["uuid"] = json!(format!("00000000-0000-4000-8000-00000000000{n}"));
+        c
+    };
     let p1 = server
         .mock("GET", "/api-service/v1/contact")
         .match_query(Matcher::Exact("page=1&size=2".into()))
-        .with_body(json!({"items": [contact, contact], "total": 3, "page": 1, "size": 2, "pages": 2}).to_string())
+        .with_body(json!({"items": [contact(1), contact(2)], "total": 3, "page": 1, "size": 2, "pages": 2}).to_string())
         .create();
     let p2 = server
         .mock("GET", "/api-service/v1/contact")
         .match_query(Matcher::Exact("page=2&size=2".into()))
-        .with_body(json!({"items": [contact], "total": 3, "page": 2, "size": 2, "pages": 2}).to_string())
+        .with_body(json!({"items": [contact(3)], "total": 3, "page": 2, "size": 2, "pages": 2}).to_string())
         .create();
     let n = client(&server).contacts().iter(&ListContacts::new().size(2)).map(Result::unwrap).count();
     assert_eq!(n, 3);
@@ -270,8 +274,8 @@ fn client_credentials_are_exchanged_once_and_the_token_cached() {
         .expect(2)
         .create();
     let client = credentials_client(&server);
-    client.contacts().get(uuid()).unwrap();
-    client.clone().contacts().get(uuid()).unwrap();
+    client.contacts().get(&uuid().into()).unwrap();
+    client.clone().contacts().get(&uuid().into()).unwrap();
     auth.assert();
     get.assert();
 }
@@ -287,7 +291,7 @@ fn an_expired_token_is_renewed_and_the_create_repeated_once() {
         .with_body(SEED_CONTACT)
         .expect(1)
         .create();
-    client.contacts().get(uuid()).unwrap();
+    client.contacts().get(&uuid().into()).unwrap();
     auth.assert();
     first.assert();
 
@@ -308,7 +312,7 @@ fn an_expired_token_is_renewed_and_the_create_repeated_once() {
         .with_body(SEED_CONTACT)
         .expect(1)
         .create();
-    client.contacts().create(&CreateContact::new("A")).unwrap();
+    client.contacts().create(&NewContact::new("A")).unwrap();
     auth2.assert();
     expired.assert();
     renewed.assert();
@@ -324,7 +328,7 @@ fn a_second_401_after_renewal_is_returned_not_looped() {
         .with_body(r#"{"detail":"Not authenticated"}"#)
         .expect(2)
         .create();
-    let err = credentials_client(&server).contacts().get(uuid()).unwrap_err();
+    let err = credentials_client(&server).contacts().get(&uuid().into()).unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.to_string(), "api error (status 401): Not authenticated");
     auth.assert();
@@ -336,7 +340,7 @@ fn a_fixed_token_is_never_exchanged() {
     let mut server = Server::new();
     let auth = server.mock("POST", "/auth/v1/api-key/auth").expect(0).create();
     server.mock("GET", Matcher::Any).with_status(401).with_body(r#"{"detail":"Not authenticated"}"#).create();
-    let err = client(&server).contacts().get(uuid()).unwrap_err();
+    let err = client(&server).contacts().get(&uuid().into()).unwrap_err();
     assert_eq!(err.status(), Some(401));
     auth.assert();
 }
@@ -349,7 +353,7 @@ fn a_refused_exchange_is_an_api_error_and_never_shows_the_secret() {
         .with_status(401)
         .with_body(r#"{"detail":"Invalid credentials"}"#)
         .create();
-    let err = credentials_client(&server).contacts().get(uuid()).unwrap_err();
+    let err = credentials_client(&server).contacts().get(&uuid().into()).unwrap_err();
     assert_eq!(err.status(), Some(401));
     let text = format!("{err} {err:?} {:?}", credentials_client(&server));
     assert!(!text.contains("my-secret") && !text.contains("my-id"), "{text}");
@@ -363,7 +367,7 @@ fn fastapi_validation_details_become_field_errors() {
         {"loc": ["body", "secondaryContacts", 0, "name"], "msg": "field required", "type": "value_error.missing"}
     ]});
     server.mock("POST", "/api-service/v1/contact").with_status(422).with_body(body.to_string()).create();
-    match client(&server).contacts().create(&CreateContact::new("A")).unwrap_err() {
+    match client(&server).contacts().create(&NewContact::new("A")).unwrap_err() {
         Error::Api { status: 422, code, field_errors, .. } => {
             assert_eq!(code.as_deref(), Some("VALIDATION_ERROR"));
             assert_eq!(field_errors[0].field, "email");
@@ -382,13 +386,13 @@ fn not_found_and_plain_details_are_mapped() {
         .with_status(404)
         .with_body(r#"{"detail":"Contact not found"}"#)
         .create();
-    let err = client(&server).contacts().get(uuid()).unwrap_err();
+    let err = client(&server).contacts().get(&uuid().into()).unwrap_err();
     assert!(err.is_not_found());
     assert_eq!(err.to_string(), "not found: Contact not found");
 
     let mut server = Server::new();
     server.mock("POST", Matcher::Any).with_status(400).with_body(r#"{"detail":"Duplicate VAT number"}"#).create();
-    let err = client(&server).contacts().create(&CreateContact::new("A")).unwrap_err();
+    let err = client(&server).contacts().create(&NewContact::new("A")).unwrap_err();
     assert!(matches!(err, Error::Api { status: 400, ref message, .. } if message == "Duplicate VAT number"));
 }
 
@@ -409,29 +413,30 @@ fn strings_are_1_to_255_characters_counted_as_characters() {
     let mock = server.mock("POST", "/api-service/v1/contact").with_body(SEED_CONTACT).expect(1).create();
     let arabic = "ع".repeat(255);
     assert_eq!(arabic.len(), 510);
-    client(&server).contacts().create(&CreateContact::new(arabic.clone()).city_ar(arabic)).unwrap();
+    client(&server).contacts().create(&NewContact::new(arabic.clone()).city_ar(arabic)).unwrap();
     mock.assert();
 
-    let create = |c: CreateContact| move |cl: &Client| cl.contacts().create(&c).map(drop);
-    assert_refused("name", create(CreateContact::new("ع".repeat(256))));
-    assert_refused("name", create(CreateContact::new("")));
-    assert_refused("street_ar", create(CreateContact::new("A").street_ar("")));
-    assert_refused("iban", create(CreateContact::new("A").iban("x".repeat(256))));
-    assert_refused("email", create(CreateContact::new("A").email("ap@acme")));
-    assert_refused("email_tone", create(CreateContact::new("A").email_tone(EmailTone::Other("LOUD".into()))));
-    assert_refused("role", create(CreateContact::new("A").role(Role::Other("OWNER".into()))));
+    let create = |c: NewContact| move |cl: &Client| cl.contacts().create(&c).map(drop);
+    assert_refused("name", create(NewContact::new("ع".repeat(256))));
+    assert_refused("name", create(NewContact::new("")));
+    assert_refused("street_ar", create(NewContact::new("A").street_ar("")));
+    assert_refused("iban", create(NewContact::new("A").iban("x".repeat(256))));
+    assert_refused("email", create(NewContact::new("A").email("ap acme@x.sa")));
+    assert_refused("name", create(NewContact::new("A\r\nB")));
+    assert_refused("email_tone", create(NewContact::new("A").email_tone(EmailTone::Other("LOUD".into()))));
+    assert_refused("role", create(NewContact::new("A").role(Role::Other("OWNER".into()))));
     assert_refused(
         "secondary_contacts[1].email",
         create(
-            CreateContact::new("A")
+            NewContact::new("A")
                 .secondary_contact(SecondaryContact::new("B"))
                 .secondary_contact(SecondaryContact::new("C").email("bad")),
         ),
     );
-    assert_refused("update", |c| c.contacts().update(&UpdateContact::new(uuid())).map(drop));
-    assert_refused("name", |c| c.contacts().update(&UpdateContact::new(uuid()).name("")).map(drop));
-    assert_refused("page", |c| c.contacts().list(&ListContacts::new().page(0)).map(drop));
-    assert_refused("size", |c| c.contacts().list(&ListContacts::new().size(101)).map(drop));
+    assert_refused("update", |c| c.contacts().update(&uuid().into(), &ContactUpdate::new()).map(drop));
+    assert_refused("name", |c| c.contacts().update(&uuid().into(), &ContactUpdate::new().name("")).map(drop));
+    assert_refused("page", |c| c.contacts().list_page(&ListContacts::new().page(0)).map(drop));
+    assert_refused("size", |c| c.contacts().list_page(&ListContacts::new().size(101)).map(drop));
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! ```
 //! The argument is a customer id whose contacts are listed.
 
-use portal_contacts::{Client, ContactUpdate, CustomerId, NewContact};
+use portal_contacts::{Client, ContactUpdate, ListContacts, NewContact};
 
 fn main() -> portal_contacts::Result<()> {
     let customer: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1);
@@ -18,9 +18,9 @@ fn main() -> portal_contacts::Result<()> {
     println!("created {id}");
     let jane = contacts.get(&id)?;
     println!("fetched {} {:?}", jane.name, jane.email);
-    contacts.update(&id, &ContactUpdate::new().tel("+4512345678"))?;
+    contacts.update(&id, &ContactUpdate::new("Jane Doe").tel("+4512345678"))?;
     println!("updated {id}");
-    let all = contacts.list(&[CustomerId(customer)])?;
+    let all = contacts.list(&ListContacts::new().customer(customer))?;
     println!("customer {customer} has {} contacts", all.len());
     contacts.delete(&id)?;
     println!("deleted {id}");

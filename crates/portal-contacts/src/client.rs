@@ -1,7 +1,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use contacts_core::{Header, HttpClient, HttpConfig, HttpResponse, RequestBuilder, Secret};
+use contacts_core::{HttpResponse, Secret};
+use contacts_http::{Auth, HttpClient, HttpConfig};
 
 use crate::contacts::Contacts;
 use crate::{Error, Result};
@@ -50,7 +51,6 @@ pub enum BodyEncoding {
 #[derive(Debug, Clone)]
 pub struct Client {
     pub(crate) http: HttpClient,
-    authorization: Authorization,
     pub(crate) encoding: BodyEncoding,
 }
 
@@ -84,18 +84,6 @@ impl Client {
     pub fn base_url(&self) -> &str {
         self.http.base_url()
     }
-
-    /// Adds the `Authorization` header, asking the provider closure when there is one.
-    pub(crate) fn authorize<'a>(&self, request: RequestBuilder<'a>) -> Result<RequestBuilder<'a>> {
-        let value = match &self.authorization {
-            Authorization::Fixed(secret) => secret.clone(),
-            Authorization::Provider(f) => f()?,
-        };
-        if value.is_empty() {
-            return Err(Error::config("the authorization value is empty"));
-        }
-        Ok(request.header(Header::sensitive("authorization", value.expose())))
-    }
 }
 
 /// Options for a [`Client`]; [`Client::builder`] makes one.
@@ -127,25 +115,26 @@ impl ClientBuilder {
         self
     }
 
-    contacts_core::http_builder_methods!();
+    contacts_http::http_builder_methods!();
 
     /// Makes the client.
     ///
     /// # Errors
     /// [`Error::Config`] without a base URL or an authorization, or with an unusable base URL.
-    pub fn build(self) -> Result<Client> {
+    pub fn build(mut self) -> Result<Client> {
         let authorization = match self.authorization {
             Some(Authorization::Fixed(s)) if s.is_empty() => None,
             other => other,
         }
         .ok_or_else(|| Error::config("an authorization is required: authorization(…) or PORTAL_AUTHORIZATION"))?;
-        if let Authorization::Fixed(s) = &authorization {
-            contacts_core::validate::no_control("authorization", s.expose())?;
-        }
         if self.http.base_url().is_none() {
             return Err(Error::config("base_url is required: the portal has no public default host"));
         }
-        Ok(Client { http: self.http.build(decode_error)?, authorization, encoding: self.encoding })
+        self.http.set_auth(match authorization {
+            Authorization::Fixed(value) => Auth::header("authorization", value),
+            Authorization::Provider(f) => Auth::header_from("authorization", move || f()),
+        });
+        Ok(Client { http: self.http.build(decode_error)?, encoding: self.encoding })
     }
 }
 
@@ -153,6 +142,6 @@ impl ClientBuilder {
 fn decode_error(response: &HttpResponse) -> Error {
     match crate::contacts::read_envelope::<serde_json::Value>(response.status, &response.body) {
         Err(e @ (Error::NotFound { .. } | Error::Api { .. })) => e,
-        _ => contacts_core::default_error(response),
+        _ => contacts_http::default_error(response),
     }
 }

@@ -6,22 +6,30 @@
 //! wire types decoded into Rust types, and every documented limit checked before sending.
 //!
 //! ```no_run
-//! use portal_contacts::{Client, ContactUpdate, CustomerId, NewContact};
+//! use portal_contacts::{Client, ContactUpdate, ListContacts, NewContact};
 //!
 //! let client = Client::builder()
 //!     .base_url("https://portal.example.com/api") // your installation: there is no default
 //!     .authorization("…")                         // the Authorization header value
 //!     .build()?;
-//! let all = client.contacts().list(&[CustomerId(1)])?;
+//! let all = client.contacts().list(&ListContacts::new().customer(1))?;
 //! let id = client.contacts().create(&NewContact::new("Jane Doe").email("jane@example.com"))?;
 //! let jane = client.contacts().get(&id)?;
-//! client.contacts().update(&id, &ContactUpdate::new().tel("+4512345678"))?;
+//! client.contacts().update(&id, &ContactUpdate::new("Jane Doe").tel("+4512345678"))?;
 //! client.contacts().delete(&id)?; // Err(NotFound) when it was not there
 //! # Ok::<(), portal_contacts::Error>(())
 //! ```
 //!
 //! The client also implements [`contacts_core::ContactsApi`]; its `list` needs the customer
 //! ids in [`contacts_core::ListQuery::customer_ids`].
+//!
+//! # Assumptions
+//! Where the document is silent, the crate assumes (and the README lists): request bodies are
+//! form-encoded (booleans as 1/0; `BodyEncoding::Json` switches); the base URL is your own
+//! installation's (no default); a single contact may arrive in `entity`, `data`, `entities`
+//! (an object or a list) or as the body itself; the list is not paged; a contact's customer
+//! link is sent as `customer_id` only when you set `NewContact::customer_id`; the update
+//! needs the name, as the document's create rules say.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -30,8 +38,10 @@ mod contacts;
 mod unified;
 
 pub use client::{BodyEncoding, Client, ClientBuilder};
-pub use contacts::{
-    CUSTOM_IDENTIFIER_MAX, Contact, ContactId, ContactUpdate, Contacts, CustomerId, DEPARTMENT_MAX, EMAIL_MAX,
-    NAME_MAX, NOTHING_SENT, NewContact, PASSWORD_MAX, PASSWORD_MIN, PHONE_MAX, PROFILE_ID_MAX,
+pub use contacts::model::{Contact, ContactId, ContactPage, CustomerId};
+pub use contacts::request::{
+    CUSTOM_IDENTIFIER_MAX, ContactUpdate, DEPARTMENT_MAX, EMAIL_MAX, ListContacts, NAME_MAX, NewContact, PASSWORD_MAX,
+    PASSWORD_MIN, PHONE_MAX, PROFILE_ID_MAX,
 };
+pub use contacts::{Contacts, NOTHING_SENT};
 pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};

@@ -1,11 +1,11 @@
 //! `contacts_core::ContactsApi` for the customer portal.
 
 use contacts_core::{
-    Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, decode_value,
-    refuse_unstored,
+    Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, refuse_unstored,
 };
+use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ContactUpdate, CustomerId, NewContact, Result};
+use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, NewContact, Result};
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
@@ -13,6 +13,13 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         .with_email(c.email)
         .with_phone(c.tel.or(c.mobile).or(c.tel1))
         .with_raw(raw))
+}
+
+/// The portal keeps no address, tax id or location.
+fn refuse(address: bool, tax_id: bool, location: bool) -> Result<()> {
+    refuse_unstored(Provider::Portal, "address", address)?;
+    refuse_unstored(Provider::Portal, "tax_id", tax_id)?;
+    refuse_unstored(Provider::Portal, "location", location)
 }
 
 impl ContactsApi for Client {
@@ -25,10 +32,9 @@ impl ContactsApi for Client {
     }
 
     /// Creates the contact, then fetches it (the portal's create answers only the id).
-    /// The phone goes to `tel`; address and tax id are refused (the portal has no such fields).
+    /// The phone goes to `tel`; address, tax id and location are refused.
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        refuse_unstored(Provider::Portal, "address", contact.address.is_some())?;
-        refuse_unstored(Provider::Portal, "tax_id", contact.tax_id.is_some())?;
+        refuse(contact.address.is_some(), contact.tax_id.is_some(), contact.location.is_some())?;
         let mut new = NewContact::new(contact.name.clone());
         if let Some(v) = &contact.email {
             new = new.email(v.clone());
@@ -45,20 +51,23 @@ impl ContactsApi for Client {
     }
 
     /// Updates the contact, then fetches it (the portal's update answers only a message).
+    /// The portal requires the name on every update: when the patch has none, the current
+    /// name is read first (one more request).
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        refuse_unstored(Provider::Portal, "address", patch.address.is_some())?;
-        refuse_unstored(Provider::Portal, "tax_id", patch.tax_id.is_some())?;
-        let mut update = ContactUpdate::new();
-        if let Some(v) = &patch.name {
-            update = update.name(v.clone());
-        }
+        refuse(patch.address.is_some(), patch.tax_id.is_some(), false)?;
+        let contact_id = ContactId::from(id);
+        let name = match &patch.name {
+            Some(name) => name.clone(),
+            None => self.contacts().get(&contact_id)?.name,
+        };
+        let mut update = ContactUpdate::new(name);
         if let Some(v) = &patch.email {
             update = update.email(v.clone());
         }
         if let Some(v) = &patch.phone {
             update = update.tel(v.clone());
         }
-        self.contacts().update(&ContactId::from(id), &update)?;
+        self.contacts().update(&contact_id, &update)?;
         ContactsApi::get(self, id)
     }
 
@@ -72,10 +81,7 @@ impl ContactsApi for Client {
         if let Err(e) = refuse_unstored(Provider::Portal, "search", query.search.is_some()) {
             return Box::new(std::iter::once(Err(e)));
         }
-        let customers: Vec<CustomerId> = query.customer_ids.iter().copied().map(CustomerId).collect();
-        match self.contacts().list_as::<serde_json::Value>(&customers) {
-            Ok(raw) => Box::new(raw.unwrap_or_default().into_iter().map(unify)),
-            Err(e) => Box::new(std::iter::once(Err(e))),
-        }
+        let q = ListContacts::new().customers(query.customer_ids.iter().copied());
+        Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
     }
 }

@@ -69,7 +69,7 @@ fn list_takes_its_customers_from_the_query() {
     mock.assert();
     assert_eq!(all[0].name, "Contact Name");
     let first = api.list(&ListQuery::new()).next().unwrap().unwrap_err();
-    assert!(matches!(first, contacts_core::Error::Validation { ref field, .. } if field == "customer_ids"));
+    assert!(matches!(first, contacts_core::Error::Validation { ref field, .. } if field == "customer_id"));
 }
 
 #[test]

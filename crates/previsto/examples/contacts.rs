@@ -13,7 +13,8 @@ fn main() -> previsto::Result<()> {
     let contacts = client.contacts();
 
     let anna = contacts.create(
-        &NewContact::new("Anna Jensen", Location::new(10.5286863, 56.8039035))
+        &NewContact::new("Anna Jensen")
+            .location(Location::new(10.5286863, 56.8039035))
             .email("anna@jensen.dk")
             .meta("hairColor", "Brown"),
     )?;

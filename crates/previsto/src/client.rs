@@ -1,5 +1,5 @@
-use base64::Engine;
-use contacts_core::{Header, HttpClient, HttpConfig, HttpResponse, Secret};
+use contacts_core::{HttpResponse, Secret};
+use contacts_http::{Auth, HttpClient, HttpConfig};
 
 use crate::contacts::Contacts;
 use crate::{Error, Result};
@@ -78,7 +78,7 @@ impl ClientBuilder {
         self
     }
 
-    contacts_core::http_builder_methods!();
+    contacts_http::http_builder_methods!();
 
     /// Makes the client.
     ///
@@ -91,13 +91,13 @@ impl ClientBuilder {
             .filter(|k| !k.is_empty())
             .ok_or_else(|| Error::config("an API key is required: api_key(\"sk_…\") or PREVISTO_API_KEY"))?;
         let public_key = key.expose().starts_with("pk_");
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
-        self.http.add_header(Header::sensitive("authorization", format!("Basic {token}")));
+        // `-u sk_12345:`: the key is the user name, the password is empty.
+        self.http.set_auth(Auth::basic(&key, &Secret::new("")));
         Ok(Client { http: self.http.build(decode_error)?, public_key })
     }
 }
 
-/// Previsto's error body.
+/// Previsto's error body: `{type, message, param}`.
 #[derive(serde::Deserialize)]
 struct ErrorBody {
     #[serde(rename = "type", default)]
@@ -110,8 +110,11 @@ struct ErrorBody {
 
 /// Maps `{type, message, param}` and the documented statuses onto [`Error`].
 pub(crate) fn decode_error(response: &HttpResponse) -> Error {
-    let Ok(body) = serde_json::from_slice::<ErrorBody>(&response.body) else {
-        return contacts_core::default_error(response);
+    // Only an answer in Previsto's own shape is Previsto speaking: a 404 page from a proxy or
+    // a wrong base URL is not "no such contact".
+    let body = match serde_json::from_slice::<ErrorBody>(&response.body) {
+        Ok(body) if body.kind.is_some() || body.message.is_some() => body,
+        _ => return contacts_http::default_error(response),
     };
     let message = body.message.unwrap_or_else(|| match response.status {
         402 => "request failed".to_owned(),
@@ -128,7 +131,7 @@ pub(crate) fn decode_error(response: &HttpResponse) -> Error {
         message,
         field_errors,
         request_id: None,
-        body: contacts_core::snippet(&response.body),
+        body: contacts_http::snippet(&response.body),
         retry_after: None,
     }
 }

@@ -1,10 +1,9 @@
 //! `contacts_core::ContactsApi` for Previsto.
 
-use contacts_core::{
-    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, decode_value,
-};
+use contacts_core::{Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider};
+use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ContactUpdate, Error, ListContacts, Location, NewContact, Result};
+use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, Location, NewContact, Result};
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
@@ -22,41 +21,66 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         .with_raw(raw))
 }
 
-impl Client {
-    fn raw(&self, request: contacts_core::RequestBuilder<'_>) -> Result<contacts_core::Contact> {
-        unify(request.send()?.json()?)
+fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
+    let mut new = NewContact::new(contact.name.clone());
+    if let Some(v) = &contact.email {
+        new = new.email(v.clone());
     }
+    if let Some(v) = &contact.phone {
+        new = new.phone(v.clone());
+    }
+    if let Some(v) = &contact.tax_id {
+        new = new.registration_no(v.clone());
+    }
+    if let Some(l) = contact.location {
+        new = new.location(Location::new(l.longitude, l.latitude));
+    }
+    if let Some(a) = &contact.address {
+        if let Some(v) = &a.street {
+            new = new.address(v.clone());
+        }
+        if let Some(v) = &a.postal_code {
+            new = new.postal_code(v.clone());
+        }
+        if let Some(v) = &a.city {
+            new = new.city(v.clone());
+        }
+        if let Some(v) = &a.country {
+            new = new.country_code(v.clone());
+        }
+    }
+    new
 }
 
-/// Copies the unified fields onto a `NewContact` or a `ContactUpdate` (same setter names).
-macro_rules! apply {
-    ($target:expr, $src:expr) => {{
-        let mut t = $target;
-        if let Some(v) = &$src.email {
-            t = t.email(v.clone());
+fn update(patch: &ContactPatch) -> ContactUpdate {
+    let mut update = ContactUpdate::new();
+    if let Some(v) = &patch.name {
+        update = update.name(v.clone());
+    }
+    if let Some(v) = &patch.email {
+        update = update.email(v.clone());
+    }
+    if let Some(v) = &patch.phone {
+        update = update.phone(v.clone());
+    }
+    if let Some(v) = &patch.tax_id {
+        update = update.registration_no(v.clone());
+    }
+    if let Some(a) = &patch.address {
+        if let Some(v) = &a.street {
+            update = update.address(v.clone());
         }
-        if let Some(v) = &$src.phone {
-            t = t.phone(v.clone());
+        if let Some(v) = &a.postal_code {
+            update = update.postal_code(v.clone());
         }
-        if let Some(v) = &$src.tax_id {
-            t = t.registration_no(v.clone());
+        if let Some(v) = &a.city {
+            update = update.city(v.clone());
         }
-        if let Some(a) = &$src.address {
-            if let Some(v) = &a.street {
-                t = t.address(v.clone());
-            }
-            if let Some(v) = &a.postal_code {
-                t = t.postal_code(v.clone());
-            }
-            if let Some(v) = &a.city {
-                t = t.city(v.clone());
-            }
-            if let Some(v) = &a.country {
-                t = t.country_code(v.clone());
-            }
+        if let Some(v) = &a.country {
+            update = update.country_code(v.clone());
         }
-        t
-    }};
+    }
+    update
 }
 
 impl ContactsApi for Client {
@@ -69,24 +93,15 @@ impl ContactsApi for Client {
     }
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        let location = contact
-            .location
-            .ok_or_else(|| Error::validation("location", "Previsto requires a location for a new contact"))?;
-        let location = Location::new(location.longitude, location.latitude);
-        let new = apply!(NewContact::new(contact.name.clone(), location), contact);
-        self.raw(self.contacts().create_request(&new)?)
+        unify(self.contacts().create_as(&new_contact(contact))?)
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
-        self.raw(self.contacts().get_request(&ContactId::from(id))?)
+        unify(self.contacts().get_as(&ContactId::from(id))?)
     }
 
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        let mut update = apply!(ContactUpdate::new(), patch);
-        if let Some(v) = &patch.name {
-            update = update.name(v.clone());
-        }
-        self.raw(self.contacts().update_request(&ContactId::from(id), &update)?)
+        unify(self.contacts().update_as(&ContactId::from(id), &update(patch))?)
     }
 
     fn delete(&self, id: &str) -> Result<()> {
@@ -94,19 +109,13 @@ impl ContactsApi for Client {
     }
 
     fn list<'a>(&'a self, query: &ListQuery) -> ContactStream<'a> {
-        let size = query.page_size.unwrap_or(crate::contacts::ITER_PAGE_SIZE);
-        let search = query.search.clone();
-        let contacts = self.contacts();
-        let pages = contacts_core::Pages::new(0, size as usize, move |page| {
-            let (raw, total): (Vec<serde_json::Value>, _) = match &search {
-                Some(text) => {
-                    contacts.fetch_page_checked(&ListContacts::new().search(text.clone()).size(size), page)?
-                }
-                None => contacts.fetch_page_checked(&ListContacts::new().size(size), page)?,
-            };
-            let items = raw.into_iter().map(unify).collect::<Result<Vec<_>>>()?;
-            Ok(contacts_core::Page::new(items).with_total(total))
-        });
-        Box::new(pages)
+        let mut q = ListContacts::new();
+        if let Some(text) = &query.search {
+            q = q.search(text.clone());
+        }
+        if let Some(size) = query.page_size {
+            q = q.size(size);
+        }
+        Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
     }
 }

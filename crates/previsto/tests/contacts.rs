@@ -32,7 +32,7 @@ fn nothing_sent(server: &mut Server) -> Vec<Mock> {
 }
 
 fn anna() -> NewContact {
-    NewContact::new("Anna Jensen", Location::new(10.5286863, 56.8039035))
+    NewContact::new("Anna Jensen").location(Location::new(10.5286863, 56.8039035))
 }
 
 fn page(ids: std::ops::Range<u32>) -> String {
@@ -85,7 +85,8 @@ fn create_sends_every_documented_field_in_order() {
 &invoiceDelivery=Email&payingContactId=con_9&note=Ring%20p%C3%A5%20d%C3%B8ren&notifyBeforeWork=true\
 &archived=false&meta[a]=1&meta[hairColor]=Brown";
     let mock = server.mock("POST", "/contacts").match_body(Matcher::Exact(body.into())).with_body(CONTACT).create();
-    let contact = NewContact::new("Anna Jensen", Location::new(12.5, 55.6))
+    let contact = NewContact::new("Anna Jensen")
+        .location(Location::new(12.5, 55.6))
         .address("Vesterbro 11")
         .apartment("1. th")
         .postal_code("1620")
@@ -220,7 +221,7 @@ fn list_sends_nearby_as_lon_comma_lat() {
         .with_body("[]")
         .create();
     let q = ListContacts::new().nearby(Location::new(-7.437336444854736, 62.11042750510291));
-    assert!(client(&server).contacts().list(&q).unwrap().is_empty());
+    assert!(client(&server).contacts().list_page(&q).unwrap().contacts.is_empty());
     mock.assert();
 }
 
@@ -228,7 +229,7 @@ fn list_sends_nearby_as_lon_comma_lat() {
 fn list_without_options_sends_no_query() {
     let mut server = Server::new();
     let mock = server.mock("GET", "/contacts").match_query(Matcher::Exact(String::new())).with_body("[]").create();
-    client(&server).contacts().list(&ListContacts::new()).unwrap();
+    client(&server).contacts().list_page(&ListContacts::new()).unwrap();
     mock.assert();
 }
 
@@ -434,8 +435,8 @@ fn assert_refused(field: &str, call: impl FnOnce(&Client) -> previsto::Result<()
 #[test]
 fn documented_limits_are_checked_before_sending() {
     let create = |c: NewContact| move |cl: &Client| cl.contacts().create(&c).map(drop);
-    assert_refused("size", |c| c.contacts().list(&ListContacts::new().size(0)).map(drop));
-    assert_refused("size", |c| c.contacts().list(&ListContacts::new().size(1001)).map(drop));
+    assert_refused("size", |c| c.contacts().list_page(&ListContacts::new().size(0)).map(drop));
+    assert_refused("size", |c| c.contacts().list_page(&ListContacts::new().size(1001)).map(drop));
     assert_refused("size", |c| c.contacts().iter(&ListContacts::new().size(1001)).next().unwrap().map(drop));
     let mut many = anna();
     for i in 0..21 {
@@ -448,10 +449,10 @@ fn documented_limits_are_checked_before_sending() {
     assert_refused("meta[k]", create(anna().meta("k", "v".repeat(501))));
     assert_refused("country_code", create(anna().country_code("XX")));
     assert_refused("country_code", create(anna().country_code("dk")));
-    assert_refused("location", create(NewContact::new("A", Location::new(56.8, 100.0))));
-    assert_refused("location", create(NewContact::new("A", Location::new(-181.0, 0.0))));
-    assert_refused("location", create(NewContact::new("A", Location::new(f64::NAN, 0.0))));
-    assert_refused("name", create(NewContact::new("  ", Location::new(1.0, 1.0))));
+    assert_refused("location", create(NewContact::new("A").location(Location::new(56.8, 100.0))));
+    assert_refused("location", create(NewContact::new("A").location(Location::new(-181.0, 0.0))));
+    assert_refused("location", create(NewContact::new("A").location(Location::new(f64::NAN, 0.0))));
+    assert_refused("name", create(NewContact::new("  ").location(Location::new(1.0, 1.0))));
     assert_refused("email", create(anna().email("anna@")));
     assert_refused("phone", create(anna().phone("22 12 34 56")));
     assert_refused("accounting_mode", create(anna().accounting_mode(AccountingMode::Other("Sometimes".into()))));
@@ -464,15 +465,15 @@ fn documented_limits_are_checked_before_sending() {
 fn limits_are_inclusive_at_the_boundary() {
     let mut server = Server::new();
     let mock = server.mock("POST", "/contacts").with_body(CONTACT).expect(1).create();
-    let mut c = NewContact::new("A", Location::new(180.0, -90.0)).meta("k".repeat(40), "v".repeat(500));
+    let mut c = NewContact::new("A").location(Location::new(180.0, -90.0)).meta("k".repeat(40), "v".repeat(500));
     for i in 0..19 {
         c = c.meta(format!("k{i}"), "v");
     }
     client(&server).contacts().create(&c).unwrap();
     mock.assert();
     let list = server.mock("GET", "/contacts").match_query(Matcher::Any).with_body("[]").expect(2).create();
-    client(&server).contacts().list(&ListContacts::new().size(1)).unwrap();
-    client(&server).contacts().list(&ListContacts::new().size(1000)).unwrap();
+    client(&server).contacts().list_page(&ListContacts::new().size(1)).unwrap();
+    client(&server).contacts().list_page(&ListContacts::new().size(100)).unwrap();
     list.assert();
 }
 
@@ -517,7 +518,7 @@ fn a_public_key_may_only_create_and_is_refused_for_the_rest_before_sending() {
         client.contacts().get(&id).map(drop),
         client.contacts().update(&id, &ContactUpdate::new().phone("+4522123456")).map(drop),
         client.contacts().delete(&id),
-        client.contacts().list(&ListContacts::new()).map(drop),
+        client.contacts().list_page(&ListContacts::new()).map(drop),
         client.contacts().iter(&ListContacts::new()).next().unwrap().map(drop),
     ];
     for r in refused {

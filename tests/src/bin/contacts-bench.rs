@@ -158,7 +158,9 @@ fn all() -> Result<(), String> {
             },
         ),
     );
-    let new = previsto::NewContact::new("Bench Person", previsto::Location::new(10.5, 56.8)).email("bench@example.dk");
+    let new = previsto::NewContact::new("Bench Person")
+        .location(previsto::Location::new(10.5, 56.8))
+        .email("bench@example.dk");
     let form = new.to_form();
     let curl = format!("{}/contacts", sb.previsto_base_url());
     overhead(
@@ -197,14 +199,14 @@ fn all() -> Result<(), String> {
         interleaved(
             rounds,
             || {
-                black_box(l.contacts().get(uuid).expect("get"));
+                black_box(l.contacts().get(&uuid.into()).expect("get"));
             },
             || {
                 black_box(raw_get::<levers_client::Contact>(&agent, &url, ("authorization", &bearer)));
             },
         ),
     );
-    let create = levers_client::CreateContact::new("Bench Co").name_ar("شركة").email("ap@bench.sa");
+    let create = levers_client::NewContact::new("Bench Co").name_ar("شركة").email("ap@bench.sa");
     let body = serde_json::to_vec(&create).map_err(|e| e.to_string())?;
     let curl = format!("{}/contact", sb.levers_base_url());
     overhead(
@@ -242,7 +244,7 @@ fn all() -> Result<(), String> {
         interleaved(
             rounds,
             || {
-                black_box(c.contacts().get(cuuid).expect("get"));
+                black_box(c.contacts().get(&cuuid.into()).expect("get"));
             },
             || {
                 black_box(raw_get::<Data<cleanlife_partners::Contact>>(
@@ -253,7 +255,7 @@ fn all() -> Result<(), String> {
             },
         ),
     );
-    let req = cleanlife_partners::ContactRequest::new("+966500000001", "Bench");
+    let req = cleanlife_partners::NewContact::new("+966500000001", "Bench");
     let body = br#"{"phone":"+966500000001","name":"Bench"}"#;
     let curl = format!("{}/partners/contacts", sb.cleanlife_base_url());
     overhead(

@@ -1,6 +1,6 @@
 //! Serde helpers for providers that are loose with types: numbers sent as strings, booleans
 //! sent as `"1"`/`"0"`, empty strings for "nothing". Use them with
-//! `#[serde(default, deserialize_with = "contacts_core::lenient::opt_bool")]`.
+//! `#[serde(default, deserialize_with = "contacts_http::lenient::opt_bool")]`.
 //!
 //! Each accepts JSON `null` (and a missing field, with `default`) as `None`, and returns a
 //! decode error, never a panic, for anything it cannot read.

@@ -3,11 +3,12 @@
 /// Declares a wire enum: the documented values as variants, plus `Other(String)` so a value
 /// the provider adds later decodes instead of failing. Serialized as its wire string.
 ///
-/// Request builders refuse `Other` values with [`Error::Validation`](crate::Error) through
-/// [`check_known`](crate::check_known): only documented values are sent.
+/// Request builders refuse `Other` values with [`Error::Validation`](crate::core::Error) through
+/// the generated `check(field)`, which names the documented values from the same list: only
+/// documented values are sent, and no wire string is written twice.
 ///
 /// ```
-/// contacts_core::wire_enum! {
+/// contacts_http::wire_enum! {
 ///     /// How the contact is greeted.
 ///     pub enum Tone {
 ///         /// Friendly.
@@ -20,6 +21,9 @@
 /// assert_eq!(serde_json::from_str::<Tone>(r#""LOUD""#).unwrap(), Tone::Other("LOUD".into()));
 /// assert_eq!("NEUTRAL".parse::<Tone>().unwrap(), Tone::Neutral);
 /// assert!("neutral".parse::<Tone>().is_err());
+/// assert!(Tone::Neutral.check("tone").is_ok());
+/// let refused = Tone::Other("LOUD".into()).check("tone").unwrap_err();
+/// assert_eq!(refused.to_string(), r#"invalid tone: "LOUD" is not one of FRIENDLY, NEUTRAL"#);
 /// ```
 #[macro_export]
 macro_rules! wire_enum {
@@ -42,6 +46,9 @@ macro_rules! wire_enum {
             /// Every documented value.
             pub const KNOWN: &'static [$name] = &[ $( $name::$variant ),+ ];
 
+            /// Every documented value as it goes on the wire.
+            pub const WIRE: &'static [&'static str] = &[ $( $wire ),+ ];
+
             /// The value as it goes on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
@@ -54,6 +61,20 @@ macro_rules! wire_enum {
             pub fn is_known(&self) -> bool {
                 !matches!(self, $name::Other(_))
             }
+
+            /// Refuses a value the provider does not document, before it is sent.
+            ///
+            /// # Errors
+            /// [`Error::Validation`]($crate::core::Error) naming `field` and the documented values.
+            pub fn check(&self, field: &str) -> $crate::core::Result<()> {
+                match self {
+                    $name::Other(s) => Err($crate::core::Error::validation(
+                        field,
+                        format!("{s:?} is not one of {}", Self::WIRE.join(", ")),
+                    )),
+                    _ => Ok(()),
+                }
+            }
         }
 
         impl ::std::fmt::Display for $name {
@@ -63,13 +84,13 @@ macro_rules! wire_enum {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::Error;
-            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::Error> {
+            type Err = $crate::core::Error;
+            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::core::Error> {
                 match s {
                     $( $wire => Ok($name::$variant), )+
-                    _ => Err($crate::Error::validation(
+                    _ => Err($crate::core::Error::validation(
                         stringify!($name),
-                        format!("{s:?} is not one of {}", [$( $wire ),+].join(", ")),
+                        format!("{s:?} is not one of {}", Self::WIRE.join(", ")),
                     )),
                 }
             }
@@ -93,21 +114,10 @@ macro_rules! wire_enum {
     };
 }
 
-/// Refuses an enum value the provider does not document (a `wire_enum!`'s `Other`).
-///
-/// # Errors
-/// [`Error::Validation`](crate::Error) naming `field` and the accepted values.
-pub fn check_known(field: &str, known: bool, value: &str, accepted: &[&str]) -> crate::Result<()> {
-    if known {
-        return Ok(());
-    }
-    Err(crate::Error::validation(field, format!("{value:?} is not one of {}", accepted.join(", "))))
-}
-
 /// Declares a string id newtype, so one provider's ids cannot be passed to another's calls.
 ///
 /// ```
-/// contacts_core::string_id! {
+/// contacts_http::string_id! {
 ///     /// A widget id.
 ///     pub struct WidgetId;
 /// }
@@ -142,6 +152,17 @@ macro_rules! string_id {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::core::Error;
+            /// Any non-empty text (ids are opaque).
+            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::core::Error> {
+                if s.is_empty() {
+                    return Err($crate::core::Error::validation("id", "must not be empty"));
+                }
+                Ok($name(s.to_owned()))
             }
         }
 
@@ -187,7 +208,7 @@ macro_rules! string_id {
 /// #[derive(Default)]
 /// pub struct Update { fields: Fields }
 /// impl Update {
-///     contacts_core::field_setters! {
+///     contacts_http::field_setters! {
 ///         /// The email.
 ///         email: String;
 ///         /// Whether the contact is active.

@@ -12,7 +12,7 @@ const KEY: &AsciiSet = &UNRESERVED.remove(b'[').remove(b']');
 /// spaces and non-ASCII are escaped, and the dot segments `.` and `..` are escaped whole.
 ///
 /// ```
-/// use contacts_core::encode_path_segment;
+/// use contacts_http::encode_path_segment;
 /// assert_eq!(encode_path_segment("a/b?c#d"), "a%2Fb%3Fc%23d");
 /// assert_eq!(encode_path_segment(".."), "%2E%2E");
 /// assert_eq!(encode_path_segment("con_123"), "con_123");
@@ -40,7 +40,7 @@ pub(crate) fn push_pair(out: &mut String, key: &str, value: &str) {
 /// Repeated and nested keys are written as given: `location[]` twice, `meta[hairColor]`.
 ///
 /// ```
-/// use contacts_core::Form;
+/// use contacts_http::Form;
 /// let mut form = Form::new();
 /// form.field("name", "Anna Jensen").field("meta[hairColor]", "Brown").field("phone", "+4522123456");
 /// assert_eq!(form.as_str(), "name=Anna%20Jensen&meta[hairColor]=Brown&phone=%2B4522123456");

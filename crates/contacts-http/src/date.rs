@@ -3,17 +3,17 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
+use contacts_core::Error;
 
 /// A calendar date (`2023-12-25`), checked to exist (leap years included).
 ///
 /// ```
-/// use contacts_core::Date;
+/// use contacts_http::Date;
 /// let d: Date = "2024-02-29".parse()?;
 /// assert_eq!((d.year(), d.month(), d.day()), (2024, 2, 29));
 /// assert_eq!(d.to_string(), "2024-02-29");
 /// assert!("2023-02-29".parse::<Date>().is_err());
-/// # Ok::<(), contacts_core::Error>(())
+/// # Ok::<(), contacts_http::core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date {

@@ -1,0 +1,111 @@
+//! The contacts resource: `client.contacts()`.
+
+pub(crate) mod model;
+pub(crate) mod request;
+
+use contacts_core::{Header, Method};
+use contacts_http::{RequestBuilder, Response, decode_json, new_request_id};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::{Client, Contact, ContactId, Error, FoundContact, NewContact, Result};
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct Envelope<T> {
+    #[serde(default, deserialize_with = "contacts_http::lenient::opt_bool")]
+    success: Option<bool>,
+    #[serde(default)]
+    data: Option<T>,
+}
+
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Contacts<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Contacts<'_> {
+    /// Adds a fresh `x-request-id`, sends, and unwraps `{success, data}`.
+    fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(T, Response)> {
+        let sent_id = new_request_id();
+        let response = request.header(Header::new("x-request-id", sent_id.clone())).send()?;
+        let (status, body) = (response.status(), response.body());
+        let envelope: Envelope<T> = decode_json(status, body)?;
+        let request_id = Some(response.header("x-request-id").map_or(sent_id, str::to_owned));
+        match envelope {
+            Envelope { success: Some(false), .. } => {
+                let mut e = crate::client::envelope_error(status, body)
+                    .unwrap_or_else(|| contacts_http::default_error(&response.clone().into_inner()));
+                if let Error::Api { request_id: id @ None, .. } = &mut e {
+                    *id = request_id;
+                }
+                Err(e)
+            }
+            Envelope { data: Some(data), .. } => Ok((data, response)),
+            Envelope { data: None, .. } => Err(Error::Decode {
+                status,
+                message: "the answer has no data".into(),
+                snippet: contacts_http::snippet(body),
+            }),
+        }
+    }
+
+    /// Returns the contact with this phone, creating it with this name if there is none
+    /// (`POST /partners/contacts`, [docs](https://docs.thecleanlife.dev)). `created` says
+    /// which happened.
+    ///
+    /// Retried like a read (the phone identifies the contact, so a repeat creates nothing
+    /// twice); when it was retried, [`FoundContact::retried`] is `true` and `created` may be
+    /// understated.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+    /// use cleanlife_partners::NewContact;
+    /// let found = client.contacts().find_or_create(&NewContact::new("+966500000000", "Ahmed Ali"))?;
+    /// println!("{} {} created: {}", found.contact.id, found.contact.phone, found.created);
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending for a phone that is not Saudi or an empty name;
+    /// [`Error::Api`] with TheCleanLife's `code` (`VALIDATION_ERROR`, `UNAUTHORIZED`,
+    /// `FORBIDDEN`, `INVALID_PARTNER_DOMAIN`, `SANDBOX_DOMAIN_NOT_ALLOWED`,
+    /// `RATE_LIMIT_EXCEEDED`) and the request id.
+    pub fn find_or_create(&self, contact: &NewContact) -> Result<FoundContact> {
+        let (contact, retried) = self.find_or_create_as::<Contact>(contact)?;
+        let created = contact.is_new_contact;
+        Ok(FoundContact { contact, created, retried })
+    }
+
+    /// The found contact and whether the request went out more than once.
+    pub(crate) fn find_or_create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<(T, bool)> {
+        let body = contact.body()?;
+        // Finding by phone makes a repeat harmless: retried like a read.
+        let request = self.client.http.request(Method::Post, &["partners", "contacts"])?.json(&body).idempotent(true);
+        let (data, response) = self.send(request)?;
+        Ok((data, response.attempts() > 1))
+    }
+
+    /// Fetches a contact by id (`GET /partners/contacts/{id}`).
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+    /// let id: cleanlife_partners::ContactId = "00000000-0000-4000-a000-000000000000".parse()?;
+    /// let contact = client.contacts().get(&id)?;
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for `RESOURCE_NOT_FOUND`.
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        self.get_as(id)
+    }
+
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
+        let request = self.client.http.request(Method::Get, &["partners", "contacts", &id.to_string()])?;
+        Ok(self.send(request)?.0)
+    }
+}

@@ -1,0 +1,834 @@
+//! Configuration, the shared client, a request builder and the retry loop.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use contacts_core::{
+    Error, Header, HttpRequest, HttpResponse, Method, Result, RetryPolicy, Secret, Sleeper, ThreadSleeper, Transport,
+    TransportKind,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{Applied, Auth, Kind, bad_token};
+use crate::decode::{decode_json, snippet};
+use crate::encode::{Form, encode_path_segment, push_pair};
+use crate::retry::{MAX_RETRY_AFTER, parse_retry_after};
+use crate::transport::{Proxy, UreqTransport};
+
+/// Default connect timeout: 10 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default timeout for each phase of a request (send, wait for the answer, read the body): 60 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default cap on a response body: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Turns a non-2xx answer into the provider's error.
+pub type ErrorDecoder = fn(&HttpResponse) -> Error;
+
+/// Settings shared by every provider's `ClientBuilder`.
+///
+/// Provider builders hold one and expose its setters through
+/// [`http_builder_methods!`](crate::http_builder_methods), so the same options read the same
+/// way in every crate.
+#[derive(Clone)]
+pub struct HttpConfig {
+    crate_name: &'static str,
+    crate_version: &'static str,
+    default_base_url: Option<&'static str>,
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    deadline: Option<Duration>,
+    retry: RetryPolicy,
+    user_agent: Option<String>,
+    max_response_bytes: u64,
+    allow_insecure_http: bool,
+    agent: Option<ureq::Agent>,
+    transport: Option<Arc<dyn Transport>>,
+    sleeper: Arc<dyn Sleeper>,
+    headers: Vec<Header>,
+    auth: Auth,
+    proxy: Proxy,
+}
+
+impl fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("crate", &self.crate_name)
+            .field("base_url", &self.base_url().map(redact_url))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("deadline", &self.deadline)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("headers", &self.headers)
+            .field("auth", &self.auth)
+            .field("proxy", &self.proxy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpConfig {
+    /// Defaults for the crate `name` at `version` (they make the `User-Agent`).
+    pub fn new(crate_name: &'static str, crate_version: &'static str) -> Self {
+        HttpConfig {
+            crate_name,
+            crate_version,
+            default_base_url: None,
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            deadline: None,
+            retry: RetryPolicy::default(),
+            user_agent: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_insecure_http: false,
+            agent: None,
+            transport: None,
+            sleeper: Arc::new(ThreadSleeper),
+            headers: Vec::new(),
+            auth: Auth::none(),
+            proxy: Proxy::FromEnv,
+        }
+    }
+
+    /// The base URL used when the caller sets none.
+    pub fn default_base_url(mut self, url: &'static str) -> Self {
+        self.default_base_url = Some(url);
+        self
+    }
+
+    /// Sets the base URL.
+    pub fn set_base_url(&mut self, url: impl Into<String>) {
+        self.base_url = Some(url.into());
+    }
+
+    /// The base URL that [`build`](Self::build) will use, if any.
+    pub fn base_url(&self) -> Option<&str> {
+        self.base_url.as_deref().or(self.default_base_url)
+    }
+
+    /// Sets the timeout for each phase of a request.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// Sets the connect timeout.
+    pub fn set_connect_timeout(&mut self, timeout: Duration) {
+        self.connect_timeout = timeout;
+    }
+
+    /// Sets a deadline for a whole call, retries and waits included.
+    pub fn set_deadline(&mut self, deadline: Option<Duration>) {
+        self.deadline = deadline;
+    }
+
+    /// Sets the retry policy.
+    pub fn set_retry_policy(&mut self, policy: RetryPolicy) {
+        self.retry = policy;
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Sets the `User-Agent`.
+    pub fn set_user_agent(&mut self, user_agent: impl Into<String>) {
+        self.user_agent = Some(user_agent.into());
+    }
+
+    /// Sets the response size cap.
+    pub fn set_max_response_bytes(&mut self, bytes: u64) {
+        self.max_response_bytes = bytes;
+    }
+
+    /// Allows `http://` URLs on hosts other than loopback.
+    pub fn set_allow_insecure_http(&mut self, allow: bool) {
+        self.allow_insecure_http = allow;
+    }
+
+    /// Uses this ureq agent (ignored when a transport is set).
+    pub fn set_agent(&mut self, agent: ureq::Agent) {
+        self.agent = Some(agent);
+    }
+
+    /// Uses this transport instead of ureq.
+    pub fn set_transport(&mut self, transport: Arc<dyn Transport>) {
+        self.transport = Some(transport);
+    }
+
+    /// Uses this sleeper between retries.
+    pub fn set_sleeper(&mut self, sleeper: Arc<dyn Sleeper>) {
+        self.sleeper = sleeper;
+    }
+
+    /// Sets how the client authenticates: the one hook, applied on every attempt.
+    pub fn set_auth(&mut self, auth: Auth) {
+        self.auth = auth;
+    }
+
+    /// Sends through this proxy (`http://host:port`, `socks5://…`), whatever the environment says.
+    pub fn set_proxy(&mut self, url: impl Into<String>) {
+        self.proxy = Proxy::Url(url.into());
+    }
+
+    /// Ignores the proxy environment variables: every call goes direct.
+    pub fn set_no_proxy(&mut self) {
+        self.proxy = Proxy::Off;
+    }
+
+    /// Adds a header sent with every request.
+    pub fn add_header(&mut self, header: Header) {
+        self.headers.retain(|h| h.name != header.name);
+        self.headers.push(header);
+    }
+
+    /// Checks the settings and makes the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when there is no base URL, or a URL the client will call (the base URL,
+    /// a token endpoint) is not an absolute `http(s)` URL, holds user info, or is plain
+    /// `http://` to a host other than loopback without
+    /// [`set_allow_insecure_http`](Self::set_allow_insecure_http). Messages never repeat a
+    /// URL's user info or query.
+    pub fn build(self, decode_error: ErrorDecoder) -> Result<HttpClient> {
+        let base = self
+            .base_url
+            .as_deref()
+            .or(self.default_base_url)
+            .ok_or_else(|| Error::config("a base URL is required: set it with base_url(…)"))?;
+        let base_url = check_url("base URL", base, self.allow_insecure_http)?;
+        if let Some(url) = self.auth.urls() {
+            check_url("token URL", url, self.allow_insecure_http)?;
+        }
+        self.auth.check()?;
+        let user_agent = match self.user_agent {
+            Some(ua) => ua,
+            None => format!("{}/{}", self.crate_name, self.crate_version),
+        };
+        check_header_value("user_agent", &user_agent)?;
+        for h in &self.headers {
+            check_header_value(&h.name, &h.value)?;
+        }
+        let host = host_of(&base_url).to_owned();
+        let transport: Arc<dyn Transport> = match (self.transport, self.agent) {
+            (Some(t), _) => t,
+            (None, Some(agent)) => Arc::new(UreqTransport::from_agent(agent)),
+            (None, None) => {
+                // A call to this machine never goes through a proxy: it would carry the
+                // credentials off the machine that plain http was allowed for.
+                let proxy = if is_loopback(strip_port(&host)) { Proxy::Off } else { self.proxy };
+                Arc::new(UreqTransport::with_proxy(self.connect_timeout, self.timeout, proxy)?)
+            }
+        };
+        let mut headers = vec![Header::new("user-agent", user_agent)];
+        headers.extend(self.headers);
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                provider: self.crate_name,
+                base_url,
+                host,
+                headers,
+                transport,
+                retry: self.retry,
+                sleeper: self.sleeper,
+                max_response_bytes: self.max_response_bytes,
+                deadline: self.deadline,
+                decode_error,
+                auth: self.auth,
+            }),
+        })
+    }
+}
+
+/// Whether `host` (no port) is this machine.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn strip_port(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        authority.split_inclusive(']').next().unwrap_or(authority)
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    }
+}
+
+/// The host (and port) of an absolute URL, without user info.
+pub(crate) fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
+/// A URL as it may be printed: scheme, host and path; never user info, query or fragment.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<not a URL>".to_owned();
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let clean: String = format!("{scheme}://{host}/{path}").chars().filter(|c| !c.is_control()).collect();
+    clean.trim_end_matches('/').to_owned()
+}
+
+/// Validates a URL the client will call and returns it without a trailing slash.
+fn check_url(what: &str, url: &str, allow_insecure_http: bool) -> Result<String> {
+    let bad = |why: &str| Error::config(format!("{what} {} {why}", redact_url(url)));
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("is not absolute (http:// or https://)"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(bad("must not hold user info (user:password@): pass credentials to the builder"));
+    }
+    if rest.contains(['?', '#']) || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(bad("must not hold a query, a fragment, spaces or control characters"));
+    }
+    if authority.is_empty() {
+        return Err(bad("must name a host"));
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback(strip_port(authority)) => {}
+        "http" => {
+            return Err(bad(
+                "is plain http to a host that is not loopback: use https, or opt in with allow_insecure_http(true)",
+            ));
+        }
+        _ => return Err(bad("must use http or https")),
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Refuses header values that could inject another header or end the head early.
+pub(crate) fn check_header_value(field: &str, value: &str) -> Result<()> {
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(Error::validation(field, "must not contain control characters (CR, LF, NUL…)"));
+    }
+    Ok(())
+}
+
+struct Inner {
+    provider: &'static str,
+    base_url: String,
+    host: String,
+    headers: Vec<Header>,
+    transport: Arc<dyn Transport>,
+    retry: RetryPolicy,
+    sleeper: Arc<dyn Sleeper>,
+    max_response_bytes: u64,
+    deadline: Option<Duration>,
+    decode_error: ErrorDecoder,
+    auth: Auth,
+}
+
+/// The shared HTTP client of one provider client: base URL, default headers, auth, one
+/// transport (so one connection pool), the retry policy and the provider's error decoder.
+///
+/// Cheap to clone: clones share everything, the cached token included.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base_url", &redact_url(&self.inner.base_url))
+            .field("headers", &self.inner.headers)
+            .field("auth", &self.inner.auth)
+            .field("retry", &self.inner.retry)
+            .field("transport", &self.inner.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of one attempt.
+enum Attempt {
+    Done(HttpResponse),
+    Failed(Error),
+}
+
+impl HttpClient {
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The host (and port) of the base URL, as errors name it.
+    pub fn host(&self) -> &str {
+        &self.inner.host
+    }
+
+    /// Starts a request to the base URL joined with `segments`, each percent-encoded.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] (field `id`) when a segment is empty: an empty id would turn
+    /// "this contact" into "the collection".
+    pub fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'_>> {
+        let mut url = self.inner.base_url.clone();
+        for segment in segments {
+            if segment.is_empty() {
+                return Err(Error::validation("id", "must not be empty"));
+            }
+            url.push('/');
+            url.push_str(&encode_path_segment(segment));
+        }
+        Ok(RequestBuilder {
+            client: self,
+            idempotent: method.is_idempotent(),
+            method,
+            url,
+            query: String::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            pending: None,
+        })
+    }
+
+    /// Puts the credentials of this attempt on `request`.
+    fn apply_auth(&self, request: &mut HttpRequest) -> Result<Applied> {
+        let (header, token) = match &self.inner.auth.0 {
+            Kind::None => return Ok(Applied { token: None }),
+            Kind::Header { name, value } => (Header::sensitive(*name, value.expose()), None),
+            Kind::From { name, get } => {
+                let value = get()?;
+                if value.is_empty() {
+                    return Err(Error::config(format!("the {name} value is empty")));
+                }
+                check_header_value(name, value.expose())?;
+                (Header::sensitive(*name, value.expose()), None)
+            }
+            Kind::Exchange(x) => {
+                let mut cached = x.lock();
+                let token = match &*cached {
+                    Some(token) => token.clone(),
+                    None => {
+                        // The lock is held across the exchange: one renewal at a time, and the
+                        // threads that wait use its token instead of fetching their own.
+                        let token = self.exchange(&x.url, &x.body, x.token_field)?;
+                        *cached = Some(token.clone());
+                        token
+                    }
+                };
+                (Header::sensitive("authorization", format!("Bearer {}", token.expose())), Some(token))
+            }
+        };
+        request.headers.retain(|h| h.name != header.name);
+        request.headers.push(header);
+        Ok(Applied { token })
+    }
+
+    /// `POST url` with the secret JSON body; the token is the answer's `field`.
+    fn exchange(&self, url: &str, body: &Secret, field: &str) -> Result<Secret> {
+        let inner = &*self.inner;
+        let mut request = HttpRequest::new(Method::Post, url);
+        request.headers = inner.headers.clone();
+        request.headers.push(Header::new("content-type", "application/json"));
+        request.headers.push(Header::new("accept", "application/json"));
+        request.body = body.expose().as_bytes().to_vec();
+        request.max_response_bytes = inner.max_response_bytes;
+        let response = inner.transport.send(&request)?;
+        if !(200..300).contains(&response.status) {
+            return Err(self.decode(&request, &response, None));
+        }
+        let answer: serde_json::Map<String, serde_json::Value> = decode_json(response.status, &response.body)?;
+        let token = answer.get(field).and_then(serde_json::Value::as_str).unwrap_or_default();
+        if token.is_empty() {
+            return Err(bad_token(&format!("the answer has no {field}")));
+        }
+        check_header_value(field, token)?;
+        Ok(Secret::new(token))
+    }
+
+    /// Sends with auth and retries; the answer and how many times the request was sent.
+    fn execute(&self, mut request: HttpRequest, idempotent: bool) -> Result<(HttpResponse, u32)> {
+        let inner = &*self.inner;
+        let started = Instant::now();
+        let mut retry = 0;
+        let mut sent = 0u32;
+        let mut renewed = false;
+        loop {
+            let attempt = match self.apply_auth(&mut request) {
+                // Nothing of the call was sent: a failed token exchange is retried like a
+                // connection that never opened, whatever the call is.
+                Err(e @ Error::Transport { .. }) => Attempt::Failed(never_sent(e)),
+                Err(e) => return Err(e),
+                Ok(applied) => {
+                    sent = sent.saturating_add(1);
+                    match inner.transport.send(&request) {
+                        Ok(response) if response.status == 401 && !renewed && applied.token.is_some() => {
+                            // A refused call changed nothing: renew the token once and repeat.
+                            if let (Kind::Exchange(x), Some(token)) = (&inner.auth.0, &applied.token) {
+                                x.invalidate(token);
+                            }
+                            renewed = true;
+                            continue;
+                        }
+                        Ok(response) => Attempt::Done(response),
+                        Err(e) => Attempt::Failed(e),
+                    }
+                }
+            };
+            let wait = match attempt {
+                Attempt::Done(response) if (200..300).contains(&response.status) => return Ok((response, sent)),
+                Attempt::Done(response) => {
+                    let retry_after = response
+                        .header("retry-after")
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                        .map(|d| d.min(MAX_RETRY_AFTER));
+                    let wait = if idempotent {
+                        inner.retry.wait_after_status(response.status, retry_after, retry)
+                    } else {
+                        None
+                    };
+                    match wait {
+                        Some(wait) => wait,
+                        None => return Err(self.decode(&request, &response, retry_after)),
+                    }
+                }
+                Attempt::Failed(e) => match &e {
+                    Error::Transport { kind, may_have_reached_server, .. }
+                        if retry < inner.retry.retries()
+                            && *kind != TransportKind::ResponseTooLarge
+                            && (idempotent || !may_have_reached_server) =>
+                    {
+                        inner.retry.backoff(retry)
+                    }
+                    _ => return Err(e),
+                },
+            };
+            if let Some(deadline) = inner.deadline {
+                if started.elapsed().saturating_add(wait) >= deadline {
+                    return Err(Error::Transport {
+                        kind: TransportKind::Timeout,
+                        may_have_reached_server: true,
+                        message: format!(
+                            "{} call to {} did not finish within its deadline of {deadline:?}",
+                            inner.provider, inner.host
+                        ),
+                        source: None,
+                    });
+                }
+            }
+            inner.sleeper.sleep(wait);
+            retry += 1;
+        }
+    }
+
+    /// Runs the provider's decoder, then fills in what it could not know.
+    fn decode(&self, request: &HttpRequest, response: &HttpResponse, wait: Option<Duration>) -> Error {
+        let sent_id = request.header("x-request-id");
+        let echoed_id = response.header("x-request-id");
+        if (300..400).contains(&response.status) {
+            let to = response.header("location").map_or_else(|| "nowhere".to_owned(), |l| host_of(l).to_owned());
+            return Error::Api {
+                status: response.status,
+                code: None,
+                message: format!(
+                    "{} answered with a redirect to {to}, which is never followed (credentials must not \
+                     follow a redirect): check the base URL",
+                    self.inner.host
+                ),
+                field_errors: Vec::new(),
+                request_id: echoed_id.or(sent_id).map(str::to_owned),
+                body: snippet(&response.body),
+                retry_after: None,
+            };
+        }
+        let mut error = (self.inner.decode_error)(response);
+        match &mut error {
+            Error::Api { request_id, retry_after, .. } => {
+                if request_id.is_none() {
+                    *request_id = echoed_id.or(sent_id).map(str::to_owned);
+                }
+                if retry_after.is_none() {
+                    *retry_after = wait;
+                }
+                *retry_after = retry_after.map(|d| d.min(MAX_RETRY_AFTER));
+            }
+            Error::NotFound { request_id, .. } if request_id.is_none() => {
+                *request_id = echoed_id.or(sent_id).map(str::to_owned);
+            }
+            _ => {}
+        }
+        error
+    }
+}
+
+/// A transport failure of a step before the call itself was sent.
+fn never_sent(e: Error) -> Error {
+    match e {
+        Error::Transport { kind, message, source, .. } => Error::Transport {
+            kind,
+            may_have_reached_server: false,
+            message: format!("token exchange: {message}"),
+            source,
+        },
+        other => other,
+    }
+}
+
+/// One request being put together. Nothing is sent until [`send`](Self::send).
+///
+/// Its `Debug` shows the body's length, never the body.
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder<'a> {
+    client: &'a HttpClient,
+    method: Method,
+    url: String,
+    query: String,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+    idempotent: bool,
+    pending: Option<Error>,
+}
+
+impl fmt::Debug for RequestBuilder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("url", &redact_url(&self.url))
+            .field("headers", &self.headers)
+            .field("body_bytes", &self.body.len())
+            .field("idempotent", &self.idempotent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestBuilder<'_> {
+    /// Appends `key=value` to the query string (repeat a key to send it several times).
+    pub fn query(mut self, key: &str, value: impl fmt::Display) -> Self {
+        push_pair(&mut self.query, key, &value.to_string());
+        self
+    }
+
+    /// Appends `key=value` when there is a value.
+    pub fn query_opt(self, key: &str, value: Option<impl fmt::Display>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+
+    /// Adds a header (replacing a default one of the same name).
+    pub fn header(mut self, header: Header) -> Self {
+        self.headers.push(header);
+        self
+    }
+
+    /// Sends `body` as JSON.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = bytes;
+                self.headers.push(Header::new("content-type", "application/json"));
+            }
+            Err(e) => self.pending = Some(Error::validation("body", e.to_string())),
+        }
+        self
+    }
+
+    /// Sends `form` as `application/x-www-form-urlencoded`.
+    pub fn form(mut self, form: Form) -> Self {
+        self.body = form.into_bytes();
+        self.headers.push(Header::new("content-type", "application/x-www-form-urlencoded"));
+        self
+    }
+
+    /// Whether a repeat of this request is harmless. Defaults to the method's own answer
+    /// (GET, PUT, DELETE yes; POST no). Set it for an idempotent POST, or to forbid retries of
+    /// a GET that changes state.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Sends the request, retrying as the client's policy allows, and returns a 2xx answer.
+    ///
+    /// # Errors
+    /// The provider's error (through its decoder) for a non-2xx answer; [`Error::Api`] for a
+    /// redirect, which is never followed; [`Error::Transport`] when there was no answer;
+    /// [`Error::Validation`] when a header value holds CR/LF.
+    pub fn send(self) -> Result<Response> {
+        if let Some(e) = self.pending {
+            return Err(e);
+        }
+        let inner = &*self.client.inner;
+        let mut headers = Vec::with_capacity(inner.headers.len() + self.headers.len() + 2);
+        for h in inner.headers.iter().filter(|d| !self.headers.iter().any(|h| h.name == d.name)) {
+            headers.push(h.clone());
+        }
+        for h in self.headers {
+            check_header_value(&h.name, &h.value)?;
+            headers.push(h);
+        }
+        headers.push(Header::new("accept", "application/json"));
+        let mut url = self.url;
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&self.query);
+        }
+        let mut request = HttpRequest::new(self.method, url);
+        request.headers = headers;
+        request.body = self.body;
+        request.max_response_bytes = inner.max_response_bytes;
+        let (response, sent) = self.client.execute(request, self.idempotent)?;
+        Ok(Response { inner: response, sent })
+    }
+}
+
+/// A 2xx answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    inner: HttpResponse,
+    sent: u32,
+}
+
+impl Response {
+    /// How many times the request went out before this answer (1 unless it was retried).
+    pub fn attempts(&self) -> u32 {
+        self.sent
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.inner.status
+    }
+
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.inner.header(name)
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &[u8] {
+        &self.inner.body
+    }
+
+    /// The whole answer.
+    pub fn into_inner(self) -> HttpResponse {
+        self.inner
+    }
+
+    /// Decodes the body as JSON.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] naming the JSON path that did not fit.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_json(self.inner.status, &self.inner.body)
+    }
+}
+
+/// Writes the setters every provider `ClientBuilder` shares, over a field `http: HttpConfig`.
+///
+/// One definition, so `base_url`, `timeout`, `connect_timeout`, `deadline`, `retry_policy`,
+/// `user_agent`, `agent`, `transport`, `sleeper`, `max_response_bytes`, `proxy`, `no_proxy`
+/// and `allow_insecure_http` read and behave the same in every crate.
+#[macro_export]
+macro_rules! http_builder_methods {
+    () => {
+        /// Sets the base URL (scheme, host and any path prefix). Defaults to the provider's
+        /// documented URL where there is one.
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.http.set_base_url(url);
+            self
+        }
+
+        /// Sets the timeout for each phase of a request: sending it, waiting for the answer's
+        /// head, and reading its body (so one attempt ends within `connect_timeout` + 3 × this
+        /// at worst; see [`deadline`](Self::deadline) for a bound on the whole call).
+        /// Defaults to 60 s.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.http.set_timeout(timeout);
+            self
+        }
+
+        /// Sets the timeout for connecting. Defaults to 10 s.
+        pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.http.set_connect_timeout(timeout);
+            self
+        }
+
+        /// Bounds a whole call, retries and the waits between them included: no retry starts
+        /// once it would end past the deadline. Defaults to none.
+        pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+            self.http.set_deadline(Some(deadline));
+            self
+        }
+
+        /// Sets which failed calls are repeated, replacing the crate's default policy: that is
+        /// [`RetryPolicy::default`] (2 retries, backoff 0.5 s to 8 s with jitter, `Retry-After`
+        /// up to 60 s) unless the crate's documentation says otherwise.
+        ///
+        /// [`RetryPolicy::default`]: $crate::core::RetryPolicy
+        pub fn retry_policy(mut self, policy: $crate::core::RetryPolicy) -> Self {
+            self.http.set_retry_policy(policy);
+            self
+        }
+
+        /// Sets the `User-Agent` header. Defaults to `<crate>/<version>`.
+        pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+            self.http.set_user_agent(user_agent);
+            self
+        }
+
+        /// Sends through this [`ureq::Agent`](https://docs.rs/ureq) (TLS, pool…). Redirects
+        /// are never followed and every status is read as an answer, whatever the agent says.
+        /// The timeouts and proxy set here then do not apply: the agent's own do. Defaults to
+        /// an agent made from this builder's settings.
+        pub fn agent(mut self, agent: $crate::ureq::Agent) -> Self {
+            self.http.set_agent(agent);
+            self
+        }
+
+        /// Sends through your own [`Transport`]($crate::core::Transport) instead of ureq: to
+        /// record, replay or wrap calls. Defaults to ureq.
+        pub fn transport(mut self, transport: impl $crate::core::Transport + 'static) -> Self {
+            self.http.set_transport(::std::sync::Arc::new(transport));
+            self
+        }
+
+        /// Waits between retries with this [`Sleeper`]($crate::core::Sleeper) (tests inject one
+        /// that returns at once). Defaults to `std::thread::sleep`.
+        pub fn sleeper(mut self, sleeper: impl $crate::core::Sleeper + 'static) -> Self {
+            self.http.set_sleeper(::std::sync::Arc::new(sleeper));
+            self
+        }
+
+        /// Sets the largest response body accepted, in bytes. Defaults to 32 MiB.
+        pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+            self.http.set_max_response_bytes(bytes);
+            self
+        }
+
+        /// Sends every call through this proxy (`http://host:port`, `socks5://host:port`).
+        /// Defaults to the environment: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` (upper or
+        /// lower case) and `NO_PROXY`, as ureq and curl read them. A call to loopback never
+        /// goes through a proxy.
+        pub fn proxy(mut self, url: impl Into<String>) -> Self {
+            self.http.set_proxy(url);
+            self
+        }
+
+        /// Ignores the proxy environment variables: every call goes direct. Defaults to
+        /// reading them (see [`proxy`](Self::proxy)).
+        pub fn no_proxy(mut self) -> Self {
+            self.http.set_no_proxy();
+            self
+        }
+
+        /// Allows a plain `http://` URL on a host other than loopback (credentials then
+        /// cross the network in clear). Defaults to `false`.
+        pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+            self.http.set_allow_insecure_http(allow);
+            self
+        }
+    };
+}

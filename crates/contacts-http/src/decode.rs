@@ -1,0 +1,79 @@
+//! Decoding answers: JSON with the path of any mismatch, and the fallback error.
+
+use contacts_core::{Error, HttpResponse, Result};
+use serde::de::DeserializeOwned;
+
+/// Longest part of a response body kept in an error, in bytes (cut on a character boundary).
+pub const BODY_SNIPPET_LIMIT: usize = 2048;
+
+/// Cuts `bytes` to at most [`BODY_SNIPPET_LIMIT`] bytes of (lossy) UTF-8, on a character boundary.
+pub fn snippet(bytes: &[u8]) -> String {
+    let cut = &bytes[..bytes.len().min(BODY_SNIPPET_LIMIT)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if bytes.len() > BODY_SNIPPET_LIMIT {
+        // A multi-byte character cut in half became U+FFFD: drop it.
+        if s.ends_with('\u{FFFD}') {
+            s.pop();
+        }
+        s.push('…');
+    }
+    s
+}
+
+/// Decodes `body` as JSON into `T`, reporting the JSON path of any mismatch.
+///
+/// # Errors
+/// [`Error::Decode`] with the path, the reason and a snippet of the body.
+pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
+    // The fast path is plain serde_json; only a failure pays for tracking the JSON path.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
+    let fail = |message: String| Error::Decode { status, message, snippet: snippet(body) };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| fail(path_message(&e)))?;
+    de.end().map_err(|e| fail(e.to_string()))?;
+    Ok(value)
+}
+
+fn path_message<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> String {
+    let path = e.path().to_string();
+    if path == "." { e.inner().to_string() } else { format!("at {path}: {}", e.inner()) }
+}
+
+/// Decodes an already-parsed JSON value into `T`, reporting the JSON path of any mismatch.
+///
+/// # Errors
+/// [`Error::Decode`] with the path and the reason.
+pub fn decode_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
+    if let Ok(v) = T::deserialize(value) {
+        return Ok(v);
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
+        status: 200,
+        message: path_message(&e),
+        snippet: snippet(value.to_string().as_bytes()),
+    })
+}
+
+/// The error for a non-2xx answer that is not in the provider's own error shape: always
+/// [`Error::Api`], with the body kept. A 404 here is *not* [`Error::NotFound`]: it came from
+/// something that did not answer as the provider's API does (a wrong base URL, a proxy's page,
+/// an unknown route), and a job must not read it as "the contact does not exist".
+pub fn default_error(response: &HttpResponse) -> Error {
+    let message = match response.status {
+        404 => {
+            "404 in a shape that is not the provider's API (a wrong base URL, a proxy, or an unknown route?)".to_owned()
+        }
+        status => format!("http status {status}"),
+    };
+    Error::Api {
+        status: response.status,
+        code: None,
+        message,
+        field_errors: Vec::new(),
+        request_id: None,
+        body: snippet(&response.body),
+        retry_after: None,
+    }
+}

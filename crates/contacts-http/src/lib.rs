@@ -1,0 +1,79 @@
+//! The HTTP plumbing the contacts-rs provider crates share.
+//!
+//! **This crate exists for the provider crates** (`previsto`, `levers-client`,
+//! `cleanlife-partners`, `portal-contacts`), which depend on it with an exact version. It makes
+//! no stability promise of its own: depend on a provider crate, and name
+//! [`contacts_core`] for the types you share between them.
+//!
+//! What lives here, written once for all four providers:
+//!
+//! - [`HttpConfig`] / [`HttpClient`] / [`RequestBuilder`] / [`Response`]: one connection pool
+//!   per client, percent-encoded path segments, default headers and `User-Agent`, timeouts per
+//!   phase and an optional deadline per call, a response size cap, JSON and [`Form`] bodies,
+//!   redirects never followed, proxies only as the caller or the environment says (never for
+//!   loopback), and the [`RetryPolicy`](contacts_core::RetryPolicy) loop.
+//! - [`Auth`]: the one hook that attaches credentials, on every attempt.
+//! - [`UreqTransport`]: the default [`Transport`](contacts_core::Transport).
+//! - [`Pages`]: a lazy iterator over paged lists that never loses or repeats a page silently.
+//! - [`validate`] and [`lenient`]: checks before sending, and tolerant decoding after.
+//! - [`wire_enum!`], [`string_id!`], [`field_setters!`] and [`http_builder_methods!`]: the
+//!   declarations every provider crate writes the same way.
+//!
+//! A provider operation is a few lines on top of it:
+//!
+//! ```
+//! use contacts_http::{HttpConfig, default_error};
+//! use contacts_http::core::{Method, Result};
+//! # use contacts_http::core::{Transport, HttpRequest, HttpResponse, Error};
+//! # #[derive(Debug)] struct Canned;
+//! # impl Transport for Canned {
+//! #     fn send(&self, r: &HttpRequest) -> Result<HttpResponse, Error> {
+//! #         assert_eq!(r.url, "https://api.example.com/contacts/a%2Fb");
+//! #         Ok(HttpResponse::new(200, r#"{"name":"Anna"}"#))
+//! #     }
+//! # }
+//! #[derive(serde::Deserialize)]
+//! struct Contact { name: String }
+//!
+//! let mut config = HttpConfig::new("example", "0.1.0").default_base_url("https://api.example.com");
+//! # config.set_transport(std::sync::Arc::new(Canned));
+//! let http = config.build(default_error)?;
+//! let contact: Contact = http.request(Method::Get, &["contacts", "a/b"])?.send()?.json()?;
+//! assert_eq!(contact.name, "Anna");
+//! # Ok::<(), contacts_http::core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod auth;
+mod client;
+mod date;
+mod decode;
+mod encode;
+pub mod lenient;
+mod macros;
+mod pages;
+mod retry;
+mod transport;
+pub mod validate;
+
+pub use auth::Auth;
+pub use client::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig,
+    RequestBuilder, Response, redact_url,
+};
+pub use date::Date;
+pub use decode::{BODY_SNIPPET_LIMIT, decode_json, decode_value, default_error, snippet};
+pub use encode::{Form, encode_path_segment};
+pub use pages::{Page, Pages};
+pub use retry::{MAX_RETRY_AFTER, new_request_id, parse_retry_after};
+pub use transport::{UreqTransport, tls_provider};
+
+/// The contract crate, re-exported so the macros and the providers name one path.
+pub use contacts_core as core;
+
+#[doc(hidden)]
+pub use serde;
+
+/// The HTTP library under the default transport, for [`UreqTransport::from_agent`].
+pub use ureq;

@@ -1,0 +1,164 @@
+//! A lazy iterator over a paged list, shared by the providers that page.
+
+use std::fmt;
+
+use contacts_core::{Error, Result};
+
+/// One page as a provider returned it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// The total number of items across all pages, when the provider says.
+    pub total: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// A page with no total.
+    pub fn new(items: Vec<T>) -> Self {
+        Page { items, total: None }
+    }
+
+    /// Sets the total.
+    pub fn with_total(mut self, total: Option<u64>) -> Self {
+        self.total = total;
+        self
+    }
+}
+
+/// Yields every item of a paged list, fetching a page only when the previous one is used up.
+///
+/// When the provider sends a total, the total decides the end: a page shorter than asked is
+/// not the end while the total says there is more (servers cap page sizes), and running out
+/// before the total is an error, not a quiet stop. Without a total, an empty page or one
+/// shorter than the page size is the end. Never silently lost or looped:
+///
+/// - a page with more items than asked is refused ([`Error::Decode`]): the list was not read
+///   as asked, and a page size the server ignores loses or repeats items;
+/// - a page that repeats the previous one (a server that ignores `page`) ends the stream
+///   with an error instead of yielding the same contacts forever;
+/// - the page counter never overflows.
+///
+/// A failed fetch is yielded once as `Err` and ends the stream.
+///
+/// ```
+/// use contacts_http::{Page, Pages};
+/// let data: Vec<u32> = (0..5).collect();
+/// let mut fetched = Vec::new();
+/// let all: Vec<u32> = Pages::new(0, 2, |page| {
+///     fetched.push(page);
+///     let start = (page as usize * 2).min(5);
+///     Ok(Page::new(data[start..(start + 2).min(5)].to_vec()))
+/// })
+/// .collect::<Result<_, _>>()?;
+/// assert_eq!(all, data);
+/// assert_eq!(fetched, [0, 1, 2]); // page 2 was short: no fourth request
+/// # Ok::<(), contacts_http::core::Error>(())
+/// ```
+pub struct Pages<T, F> {
+    fetch: F,
+    next_page: Option<u64>,
+    page_size: usize,
+    buffer: std::vec::IntoIter<T>,
+    seen: u64,
+    /// The first and last items of the previous page, to notice a page served twice.
+    previous: Option<(T, T)>,
+    done: bool,
+}
+
+impl<T, F> fmt::Debug for Pages<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pages")
+            .field("next_page", &self.next_page)
+            .field("page_size", &self.page_size)
+            .field("seen", &self.seen)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
+    /// Pages starting at `first_page` (0 or 1, as the provider counts), `page_size` items each.
+    pub fn new(first_page: u64, page_size: usize, fetch: F) -> Self {
+        Pages {
+            fetch,
+            next_page: Some(first_page),
+            page_size,
+            buffer: Vec::new().into_iter(),
+            seen: 0,
+            previous: None,
+            done: false,
+        }
+    }
+
+    /// Takes in a fetched page, deciding whether it is the last; an error ends the stream.
+    fn accept(&mut self, page: u64, fetched: Page<T>) -> Result<()> {
+        let n = fetched.items.len();
+        if n > self.page_size {
+            return Err(Error::Decode {
+                status: 200,
+                message: format!("page {page} holds {n} items, more than the {} asked for", self.page_size),
+                snippet: String::new(),
+            });
+        }
+        let ends = match (fetched.items.first(), fetched.items.last()) {
+            (Some(first), Some(last)) => Some((first.clone(), last.clone())),
+            _ => None,
+        };
+        if ends.is_some() && ends == self.previous {
+            return Err(Error::Decode {
+                status: 200,
+                message: format!(
+                    "page {page} repeats the previous page: the server ignores the page number (stopped after {} items)",
+                    self.seen
+                ),
+                snippet: String::new(),
+            });
+        }
+        self.previous = ends;
+        self.seen = self.seen.saturating_add(n as u64);
+        self.next_page = page.checked_add(1);
+        self.done = match fetched.total {
+            Some(total) if self.seen >= total => true,
+            Some(total) if n == 0 => {
+                return Err(Error::Decode {
+                    status: 200,
+                    message: format!(
+                        "the server said {total} items in all but sent only {} before an empty page",
+                        self.seen
+                    ),
+                    snippet: String::new(),
+                });
+            }
+            Some(_) => false,
+            None => n == 0 || n < self.page_size,
+        };
+        self.buffer = fetched.items.into_iter();
+        Ok(())
+    }
+}
+
+impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Iterator for Pages<T, F> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            if let Some(item) = self.buffer.next() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            let Some(page) = self.next_page else {
+                self.done = true;
+                return Some(Err(Error::validation("page", "the page number ran past its largest value")));
+            };
+            let outcome = (self.fetch)(page).and_then(|fetched| self.accept(page, fetched));
+            if let Err(e) = outcome {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The default [`Transport`]: ureq, one agent per client.
+
+use std::io;
+use std::time::Duration;
+
+use contacts_core::{Error, HttpRequest, HttpResponse, Result, Transport, TransportKind};
+
+/// Where calls go: the environment's proxy, none, or one the caller named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Proxy {
+    FromEnv,
+    Off,
+    Url(String),
+}
+
+/// Idle connections kept per host: enough for as many threads as a program is likely to share
+/// one client between, so N threads reuse N connections instead of opening new ones (ureq's
+/// default keeps 3).
+const IDLE_PER_HOST: usize = 64;
+
+/// The default [`Transport`]: one [`ureq::Agent`], so connections are pooled and reused.
+#[derive(Debug, Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+    /// An agent the caller configured: its redirect and status settings are overridden on
+    /// every request.
+    foreign: bool,
+}
+
+impl UreqTransport {
+    /// An agent with these timeouts, reporting every status as a response (not an error),
+    /// following no redirects (credentials must not follow a redirect to another host), and
+    /// reading the proxy from the environment.
+    ///
+    /// `timeout` bounds each phase of a request: sending it, waiting for the answer's head, and
+    /// reading its body. (ureq's single whole-call deadline costs about 50 µs per call on
+    /// loopback, measured by `cargo xtask bench`; per-phase limits cost next to nothing and
+    /// still end a server that never answers, never reads, or trickles.)
+    pub fn new(connect_timeout: Duration, timeout: Duration) -> Self {
+        let agent = config(connect_timeout, timeout).build().new_agent();
+        UreqTransport { agent, foreign: false }
+    }
+
+    pub(crate) fn with_proxy(connect_timeout: Duration, timeout: Duration, proxy: Proxy) -> Result<Self> {
+        let proxy =
+            match proxy {
+                Proxy::FromEnv => ureq::Proxy::try_from_env(),
+                Proxy::Off => None,
+                Proxy::Url(url) => Some(ureq::Proxy::new(&url).map_err(|e| {
+                    Error::config(format!("proxy {} is not usable: {e}", crate::client::redact_url(&url)))
+                })?),
+            };
+        let agent = config(connect_timeout, timeout).proxy(proxy).build().new_agent();
+        Ok(UreqTransport { agent, foreign: false })
+    }
+
+    /// Uses an agent you configured yourself (TLS, pool sizes…). Whatever it says, redirects
+    /// are not followed and error statuses are read as answers, so the provider's error
+    /// details arrive and no credential follows a redirect.
+    pub fn from_agent(agent: ureq::Agent) -> Self {
+        UreqTransport { agent, foreign: true }
+    }
+}
+
+fn config(connect_timeout: Duration, timeout: Duration) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    let builder = ureq::Agent::config_builder()
+        .timeout_connect(Some(connect_timeout))
+        .timeout_send_request(Some(timeout))
+        .timeout_send_body(Some(timeout))
+        .timeout_recv_response(Some(timeout))
+        .timeout_recv_body(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .max_idle_connections(IDLE_PER_HOST)
+        .max_idle_connections_per_host(IDLE_PER_HOST)
+        .user_agent(ureq::config::AutoHeaderValue::None);
+    tls(builder)
+}
+
+/// Native TLS when the `native-tls` feature is on (an explicit choice), rustls otherwise.
+#[cfg(feature = "native-tls")]
+fn tls(
+    builder: ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
+) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    use ureq::tls::{TlsConfig, TlsProvider};
+    builder.tls_config(TlsConfig::builder().provider(TlsProvider::NativeTls).build())
+}
+
+#[cfg(not(feature = "native-tls"))]
+fn tls(
+    builder: ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
+) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    builder
+}
+
+/// The TLS stack this build sends through: `"native-tls"` or `"rustls"`.
+pub fn tls_provider() -> &'static str {
+    if cfg!(feature = "native-tls") { "native-tls" } else { "rustls" }
+}
+
+impl Transport for UreqTransport {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(&request.url);
+        for h in &request.headers {
+            builder = builder.header(h.name.as_str(), h.value.as_str());
+        }
+        let result = if request.body.is_empty() {
+            builder.body(()).map(|r| {
+                if self.foreign {
+                    let r = self.agent.configure_request(r).max_redirects(0).http_status_as_error(false).build();
+                    self.agent.run(r)
+                } else {
+                    self.agent.run(r)
+                }
+            })
+        } else {
+            builder.body(request.body.as_slice()).map(|r| {
+                if self.foreign {
+                    let r = self.agent.configure_request(r).max_redirects(0).http_status_as_error(false).build();
+                    self.agent.run(r)
+                } else {
+                    self.agent.run(r)
+                }
+            })
+        };
+        let host = crate::client::host_of(&request.url);
+        let response = match result {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => return Err(from_ureq(e, false, host)),
+            Err(e) => {
+                return Err(Error::Transport {
+                    kind: TransportKind::Other,
+                    may_have_reached_server: false,
+                    message: format!("could not build the request to {host}"),
+                    source: Some(Box::new(e)),
+                });
+            }
+        };
+        let (parts, mut body) = response.into_parts();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body =
+            body.with_config().limit(request.max_response_bytes).read_to_vec().map_err(|e| from_ureq(e, true, host))?;
+        let mut answer = HttpResponse::new(parts.status.as_u16(), body);
+        answer.headers = headers;
+        Ok(answer)
+    }
+}
+
+/// Maps a ureq error, deciding conservatively whether the request may have been sent, and
+/// naming the host.
+fn from_ureq(e: ureq::Error, reading_body: bool, host: &str) -> Error {
+    use ureq::Error as U;
+    let name = host.rsplit_once(':').filter(|(h, _)| !h.ends_with(']')).map_or(host, |(h, _)| h);
+    let (kind, reached, message) = match &e {
+        U::Timeout(t) => {
+            let before_send = matches!(t, ureq::Timeout::Resolve | ureq::Timeout::Connect);
+            (TransportKind::Timeout, reading_body || !before_send, format!("{} timeout at {host}", timeout_name(*t)))
+        }
+        U::HostNotFound => (TransportKind::Connect, false, format!("could not resolve host {name}")),
+        U::ConnectionFailed => (TransportKind::Connect, false, format!("could not connect to {host}")),
+        U::Io(io) if !reading_body && is_connect_failure(io) => {
+            (TransportKind::Connect, false, connect_message(io, host, name))
+        }
+        U::Io(io) => (TransportKind::Io, true, format!("{} at {host}", io.kind())),
+        U::BodyExceedsLimit(n) => {
+            (TransportKind::ResponseTooLarge, true, format!("the answer from {host} is over {n} bytes"))
+        }
+        U::Tls(m) => (TransportKind::Tls, reading_body, format!("{m} with {host}")),
+        #[cfg(feature = "rustls")]
+        U::Rustls(_) => (TransportKind::Tls, reading_body, format!("tls handshake with {host} failed")),
+        #[cfg(feature = "native-tls")]
+        U::NativeTls(_) => (TransportKind::Tls, reading_body, format!("tls handshake with {host} failed")),
+        U::Protocol(_) => (TransportKind::Protocol, true, format!("malformed http response from {host}")),
+        U::BadUri(_) => (TransportKind::Other, false, format!("bad url for {host}")),
+        U::Http(_) => (TransportKind::Other, false, format!("invalid request to {host}")),
+        U::ConnectProxyFailed(m) => (TransportKind::Connect, false, format!("proxy refused the tunnel to {host}: {m}")),
+        U::StatusCode(s) => (TransportKind::Other, true, format!("status {s} from {host}")),
+        _ => (TransportKind::Other, true, format!("{e} ({host})")),
+    };
+    Error::Transport { kind, may_have_reached_server: reached, message, source: Some(Box::new(e)) }
+}
+
+fn timeout_name(t: ureq::Timeout) -> &'static str {
+    match t {
+        ureq::Timeout::Global => "call",
+        ureq::Timeout::PerCall => "call",
+        ureq::Timeout::Resolve => "resolve",
+        ureq::Timeout::Connect => "connect",
+        ureq::Timeout::SendRequest => "send-request",
+        ureq::Timeout::SendBody => "send-body",
+        ureq::Timeout::RecvResponse => "receive-response",
+        ureq::Timeout::RecvBody => "receive-body",
+        _ => "request",
+    }
+}
+
+/// Failures that happen before a byte of the request is written: name resolution and TCP
+/// connect. (A DNS failure arrives from the resolver as an uncategorized I/O error.)
+fn is_connect_failure(io: &io::Error) -> bool {
+    use io::ErrorKind as K;
+    matches!(io.kind(), K::ConnectionRefused | K::AddrNotAvailable | K::HostUnreachable | K::NetworkUnreachable)
+        || is_resolve_failure(io)
+}
+
+fn is_resolve_failure(io: &io::Error) -> bool {
+    let text = io.to_string().to_ascii_lowercase();
+    // std reports a failed lookup with the unstable `Uncategorized` kind: read its name.
+    format!("{:?}", io.kind()) == "Uncategorized"
+        || text.contains("failed to lookup address")
+        || text.contains("name or service not known")
+        || text.contains("nodename nor servname")
+        || text.contains("no such host")
+        || text.contains("temporary failure in name resolution")
+}
+
+fn connect_message(io: &io::Error, host: &str, name: &str) -> String {
+    if is_resolve_failure(io) {
+        return format!("could not resolve host {name}");
+    }
+    match io.kind() {
+        io::ErrorKind::ConnectionRefused => format!("connection refused by {host}"),
+        kind => format!("could not connect to {host}: {kind}"),
+    }
+}

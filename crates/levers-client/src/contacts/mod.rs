@@ -1,0 +1,195 @@
+//! The contacts resource: `client.contacts()`.
+
+pub(crate) mod model;
+pub(crate) mod request;
+
+use contacts_core::Method;
+use contacts_http::{Page, Pages, decode_json};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use request::ITER_PAGE_SIZE;
+
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Contacts<'a> {
+    pub(crate) client: &'a Client,
+}
+
+/// fastapi-pagination's page: `{items, total, page, size, pages}`.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct PageAnswer<T> {
+    items: Vec<T>,
+    #[serde(default)]
+    total: Option<u64>,
+    #[serde(default)]
+    pages: Option<u64>,
+}
+
+/// The update body: the uuid, then the fields to change.
+#[derive(Serialize)]
+struct UpdateBody<'a> {
+    uuid: ContactId,
+    #[serde(flatten)]
+    update: &'a ContactUpdate,
+}
+
+impl<'a> Contacts<'a> {
+    /// Creates a contact (`POST /contact`,
+    /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
+    /// sent as is; lengths are counted in characters.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// use levers_client::{EmailTone, NewContact};
+    /// let c = client.contacts().create(
+    ///     &NewContact::new("Acme Trading").name_ar("شركة أكمي").email("ap@acme.sa").email_tone(EmailTone::Friendly),
+    /// )?;
+    /// println!("{}", c.uuid);
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending; [`Error::Api`] with FastAPI's per-field details.
+    pub fn create(&self, contact: &NewContact) -> Result<Contact> {
+        self.create_as(contact)
+    }
+
+    pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<T> {
+        contact.check()?;
+        self.client.http.request(Method::Post, &["contact"])?.json(contact).send()?.json()
+    }
+
+    /// Fetches a contact's details (`GET /contact/{uuid}`).
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
+    /// let c = client.contacts().get(&id)?;
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when Levers says there is no such contact.
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        self.get_as(id)
+    }
+
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
+        self.client.http.request(Method::Get, &["contact", &id.to_string()])?.send()?.json()
+    }
+
+    /// Updates a contact (`PUT /contact` with the uuid in the body,
+    /// [docs](https://docs.uselevers.com/api-reference/contacts/update-contact)): only the fields
+    /// set are sent. Safe to retry.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
+    /// let c = client.contacts().update(&id, &levers_client::ContactUpdate::new().phone_number("+966500000000"))?;
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when nothing is set or a field breaks a limit.
+    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
+        self.update_as(id, update)
+    }
+
+    pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<T> {
+        update.check()?;
+        let body = UpdateBody { uuid: *id, update };
+        self.client.http.request(Method::Put, &["contact"])?.json(&body).send()?.json()
+    }
+
+    /// One page of contacts (`GET /contact?page=&size=`).
+    ///
+    /// The reference shows the request but not the answer: the client reads a
+    /// fastapi-pagination page (`{items, total, page, size, pages}`) or a bare array.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// let page = client.contacts().list_page(&levers_client::ListContacts::new().page(1).size(50))?;
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for page 0 or a size outside 1..=100.
+    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        query.check()?;
+        let (page, pages) = self.page_as(query.page, query.size)?;
+        Ok(ContactPage { contacts: page.items, total: page.total, pages })
+    }
+
+    /// Every contact, every page, in one `Vec`. For large lists prefer [`iter`](Self::iter).
+    ///
+    /// # Errors
+    /// As [`iter`](Self::iter): the first error ends the listing.
+    pub fn list(&self, query: &ListContacts) -> Result<Vec<Contact>> {
+        self.iter(query).collect()
+    }
+
+    /// Every contact, fetched lazily page by page (50 a page unless the query sets a size),
+    /// from the query's page (1 by default). The total, when Levers sends one, decides the end;
+    /// otherwise a short or empty page does. A query that is not valid yields its error first
+    /// and sends nothing; a failed page is yielded once as `Err` and ends the iteration.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// for c in client.contacts().iter(&levers_client::ListContacts::new()) {
+    ///     let c = c?;
+    ///     println!("{} {}", c.uuid, c.name);
+    /// }
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    pub fn iter(&self, query: &ListContacts) -> impl Iterator<Item = Result<Contact>> + Send + use<'a> {
+        self.iter_as(query)
+    }
+
+    pub(crate) fn iter_as<T: DeserializeOwned + Clone + PartialEq + Send + 'a>(
+        &self,
+        query: &ListContacts,
+    ) -> impl Iterator<Item = Result<T>> + Send + use<'a, T> {
+        let this = *self;
+        let size = query.size.unwrap_or(ITER_PAGE_SIZE);
+        let mut checked = Some(query.check());
+        Pages::new(query.page.unwrap_or(1), size as usize, move |page| {
+            if let Some(Err(e)) = checked.take() {
+                return Err(e);
+            }
+            Ok(this.page_as(Some(page), Some(size))?.0)
+        })
+    }
+
+    pub(crate) fn page_as<T: DeserializeOwned>(
+        &self,
+        page: Option<u64>,
+        size: Option<u32>,
+    ) -> Result<(Page<T>, Option<u64>)> {
+        let request =
+            self.client.http.request(Method::Get, &["contact"])?.query_opt("page", page).query_opt("size", size);
+        let response = request.send()?;
+        let (status, body) = (response.status(), response.body());
+        // Decoded straight into the typed page (no intermediate JSON tree): the first byte
+        // says which of the two shapes it is.
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Ok((Page::new(decode_json(status, body)?), None)),
+            Some(b'{') => {
+                let answer: PageAnswer<T> = decode_json(status, body)?;
+                Ok((Page::new(answer.items).with_total(answer.total), answer.pages))
+            }
+            _ => Err(Error::Decode {
+                status,
+                message: "expected a page {items, total, …} or an array of contacts".into(),
+                snippet: contacts_http::snippet(body),
+            }),
+        }
+    }
+}

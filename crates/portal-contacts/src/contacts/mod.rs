@@ -1,0 +1,312 @@
+//! The contacts resource: `client.contacts()`.
+
+pub(crate) mod model;
+pub(crate) mod request;
+
+use std::collections::BTreeMap;
+
+use contacts_core::{FieldError, Method};
+use contacts_http::lenient::opt_nonempty_string;
+use contacts_http::{RequestBuilder, decode_json, snippet};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+
+/// The documented messages, matched exactly.
+const MSG_DELETED: &str = "Entity has been successfully deleted.";
+const MSG_NOT_FOUND: &str = "Entity not found.";
+/// The `error` of an empty request.
+pub const NOTHING_SENT: &str = "Nothing sent for request.";
+
+/// The `result` envelope every answer comes in.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
+pub(crate) struct Envelope<T> {
+    #[serde(default, deserialize_with = "contacts_http::lenient::opt_bool")]
+    result: Option<bool>,
+    #[serde(default)]
+    msg: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    errors: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default, deserialize_with = "opt_nonempty_string")]
+    id: Option<String>,
+    #[serde(default)]
+    entities: Option<Entities<T>>,
+    #[serde(default)]
+    entity: Option<T>,
+    #[serde(default)]
+    data: Option<T>,
+}
+
+/// Reads an envelope, turning every documented failure into its error. "Entity not found."
+/// is [`Error::NotFound`] wherever it appears.
+pub(crate) fn read_envelope<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<Envelope<T>> {
+    let env: Envelope<T> = decode_json(status, body)?;
+    let api = |code: Option<&str>, message: String, field_errors: Vec<FieldError>| Error::Api {
+        status,
+        code: code.map(str::to_owned),
+        message,
+        field_errors,
+        request_id: None,
+        body: snippet(body),
+        retry_after: None,
+    };
+    if env.msg.as_deref() == Some(MSG_NOT_FOUND) || env.error.as_deref() == Some(MSG_NOT_FOUND) {
+        return Err(Error::NotFound { status, message: MSG_NOT_FOUND.to_owned(), request_id: None });
+    }
+    if let Some(errors) = env.errors.as_ref().filter(|e| !e.is_empty()) {
+        let field_errors: Vec<FieldError> = errors
+            .iter()
+            .flat_map(|(field, v)| match v {
+                serde_json::Value::Array(items) => items.iter().map(|m| FieldError::new(field, text(m))).collect(),
+                other => vec![FieldError::new(field, text(other))],
+            })
+            .collect();
+        let message = field_errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+        return Err(api(Some("VALIDATION"), message, field_errors));
+    }
+    if let Some(error) = &env.error {
+        let code = (error == NOTHING_SENT).then_some("NOTHING_SENT");
+        return Err(api(code, error.clone(), Vec::new()));
+    }
+    // Delete answers `"result": false` on success: that message is the success signal.
+    if env.result == Some(false) && env.msg.as_deref() != Some(MSG_DELETED) {
+        let message = env.msg.clone().unwrap_or_else(|| "the portal answered result: false".to_owned());
+        return Err(api(None, message, Vec::new()));
+    }
+    Ok(env)
+}
+
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `entities` is a list in the list answer, and may be one object for a single contact.
+pub(crate) enum Entities<T> {
+    Many(Vec<T>),
+    One(T),
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Entities<T> {
+    /// Decoded straight into `T` whichever shape arrives (no buffering of the whole list, as
+    /// an untagged enum would do).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for V<T> {
+            type Value = Entities<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of contacts or one contact")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+                Vec::<T>::deserialize(SeqAccessDeserializer::new(seq)).map(Entities::Many)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Entities::One)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<T> Entities<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            Entities::Many(v) => v,
+            Entities::One(t) => vec![t],
+        }
+    }
+}
+
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Contacts<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl<'a> Contacts<'a> {
+    fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<Envelope<T>> {
+        let response = request.send()?;
+        read_envelope(response.status(), response.body())
+    }
+
+    /// The contacts of the query's customers (`GET /contact?customer_id[]=…`), in one page:
+    /// the portal does not page.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// use portal_contacts::ListContacts;
+    /// let page = client.contacts().list_page(&ListContacts::new().customer(1).customer(2))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when no customer is named; [`Error::Api`] when the portal
+    /// answers `"result": false`.
+    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        Ok(ContactPage { contacts: self.list_as(query)? })
+    }
+
+    /// Every contact of the query's customers.
+    ///
+    /// # Errors
+    /// As [`list_page`](Self::list_page).
+    pub fn list(&self, query: &ListContacts) -> Result<Vec<Contact>> {
+        self.list_as(query)
+    }
+
+    /// Every contact of the query's customers, one by one (the portal sends them in one
+    /// answer). A query that is not valid yields its error first and sends nothing.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// for c in client.contacts().iter(&portal_contacts::ListContacts::new().customer(1)) {
+    ///     println!("{}", c?.name);
+    /// }
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    pub fn iter(&self, query: &ListContacts) -> impl Iterator<Item = Result<Contact>> + Send + use<'a> {
+        self.iter_as(query)
+    }
+
+    pub(crate) fn iter_as<T: DeserializeOwned + Send + 'a>(
+        &self,
+        query: &ListContacts,
+    ) -> impl Iterator<Item = Result<T>> + Send + use<'a, T> {
+        let (items, error) = match self.list_as(query) {
+            Ok(items) => (items, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        items.into_iter().map(Ok).chain(error.map(Err))
+    }
+
+    pub(crate) fn list_as<T: DeserializeOwned>(&self, query: &ListContacts) -> Result<Vec<T>> {
+        query.check()?;
+        let mut request = self.client.http.request(Method::Get, &["contact"])?;
+        for id in &query.customers {
+            request = request.query("customer_id[]", id);
+        }
+        Ok(self.send::<T>(request)?.entities.map(Entities::into_vec).unwrap_or_default())
+    }
+
+    /// One contact by its internal id (`GET /contact/{id}`).
+    ///
+    /// The document does not show this answer; the client reads the contact from `entity`,
+    /// `data`, `entities` (one object, or the first of a list), or the body itself.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// let jane = client.contacts().get(&portal_contacts::ContactId::from("1"))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when the portal says "Entity not found.".
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        self.get_as(id)
+    }
+
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
+        let request = self.client.http.request(Method::Get, &["contact", id.as_str()])?;
+        let response = request.send()?;
+        let (status, body) = (response.status(), response.body());
+        let env: Envelope<T> = read_envelope(status, body)?;
+        let from_list = env.entities.and_then(|e| e.into_vec().into_iter().next());
+        if let Some(c) = env.entity.or(env.data).or(from_list) {
+            return Ok(c);
+        }
+        decode_json(status, body)
+    }
+
+    /// Creates a contact (`POST /contact`) and returns its new id: the portal answers a
+    /// create with the id only.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// let id = client.contacts().create(&portal_contacts::NewContact::new("Jane Doe").email("jane@example.com"))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending when a field breaks a documented limit;
+    /// [`Error::Api`] with the portal's per-field `errors`.
+    pub fn create(&self, contact: &NewContact) -> Result<ContactId> {
+        contact.fields.check()?;
+        let request =
+            contact.fields.encode(self.client.http.request(Method::Post, &["contact"])?, self.client.encoding);
+        let env = self.send::<serde_json::Value>(request)?;
+        env.id.map(ContactId::from).ok_or_else(|| Error::Decode {
+            status: 200,
+            message: format!("the create answer has no id (msg: {:?})", env.msg),
+            snippet: String::new(),
+        })
+    }
+
+    /// Changes the contact (`POST /contact/{id}`): its name (required by the portal) and the
+    /// fields set in `update`. Safe to retry.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// # let id = portal_contacts::ContactId::from("1");
+    /// client.contacts().update(&id, &portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678"))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when a field breaks a limit; [`Error::NotFound`] for a missing
+    /// contact.
+    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<()> {
+        update.fields.check()?;
+        let request = self.client.http.request(Method::Post, &["contact", id.as_str()])?.idempotent(true);
+        self.send::<serde_json::Value>(update.fields.encode(request, self.client.encoding))?;
+        Ok(())
+    }
+
+    /// Deletes a contact (`GET /contact/{id}/delete`). Never retried automatically: it is a GET
+    /// that changes state.
+    ///
+    /// The portal answers `"result": false` both when it deleted the contact and when there was
+    /// none; the client tells them apart by the message.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// match client.contacts().delete(&portal_contacts::ContactId::from("1")) {
+    ///     Ok(()) => println!("deleted"),
+    ///     Err(e) if e.is_not_found() => println!("was not there"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when the portal says "Entity not found."; [`Error::Api`] for any
+    /// other answer that is not the documented success.
+    pub fn delete(&self, id: &ContactId) -> Result<()> {
+        let request = self.client.http.request(Method::Get, &["contact", id.as_str(), "delete"])?.idempotent(false);
+        let env = self.send::<serde_json::Value>(request)?;
+        if env.msg.as_deref() == Some(MSG_DELETED) || env.result == Some(true) {
+            return Ok(());
+        }
+        Err(Error::Api {
+            status: 200,
+            code: None,
+            message: format!("unexpected delete answer: {:?}", env.msg),
+            field_errors: Vec::new(),
+            request_id: None,
+            body: String::new(),
+            retry_after: None,
+        })
+    }
+}

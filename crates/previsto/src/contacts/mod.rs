@@ -1,0 +1,206 @@
+//! The contacts resource: `client.contacts()`.
+
+pub(crate) mod model;
+pub(crate) mod request;
+
+use contacts_core::Method;
+use contacts_http::{Page, Pages};
+use serde::de::DeserializeOwned;
+
+use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use request::ITER_PAGE_SIZE;
+
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Contacts<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl<'a> Contacts<'a> {
+    /// Previsto lets a public key (`pk_…`) create contacts and nothing else.
+    fn secret_key_for(&self, operation: &str) -> Result<()> {
+        if self.client.public_key {
+            return Err(Error::config(format!(
+                "a Previsto public key (pk_…) may only create contacts; {operation} needs the secret key (sk_…)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Creates a contact ([docs](https://www.previsto.com/docs/api#create-a-contact)).
+    ///
+    /// Sent once: a create that may have reached the server is never repeated.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// use previsto::{Location, NewContact};
+    /// let anna = client.contacts().create(
+    ///     &NewContact::new("Anna Jensen")
+    ///         .location(Location::new(10.5286863, 56.8039035))
+    ///         .email("anna@jensen.dk")
+    ///         .meta("hairColor", "Brown"),
+    /// )?;
+    /// println!("created {}", anna.id);
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending when a field breaks a documented limit;
+    /// [`Error::Api`] when Previsto refuses it (`code` is its `type`, the field its `param`).
+    pub fn create(&self, contact: &NewContact) -> Result<Contact> {
+        self.create_as(contact)
+    }
+
+    pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<T> {
+        contact.fields.check()?;
+        self.client.http.request(Method::Post, &["contacts"])?.form(contact.to_form()).send()?.json()
+    }
+
+    /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
+    /// let anna = client.contacts().get(&id)?;
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when Previsto says there is no such contact.
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        self.get_as(id)
+    }
+
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
+        self.secret_key_for("get")?;
+        self.client.http.request(Method::Get, &["contacts", id.as_str()])?.send()?.json()
+    }
+
+    /// Changes the fields set in `update`, leaving the rest as they are
+    /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
+    /// let anna = client.contacts().update(&id, &previsto::ContactUpdate::new().phone("+4522123456"))?;
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when nothing is set or a field breaks a limit;
+    /// [`Error::NotFound`] when there is no such contact.
+    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
+        self.update_as(id, update)
+    }
+
+    pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<T> {
+        self.secret_key_for("update")?;
+        if update.is_empty() {
+            return Err(Error::validation("update", "nothing to change: set at least one field"));
+        }
+        update.fields.check()?;
+        // "Any parameters not provided will be left unchanged": a repeat sets the same values.
+        let request = self.client.http.request(Method::Post, &["contacts", id.as_str()])?;
+        request.form(update.to_form()).idempotent(true).send()?.json()
+    }
+
+    /// Deletes a contact for good ([docs](https://www.previsto.com/docs/api#delete-a-contact)).
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
+    /// client.contacts().delete(&id)?;
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when Previsto says there is no such contact.
+    pub fn delete(&self, id: &ContactId) -> Result<()> {
+        self.secret_key_for("delete")?;
+        self.client.http.request(Method::Delete, &["contacts", id.as_str()])?.send()?;
+        Ok(())
+    }
+
+    /// One page of contacts ([docs](https://www.previsto.com/docs/api#list-all-contacts)),
+    /// with the total when Previsto sends `x-total-count`.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// let page = client.contacts().list_page(&previsto::ListContacts::new().search("anna").size(50))?;
+    /// println!("{} of {:?}", page.contacts.len(), page.total);
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending for a size outside 1..=100, search with nearby,
+    /// coordinates out of range, or an undocumented filter or sort property.
+    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        query.check()?;
+        let page = self.page_as(query, query.page, query.size)?;
+        Ok(ContactPage { contacts: page.items, total: page.total })
+    }
+
+    /// Every contact matching `query`, every page, in one `Vec`. For large lists prefer
+    /// [`iter`](Self::iter), which holds one page at a time.
+    ///
+    /// # Errors
+    /// As [`iter`](Self::iter): the first error ends the listing.
+    pub fn list(&self, query: &ListContacts) -> Result<Vec<Contact>> {
+        self.iter(query).collect()
+    }
+
+    /// Every contact matching `query`, fetched lazily page by page (100 a page unless the
+    /// query sets a size), starting at the query's page (0 by default).
+    ///
+    /// When Previsto sends `x-total-count`, the total decides the end (a page shorter than
+    /// asked is not the end while the total says there is more); without it, a short or empty
+    /// page does. A query that is not valid yields its [`Error::Validation`] first and sends
+    /// nothing; a failed page is yielded as one `Err` and ends the iteration.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// for contact in client.contacts().iter(&previsto::ListContacts::new()) {
+    ///     let contact = contact?;
+    ///     println!("{} {}", contact.id, contact.name);
+    /// }
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    pub fn iter(&self, query: &ListContacts) -> impl Iterator<Item = Result<Contact>> + Send + use<'a> {
+        self.iter_as(query)
+    }
+
+    pub(crate) fn iter_as<T: DeserializeOwned + Clone + PartialEq + Send + 'a>(
+        &self,
+        query: &ListContacts,
+    ) -> impl Iterator<Item = Result<T>> + Send + use<'a, T> {
+        let query = query.clone();
+        let this = *self;
+        let size = query.size.unwrap_or(ITER_PAGE_SIZE);
+        let mut checked = Some(query.check());
+        Pages::new(query.page.unwrap_or(0), size as usize, move |page| {
+            if let Some(Err(e)) = checked.take() {
+                return Err(e);
+            }
+            this.page_as(&query, Some(page), Some(size))
+        })
+    }
+
+    pub(crate) fn page_as<T: DeserializeOwned>(
+        &self,
+        query: &ListContacts,
+        page: Option<u64>,
+        size: Option<u32>,
+    ) -> Result<Page<T>> {
+        self.secret_key_for("list")?;
+        let request = query.apply(self.client.http.request(Method::Get, &["contacts"])?, page, size);
+        let response = request.send()?;
+        let total = response.header("x-total-count").and_then(|v| v.trim().parse().ok());
+        Ok(Page::new(response.json()?).with_total(total))
+    }
+}
