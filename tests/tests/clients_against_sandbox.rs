@@ -256,3 +256,25 @@ fn one_client_reuses_one_connection() {
     }
     assert_eq!(sb.connection_count(), 1);
 }
+
+#[test]
+fn eight_threads_that_meet_an_expired_levers_token_renew_it_once() {
+    let sb = Sandbox::builder().seed(Provider::Levers, 3).start().unwrap();
+    let client = levers(&sb);
+    let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse().unwrap();
+    client.contacts().get(&id).unwrap();
+    assert_eq!(sb.count("POST", "/levers/auth/v1/api-key/auth"), 1);
+
+    sb.expire_levers_tokens();
+    let barrier = std::sync::Barrier::new(8);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            let (client, barrier, id) = (client.clone(), &barrier, id);
+            s.spawn(move || {
+                barrier.wait();
+                client.contacts().get(&id).unwrap();
+            });
+        }
+    });
+    assert_eq!(sb.count("POST", "/levers/auth/v1/api-key/auth"), 2, "one renewal for the eight threads");
+}

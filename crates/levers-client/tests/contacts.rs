@@ -448,3 +448,30 @@ fn builder_defaults_and_credentials() {
     assert!(matches!(Client::new("a\r\nb"), Err(Error::Validation { .. })));
     assert!(!format!("{:?}", Client::new("eyJTOPSECRET").unwrap()).contains("TOPSECRET"));
 }
+
+#[test]
+fn the_token_url_is_refused_over_plain_http_to_another_host() {
+    // The client secret goes to the token URL: it gets the same check as the base URL.
+    let build = |auth_url: &str, insecure: bool| {
+        Client::builder()
+            .client_credentials("my-id", "my-secret")
+            .base_url("https://api.example.com/api-service/v1")
+            .auth_url(auth_url)
+            .allow_insecure_http(insecure)
+            .build()
+    };
+    let err = build("http://auth.example.com/auth/v1/api-key/auth", false).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("token URL"), "{err}");
+    assert!(!err.to_string().contains("my-secret"));
+    assert!(build("http://127.0.0.1:9/auth/v1/api-key/auth", false).is_ok(), "loopback may be plain http");
+    assert!(build("http://auth.example.com/auth/v1/api-key/auth", true).is_ok(), "opted in");
+    assert!(matches!(build("https://id:pw@auth.example.com/auth", false), Err(Error::Config(_))));
+    // The default token URL sits beside the API, on the same checked host.
+    let err = Client::builder()
+        .client_credentials("my-id", "my-secret")
+        .base_url("http://api.example.com/api-service/v1")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)));
+}
