@@ -230,3 +230,59 @@ macro_rules! field_setters {
         )+
     };
 }
+
+/// Declares a UUID id newtype (`FromStr` refusing anything but a UUID before it is sent,
+/// hyphenated `Display`, `From<Uuid>` both ways, `PartialEq<Uuid>`, serde as the UUID string).
+///
+/// The calling crate depends on `uuid` (with its `serde` feature): the macro names
+/// `::uuid::Uuid`, so this crate needs no `uuid` of its own.
+#[macro_export]
+macro_rules! uuid_id {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, $crate::serde::Serialize, $crate::serde::Deserialize)]
+        #[serde(transparent, crate = "contacts_http::serde")]
+        $vis struct $name(::uuid::Uuid);
+
+        impl $name {
+            /// The id as a UUID.
+            pub fn as_uuid(&self) -> ::uuid::Uuid {
+                self.0
+            }
+        }
+
+        impl ::std::convert::From<::uuid::Uuid> for $name {
+            fn from(uuid: ::uuid::Uuid) -> Self {
+                $name(uuid)
+            }
+        }
+
+        impl ::std::convert::From<$name> for ::uuid::Uuid {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl ::std::cmp::PartialEq<::uuid::Uuid> for $name {
+            fn eq(&self, other: &::uuid::Uuid) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::core::Error;
+            /// A UUID; anything else is refused before it is sent.
+            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::core::Error> {
+                s.parse()
+                    .map($name)
+                    .map_err(|_| $crate::core::Error::validation("id", format!("{s:?} is not a UUID")))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.0.hyphenated(), f)
+            }
+        }
+    };
+}

@@ -1,62 +1,17 @@
 //! What TheCleanLife answers: [`Contact`], its id, and what find-or-create found.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::Error;
-
-/// A TheCleanLife contact id: a UUID, passed as `contactId` when creating a booking.
-///
-/// ```
-/// let id: cleanlife_partners::ContactId = "aaaaaaaa-0000-0000-0000-000000000001".parse()?;
-/// assert_eq!(id.to_string(), "aaaaaaaa-0000-0000-0000-000000000001");
-/// assert!("42".parse::<cleanlife_partners::ContactId>().is_err());
-/// # Ok::<(), cleanlife_partners::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ContactId(Uuid);
-
-impl ContactId {
-    /// The id as a UUID.
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl From<Uuid> for ContactId {
-    fn from(uuid: Uuid) -> Self {
-        ContactId(uuid)
-    }
-}
-
-impl From<ContactId> for Uuid {
-    fn from(id: ContactId) -> Self {
-        id.0
-    }
-}
-
-impl PartialEq<Uuid> for ContactId {
-    fn eq(&self, other: &Uuid) -> bool {
-        self.0 == *other
-    }
-}
-
-impl FromStr for ContactId {
-    type Err = Error;
-    /// A UUID: TheCleanLife answers any other id with 400, so it is refused before sending.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        s.parse().map(ContactId).map_err(|_| Error::validation("id", format!("{s:?} is not a UUID")))
-    }
-}
-
-impl fmt::Display for ContactId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
+contacts_http::uuid_id! {
+    /// A TheCleanLife contact id: a UUID, passed as `contactId` when creating a booking.
+    ///
+    /// ```
+    /// let id: cleanlife_partners::ContactId = "aaaaaaaa-0000-0000-0000-000000000001".parse()?;
+    /// assert_eq!(id.to_string(), "aaaaaaaa-0000-0000-0000-000000000001");
+    /// assert!("42".parse::<cleanlife_partners::ContactId>().is_err());
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    pub struct ContactId;
 }
 
 /// A contact as TheCleanLife returns it (the `data` of its answers).

@@ -1,62 +1,19 @@
 //! What Levers answers: [`Contact`], its id, its enums and nested objects, and a page.
 
-use std::fmt;
-use std::str::FromStr;
-
 use contacts_http::Date;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::Error;
-
-/// A Levers contact id: a UUID (the `uuid` of a contact).
-///
-/// ```
-/// let id: levers_client::ContactId = "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse()?;
-/// assert_eq!(id.to_string(), "3c90c3cc-0d44-4b50-8888-8dd25736052a");
-/// assert!("not-a-uuid".parse::<levers_client::ContactId>().is_err());
-/// # Ok::<(), levers_client::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ContactId(Uuid);
-
-impl ContactId {
-    /// The id as a UUID.
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl From<Uuid> for ContactId {
-    fn from(uuid: Uuid) -> Self {
-        ContactId(uuid)
-    }
-}
-
-impl From<ContactId> for Uuid {
-    fn from(id: ContactId) -> Self {
-        id.0
-    }
-}
-
-impl PartialEq<Uuid> for ContactId {
-    fn eq(&self, other: &Uuid) -> bool {
-        self.0 == *other
-    }
-}
-
-impl FromStr for ContactId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        s.parse().map(ContactId).map_err(|_| Error::validation("id", format!("{s:?} is not a UUID")))
-    }
-}
-
-impl fmt::Display for ContactId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
+contacts_http::uuid_id! {
+    /// A Levers contact id: a UUID (the `uuid` of a contact).
+    ///
+    /// ```
+    /// let id: levers_client::ContactId = "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse()?;
+    /// assert_eq!(id.to_string(), "3c90c3cc-0d44-4b50-8888-8dd25736052a");
+    /// assert!("not-a-uuid".parse::<levers_client::ContactId>().is_err());
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    pub struct ContactId;
 }
 
 contacts_http::wire_enum! {
