@@ -429,6 +429,13 @@ impl Sandbox {
         lock(&self.shared.levers).expire_tokens();
     }
 
+    /// Whether Previsto's lists send `x-total-count` (they do by default, as Previsto's newer
+    /// pagination page says; the contact document does not mention it, so a client must also
+    /// cope without it).
+    pub fn previsto_sends_total(&self, on: bool) {
+        lock(&self.shared.previsto).send_total = on;
+    }
+
     /// How many contacts a provider holds now.
     pub fn contact_count(&self, provider: Provider) -> u64 {
         match provider {

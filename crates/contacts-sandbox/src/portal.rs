@@ -168,9 +168,13 @@ fn check(key: &str, value: &str) -> Option<String> {
         "portal_password" => (!(8..=32).contains(&chars)).then(|| "portal_password must be 8 to 32 characters.".into()),
         "cost_center_id" | "customer_id" => value.parse::<i64>().err().map(|_| format!("{key} must be an integer.")),
         "customer_custom_identifier" => at_most(16),
+        // "valid locale string": ICU / BCP 47 shapes (en_US, zh_Hant_TW, es_419, sr-Latn-RS).
         "locale" => {
-            let ok =
-                value.len() >= 2 && value.split('_').next().is_some_and(|l| l.bytes().all(|b| b.is_ascii_lowercase()));
+            let mut parts = value.split(['_', '-']);
+            let lang = parts.next().unwrap_or_default();
+            let ok = (2..=3).contains(&lang.len())
+                && lang.bytes().all(|b| b.is_ascii_alphabetic())
+                && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
             (!ok).then(|| "locale must be a valid locale.".into())
         }
         _ => None,
@@ -188,7 +192,8 @@ fn save(state: &mut State, request: &Request, existing: Option<(u64, Map<String,
             errors.insert(k.clone(), json!(e));
         }
     }
-    if existing.is_none() && !sent.iter().any(|(k, _)| k == "name") {
+    // The update repeats the create rules, `name (required)` included.
+    if !sent.iter().any(|(k, _)| k == "name") {
         errors.insert("name".into(), json!("Field is required."));
     }
     if !errors.is_empty() {

@@ -475,3 +475,37 @@ fn the_token_url_is_refused_over_plain_http_to_another_host() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)));
 }
+
+#[test]
+fn nested_objects_without_a_uuid_still_decode() {
+    let mut server = Server::new();
+    let mut c: Value = serde_json::from_str(DETAILS).unwrap();
+    c["secondaryContacts"] = json!([{"name": "Sara"}]);
+    c["paymentInstructions"] = json!({"bankName": "SNB"});
+    c["workflow"] = json!({"name": "Default"});
+    server.mock("GET", format!("{API}/contact/{UUID}").as_str()).with_body(c.to_string()).create();
+    let c = client(&server).contacts().get(&uuid().into()).unwrap();
+    assert_eq!((c.secondary_contacts[0].uuid, c.secondary_contacts[0].name.as_deref()), (None, Some("Sara")));
+    assert_eq!(c.payment_instructions.unwrap().uuid, None);
+    assert_eq!(c.workflow.unwrap().name.as_deref(), Some("Default"));
+}
+
+#[test]
+fn bounds_the_document_does_not_give_are_not_invented() {
+    let mut server = Server::new();
+    let long = "x".repeat(300);
+    let mock = server
+        .mock("POST", format!("{API}/contact").as_str())
+        .match_body(Matcher::Json(
+            json!({"name": "A", "email": "ap@localhost", "extPlatformId": long, "extCompanyId": long}),
+        ))
+        .with_body(SEED_CONTACT)
+        .create();
+    let new = NewContact::new("A").email("ap@localhost").ext_platform_id(long.clone()).ext_company_id(long.clone());
+    client(&server).contacts().create(&new).unwrap();
+    mock.assert();
+    // Our own generous bound still refuses a runaway value, before sending.
+    assert_refused("ext_platform_id", |c| {
+        c.contacts().create(&NewContact::new("A").ext_platform_id("x".repeat(10_001))).map(drop)
+    });
+}

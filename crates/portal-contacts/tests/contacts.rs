@@ -371,3 +371,45 @@ fn a_non_json_answer_is_a_decode_error() {
     server.mock("GET", "/contact/1").with_body("<html>login</html>").create();
     assert!(matches!(client(&server).contacts().get(&ContactId::from("1")), Err(Error::Decode { .. })));
 }
+
+#[test]
+fn get_reads_a_contact_sent_as_one_entities_object() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/contact/7")
+        .with_body(r#"{"entities": {"id": "7", "name": "Jane Doe", "is_active": "1"}, "result": true}"#)
+        .create();
+    let c = client(&server).contacts().get(&ContactId::from("7")).unwrap();
+    assert_eq!((c.id.as_str(), c.name.as_str(), c.is_active), ("7", "Jane Doe", true));
+}
+
+#[test]
+fn create_sends_a_customer_only_when_asked() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contact")
+        .match_body(Matcher::Exact("name=Jane&customer_id=3".into()))
+        .with_body(r#"{"msg":"Successfully created entity.","id":"9","result":true}"#)
+        .create();
+    client(&server).contacts().create(&NewContact::new("Jane").customer_id(3)).unwrap();
+    mock.assert();
+    let plain = server
+        .mock("POST", "/contact")
+        .match_body(Matcher::Exact("name=Jane".into()))
+        .with_body(r#"{"msg":"Successfully created entity.","id":"10","result":true}"#)
+        .create();
+    client(&server).contacts().create(&NewContact::new("Jane")).unwrap();
+    plain.assert();
+}
+
+#[test]
+fn an_update_always_carries_the_required_name() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contact/1")
+        .match_body(Matcher::Exact("name=Jane&role=x".into()))
+        .with_body(r#"{"msg":"Successfully updated entity.","result":true}"#)
+        .create();
+    client(&server).contacts().update(&ContactId::from("1"), &ContactUpdate::new("Jane").role("x")).unwrap();
+    mock.assert();
+}

@@ -101,3 +101,19 @@ fn a_search_is_refused_not_ignored_because_the_portal_cannot_search() {
     assert!(matches!(first, Err(contacts_core::Error::Validation { ref field, .. }) if field == "search"), "{first:?}");
     nothing.assert();
 }
+
+#[test]
+fn an_update_without_a_name_reads_the_current_name_first() {
+    // The portal's update requires the name: a patch without one sends the current name.
+    let mut server = Server::new();
+    let get = server.mock("GET", "/contact/4").with_body(entity("4", "Jane Doe")).expect(2).create();
+    let update = server
+        .mock("POST", "/contact/4")
+        .match_body(Matcher::Exact("name=Jane%20Doe&tel=%2B4599999999".into()))
+        .with_body(r#"{"msg":"Successfully updated entity.","result":true}"#)
+        .expect(1)
+        .create();
+    api(&server).update("4", &ContactPatch::new().phone("+4599999999")).unwrap();
+    get.assert();
+    update.assert();
+}

@@ -528,3 +528,150 @@ fn a_public_key_may_only_create_and_is_refused_for_the_rest_before_sending() {
     update.assert();
     others.iter().for_each(Mock::assert);
 }
+
+#[test]
+fn the_documents_own_create_example_is_sent_as_is_without_a_location() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contacts")
+        .match_header("content-type", FORM)
+        .match_body(Matcher::Exact("name=Anna%20Jensen&meta[hairColor]=Brown".into()))
+        .with_body(CONTACT)
+        .create();
+    client(&server).contacts().create(&NewContact::new("Anna Jensen").meta("hairColor", "Brown")).unwrap();
+    mock.assert();
+}
+
+#[test]
+fn iter_follows_the_total_past_a_page_shorter_than_asked() {
+    // A server that caps its pages below what was asked, and says how many there are.
+    let mut server = Server::new();
+    let mocks: Vec<Mock> = [(0, 0..2), (1, 2..4), (2, 4..5)]
+        .into_iter()
+        .map(|(p, ids)| {
+            server
+                .mock("GET", "/contacts")
+                .match_query(Matcher::Exact(format!("size=3&page={p}")))
+                .with_header("x-total-count", "5")
+                .with_body(page(ids))
+                .expect(1)
+                .create()
+        })
+        .collect();
+    let all: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(3)).map(Result::unwrap).collect();
+    assert_eq!(all.len(), 5);
+    mocks.iter().for_each(Mock::assert);
+}
+
+#[test]
+fn iter_stops_with_an_error_when_the_server_runs_out_before_its_total() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=0".into()))
+        .with_header("x-total-count", "9")
+        .with_body(page(0..2))
+        .create();
+    server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=2&page=1".into()))
+        .with_header("x-total-count", "9")
+        .with_body("[]")
+        .create();
+    let out: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(2)).collect();
+    assert_eq!(out.len(), 3);
+    assert!(matches!(out[2], Err(Error::Decode { .. })), "{:?}", out[2]);
+}
+
+#[test]
+fn iter_stops_with_an_error_when_the_server_ignores_the_page() {
+    let mut server = Server::new();
+    server.mock("GET", "/contacts").match_query(Matcher::Any).with_body(page(0..2)).expect(2).create();
+    let out: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(2)).take(10).collect();
+    assert_eq!(out.len(), 3, "two contacts, then the error: not the same two forever");
+    assert!(out[2].as_ref().unwrap_err().to_string().contains("repeats the previous page"));
+}
+
+#[test]
+fn iter_refuses_a_page_larger_than_asked() {
+    let mut server = Server::new();
+    server.mock("GET", "/contacts").match_query(Matcher::Any).with_body(page(0..3)).create();
+    let first = client(&server).contacts().iter(&ListContacts::new().size(2)).next().unwrap();
+    assert!(matches!(first, Err(Error::Decode { .. })), "{first:?}");
+}
+
+#[test]
+fn nearby_coordinates_are_checked_like_a_location() {
+    for (lon, lat) in [(f64::NAN, 56.0), (10.0, 500.0), (-181.0, 0.0), (f64::INFINITY, 0.0)] {
+        assert_refused("nearby", |c| {
+            c.contacts().list_page(&ListContacts::new().nearby(Location::new(lon, lat))).map(drop)
+        });
+    }
+    // The iterator yields the error first and sends nothing.
+    let mut server = Server::new();
+    let guard = nothing_sent(&mut server);
+    let first = client(&server).contacts().iter(&ListContacts::new().nearby(Location::new(f64::NAN, 0.0))).next();
+    assert!(matches!(first, Some(Err(Error::Validation { .. }))));
+    guard.iter().for_each(Mock::assert);
+}
+
+#[test]
+fn search_with_nearby_is_refused_before_anything_is_sent() {
+    let q = ListContacts::new().search("anna").nearby(Location::new(10.5, 56.8));
+    assert_refused("nearby", |c| c.contacts().list_page(&q).map(drop));
+    let mut server = Server::new();
+    let guard = nothing_sent(&mut server);
+    assert!(matches!(client(&server).contacts().iter(&q).next(), Some(Err(Error::Validation { .. }))));
+    guard.iter().for_each(Mock::assert);
+}
+
+#[test]
+fn the_paying_contact_can_be_cleared() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contacts/con_1")
+        .match_body(Matcher::Exact("payingContactId=".into()))
+        .with_body(CONTACT)
+        .create();
+    client(&server)
+        .contacts()
+        .update(&ContactId::from("con_1"), &ContactUpdate::new().clear_paying_contact_id())
+        .unwrap();
+    mock.assert();
+}
+
+#[test]
+fn lists_filter_by_any_documented_property_and_sort() {
+    let mut server = Server::new();
+    let mock = server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact("size=10&city=Kundeby&postalCode=4321&sort=name%2Cdesc".into()))
+        .with_body("[]")
+        .create();
+    let q = ListContacts::new()
+        .size(10)
+        .filter("city", "Kundeby")
+        .filter("postal_code", "4321")
+        .sort("name", previsto::Order::Desc);
+    client(&server).contacts().list_page(&q).unwrap();
+    mock.assert();
+    assert_refused("filter", |c| c.contacts().list_page(&ListContacts::new().filter("hairColour", "x")).map(drop));
+    assert_refused("sort", |c| {
+        c.contacts().list_page(&ListContacts::new().sort("shoeSize", previsto::Order::Asc)).map(drop)
+    });
+}
+
+#[test]
+fn control_characters_are_refused_in_text_and_kept_as_lines_in_the_note() {
+    assert_refused("name", |c| c.contacts().create(&NewContact::new("Anna\r\nX: y")).map(drop));
+    assert_refused("address", |c| c.contacts().create(&NewContact::new("A").address("abc\u{202E}gpj")).map(drop));
+    assert_refused("name", |c| c.contacts().create(&NewContact::new("x".repeat(10_001))).map(drop));
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contacts")
+        .match_body(Matcher::Exact("name=A&note=line%201%0Aline%202".into()))
+        .with_body(CONTACT)
+        .create();
+    client(&server).contacts().create(&NewContact::new("A").note("line 1\nline 2")).unwrap();
+    mock.assert();
+}
