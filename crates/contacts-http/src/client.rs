@@ -35,6 +35,7 @@ pub type ErrorDecoder = fn(&HttpResponse) -> Error;
 #[derive(Clone)]
 pub struct HttpConfig {
     crate_name: &'static str,
+    provider: Option<&'static str>,
     crate_version: &'static str,
     default_base_url: Option<&'static str>,
     base_url: Option<String>,
@@ -76,6 +77,7 @@ impl HttpConfig {
     pub fn new(crate_name: &'static str, crate_version: &'static str) -> Self {
         HttpConfig {
             crate_name,
+            provider: None,
             crate_version,
             default_base_url: None,
             base_url: None,
@@ -93,6 +95,13 @@ impl HttpConfig {
             auth: Auth::none(),
             proxy: Proxy::FromEnv,
         }
+    }
+
+    /// The provider's short name (`previsto`, `levers`…), as errors name it. Defaults to the
+    /// crate name.
+    pub fn provider(mut self, name: &'static str) -> Self {
+        self.provider = Some(name);
+        self
     }
 
     /// The base URL used when the caller sets none.
@@ -229,7 +238,7 @@ impl HttpConfig {
         headers.extend(self.headers);
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                provider: self.crate_name,
+                provider: self.provider.unwrap_or(self.crate_name),
                 base_url,
                 host,
                 headers,
@@ -675,12 +684,49 @@ impl RequestBuilder<'_> {
             url.push('?');
             url.push_str(&self.query);
         }
+        let context = Context::of(inner, self.method, &url);
         let mut request = HttpRequest::new(self.method, url);
         request.headers = headers;
         request.body = self.body;
         request.max_response_bytes = inner.max_response_bytes;
-        let (response, sent) = self.client.execute(request, self.idempotent)?;
-        Ok(Response { inner: response, sent })
+        match self.client.execute(request, self.idempotent) {
+            Ok((response, sent)) => Ok(Response { inner: response, sent, context }),
+            Err(e) => Err(context.apply(e)),
+        }
+    }
+}
+
+/// Where a call went, for its errors: "previsto GET /contacts/con_1 at api.previsto.io". The
+/// path is the percent-encoded one, relative to the base URL; never the query (it may hold a
+/// secret), never user info.
+#[derive(Debug, Clone)]
+struct Context {
+    call: String,
+    host: String,
+}
+
+impl Context {
+    fn of(inner: &Inner, method: Method, url: &str) -> Context {
+        let path = url.strip_prefix(inner.base_url.as_str()).unwrap_or(url);
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let path = if path.is_empty() { "/" } else { path };
+        Context { call: format!("{} {method} {path}", inner.provider), host: inner.host.clone() }
+    }
+
+    /// Names the call and the host in the error's message.
+    fn apply(&self, mut error: Error) -> Error {
+        let Context { call, host } = self;
+        match &mut error {
+            Error::Api { message, .. } | Error::NotFound { message, .. } | Error::Decode { message, .. } => {
+                *message = format!("{call} at {host}: {message}");
+            }
+            Error::Transport { message, .. } if message.contains(host.as_str()) => {
+                *message = format!("{call}: {message}");
+            }
+            Error::Transport { message, .. } => *message = format!("{call} at {host}: {message}"),
+            _ => {}
+        }
+        error
     }
 }
 
@@ -689,6 +735,7 @@ impl RequestBuilder<'_> {
 pub struct Response {
     inner: HttpResponse,
     sent: u32,
+    context: Context,
 }
 
 impl Response {
@@ -720,9 +767,15 @@ impl Response {
     /// Decodes the body as JSON.
     ///
     /// # Errors
-    /// [`Error::Decode`] naming the JSON path that did not fit.
+    /// [`Error::Decode`] naming the JSON path that did not fit, the call and the host.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        decode_json(self.inner.status, &self.inner.body)
+        decode_json(self.inner.status, &self.inner.body).map_err(|e| self.context.apply(e))
+    }
+
+    /// Names this call and its host in an error found in this answer (an error envelope in a
+    /// 200, a body of the wrong shape), as every error of a failed call does.
+    pub fn error(&self, error: Error) -> Error {
+        self.context.apply(error)
     }
 }
 

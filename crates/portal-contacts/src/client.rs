@@ -58,7 +58,7 @@ impl Client {
     /// A builder; `base_url` and `authorization` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).provider("portal"),
             authorization: None,
             encoding: BodyEncoding::Form,
         }

@@ -32,7 +32,9 @@ impl Client {
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).default_base_url(DEFAULT_BASE_URL),
+            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                .provider("previsto")
+                .default_base_url(DEFAULT_BASE_URL),
             api_key: None,
         }
     }

@@ -31,23 +31,24 @@ impl Contacts<'_> {
         let sent_id = new_request_id();
         let response = request.header(Header::new("x-request-id", sent_id.clone())).send()?;
         let (status, body) = (response.status(), response.body());
-        let envelope: Envelope<T> = decode_json(status, body)?;
+        let envelope: Envelope<T> = decode_json(status, body).map_err(|e| response.error(e))?;
         let request_id = Some(response.header("x-request-id").map_or(sent_id, str::to_owned));
         match envelope {
             Envelope { success: Some(false), .. } => {
                 let mut e = crate::client::envelope_error(status, body)
                     .unwrap_or_else(|| contacts_http::default_error(&response.clone().into_inner()));
-                if let Error::Api { request_id: id @ None, .. } = &mut e {
+                if let Error::Api { request_id: id @ None, .. } | Error::NotFound { request_id: id @ None, .. } = &mut e
+                {
                     *id = request_id;
                 }
-                Err(e)
+                Err(response.error(e))
             }
             Envelope { data: Some(data), .. } => Ok((data, response)),
-            Envelope { data: None, .. } => Err(Error::Decode {
+            Envelope { data: None, .. } => Err(response.error(Error::Decode {
                 status,
                 message: "the answer has no data".into(),
                 snippet: contacts_http::snippet(body),
-            }),
+            })),
         }
     }
 

@@ -4,7 +4,7 @@ pub(crate) mod model;
 pub(crate) mod request;
 
 use contacts_core::Method;
-use contacts_http::{Page, Pages, decode_json};
+use contacts_http::{Page, Pages};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -180,16 +180,16 @@ impl<'a> Contacts<'a> {
         // Decoded straight into the typed page (no intermediate JSON tree): the first byte
         // says which of the two shapes it is.
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => Ok((Page::new(decode_json(status, body)?), None)),
+            Some(b'[') => Ok((Page::new(response.json()?), None)),
             Some(b'{') => {
-                let answer: PageAnswer<T> = decode_json(status, body)?;
+                let answer: PageAnswer<T> = response.json()?;
                 Ok((Page::new(answer.items).with_total(answer.total), answer.pages))
             }
-            _ => Err(Error::Decode {
+            _ => Err(response.error(Error::Decode {
                 status,
                 message: "expected a page {items, total, …} or an array of contacts".into(),
                 snippet: contacts_http::snippet(body),
-            }),
+            })),
         }
     }
 }

@@ -133,7 +133,7 @@ pub struct Contacts<'a> {
 impl<'a> Contacts<'a> {
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<Envelope<T>> {
         let response = request.send()?;
-        read_envelope(response.status(), response.body())
+        read_envelope(response.status(), response.body()).map_err(|e| response.error(e))
     }
 
     /// The contacts of the query's customers (`GET /contact?customer_id[]=…`), in one page:
@@ -219,12 +219,12 @@ impl<'a> Contacts<'a> {
         let request = self.client.http.request(Method::Get, &["contact", id.as_str()])?;
         let response = request.send()?;
         let (status, body) = (response.status(), response.body());
-        let env: Envelope<T> = read_envelope(status, body)?;
+        let env: Envelope<T> = read_envelope(status, body).map_err(|e| response.error(e))?;
         let from_list = env.entities.and_then(|e| e.into_vec().into_iter().next());
         if let Some(c) = env.entity.or(env.data).or(from_list) {
             return Ok(c);
         }
-        decode_json(status, body)
+        decode_json(status, body).map_err(|e| response.error(e))
     }
 
     /// Creates a contact (`POST /contact`) and returns its new id: the portal answers a

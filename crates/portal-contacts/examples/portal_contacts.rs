@@ -3,7 +3,7 @@
 //! Without credentials in the environment it runs against a local sandbox.
 //!
 //! ```sh
-//! PORTAL_BASE_URL=https://… PORTAL_AUTHORIZATION=… cargo run -p portal-contacts --example contacts -- 1
+//! PORTAL_BASE_URL=https://… PORTAL_AUTHORIZATION=… cargo run -p portal-contacts --example portal_contacts -- 1
 //! ```
 //! The argument is a customer id whose contacts are listed.
 

@@ -3,7 +3,7 @@
 //! Without credentials in the environment it runs against a local sandbox.
 //!
 //! ```sh
-//! LEVERS_TOKEN=eyJ… cargo run -p levers-client --example contacts
+//! LEVERS_TOKEN=eyJ… cargo run -p levers-client --example levers_contacts
 //! # or LEVERS_CLIENT_ID=… LEVERS_CLIENT_SECRET=… [LEVERS_BASE_URL=…]
 //! ```
 

@@ -3,7 +3,7 @@
 //! Without credentials in the environment it runs against a local sandbox.
 //!
 //! ```sh
-//! PREVISTO_API_KEY=sk_… [PREVISTO_BASE_URL=…] cargo run -p previsto --example contacts
+//! PREVISTO_API_KEY=sk_… [PREVISTO_BASE_URL=…] cargo run -p previsto --example previsto_contacts
 //! ```
 
 use previsto::{Client, ContactUpdate, ListContacts, Location, NewContact};
