@@ -27,6 +27,11 @@ pub enum Action {
     Trickle { status: u16, body: Vec<u8>, every: Duration },
     /// Declare a body of `declared` bytes (2 GB, say) and keep sending until the client goes.
     Endless { declared: u64 },
+    /// Send the head at once, then the body one byte at a time, `every` apart.
+    TrickleBody { status: u16, body: Vec<u8>, every: Duration },
+    /// Never read the request (nor answer) until the server is dropped: the client's send
+    /// stalls once the socket buffers are full.
+    NeverRead,
 }
 
 impl Action {
@@ -139,6 +144,14 @@ fn serve(stream: TcpStream, shared: &Shared) {
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::new(stream);
     loop {
+        if matches!(lock(&shared.script).front(), Some(Action::NeverRead)) {
+            lock(&shared.script).pop_front();
+            *lock(&shared.counts).entry("UNREAD".to_owned()).or_default() += 1;
+            while !shared.stop.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(20));
+            }
+            return;
+        }
         let Some((method, path)) = read_request(&mut reader) else { return };
         *lock(&shared.counts).entry(format!("{method} {path}")).or_default() += 1;
         let action = lock(&shared.script).pop_front().unwrap_or_else(|| lock(&shared.default).clone());
@@ -186,6 +199,19 @@ fn serve(stream: TcpStream, shared: &Shared) {
                     thread::sleep(every);
                 }
             }
+            Action::TrickleBody { status, body, every } => {
+                if writer.write_all(&head(status, body.len() as u64, "application/json")).is_err() {
+                    return;
+                }
+                for b in body {
+                    if writer.write_all(&[b]).is_err() || writer.flush().is_err() {
+                        return;
+                    }
+                    thread::sleep(every);
+                }
+            }
+            // Handled before the request is read.
+            Action::NeverRead => return,
             Action::Endless { declared } => {
                 if writer.write_all(&head(200, declared, "application/json")).is_err() {
                     return;
