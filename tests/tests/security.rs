@@ -231,3 +231,145 @@ fn plain_http_to_a_remote_host_is_refused_unless_opted_in() {
         "loopback is fine"
     );
 }
+
+/// A transport that records the `Debug` of every request it is given, as a logging wrapper a
+/// user writes would, and answers from a script.
+#[derive(Debug, Clone, Default)]
+struct Logged {
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl contacts_core::Transport for Logged {
+    fn send(&self, request: &contacts_core::HttpRequest) -> Result<contacts_core::HttpResponse, Error> {
+        self.lines.lock().unwrap().push(format!("{request:?}"));
+        let body = if request.url.contains("/auth/") {
+            r#"{"access_token":"tok-TOPSECRET-jwt"}"#
+        } else if request.url.ends_with("/contact") && request.method == contacts_core::Method::Post {
+            r#"{"msg":"Successfully created entity.","id":"1","result":true}"#
+        } else {
+            r#"{"uuid":"3c90c3cc-0d44-4b50-8888-8dd25736052a","name":"N","entity":{"id":"1","name":"N"},"result":true}"#
+        };
+        Ok(contacts_core::HttpResponse::new(200, body))
+    }
+}
+
+/// Runs every attack of the security round, asserts its outcome, and returns the table rows.
+fn attacks() -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    let mut row = |attack: &str, outcome: String| rows.push((attack.to_owned(), outcome));
+
+    // 9. A caller's own agent that follows redirects, and a 302 to another host.
+    {
+        let thief = contacts_tests::FaultServer::start(contacts_tests::Action::json(200, "{}")).unwrap();
+        let origin = contacts_tests::FaultServer::start(
+            contacts_tests::Action::raw(302, "text/html", "moved")
+                .header("Location", &format!("{}/steal", thief.url())),
+        )
+        .unwrap();
+        let agent = contacts_http::ureq::Agent::config_builder().max_redirects(10).build().new_agent();
+        let client = cleanlife_partners::Client::builder()
+            .api_key("pk_TOPSECRET_key")
+            .base_url(format!("{}/v1", origin.url()))
+            .agent(agent)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = client.contacts().get(&cleanlife_partners::Uuid::nil().into()).unwrap_err();
+        assert_eq!(err.status(), Some(302), "{err:?}");
+        assert_eq!(thief.total(), 0, "the redirect was followed and the key went with it");
+        row(
+            "a caller's agent set to follow redirects; 302 to another host",
+            format!("api error 302 naming the other host · it received {} requests", thief.total()),
+        );
+    }
+
+    // 11. A secret in the base URL: user info refused, the query never printed.
+    for (what, url) in [
+        ("user info in the base URL", "https://user:TOPSECRET@api.example.com"),
+        ("a key in the base URL's query", "https://api.example.com/v1?api_key=TOPSECRET"),
+    ] {
+        let builder = previsto::Client::builder().api_key("k").base_url(url);
+        let debug = format!("{builder:?}");
+        let err = builder.build().unwrap_err();
+        let text = format!("{err} {err:?} {debug}");
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        assert!(!text.contains("TOPSECRET"), "{text}");
+        row(what, "refused at build; neither the error nor the builder's Debug shows it".into());
+    }
+
+    // 12. Debug of requests seen by a logging transport: lengths, never bodies.
+    {
+        let log = Logged::default();
+        let levers = levers_client::Client::builder()
+            .client_credentials("id", "client-TOPSECRET")
+            .base_url("https://api.example.com/api-service/v1")
+            .transport(log.clone())
+            .build()
+            .unwrap();
+        levers.contacts().get(&"3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().unwrap()).unwrap();
+        let portal = portal_contacts::Client::builder()
+            .authorization("a")
+            .base_url("https://portal.example.com")
+            .transport(log.clone())
+            .build()
+            .unwrap();
+        portal.contacts().create(&portal_contacts::NewContact::new("A").portal_password("pw-TOPSECRET")).unwrap();
+        let lines = log.lines.lock().unwrap().clone();
+        assert!(lines.len() >= 3, "{lines:?}");
+        for line in &lines {
+            assert!(!line.contains("TOPSECRET"), "{line}");
+            assert!(line.contains("body_bytes"), "{line}");
+        }
+        row(
+            "a logging transport prints every request's Debug (Levers' client secret, the portal password)",
+            "bodies shown as their length, credentials as ***".into(),
+        );
+    }
+
+    // 13. Control characters from the server in Display.
+    {
+        let server = contacts_tests::FaultServer::start(contacts_tests::Action::json(
+            400,
+            r#"{"type":"x\u001b[31m","message":"bad\r\nX-Forged: 1\u001b]0;pwned\u0007"}"#,
+        ))
+        .unwrap();
+        let p = previsto::Client::builder()
+            .api_key("k")
+            .base_url(server.url())
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let shown = p.contacts().get(&previsto::ContactId::from("con_1")).unwrap_err().to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.contains("bad\\r\\nX-Forged: 1\\u{1b}"), "{shown}");
+        row("CR, LF and ESC in the server's code and message", "escaped in Display (`\\r\\n`, `\\u{1b}`)".into());
+    }
+
+    // 15. Control characters, bidi overrides and runaway lengths in names.
+    {
+        let sb = Sandbox::start().unwrap();
+        let p = previsto(&sb);
+        let po = portal(&sb);
+        for name in ["A\u{0}B", "A\r\nB", "abc\u{202E}gpj.exe", &"x".repeat(5_000_000)] {
+            assert!(p.contacts().create(&previsto::NewContact::new(name)).unwrap_err().is_validation());
+            assert!(po.contacts().create(&portal_contacts::NewContact::new(name)).unwrap_err().is_validation());
+        }
+        assert!(p.contacts().create(&previsto::NewContact::new("A").note("line 1\nline 2")).is_ok());
+        assert_eq!(sb.request_count(), 1, "only the valid note was sent");
+        row(
+            "NUL, CR/LF, U+202E or 5 MB in a name",
+            "refused before sending (Validation naming the field); a note keeps its line breaks".into(),
+        );
+    }
+    rows
+}
+
+#[test]
+fn attacks_of_the_security_round_are_refused_and_the_readme_says_so() {
+    let rows = attacks();
+    let table = format!(
+        "| attack | what the clients do |\n| --- | --- |\n{}\n",
+        rows.iter().map(|(a, o)| format!("| {a} | {o} |")).collect::<Vec<_>>().join("\n")
+    );
+    contacts_tests::sync_readme("security", &table);
+}

@@ -69,6 +69,25 @@ mod tests {
         assert!(names.len() <= 12, "contacts-core pulls {} crates (limit 12): {names:?}", names.len());
     }
 
+    /// `rustls` and `native-tls` are real, exclusive-by-choice features: each build has only its
+    /// own TLS stack (`.ci/run` also runs contacts-http's tests with native TLS, which check that
+    /// the agent is configured to use it).
+    #[test]
+    fn each_tls_feature_builds_only_its_own_stack() {
+        let tree = |args: &[&str]| {
+            let mut all = vec!["tree", "-e", "normal", "--prefix", "none", "-p", "previsto"];
+            all.extend_from_slice(args);
+            let out = crate::workspace::run(&project_root(), "cargo", &all).unwrap();
+            out.lines().filter_map(|l| l.split_whitespace().next().map(str::to_owned)).collect::<Vec<_>>()
+        };
+        let default = tree(&[]);
+        assert!(default.iter().any(|c| c == "rustls"), "{default:?}");
+        assert!(!default.iter().any(|c| c == "native-tls" || c.starts_with("openssl")), "{default:?}");
+        let native = tree(&["--no-default-features", "--features", "native-tls"]);
+        assert!(native.iter().any(|c| c == "native-tls"), "{native:?}");
+        assert!(!native.iter().any(|c| c == "rustls" || c == "ring"), "{native:?}");
+    }
+
     /// Learn one provider crate, know all four: the same files in every `src/`.
     #[test]
     fn the_four_provider_crates_have_the_same_files() {

@@ -227,3 +227,62 @@ fn connect_message(io: &io::Error, host: &str, name: &str) -> String {
         kind => format!("could not connect to {host}: {kind}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::time::Duration;
+
+    use contacts_core::{Error, TransportKind};
+
+    use super::{UreqTransport, from_ureq};
+
+    fn connect_error(e: ureq::Error) -> (TransportKind, bool, String) {
+        match from_ureq(e, false, "nonexistent.invalid:443") {
+            Error::Transport { kind, may_have_reached_server, message, .. } => (kind, may_have_reached_server, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_failed_name_lookup_is_a_connect_failure_that_never_left() {
+        // What std's resolver returns for an unknown host (ureq passes it on as an I/O error).
+        let lookup = io::Error::other("failed to lookup address information: Name or service not known");
+        let (kind, reached, message) = connect_error(ureq::Error::Io(lookup));
+        assert_eq!((kind, reached), (TransportKind::Connect, false));
+        assert_eq!(message, "could not resolve host nonexistent.invalid");
+        let (kind, reached, message) = connect_error(ureq::Error::HostNotFound);
+        assert_eq!(
+            (kind, reached, message.as_str()),
+            (TransportKind::Connect, false, "could not resolve host nonexistent.invalid")
+        );
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let (kind, reached, message) = connect_error(ureq::Error::Io(refused));
+        assert_eq!((kind, reached), (TransportKind::Connect, false));
+        assert!(message.contains("refused by nonexistent.invalid:443"), "{message}");
+    }
+
+    #[test]
+    fn a_broken_connection_after_sending_may_have_reached_the_server() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        match from_ureq(ureq::Error::Io(reset), true, "h:1") {
+            Error::Transport { kind, may_have_reached_server, .. } => {
+                assert_eq!((kind, may_have_reached_server), (TransportKind::Io, true));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_tls_stack_is_the_one_the_features_choose() {
+        let t = UreqTransport::new(Duration::from_secs(1), Duration::from_secs(1));
+        let provider = t.agent.config().tls_config().provider();
+        if cfg!(feature = "native-tls") {
+            assert_eq!(provider, ureq::tls::TlsProvider::NativeTls);
+            assert_eq!(super::tls_provider(), "native-tls");
+        } else {
+            assert_eq!(provider, ureq::tls::TlsProvider::Rustls);
+            assert_eq!(super::tls_provider(), "rustls");
+        }
+    }
+}

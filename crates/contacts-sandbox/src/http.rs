@@ -112,24 +112,48 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Accepts connections until shutdown, one thread per connection.
+/// The most connections served at once, each on its own thread. Past it a new connection is
+/// answered 503 and closed: 500 idle clients must not cost 500 threads.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+
+/// Accepts connections until shutdown, one thread per connection, at most [`MAX_CONNECTIONS`].
 pub(crate) fn serve(listener: TcpListener, shared: Arc<Shared>) {
     for stream in listener.incoming() {
         if shared.shutdown.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
+        let Ok(mut stream) = stream else { continue };
         shared.connections.fetch_add(1, Ordering::SeqCst);
+        if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+            let _ = write_response(&mut stream, &Response::empty(503).with_header("Retry-After", "1"), true);
+            continue;
+        }
         let shared = Arc::clone(&shared);
-        let _ = thread::Builder::new().name("sandbox-conn".into()).spawn(move || {
-            let _ = connection(stream, &shared);
+        let spawned = thread::Builder::new().name("sandbox-conn".into()).spawn({
+            let shared = Arc::clone(&shared);
+            move || {
+                let _ = connection(stream, &shared);
+                shared.active.fetch_sub(1, Ordering::SeqCst);
+            }
         });
+        if spawned.is_err() {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
-/// Waits for the next request's first byte, checking for shutdown now and then.
+/// How long a connection may sit idle between requests before the sandbox closes it.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// Waits for the next request's first byte, checking for shutdown now and then; gives up on a
+/// connection idle for [`IDLE_LIMIT`].
 fn wait_readable(reader: &mut BufReader<TcpStream>, shared: &Shared) -> io::Result<bool> {
+    let since = std::time::Instant::now();
     loop {
+        if since.elapsed() > IDLE_LIMIT {
+            return Ok(false);
+        }
         match reader.fill_buf() {
             Ok([]) => return Ok(false),
             Ok(_) => return Ok(true),

@@ -178,7 +178,8 @@ impl Fault {
         self
     }
 
-    /// How many matching requests it hits. Defaults to 1.
+    /// How many matching requests it hits. Defaults to 1; `times(0)` is a fault that hits
+    /// nothing (it is never queued).
     pub fn times(mut self, n: u64) -> Fault {
         self.times = n;
         self
@@ -211,6 +212,8 @@ impl Fault {
 pub(crate) struct Shared {
     shutdown: AtomicBool,
     connections: AtomicU64,
+    /// Connections being served now, each on its own thread (bounded by [`MAX_CONNECTIONS`]).
+    active: std::sync::atomic::AtomicUsize,
     requests: AtomicU64,
     record_limit: usize,
     recorded: Mutex<VecDeque<Request>>,
@@ -243,7 +246,7 @@ impl Shared {
     fn take_fault(&self, request: &Request) -> Option<Fault> {
         let mut faults = lock(&self.faults);
         let i = faults.iter().position(|f| f.matches(request))?;
-        faults[i].times -= 1;
+        faults[i].times = faults[i].times.saturating_sub(1);
         let fault = faults[i].clone();
         if faults[i].times == 0 {
             faults.remove(i);
@@ -306,6 +309,7 @@ impl SandboxBuilder {
         let shared = Arc::new(Shared {
             shutdown: AtomicBool::new(false),
             connections: AtomicU64::new(0),
+            active: std::sync::atomic::AtomicUsize::new(0),
             requests: AtomicU64::new(0),
             record_limit: self.record_limit,
             recorded: Mutex::new(VecDeque::new()),
@@ -415,7 +419,9 @@ impl Sandbox {
 
     /// Adds a fault; faults are tried in the order added.
     pub fn inject(&self, fault: Fault) {
-        lock(&self.shared.faults).push(fault);
+        if fault.times > 0 {
+            lock(&self.shared.faults).push(fault);
+        }
     }
 
     /// Removes every pending fault.

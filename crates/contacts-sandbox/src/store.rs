@@ -51,15 +51,20 @@ impl<T: Clone> Store<T> {
     }
 
     pub fn len(&self) -> u64 {
-        self.next - self.deleted.len() as u64
+        self.next.saturating_sub(self.deleted.len() as u64)
     }
 
     /// The live contacts from position `offset` (0-based, in insertion order), at most `limit`.
     pub fn page(&self, offset: u64, limit: usize) -> Vec<(u64, T)> {
+        // Past the end (a client can ask for page u64::MAX): nothing, and no arithmetic that
+        // could overflow below.
+        if offset >= self.len() {
+            return Vec::new();
+        }
         // Find the sequence number at `offset`: each deleted number before it shifts it by one.
         let mut seq = offset;
         loop {
-            let shifted = offset + self.deleted.range(..=seq).count() as u64;
+            let shifted = offset.saturating_add(self.deleted.range(..=seq).count() as u64);
             if shifted == seq {
                 break;
             }

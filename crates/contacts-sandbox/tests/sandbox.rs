@@ -364,3 +364,23 @@ fn shuts_down_on_drop() {
     drop(sb); // joins the accept thread, which closes the listener
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err());
 }
+
+#[test]
+fn hostile_pages_and_faults_are_bounded_not_panics() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 3).seed(Provider::Levers, 3).start().unwrap();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    let h = [("authorization", auth.as_str())];
+    let base = sb.previsto_base_url();
+    assert_eq!(ok("DELETE", &format!("{base}/contacts/con_sbx1"), &h, None).status, 200);
+    let far = ok("GET", &format!("{base}/contacts?size=100&page={}", u64::MAX), &h, None);
+    assert_eq!((far.status, far.json()), (200, json!([])));
+    let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
+    let lh = [("authorization", bearer.as_str())];
+    let far = ok("GET", &format!("{}/contact?page={}&size=100", sb.levers_base_url(), u64::MAX), &lh, None);
+    assert_eq!((far.status, far.json()["items"].clone()), (200, json!([])));
+    // A fault that hits nothing is not queued (it used to underflow its counter).
+    sb.inject(Fault::status(503).times(0));
+    assert_eq!(ok("GET", &format!("{base}/contacts"), &h, None).status, 200);
+    // The server still answers after all of that.
+    assert_eq!(ok("GET", &format!("{base}/contacts/con_sbx0"), &h, None).status, 200);
+}
