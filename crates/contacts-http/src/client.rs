@@ -772,6 +772,15 @@ impl Response {
         decode_json(self.inner.status, &self.inner.body).map_err(|e| self.context.apply(e))
     }
 
+    /// Decodes the body as JSON in which every [`Limited`](crate::Limited) list holds at most
+    /// `limit` items: a page is never decoded past what was asked for.
+    ///
+    /// # Errors
+    /// As [`json`](Self::json), and for a list longer than `limit`.
+    pub fn json_limited<T: DeserializeOwned>(&self, limit: usize) -> Result<T> {
+        crate::decode::decode_limited(self.inner.status, &self.inner.body, limit).map_err(|e| self.context.apply(e))
+    }
+
     /// Names this call and its host in an error found in this answer (an error envelope in a
     /// 200, a body of the wrong shape), as every error of a failed call does.
     pub fn error(&self, error: Error) -> Error {

@@ -77,3 +77,52 @@ pub fn default_error(response: &HttpResponse) -> Error {
         retry_after: None,
     }
 }
+
+std::thread_local! {
+    /// The most items a [`Limited`] list may hold while [`decode_limited`] runs on this thread.
+    static ITEM_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// A JSON list that holds at most the limit [`decode_limited`] sets: decoding stops with an
+/// error at the first item past it, so a hostile or huge page never becomes more than `limit`
+/// decoded items in memory (the body itself is bounded by the response cap).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limited<T>(pub Vec<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Limited<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Items<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Items<T> {
+            type Value = Limited<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+                let limit = ITEM_LIMIT.with(std::cell::Cell::get);
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(limit).min(1024));
+                while let Some(item) = seq.next_element()? {
+                    if items.len() == limit {
+                        return Err(serde::de::Error::custom(format!(
+                            "the page holds more than the {limit} items asked for"
+                        )));
+                    }
+                    items.push(item);
+                }
+                Ok(Limited(items))
+            }
+        }
+        d.deserialize_seq(Items(std::marker::PhantomData))
+    }
+}
+
+/// Decodes `body` as JSON into `T`, in which every [`Limited`] list may hold at most `limit`
+/// items.
+///
+/// # Errors
+/// [`Error::Decode`] for a body that does not fit, or a list longer than `limit`.
+pub fn decode_limited<T: DeserializeOwned>(status: u16, body: &[u8], limit: usize) -> Result<T> {
+    let previous = ITEM_LIMIT.with(|l| l.replace(limit));
+    let decoded = decode_json(status, body);
+    ITEM_LIMIT.with(|l| l.set(previous));
+    decoded
+}

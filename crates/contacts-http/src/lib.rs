@@ -63,7 +63,7 @@ pub use client::{
     RequestBuilder, Response, redact_url,
 };
 pub use date::Date;
-pub use decode::{BODY_SNIPPET_LIMIT, decode_json, decode_value, default_error, snippet};
+pub use decode::{BODY_SNIPPET_LIMIT, Limited, decode_json, decode_limited, decode_value, default_error, snippet};
 pub use encode::{Form, encode_path_segment};
 pub use pages::{Page, Pages};
 pub use retry::{MAX_RETRY_AFTER, new_request_id, parse_retry_after};

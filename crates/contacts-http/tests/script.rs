@@ -382,3 +382,54 @@ fn decode_errors_name_the_json_path() {
     assert!(contacts_http::decode_json::<Vec<Item>>(200, b"[] trailing").is_err());
     assert!(contacts_http::decode_json::<Vec<Item>>(200, b"\xff\xfe").is_err());
 }
+
+#[test]
+fn a_deadline_ends_the_call_before_a_retry_would_outlast_it() {
+    let (script, waits) = (Script::new(vec![status(503), status(503), status(200)]), Waits::default());
+    let mut config = HttpConfig::new("t", "1").default_base_url("https://api.example.com");
+    config.set_transport(Arc::new(script.clone()));
+    config.set_sleeper(Arc::new(waits.clone()));
+    config.set_retry_policy(no_jitter());
+    config.set_deadline(Some(Duration::from_millis(200)));
+    let http = config.build(default_error).unwrap();
+    let err = http.request(Method::Get, &["x"]).unwrap().send().unwrap_err();
+    match &err {
+        Error::Transport { kind: TransportKind::Timeout, message, .. } => {
+            assert!(message.contains("deadline of 200ms"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The 0.5 s backoff would have ended past the 200 ms deadline: no wait, no second try.
+    assert_eq!((script.requests().len(), waits.all().len()), (1, 0));
+
+    // Without a deadline the same script retries to success.
+    let (script, waits) = (Script::new(vec![status(503), status(503), status(200)]), Waits::default());
+    let http = client(&script, &waits, no_jitter());
+    http.request(Method::Get, &["x"]).unwrap().send().unwrap();
+    assert_eq!(script.requests().len(), 3);
+}
+
+#[test]
+fn debug_of_requests_shows_lengths_not_bodies() {
+    let mut request = HttpRequest::new(Method::Post, "https://api.example.com/auth");
+    request.body = br#"{"clientId":"id","clientSecret":"TOPSECRET"}"#.to_vec();
+    request.headers.push(Header::sensitive("authorization", "Bearer TOPSECRET"));
+    let shown = format!("{request:?}");
+    assert!(!shown.contains("TOPSECRET"), "{shown}");
+    assert!(shown.contains("body_bytes: 44"), "{shown}");
+    let (script, waits) = (Script::new(vec![]), Waits::default());
+    let http = client(&script, &waits, RetryPolicy::none());
+    let builder = http.request(Method::Post, &["x"]).unwrap().json(&serde_json::json!({"password": "TOPSECRET"}));
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("TOPSECRET") && shown.contains("body_bytes"), "{shown}");
+}
+
+#[test]
+fn retry_after_is_stored_at_most_an_hour() {
+    let answer = Ok(HttpResponse::new(429, "{}").with_header("Retry-After", "999999"));
+    let (script, waits) = (Script::new(vec![answer]), Waits::default());
+    let err = client(&script, &waits, no_jitter()).request(Method::Get, &["x"]).unwrap().send().unwrap_err();
+    assert_eq!(err.retry_after(), Some(contacts_http::MAX_RETRY_AFTER));
+    assert_eq!(contacts_http::MAX_RETRY_AFTER, Duration::from_secs(3600));
+    assert!(err.is_rate_limited());
+}

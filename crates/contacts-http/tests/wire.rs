@@ -169,3 +169,28 @@ fn a_provider_operation_is_a_few_lines_end_to_end() {
     assert!(tiny_provider::get_widget(&http, "").unwrap_err().is_validation());
     assert!(matches!(decode_json::<tiny_provider::Widget>(200, b"{}"), Err(Error::Decode { .. })));
 }
+
+#[test]
+fn a_server_that_never_reads_a_large_body_ends_in_the_send_timeout() {
+    // Accepts, then never reads: once the socket buffers fill, the send stalls.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let holder = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(4));
+        drop(stream);
+    });
+    let mut config = HttpConfig::new("t", "1").default_base_url("https://unused.example");
+    config.set_base_url(url);
+    config.set_timeout(Duration::from_millis(500));
+    config.set_retry_policy(RetryPolicy::none());
+    let http = config.build(default_error).unwrap();
+    let big = "x".repeat(16 * 1024 * 1024);
+    let started = std::time::Instant::now();
+    let err = http.request(Method::Post, &["contacts"]).unwrap().json(&big).send().unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Transport { kind: TransportKind::Timeout, .. }), "{err:?}");
+    assert!(err.may_have_reached_server(), "part of the body went out");
+    assert!(took < Duration::from_secs(3), "the send blocked for {took:?}");
+    holder.join().unwrap();
+}

@@ -676,3 +676,17 @@ fn control_characters_are_refused_in_text_and_kept_as_lines_in_the_note() {
     client(&server).contacts().create(&NewContact::new("A").note("line 1\nline 2")).unwrap();
     mock.assert();
 }
+
+#[test]
+fn the_page_counter_ends_with_an_error_instead_of_overflowing() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Exact(format!("size=2&page={}", u64::MAX)))
+        .with_header("x-total-count", "100")
+        .with_body(page(0..2))
+        .create();
+    let out: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(2).page(u64::MAX)).collect();
+    assert_eq!(out.len(), 3);
+    assert!(matches!(out[2], Err(Error::Validation { ref field, .. }) if field == "page"), "{:?}", out[2]);
+}

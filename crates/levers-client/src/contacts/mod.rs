@@ -4,7 +4,7 @@ pub(crate) mod model;
 pub(crate) mod request;
 
 use contacts_core::Method;
-use contacts_http::{Page, Pages};
+use contacts_http::{Limited, Page, Pages};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,7 @@ pub struct Contacts<'a> {
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
 struct PageAnswer<T> {
-    items: Vec<T>,
+    items: Limited<T>,
     #[serde(default)]
     total: Option<u64>,
     #[serde(default)]
@@ -177,13 +177,15 @@ impl<'a> Contacts<'a> {
             self.client.http.request(Method::Get, &["contact"])?.query_opt("page", page).query_opt("size", size);
         let response = request.send()?;
         let (status, body) = (response.status(), response.body());
+        // Never decoded past the page size asked for (or the largest accepted).
+        let limit = size.unwrap_or(request::MAX_PAGE_SIZE) as usize;
         // Decoded straight into the typed page (no intermediate JSON tree): the first byte
         // says which of the two shapes it is.
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => Ok((Page::new(response.json()?), None)),
+            Some(b'[') => Ok((Page::new(response.json_limited::<Limited<T>>(limit)?.0), None)),
             Some(b'{') => {
-                let answer: PageAnswer<T> = response.json()?;
-                Ok((Page::new(answer.items).with_total(answer.total), answer.pages))
+                let answer: PageAnswer<T> = response.json_limited(limit)?;
+                Ok((Page::new(answer.items.0).with_total(answer.total), answer.pages))
             }
             _ => Err(response.error(Error::Decode {
                 status,

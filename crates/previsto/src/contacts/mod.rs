@@ -4,11 +4,11 @@ pub(crate) mod model;
 pub(crate) mod request;
 
 use contacts_core::Method;
-use contacts_http::{Page, Pages};
+use contacts_http::{Limited, Page, Pages};
 use serde::de::DeserializeOwned;
 
 use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
-use request::ITER_PAGE_SIZE;
+use request::{ITER_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// The contacts resource of a [`Client`]: `client.contacts()`.
 #[derive(Debug, Clone, Copy)]
@@ -201,6 +201,9 @@ impl<'a> Contacts<'a> {
         let request = query.apply(self.client.http.request(Method::Get, &["contacts"])?, page, size);
         let response = request.send()?;
         let total = response.header("x-total-count").and_then(|v| v.trim().parse().ok());
-        Ok(Page::new(response.json()?).with_total(total))
+        // Never decoded past the page size asked for (or the largest Previsto documents): a
+        // huge or hostile answer stays a bounded number of contacts in memory.
+        let items: Limited<T> = response.json_limited(size.unwrap_or(MAX_PAGE_SIZE) as usize)?;
+        Ok(Page::new(items.0).with_total(total))
     }
 }
