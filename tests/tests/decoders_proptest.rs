@@ -89,7 +89,7 @@ fn exercise(t: &Canned) {
         let _ = api.update(id, &ContactPatch::new().name("M"));
         let _ = api.delete(id);
         let _ = api.find_or_create(&NewContact::new("N").phone("0500000000"));
-        let _ = api.list(&ListQuery::new().customer_ids([1]).page_size(2)).take(3).count();
+        let _ = api.list(&ListQuery::new().customer_ids([1]).page_size(2)).take(50).count();
     }
     let uuid: cleanlife_partners::Uuid = UUID.parse().unwrap();
     let levers = levers_client::Client::builder()
@@ -117,7 +117,7 @@ fn exercise(t: &Canned) {
         .unwrap();
     let _ = p.contacts().get(&previsto::ContactId::from("con_1"));
     let _ = p.contacts().list_page(&previsto::ListContacts::new());
-    let _ = p.contacts().iter(&previsto::ListContacts::new().size(2)).take(3).count();
+    let _ = p.contacts().iter(&previsto::ListContacts::new().size(2)).take(50).count();
     let portal = portal_contacts::Client::builder()
         .base_url("https://p.example")
         .authorization("a")
@@ -229,5 +229,29 @@ proptest! {
             _ => serde_json::json!([inner.clone(), inner]),
         };
         exercise(&Canned::new(status, body.to_string().into_bytes(), Vec::new()));
+    }
+
+    /// JSON text that a `Value` cannot even express: deep nesting, duplicate keys, numbers too
+    /// large for any Rust type, and the non-JSON `NaN` / `Infinity` some servers write.
+    #[test]
+    fn hostile_json_text_never_panics(
+        status in status(),
+        depth in 0usize..300,
+        key in prop::sample::select(KEYS),
+        number in prop::sample::select(vec![
+            "1e999", "-1e999", "123456789012345678901234567890", "-0", "1.7976931348623157e309",
+            "NaN", "Infinity", "-Infinity", "0.0000000000000000000000000001", "18446744073709551616",
+        ]),
+        shape in 0usize..6,
+    ) {
+        let body = match shape {
+            0 => format!("{}{number}{}", "[".repeat(depth), "]".repeat(depth)),
+            1 => format!("{}{}", r#"{"a":"#.repeat(depth), "1".to_owned() + &"}".repeat(depth)),
+            2 => format!(r#"{{"{key}":"x","{key}":{number},"{key}":null}}"#),
+            3 => format!(r#"[{{"id":"con_1","name":"N","{key}":{number}}},{{"id":"con_1","id":"con_2","name":"N"}}]"#),
+            4 => format!(r#"{{"items":[{}],"total":{number}}}"#, vec![format!(r#"{{"uuid":"{UUID}","name":"N"}}"#); depth % 120].join(",")),
+            _ => format!(r#"{{"success":true,"data":{{"id":"{UUID}","name":"N","phone":{number},"isNewContact":{number}}}}}"#),
+        };
+        exercise(&Canned::new(status, body.into_bytes(), vec![("x-total-count".into(), number.into())]));
     }
 }

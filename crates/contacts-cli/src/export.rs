@@ -17,7 +17,13 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::config(format!("{what}: {e}"))
 }
 
-pub(crate) fn run(api: Api<'_>, format: Format, output: Option<&Path>, list: &ListArgs) -> Result<u64, Error> {
+pub(crate) fn run(
+    api: Api<'_>,
+    format: Format,
+    output: Option<&Path>,
+    raw_csv: bool,
+    list: &ListArgs,
+) -> Result<u64, Error> {
     let sink: Box<dyn Write> = match output {
         Some(path) => {
             Box::new(File::create(path).map_err(|e| io_error(&format!("cannot create {}", path.display()), e))?)
@@ -41,7 +47,14 @@ pub(crate) fn run(api: Api<'_>, format: Format, output: Option<&Path>, list: &Li
             let mut w = csv::Writer::from_writer(out);
             w.write_record(CSV_HEADER).map_err(|e| io_error("csv", e))?;
             for contact in api.list(&list.query()).take(limit) {
-                w.write_record(row(provider, &contact?)).map_err(|e| io_error("csv", e))?;
+                let contact = contact?;
+                let record = row(provider, &contact);
+                let written = if raw_csv {
+                    w.write_record(record)
+                } else {
+                    w.write_record(record.iter().map(|v| neutralise(v).into_owned()))
+                };
+                written.map_err(|e| io_error("csv", e))?;
                 n += 1;
                 tick(&bar, n);
             }
@@ -86,4 +99,33 @@ fn row<'a>(provider: &'a str, c: &'a Contact) -> [&'a str; 10] {
         part(|a| &a.country),
         c.tax_id.as_deref().unwrap_or(""),
     ]
+}
+
+/// OWASP's advice against CSV injection: a value a spreadsheet would run as a formula gets a
+/// leading `'`. A plain phone number (`+` then digits and spaces) cannot hold a formula and is
+/// kept as it is.
+fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
+    let phone =
+        value.strip_prefix('+').is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == ' '));
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !phone => std::borrow::Cow::Owned(format!("'{value}")),
+        _ => std::borrow::Cow::Borrowed(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formulas_are_neutralised_and_phone_numbers_kept() {
+        assert_eq!(neutralise("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("-2+3"), "'-2+3");
+        assert_eq!(neutralise("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(neutralise("\t=1"), "'\t=1");
+        assert_eq!(neutralise("+4522123456"), "+4522123456");
+        assert_eq!(neutralise("Anna Jensen"), "Anna Jensen");
+        assert_eq!(neutralise(""), "");
+    }
 }

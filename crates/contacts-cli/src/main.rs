@@ -148,6 +148,11 @@ enum Operation {
         /// Write here instead of standard output.
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
+        /// Write CSV values exactly as the provider sent them. By default a value that starts
+        /// with `=`, `+`, `-`, `@`, a tab or a carriage return (which a spreadsheet would run as
+        /// a formula) gets a leading `'`; a plain phone number like `+4522123456` is kept.
+        #[arg(long)]
+        raw_csv: bool,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -259,8 +264,8 @@ fn run(kind: providers::Kind, args: &ProviderArgs) -> Result<(), Failure> {
                 show(&[found.contact]);
             }
         }
-        Operation::Export { format, output, list } => {
-            export::run(api, *format, output.as_deref(), list).map_err(|e| ("export", e))?;
+        Operation::Export { format, output, raw_csv, list } => {
+            export::run(api, *format, output.as_deref(), *raw_csv, list).map_err(|e| ("export", e))?;
         }
     }
     Ok(())
