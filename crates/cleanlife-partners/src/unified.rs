@@ -1,6 +1,6 @@
 //! `contacts_core::ContactsApi` for TheCleanLife partners API: find-or-create and get.
 
-use contacts_core::{Capabilities, ContactsApi, FoundContact, Operation, Provider, refuse_unstored};
+use contacts_core::{Capabilities, ContactsApi, Field, FoundContact, Operation, Provider, check_new};
 use contacts_http::decode_value;
 
 use crate::{Client, Contact, ContactId, Error, NewContact, Result};
@@ -16,25 +16,27 @@ impl ContactsApi for Client {
         Provider::CleanLife
     }
 
+    /// Get and find-or-create; TheCleanLife keeps a name and a phone, and needs both. No
+    /// external id is documented: a sync matches its contacts by phone.
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(&[Operation::Get, Operation::FindOrCreate])
+            .storing(&[Field::Name, Field::Phone])
+            .requiring(&[Field::Name, Field::Phone])
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
         Ok(unify(self.contacts().get_as(&id.parse::<ContactId>()?)?)?.0)
     }
 
-    /// Finds by `contact.phone` (required, Saudi) or creates with `contact.name`. Email,
-    /// address, tax id and location are refused: TheCleanLife keeps only a name and a phone.
+    /// Finds by `contact.phone` (required, Saudi) or creates with `contact.name`. Any other
+    /// field is refused (or dropped and reported, when the request is lossy): TheCleanLife
+    /// keeps only a name and a phone.
     fn find_or_create(&self, contact: &contacts_core::NewContact) -> Result<FoundContact> {
-        refuse_unstored(Provider::CleanLife, "email", contact.email.is_some())?;
-        refuse_unstored(Provider::CleanLife, "address", contact.address.is_some())?;
-        refuse_unstored(Provider::CleanLife, "tax_id", contact.tax_id.is_some())?;
-        refuse_unstored(Provider::CleanLife, "location", contact.location.is_some())?;
+        let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
         let phone =
             contact.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
         let (raw, _retried) = self.contacts().find_or_create_as(&NewContact::new(phone, contact.name.clone()))?;
         let (contact, created) = unify(raw)?;
-        Ok(FoundContact::new(contact, created))
+        Ok(FoundContact::new(contact.with_dropped(dropped), created))
     }
 }

@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Start the local sandbox and walk every operation of every provider.
     Demo,
+    /// Print what each provider can do: its operations and the unified fields it stores.
+    Capabilities,
     /// Levers (LEVERS_TOKEN or LEVERS_CLIENT_ID + LEVERS_CLIENT_SECRET, LEVERS_BASE_URL).
     Levers(ProviderArgs),
     /// TheCleanLife partners (CLEANLIFE_API_KEY, CLEANLIFE_BASE_URL).
@@ -74,9 +76,12 @@ struct Fields {
     /// VAT / registration number.
     #[arg(long)]
     tax_id: Option<String>,
-    /// Location as LONGITUDE,LATITUDE (Previsto needs one to create).
+    /// Location as LONGITUDE,LATITUDE (Previsto stores one).
     #[arg(long, value_parser = parse_location, allow_hyphen_values = true)]
     location: Option<(f64, f64)>,
+    /// Your own id for the contact (Levers' extPlatformId, a Previsto meta value).
+    #[arg(long)]
+    external_id: Option<String>,
 }
 
 fn parse_location(s: &str) -> Result<(f64, f64), String> {
@@ -101,6 +106,7 @@ impl Fields {
         if let Some((lon, lat)) = self.location {
             c = c.location(lon, lat);
         }
+        c.external_id.clone_from(&self.external_id);
         Ok(c)
     }
 
@@ -111,6 +117,8 @@ impl Fields {
         p.phone.clone_from(&self.phone);
         p.tax_id.clone_from(&self.tax_id);
         p.address = self.address();
+        p.location = self.location.map(|(lon, lat)| contacts_core::GeoPoint::new(lon, lat));
+        p.external_id.clone_from(&self.external_id);
         p
     }
 }
@@ -200,6 +208,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let (provider, args) = match cli.command {
         Command::Demo => return demo::run(),
+        Command::Capabilities => {
+            return match providers::capabilities() {
+                Ok(table) => {
+                    print!("{table}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Levers(a) => (providers::Kind::Levers, a),
         Command::Cleanlife(a) => (providers::Kind::CleanLife, a),
         Command::Previsto(a) => (providers::Kind::Previsto, a),

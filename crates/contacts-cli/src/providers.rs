@@ -86,3 +86,20 @@ pub(crate) fn client_for(kind: Kind, sandbox: &Sandbox) -> Result<Box<dyn Contac
         ),
     })
 }
+
+/// The four providers' capabilities as a Markdown table (no credentials needed).
+pub(crate) fn capabilities() -> Result<String, Error> {
+    let apis: Vec<Box<dyn ContactsApi>> = vec![
+        Box::new(levers_client::Client::new("unused")?),
+        Box::new(cleanlife_partners::Client::new("unused")?),
+        Box::new(previsto::Client::new("unused")?),
+        Box::new(
+            portal_contacts::Client::builder()
+                .base_url("https://portal.example.com")
+                .authorization("unused")
+                .build()?,
+        ),
+    ];
+    let caps: Vec<_> = apis.iter().map(|a| (a.provider(), a.capabilities())).collect();
+    Ok(contacts_core::capabilities_table(&caps))
+}

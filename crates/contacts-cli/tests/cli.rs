@@ -139,3 +139,12 @@ fn a_real_account_is_reached_through_the_environment_and_its_secret_never_printe
     assert!(stderr.trim().ends_with(": Bad credentials"), "{stderr}");
     assert_eq!(sandbox.count("GET", "/previsto/contacts/con_1"), 1);
 }
+
+#[test]
+fn capabilities_prints_the_matrix_of_operations_and_fields() {
+    let out = contacts(&["capabilities"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("| | levers | cleanlife | previsto | portal |"), "{stdout}");
+    assert!(stdout.contains("| location | no | no | yes | no |"), "{stdout}");
+}

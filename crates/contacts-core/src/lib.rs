@@ -44,8 +44,9 @@ mod transport;
 
 pub use error::{Error, FieldError, Result, TransportKind, is_retryable_status};
 pub use model::{
-    Address, Capabilities, Contact, ContactPatch, ContactStream, ContactsApi, FoundContact, GeoPoint, ListQuery,
-    NewContact, Operation, Provider, refuse_unstored, unsupported,
+    Address, Capabilities, Contact, ContactPatch, ContactStream, ContactsApi, CustomerId, Field, FoundContact,
+    GeoPoint, ListQuery, NewContact, Operation, Provider, capabilities_table, check_new, check_patch, refuse_unstored,
+    unsupported,
 };
 pub use retry::{RetryPolicy, Sleeper, ThreadSleeper};
 pub use secret::Secret;

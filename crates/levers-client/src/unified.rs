@@ -1,7 +1,8 @@
 //! `contacts_core::ContactsApi` for Levers.
 
 use contacts_core::{
-    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, refuse_unstored,
+    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, Field, ListQuery, Operation, Provider, check_new,
+    check_patch, refuse_unstored,
 };
 use contacts_http::decode_value;
 
@@ -19,12 +20,15 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         .with_phone(c.phone_number)
         .with_address(address)
         .with_tax_id(c.vat_number)
+        .with_external_id(c.ext_platform_id)
         .with_raw(raw))
 }
 
-fn new_contact(contact: &contacts_core::NewContact) -> Result<NewContact> {
-    refuse_unstored(Provider::Levers, "location", contact.location.is_some())?;
+fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
     let mut new = NewContact::new(contact.name.clone());
+    if let Some(v) = &contact.external_id {
+        new = new.ext_platform_id(v.clone());
+    }
     if let Some(v) = &contact.email {
         new = new.email(v.clone());
     }
@@ -48,11 +52,14 @@ fn new_contact(contact: &contacts_core::NewContact) -> Result<NewContact> {
             new = new.country(v.clone());
         }
     }
-    Ok(new)
+    new
 }
 
 fn update(patch: &ContactPatch) -> ContactUpdate {
     let mut update = ContactUpdate::new();
+    if let Some(v) = &patch.external_id {
+        update = update.ext_platform_id(v.clone());
+    }
     if let Some(v) = &patch.name {
         update = update.name(v.clone());
     }
@@ -87,12 +94,17 @@ impl ContactsApi for Client {
         Provider::Levers
     }
 
+    /// Create, get, update and list; every unified field but the location (the external id
+    /// is `extPlatformId`); only the name is required.
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::List])
+            .storing(&[Field::Name, Field::Email, Field::Phone, Field::Address, Field::TaxId, Field::ExternalId])
+            .requiring(&[Field::Name])
     }
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        unify(self.contacts().create_as(&new_contact(contact)?)?)
+        let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
+        Ok(unify(self.contacts().create_as(&new_contact(&contact))?)?.with_dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
@@ -100,7 +112,13 @@ impl ContactsApi for Client {
     }
 
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        unify(self.contacts().update_as(&id.parse::<ContactId>()?, &update(patch))?)
+        let id = id.parse::<ContactId>()?;
+        let (patch, dropped) = check_patch(self.provider(), self.capabilities(), patch)?;
+        if patch.is_empty() && !dropped.is_empty() {
+            // Everything in the patch was dropped: nothing to send, the contact as it is.
+            return Ok(unify(self.contacts().get_as(&id)?)?.with_dropped(dropped));
+        }
+        Ok(unify(self.contacts().update_as(&id, &update(&patch))?)?.with_dropped(dropped))
     }
 
     /// Every contact, page by page. Levers documents no search: a `search` is refused.

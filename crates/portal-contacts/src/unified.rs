@@ -1,7 +1,8 @@
 //! `contacts_core::ContactsApi` for the customer portal.
 
 use contacts_core::{
-    Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider, refuse_unstored,
+    Capabilities, ContactPatch, ContactStream, ContactsApi, Field, ListQuery, Operation, Provider, check_new,
+    check_patch, refuse_unstored,
 };
 use contacts_http::decode_value;
 
@@ -15,26 +16,23 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         .with_raw(raw))
 }
 
-/// The portal keeps no address, tax id or location.
-fn refuse(address: bool, tax_id: bool, location: bool) -> Result<()> {
-    refuse_unstored(Provider::Portal, "address", address)?;
-    refuse_unstored(Provider::Portal, "tax_id", tax_id)?;
-    refuse_unstored(Provider::Portal, "location", location)
-}
-
 impl ContactsApi for Client {
     fn provider(&self) -> Provider {
         Provider::Portal
     }
 
+    /// Every operation but find-or-create; a name (required), an email and a phone (`tel`).
+    /// No external id is documented: a sync matches its contacts by phone or email.
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
+            .storing(&[Field::Name, Field::Email, Field::Phone])
+            .requiring(&[Field::Name])
     }
 
     /// Creates the contact, then fetches it (the portal's create answers only the id).
-    /// The phone goes to `tel`; address, tax id and location are refused.
+    /// The phone goes to `tel`; any other field is refused (or dropped and reported when lossy).
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        refuse(contact.address.is_some(), contact.tax_id.is_some(), contact.location.is_some())?;
+        let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
         let mut new = NewContact::new(contact.name.clone());
         if let Some(v) = &contact.email {
             new = new.email(v.clone());
@@ -43,7 +41,7 @@ impl ContactsApi for Client {
             new = new.tel(v.clone());
         }
         let id = self.contacts().create(&new)?;
-        ContactsApi::get(self, id.as_str())
+        Ok(ContactsApi::get(self, id.as_str())?.with_dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
@@ -54,7 +52,11 @@ impl ContactsApi for Client {
     /// The portal requires the name on every update: when the patch has none, the current
     /// name is read first (one more request).
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        refuse(patch.address.is_some(), patch.tax_id.is_some(), false)?;
+        let (patch, dropped) = check_patch(self.provider(), self.capabilities(), patch)?;
+        if patch.is_empty() && !dropped.is_empty() {
+            // Everything in the patch was dropped: nothing to send, the contact as it is.
+            return Ok(ContactsApi::get(self, id)?.with_dropped(dropped));
+        }
         let contact_id = ContactId::from(id);
         let name = match &patch.name {
             Some(name) => name.clone(),
@@ -68,7 +70,7 @@ impl ContactsApi for Client {
             update = update.tel(v.clone());
         }
         self.contacts().update(&contact_id, &update)?;
-        ContactsApi::get(self, id)
+        Ok(ContactsApi::get(self, id)?.with_dropped(dropped))
     }
 
     fn delete(&self, id: &str) -> Result<()> {
@@ -81,7 +83,7 @@ impl ContactsApi for Client {
         if let Err(e) = refuse_unstored(Provider::Portal, "search", query.search.is_some()) {
             return Box::new(std::iter::once(Err(e)));
         }
-        let q = ListContacts::new().customers(query.customer_ids.iter().copied());
+        let q = ListContacts::new().customers(query.customer_ids.iter().map(|c| c.0));
         Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
     }
 }

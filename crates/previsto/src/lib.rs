@@ -49,3 +49,4 @@ pub use contacts::request::{
     META_VALUE_MAX_CHARS, MIN_PAGE_SIZE, NewContact, Order, TEXT_MAX_CHARS,
 };
 pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};
+pub use unified::EXTERNAL_ID_META_KEY;

@@ -1,9 +1,16 @@
 //! `contacts_core::ContactsApi` for Previsto.
 
-use contacts_core::{Address, Capabilities, ContactPatch, ContactStream, ContactsApi, ListQuery, Operation, Provider};
+use contacts_core::{
+    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, Field, GeoPoint, ListQuery, Operation, Provider,
+    check_new, check_patch,
+};
 use contacts_http::decode_value;
 
 use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, Location, NewContact, Result};
+
+/// The meta key that holds the unified `external_id` (the caller's own id for a contact):
+/// Previsto documents meta as the place for a caller's own values.
+pub const EXTERNAL_ID_META_KEY: &str = "externalId";
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
@@ -18,6 +25,8 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         .with_phone(c.phone)
         .with_address(address)
         .with_tax_id(c.registration_no)
+        .with_location(c.location.map(|l| GeoPoint::new(l.longitude, l.latitude)))
+        .with_external_id(c.meta.get(EXTERNAL_ID_META_KEY).cloned())
         .with_raw(raw))
 }
 
@@ -34,6 +43,9 @@ fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
     }
     if let Some(l) = contact.location {
         new = new.location(Location::new(l.longitude, l.latitude));
+    }
+    if let Some(v) = &contact.external_id {
+        new = new.meta(EXTERNAL_ID_META_KEY, v.clone());
     }
     if let Some(a) = &contact.address {
         if let Some(v) = &a.street {
@@ -66,6 +78,12 @@ fn update(patch: &ContactPatch) -> ContactUpdate {
     if let Some(v) = &patch.tax_id {
         update = update.registration_no(v.clone());
     }
+    if let Some(l) = patch.location {
+        update = update.location(Location::new(l.longitude, l.latitude));
+    }
+    if let Some(v) = &patch.external_id {
+        update = update.meta(EXTERNAL_ID_META_KEY, v.clone());
+    }
     if let Some(a) = &patch.address {
         if let Some(v) = &a.street {
             update = update.address(v.clone());
@@ -88,12 +106,17 @@ impl ContactsApi for Client {
         Provider::Previsto
     }
 
+    /// Every operation but find-or-create; every unified field (the external id in the
+    /// [`EXTERNAL_ID_META_KEY`] meta value); only the name is required.
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
+            .storing(&Field::ALL)
+            .requiring(&[Field::Name])
     }
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        unify(self.contacts().create_as(&new_contact(contact))?)
+        let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
+        Ok(unify(self.contacts().create_as(&new_contact(&contact))?)?.with_dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
@@ -101,7 +124,12 @@ impl ContactsApi for Client {
     }
 
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        unify(self.contacts().update_as(&ContactId::from(id), &update(patch))?)
+        let (patch, dropped) = check_patch(self.provider(), self.capabilities(), patch)?;
+        if patch.is_empty() && !dropped.is_empty() {
+            // Everything in the patch was dropped: nothing to send, the contact as it is.
+            return Ok(ContactsApi::get(self, id)?.with_dropped(dropped));
+        }
+        Ok(unify(self.contacts().update_as(&ContactId::from(id), &update(&patch))?)?.with_dropped(dropped))
     }
 
     fn delete(&self, id: &str) -> Result<()> {
