@@ -18,8 +18,8 @@
 //!   [`Capabilities`]) and the [`ContactsApi`] trait, so a program can treat the providers
 //!   alike.
 //!
-//! It has no HTTP library in its dependency tree: the plumbing lives in `contacts-http`, which
-//! only the provider crates name.
+//! It has no HTTP library in its dependency tree (serde and serde_json only): the plumbing
+//! lives in `contacts-http`, which only the provider crates name.
 //!
 //! ```
 //! use contacts_core::{ContactsApi, Error, NewContact};
