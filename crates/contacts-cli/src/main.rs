@@ -4,6 +4,7 @@
 mod demo;
 mod export;
 mod providers;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,11 @@ enum Command {
     Demo,
     /// Print what each provider can do: its operations and the unified fields it stores.
     Capabilities,
+    /// Copy contacts one way between two providers: planned, throttled, resumable.
+    ///
+    /// Exit status: 0 when everything planned was applied, 1 when some writes failed or the
+    /// sync could not run, 2 for a usage error.
+    Sync(sync::SyncArgs),
     /// Levers (LEVERS_TOKEN or LEVERS_CLIENT_ID + LEVERS_CLIENT_SECRET, LEVERS_BASE_URL).
     Levers(ProviderArgs),
     /// TheCleanLife partners (CLEANLIFE_API_KEY, CLEANLIFE_BASE_URL).
@@ -220,6 +226,7 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::Sync(a) => return sync::run(&a),
         Command::Levers(a) => (providers::Kind::Levers, a),
         Command::Cleanlife(a) => (providers::Kind::CleanLife, a),
         Command::Previsto(a) => (providers::Kind::Previsto, a),

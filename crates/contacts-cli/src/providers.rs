@@ -36,6 +36,11 @@ impl Connection {
         self.api.as_ref()
     }
 
+    /// The client alone (a connection from the environment has no sandbox to keep alive).
+    pub(crate) fn into_api(self) -> Box<dyn ContactsApi> {
+        self.api
+    }
+
     pub(crate) fn from_env(kind: Kind) -> Result<Connection, Error> {
         let api: Box<dyn ContactsApi> = match kind {
             Kind::Levers => Box::new(levers_client::Client::from_env()?),

@@ -148,3 +148,25 @@ fn capabilities_prints_the_matrix_of_operations_and_fields() {
     assert!(stdout.starts_with("| | levers | cleanlife | previsto | portal |"), "{stdout}");
     assert!(stdout.contains("| location | no | no | yes | no |"), "{stdout}");
 }
+
+#[test]
+fn sync_copies_between_two_sandboxed_providers_and_says_what_it_did() {
+    let out = contacts(&["sync", "--from", "previsto", "--to", "levers", "--sandbox", "--seed", "20", "--lossy"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("20 created, 0 updated"), "{stdout}");
+    assert!(stdout.contains("dropped location from 20 contacts (lossy)"), "{stdout}");
+
+    let out =
+        contacts(&["sync", "--from", "previsto", "--to", "levers", "--sandbox", "--seed", "3", "--dry-run", "--json"]);
+    assert!(out.status.success());
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["refusals"].as_array().unwrap().len(), 3, "strict: the location refuses each");
+    assert_eq!(plan["creates"].as_array().unwrap().len(), 0);
+
+    let out = contacts(&["sync", "--from", "previsto", "--to", "previsto", "--sandbox"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = contacts(&["sync", "--from", "previsto", "--to", "cleanlife", "--sandbox"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--match"), "{}", text(&out.stderr));
+}

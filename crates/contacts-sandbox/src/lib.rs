@@ -219,6 +219,7 @@ pub(crate) struct Shared {
     recorded: Mutex<VecDeque<Request>>,
     counts: Mutex<HashMap<String, u64>>,
     faults: Mutex<Vec<Fault>>,
+    limits: Mutex<HashMap<Provider, Limiter>>,
     levers: Mutex<levers::State>,
     cleanlife: Mutex<cleanlife::State>,
     previsto: Mutex<previsto::State>,
@@ -255,10 +256,56 @@ impl Shared {
     }
 }
 
+/// A per-minute request limit on one provider, on a clock the caller gives (tests move it
+/// instead of sleeping).
+struct Limiter {
+    per_minute: usize,
+    clock: Arc<dyn Fn() -> Duration + Send + Sync>,
+    recent: VecDeque<Duration>,
+    refused: u64,
+}
+
+impl Limiter {
+    /// `None` when the request may go on; otherwise the seconds until a slot frees up.
+    fn admit(&mut self) -> Option<u64> {
+        let now = (self.clock)();
+        while self.recent.front().is_some_and(|t| now.saturating_sub(*t) >= Duration::from_secs(60)) {
+            self.recent.pop_front();
+        }
+        if self.recent.len() >= self.per_minute {
+            self.refused += 1;
+            let oldest = self.recent.front().copied().unwrap_or(now);
+            let wait = (oldest + Duration::from_secs(60)).saturating_sub(now);
+            return Some(wait.as_secs().max(1));
+        }
+        self.recent.push_back(now);
+        None
+    }
+}
+
 /// Sends a request to the provider its path names.
 pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
     let segments = request.segments();
     let rest: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+    let provider = match segments.first().map(String::as_str) {
+        Some("levers") => Some(Provider::Levers),
+        Some("cleanlife") => Some(Provider::CleanLife),
+        Some("previsto") => Some(Provider::Previsto),
+        Some("portal") => Some(Provider::Portal),
+        _ => None,
+    };
+    if let Some(limiter) = provider.and_then(|p| lock(&shared.limits).remove(&p).map(|l| (p, l))) {
+        let (p, mut limiter) = limiter;
+        let verdict = limiter.admit();
+        lock(&shared.limits).insert(p, limiter);
+        if let Some(wait) = verdict {
+            return http::Response::json(
+                429,
+                &serde_json::json!({"type": "rate_limit", "message": "Too many requests"}),
+            )
+            .with_header("Retry-After", wait.to_string());
+        }
+    }
     match segments.first().map(String::as_str) {
         Some("levers") => levers::handle(&mut lock(&shared.levers), request, &rest),
         Some("cleanlife") => cleanlife::handle(&mut lock(&shared.cleanlife), request, &rest),
@@ -315,6 +362,7 @@ impl SandboxBuilder {
             recorded: Mutex::new(VecDeque::new()),
             counts: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
+            limits: Mutex::new(HashMap::new()),
             levers: Mutex::new(levers::State::new(seed(Provider::Levers))),
             cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CleanLife))),
             previsto: Mutex::new(previsto::State::new(seed(Provider::Previsto))),
@@ -433,6 +481,24 @@ impl Sandbox {
     /// [`credentials::LEVERS_TOKEN`] stays valid).
     pub fn expire_levers_tokens(&self) {
         lock(&self.shared.levers).expire_tokens();
+    }
+
+    /// Limits `provider` to `per_minute` requests in any 60 s of `clock` (time since any fixed
+    /// start), answering 429 with `Retry-After` past it, as Previsto documents for its 120 a
+    /// minute. Tests give a clock they move, so nothing sleeps for real.
+    pub fn rate_limit(
+        &self,
+        provider: Provider,
+        per_minute: usize,
+        clock: impl Fn() -> Duration + Send + Sync + 'static,
+    ) {
+        let limiter = Limiter { per_minute, clock: Arc::new(clock), recent: VecDeque::new(), refused: 0 };
+        lock(&self.shared.limits).insert(provider, limiter);
+    }
+
+    /// How many requests the rate limit of `provider` refused.
+    pub fn rate_limited(&self, provider: Provider) -> u64 {
+        lock(&self.shared.limits).get(&provider).map_or(0, |l| l.refused)
     }
 
     /// Whether Previsto's lists send `x-total-count` (they do by default, as Previsto's newer

@@ -1,0 +1,41 @@
+//! One-way sync between any two contacts-rs providers: planned, throttled, resumable and
+//! idempotent, through [`contacts_core::ContactsApi`] only (it knows no provider).
+//!
+//! ```no_run
+//! use contacts_sync::{Match, Sync};
+//! # fn run(previsto: &previsto_like::Client, levers: &previsto_like::Client) -> contacts_core::Result<()> {
+//! let mut sync = Sync::new(previsto, levers)
+//!     .matching(Match::ExternalId)     // or Match::Phone, Match::Email
+//!     .journal("previsto-to-levers.jsonl");
+//! let plan = sync.plan()?;             // reads both sides once; writes nothing
+//! println!("{plan}");                  // creates, updates (with their fields), conflicts, refusals
+//! let report = sync.apply(&plan)?;     // throttled, journaled; failures reported, not fatal
+//! println!("{} created, {} updated, {} failed", report.created, report.updated, report.failed.len());
+//! // After a crash: sync.resume("previsto-to-levers.jsonl")? — nothing is created twice.
+//! # Ok(()) }
+//! # mod previsto_like { pub type Client = dyn contacts_core::ContactsApi; }
+//! ```
+//!
+//! - **Matching**: by the target's external id (the sync writes `provider:id` there when it
+//!   creates a contact), by phone (compared in E.164 form) or by email (case-folded). Two
+//!   target contacts for one source, or two sources for one key, are reported as conflicts,
+//!   never guessed.
+//! - **Plan**: creates, updates (each with only its changed fields), unchanged, conflicts and
+//!   refusals; the target side is held as match keys and a digest per field, not as contacts.
+//! - **Apply**: throttled to the target's documented rate (Previsto: 120 a minute), a 429's
+//!   `Retry-After` waited out; each write recorded in the journal before it is sent and after
+//!   it answered; a second apply of the same sync writes nothing.
+//! - **Lossy**: a field the target cannot store refuses the contact (reported), unless
+//!   `.lossy(true)`, which drops it and counts it in the report.
+//! - A target with find-or-create (TheCleanLife) gets find-or-create; a target without update
+//!   gets its updates reported as refused, not as errors.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod matching;
+mod plan;
+mod sync;
+
+pub use matching::Match;
+pub use plan::{Conflict, Plan, PlannedCreate, PlannedUpdate, Refusal};
+pub use sync::{Failure, Progress, Report, Sync, documented_rate};

@@ -1,0 +1,384 @@
+//! What a sync would do: read both sides once, and decide per source contact.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use contacts_core::{
+    Capabilities, Contact, ContactPatch, ContactsApi, Error, Field, NewContact, Operation, Provider, Result, check_new,
+    check_patch,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::matching::{self, Digests, Match};
+use crate::sync::Settings;
+
+/// A contact the sync will create in the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PlannedCreate {
+    /// The match key.
+    pub key: String,
+    /// The source contact's id.
+    pub source_id: String,
+    /// What will be sent (the provider's raw JSON left out).
+    pub contact: Contact,
+    /// Fields the target cannot store, dropped because the sync is lossy.
+    pub dropped: Vec<Field>,
+}
+
+/// A target contact the sync will change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PlannedUpdate {
+    /// The match key.
+    pub key: String,
+    /// The source contact's id.
+    pub source_id: String,
+    /// The target contact's id.
+    pub target_id: String,
+    /// The fields that differ: only these are sent.
+    pub fields: Vec<Field>,
+    /// The source's values (the provider's raw JSON left out).
+    pub contact: Contact,
+    /// Fields the target cannot store, dropped because the sync is lossy.
+    pub dropped: Vec<Field>,
+}
+
+impl PlannedUpdate {
+    /// The patch that will be sent: the changed fields, nothing else.
+    pub fn patch(&self) -> ContactPatch {
+        let full = ContactPatch::from(&self.contact);
+        let mut patch = ContactPatch::new();
+        for field in &self.fields {
+            match field {
+                Field::Name => patch.name = full.name.clone(),
+                Field::Email => patch.email = full.email.clone(),
+                Field::Phone => patch.phone = full.phone.clone(),
+                Field::Address => patch.address = full.address.clone(),
+                Field::TaxId => patch.tax_id = full.tax_id.clone(),
+                Field::Location => patch.location = full.location,
+                Field::ExternalId => patch.external_id = full.external_id.clone(),
+                _ => {}
+            }
+        }
+        patch
+    }
+}
+
+/// A source contact the sync cannot match to one target contact: never guessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Conflict {
+    /// The match key they share.
+    pub key: String,
+    /// The source contacts with that key.
+    pub source_ids: Vec<String>,
+    /// The target contacts with that key.
+    pub target_ids: Vec<String>,
+}
+
+/// A source contact the sync will not write, and why (nothing was sent for it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Refusal {
+    /// The source contact's id.
+    pub source_id: String,
+    /// The match key, when it has one.
+    pub key: Option<String>,
+    /// The field refused, when one is to blame.
+    pub field: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// What [`Sync::apply`](crate::Sync::apply) will do: printable as a table (`Display`) and
+/// serialisable as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Plan {
+    /// The source provider.
+    pub from: Provider,
+    /// The target provider.
+    pub to: Provider,
+    /// How contacts were matched.
+    pub matching: Match,
+    /// Contacts to create in the target.
+    pub creates: Vec<PlannedCreate>,
+    /// Target contacts to change, each with only its changed fields.
+    pub updates: Vec<PlannedUpdate>,
+    /// Source contacts whose target twin already holds the same values.
+    pub unchanged: u64,
+    /// Ambiguous matches, reported and left alone.
+    pub conflicts: Vec<Conflict>,
+    /// Source contacts that will not be written, and why.
+    pub refusals: Vec<Refusal>,
+    /// Source contacts read.
+    pub source_count: u64,
+    /// Target contacts read.
+    pub target_count: u64,
+}
+
+impl Plan {
+    /// Whether applying it would write nothing.
+    pub fn is_empty(&self) -> bool {
+        self.creates.is_empty() && self.updates.is_empty()
+    }
+
+    /// How many writes it holds.
+    pub fn writes(&self) -> usize {
+        self.creates.len() + self.updates.len()
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "sync {} -> {} by {}: {} source and {} target contacts read",
+            self.from,
+            self.to,
+            self.matching.name(),
+            self.source_count,
+            self.target_count
+        )?;
+        writeln!(f, "| action | count |\n| --- | --- |")?;
+        writeln!(f, "| create | {} |", self.creates.len())?;
+        writeln!(f, "| update | {} |", self.updates.len())?;
+        writeln!(f, "| unchanged | {} |", self.unchanged)?;
+        writeln!(f, "| conflict | {} |", self.conflicts.len())?;
+        writeln!(f, "| refused | {} |", self.refusals.len())?;
+        for u in self.updates.iter().take(20) {
+            let fields: Vec<&str> = u.fields.iter().map(|f| f.name()).collect();
+            writeln!(f, "update {} ({}): {}", u.target_id, u.key, fields.join(", "))?;
+        }
+        for c in &self.conflicts {
+            writeln!(f, "conflict {}: sources {:?}, targets {:?}", c.key, c.source_ids, c.target_ids)?;
+        }
+        for r in self.refusals.iter().take(20) {
+            writeln!(f, "refused {}: {}", r.source_id, r.reason)?;
+        }
+        Ok(())
+    }
+}
+
+/// One target contact, as the plan remembers it: its id and a digest per field.
+struct TargetEntry {
+    id: String,
+    digests: Digests,
+}
+
+/// What became of the first source contact seen with a key (a second one makes a conflict).
+enum Slot {
+    Create(usize),
+    Update(usize),
+    Unchanged(String),
+    Refused(usize),
+    Conflict(usize),
+}
+
+/// Copies of `c` with only `fields` set (the name always), without the raw JSON.
+fn restrict(c: &Contact, fields: &[Field]) -> Contact {
+    let keep = |f: Field| fields.contains(&f);
+    let mut out = Contact::new(c.id.clone(), c.name.clone());
+    if keep(Field::Email) {
+        out.email.clone_from(&c.email);
+    }
+    if keep(Field::Phone) {
+        out.phone.clone_from(&c.phone);
+    }
+    if keep(Field::Address) {
+        out.address.clone_from(&c.address);
+    }
+    if keep(Field::TaxId) {
+        out.tax_id.clone_from(&c.tax_id);
+    }
+    if keep(Field::Location) {
+        out.location = c.location;
+    }
+    if keep(Field::ExternalId) {
+        out.external_id.clone_from(&c.external_id);
+    }
+    out
+}
+
+fn refusal(source_id: &str, key: Option<String>, e: &Error) -> Refusal {
+    let field = match e {
+        Error::Validation { field, .. } => Some(field.clone()),
+        _ => None,
+    };
+    Refusal { source_id: source_id.to_owned(), key, field, reason: e.to_string() }
+}
+
+pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -> Result<Plan> {
+    let caps: Capabilities = to.capabilities();
+    if s.matching == Match::ExternalId && !caps.stores(Field::ExternalId) {
+        return Err(Error::validation(
+            "matching",
+            format!("{} stores no external id: match by phone or email instead", to.provider()),
+        ));
+    }
+    if !from.capabilities().supports(Operation::List) {
+        return Err(contacts_core::unsupported(from.provider(), Operation::List));
+    }
+    // The target side, read once, held as keys and digests.
+    let mut index: HashMap<String, Vec<TargetEntry>> = HashMap::new();
+    let mut target_count = 0;
+    if caps.supports(Operation::List) {
+        for contact in to.list(&s.target_query) {
+            let contact = contact?;
+            target_count += 1;
+            if let Some(key) = matching::target_key(s.matching, &contact) {
+                let digests = matching::digests(&contact);
+                index.entry(key).or_default().push(TargetEntry { id: contact.id, digests });
+            }
+        }
+    } else if !(caps.supports(Operation::FindOrCreate) && s.matching == Match::Phone) {
+        return Err(Error::validation(
+            "matching",
+            format!("{} cannot list its contacts: only a find-or-create by phone can sync to it", to.provider()),
+        ));
+    }
+
+    let mut plan = Plan {
+        from: from.provider(),
+        to: to.provider(),
+        matching: s.matching,
+        creates: Vec::new(),
+        updates: Vec::new(),
+        unchanged: 0,
+        conflicts: Vec::new(),
+        refusals: Vec::new(),
+        source_count: 0,
+        target_count,
+    };
+    let mut creates: Vec<Option<PlannedCreate>> = Vec::new();
+    let mut updates: Vec<Option<PlannedUpdate>> = Vec::new();
+    let mut refusals: Vec<Option<Refusal>> = Vec::new();
+    let mut seen: HashMap<String, Slot> = HashMap::new();
+    let synced: Vec<Field> =
+        s.fields.iter().copied().filter(|f| !(s.matching == Match::ExternalId && *f == Field::ExternalId)).collect();
+
+    for contact in from.list(&s.source_query) {
+        let contact = contact?;
+        plan.source_count += 1;
+        let Some(key) = matching::source_key(s.matching, from.provider(), &contact) else {
+            let reason = format!("it has no {} to match by", s.matching.name());
+            refusals.push(Some(Refusal { source_id: contact.id, key: None, field: None, reason }));
+            continue;
+        };
+        // A second source contact with the same key: neither is written.
+        if let Some(slot) = seen.get_mut(&key) {
+            let targets: Vec<String> =
+                index.get(&key).map(|t| t.iter().map(|e| e.id.clone()).collect()).unwrap_or_default();
+            let first = match std::mem::replace(slot, Slot::Conflict(plan.conflicts.len())) {
+                Slot::Create(i) => creates[i].take().map(|c| c.source_id),
+                Slot::Update(i) => updates[i].take().map(|u| u.source_id),
+                Slot::Refused(i) => refusals[i].take().map(|r| r.source_id),
+                Slot::Unchanged(id) => {
+                    plan.unchanged = plan.unchanged.saturating_sub(1);
+                    Some(id)
+                }
+                Slot::Conflict(i) => {
+                    *slot = Slot::Conflict(i);
+                    plan.conflicts[i].source_ids.push(contact.id);
+                    continue;
+                }
+            };
+            let mut source_ids: Vec<String> = first.into_iter().collect();
+            source_ids.push(contact.id);
+            plan.conflicts.push(Conflict { key, source_ids, target_ids: targets });
+            continue;
+        }
+        let restricted = restrict(&contact, &synced);
+        let slot = match index.get(&key).map(Vec::as_slice) {
+            None | Some([]) => {
+                let mut new = NewContact::from(&restricted);
+                if s.matching == Match::ExternalId {
+                    new.external_id = Some(matching::external_id(from.provider(), &contact.id));
+                }
+                let new = new.lossy(s.lossy);
+                let can_create = caps.supports(Operation::Create) || caps.supports(Operation::FindOrCreate);
+                let checked = if can_create {
+                    check_new(to.provider(), caps, &new)
+                } else {
+                    Err(contacts_core::unsupported(to.provider(), Operation::Create))
+                };
+                match checked {
+                    Ok((kept, dropped)) => {
+                        let mut sent = Contact::new(contact.id.clone(), kept.name.clone())
+                            .with_email(kept.email)
+                            .with_phone(kept.phone)
+                            .with_tax_id(kept.tax_id)
+                            .with_location(kept.location)
+                            .with_external_id(kept.external_id);
+                        sent.address = kept.address;
+                        creates.push(Some(PlannedCreate {
+                            key: key.clone(),
+                            source_id: contact.id,
+                            contact: sent,
+                            dropped,
+                        }));
+                        Slot::Create(creates.len() - 1)
+                    }
+                    Err(e) => {
+                        refusals.push(Some(refusal(&contact.id, Some(key.clone()), &e)));
+                        Slot::Refused(refusals.len() - 1)
+                    }
+                }
+            }
+            Some([target]) => {
+                let changed: Vec<Field> = synced
+                    .iter()
+                    .copied()
+                    .filter(|f| {
+                        let i = Field::ALL.iter().position(|x| x == f).unwrap_or(0);
+                        let source = matching::digest(&restricted, *f);
+                        source != 0 && source != target.digests[i]
+                    })
+                    .collect();
+                let mut update = PlannedUpdate {
+                    key: key.clone(),
+                    source_id: contact.id.clone(),
+                    target_id: target.id.clone(),
+                    fields: changed,
+                    contact: restricted,
+                    dropped: Vec::new(),
+                };
+                let checked = if update.fields.is_empty() {
+                    Ok((ContactPatch::new(), Vec::new()))
+                } else if !caps.supports(Operation::Update) {
+                    Err(contacts_core::unsupported(to.provider(), Operation::Update))
+                } else {
+                    check_patch(to.provider(), caps, &update.patch().lossy(s.lossy))
+                };
+                match checked {
+                    Ok((kept, dropped)) if kept.is_empty() => {
+                        let _ = dropped;
+                        plan.unchanged += 1;
+                        Slot::Unchanged(contact.id)
+                    }
+                    Ok((kept, dropped)) => {
+                        update.fields = kept.fields();
+                        update.dropped = dropped;
+                        updates.push(Some(update));
+                        Slot::Update(updates.len() - 1)
+                    }
+                    Err(e) => {
+                        refusals.push(Some(refusal(&contact.id, Some(key.clone()), &e)));
+                        Slot::Refused(refusals.len() - 1)
+                    }
+                }
+            }
+            Some(targets) => {
+                let target_ids = targets.iter().map(|t| t.id.clone()).collect();
+                plan.conflicts.push(Conflict { key: key.clone(), source_ids: vec![contact.id], target_ids });
+                Slot::Conflict(plan.conflicts.len() - 1)
+            }
+        };
+        seen.insert(key, slot);
+    }
+    plan.creates = creates.into_iter().flatten().collect();
+    plan.updates = updates.into_iter().flatten().collect();
+    plan.refusals = refusals.into_iter().flatten().collect();
+    Ok(plan)
+}

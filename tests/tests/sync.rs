@@ -1,0 +1,205 @@
+//! contacts-sync against the sandbox: first and second runs, a run killed anywhere and resumed,
+//! updates with only their changed fields, conflicts and refusals, and the throttle.
+
+use std::collections::HashSet;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use contacts_core::{ContactPatch, ContactsApi, NewContact, Provider as P, Sleeper};
+use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
+use contacts_sync::{Match, Sync};
+
+fn previsto(url: &str) -> previsto::Client {
+    previsto::Client::builder().api_key(credentials::PREVISTO_SECRET_KEY).base_url(url).build().unwrap()
+}
+
+fn levers(url: &str) -> levers_client::Client {
+    levers_client::Client::builder().token(credentials::LEVERS_TOKEN).base_url(url).build().unwrap()
+}
+
+/// A clock moved by the sleeper: the throttle waits without sleeping for real.
+#[derive(Debug, Clone, Default)]
+struct FakeTime(Arc<AtomicU64>);
+
+impl FakeTime {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::SeqCst))
+    }
+}
+
+impl Sleeper for FakeTime {
+    fn sleep(&self, d: Duration) {
+        self.0.fetch_add(d.as_nanos() as u64, Ordering::SeqCst);
+    }
+}
+
+fn levers_external_ids(sb: &Sandbox) -> Vec<String> {
+    let api = levers(&sb.levers_base_url());
+    api.list(&contacts_core::ListQuery::new().page_size(100))
+        .map(|c| c.unwrap().external_id.unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn ten_thousand_contacts_copy_once_and_a_second_run_writes_nothing() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 10_000).record_limit(0).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    // Previsto's contacts have a location, which Levers cannot store: lossy, so it is dropped
+    // and counted rather than refusing every contact.
+    let mut sync = Sync::new(&from, &to).matching(Match::ExternalId).lossy(true);
+    let plan = sync.plan().unwrap();
+    assert_eq!((plan.creates.len(), plan.updates.len(), plan.source_count), (10_000, 0, 10_000));
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.created, report.failed.len()), (10_000, 0));
+    assert_eq!(report.dropped, vec![(contacts_core::Field::Location, 10_000)]);
+    assert_eq!(sb.contact_count(Provider::Levers), 10_000);
+
+    let before = sb.request_count();
+    let again = sync.plan().unwrap();
+    assert!(again.is_empty(), "{again}");
+    assert_eq!(again.unchanged, 10_000);
+    let report = sync.apply(&again).unwrap();
+    assert_eq!((report.created, report.updated, report.requests), (0, 0, 0));
+    let writes = sb.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 0, "the second run wrote nothing ({} requests, all reads)", sb.request_count() - before);
+}
+
+/// The child side of the kill test: applies a sync and aborts the process after `after` writes.
+#[test]
+fn child_that_dies_half_way() {
+    let Ok(spec) = std::env::var("CONTACTS_SYNC_CHILD") else { return };
+    let parts: Vec<&str> = spec.split(' ').collect();
+    let (from_url, to_url, journal, after): (&str, &str, &str, u64) =
+        (parts[0], parts[1], parts[2], parts[3].parse().unwrap());
+    let (from, to) = (previsto(from_url), levers(to_url));
+    let mut sync = Sync::new(&from, &to).lossy(true).journal(journal).progress(move |p| {
+        if p.done >= after {
+            std::process::abort();
+        }
+    });
+    let plan = sync.plan().unwrap();
+    let _ = sync.apply(&plan);
+}
+
+#[test]
+fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
+    if std::env::var("CONTACTS_SYNC_CHILD").is_ok() {
+        return;
+    }
+    const N: u64 = 10_000;
+    for seed in 0..20u64 {
+        let sb = Sandbox::builder().seed(Provider::Previsto, N).record_limit(0).start().unwrap();
+        let dir = std::env::temp_dir().join(format!("contacts-sync-kill-{}-{seed}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        // A pseudo-random point, different for every seed; an injected connection drop too.
+        let after = (seed * 7919 + 13) % N;
+        sb.inject(Fault::drop_connection().on(Provider::Levers).method("POST").times(1 + seed % 3));
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_that_dies_half_way", "--nocapture", "--test-threads=1"])
+            .env(
+                "CONTACTS_SYNC_CHILD",
+                format!("{} {} {} {after}", sb.previsto_base_url(), sb.levers_base_url(), dir.display()),
+            )
+            .output()
+            .unwrap();
+        assert!(!out.status.success() || after == 0, "seed {seed}: the child was meant to die");
+        let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+        let report = Sync::new(&from, &to).lossy(true).resume(&dir).unwrap();
+        assert!(report.failed.is_empty(), "seed {seed}: {:?}", report.failed);
+        let ids = levers_external_ids(&sb);
+        let unique: HashSet<&String> = ids.iter().collect();
+        assert_eq!(ids.len() as u64, N, "seed {seed}: {} targets", ids.len());
+        assert_eq!(unique.len(), ids.len(), "seed {seed}: a contact was created twice");
+        let _ = std::fs::remove_file(&dir);
+    }
+}
+
+#[test]
+fn a_hundred_changed_sources_make_a_hundred_updates_with_only_their_changes() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 500).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let mut sync = Sync::new(&from, &to).lossy(true);
+    let plan = sync.plan().unwrap();
+    sync.apply(&plan).unwrap();
+    // Change the email of 100 sources, the phone of 50 of those too.
+    for i in 0..100 {
+        let mut patch = ContactPatch::new().email(format!("changed{i}@example.dk"));
+        if i % 2 == 0 {
+            patch = patch.phone(format!("+4530{i:06}"));
+        }
+        from.update(&format!("con_sbx{i}"), &patch).unwrap();
+    }
+    sb.clear_requests();
+    let plan = sync.plan().unwrap();
+    assert_eq!((plan.creates.len(), plan.updates.len(), plan.unchanged), (0, 100, 400));
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!(report.updated, 100);
+    let puts: Vec<serde_json::Value> =
+        sb.requests().iter().filter(|r| r.method == "PUT").map(|r| serde_json::from_slice(&r.body).unwrap()).collect();
+    assert_eq!(puts.len(), 100);
+    for body in &puts {
+        let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        let phone_too = keys.contains(&"phoneNumber");
+        let expected: &[&str] = if phone_too { &["email", "phoneNumber", "uuid"] } else { &["email", "uuid"] };
+        assert_eq!(keys, expected, "{body}");
+    }
+    assert!(sync.plan().unwrap().is_empty());
+}
+
+#[test]
+fn ambiguous_matches_and_refusals_are_in_the_plan_and_the_report() {
+    let sb = Sandbox::start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    // Two target contacts share a phone; one source has it.
+    to.create(&NewContact::new("Twin A").phone("+4522000001")).unwrap();
+    to.create(&NewContact::new("Twin B").phone("+4522000001")).unwrap();
+    from.create(&NewContact::new("Source twin").phone("+4522000001")).unwrap();
+    // A source with no phone to match by; one with a location Levers cannot store.
+    from.create(&NewContact::new("No phone")).unwrap();
+    from.create(&NewContact::new("Placed").phone("+4522000002").location(10.0, 56.0)).unwrap();
+    from.create(&NewContact::new("Plain").phone("+4522000003")).unwrap();
+    let mut sync = Sync::new(&from, &to).matching(Match::Phone);
+    let plan = sync.plan().unwrap();
+    assert_eq!(plan.conflicts.len(), 1);
+    assert_eq!(plan.conflicts[0].target_ids.len(), 2);
+    let reasons: Vec<(&str, Option<&str>)> =
+        plan.refusals.iter().map(|r| (r.reason.as_str(), r.field.as_deref())).collect();
+    assert_eq!(plan.refusals.len(), 2, "{reasons:?}");
+    assert!(plan.refusals.iter().any(|r| r.field.as_deref() == Some("location")), "{reasons:?}");
+    assert!(plan.refusals.iter().any(|r| r.reason.contains("no phone")), "{reasons:?}");
+    assert_eq!(plan.creates.len(), 1);
+    let shown = plan.to_string();
+    assert!(shown.contains("| conflict | 1 |") && shown.contains("| refused | 2 |"), "{shown}");
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["conflicts"][0]["target_ids"].as_array().unwrap().len(), 2);
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.created, report.refused.len(), report.conflicts.len()), (1, 2, 1));
+    // Lossy: the location is dropped and counted instead.
+    let mut lossy = Sync::new(&from, &to).matching(Match::Phone).lossy(true);
+    let plan = lossy.plan().unwrap();
+    assert_eq!(plan.refusals.len(), 1);
+    let report = lossy.apply(&plan).unwrap();
+    assert_eq!(report.dropped, vec![(contacts_core::Field::Location, 1)]);
+}
+
+#[test]
+fn the_throttle_keeps_to_previstos_120_a_minute_with_no_429() {
+    let sb = Sandbox::builder().seed(Provider::Levers, 300).start().unwrap();
+    let time = FakeTime::default();
+    let clock = time.clone();
+    sb.rate_limit(Provider::Previsto, 120, move || clock.now());
+    let (from, to) = (levers(&sb.levers_base_url()), previsto(&sb.previsto_base_url()));
+    let clock = time.clone();
+    let mut sync = Sync::new(&from, &to).matching(Match::ExternalId).sleeper(time.clone()).clock(move || clock.now());
+    let plan = sync.plan().unwrap();
+    assert_eq!(plan.creates.len(), 300);
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.created, report.failed.len()), (300, 0));
+    assert_eq!(sb.rate_limited(Provider::Previsto), 0, "no request met the limit");
+    // 300 writes half a second apart: two and a half minutes of (fake) time.
+    assert!(time.now() >= Duration::from_secs(150), "{:?}", time.now());
+    assert_eq!(to.provider(), P::Previsto);
+}
