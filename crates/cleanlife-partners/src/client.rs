@@ -70,7 +70,20 @@ impl Client {
 
     /// The contacts resource.
     pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self }
+        Contacts { client: self, options: contacts_core::CallOptions::new() }
+    }
+
+    /// Any partners endpoint the crate does not wrap (bookings, …), through this client's
+    /// key, retries, limits and errors. Answers come in TheCleanLife's `{success, data}`
+    /// envelope, as sent.
+    ///
+    /// ```no_run
+    /// # let client = cleanlife_partners::Client::new("pk_live_…")?;
+    /// let services: serde_json::Value = client.raw().get(&["partners", "services"])?;
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    pub fn raw(&self) -> contacts_http::Raw<'_> {
+        contacts_http::Raw::new(&self.http)
     }
 
     /// The base URL in use.

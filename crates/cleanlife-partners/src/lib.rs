@@ -40,5 +40,6 @@ pub use client::{Client, ClientBuilder, Environment};
 pub use contacts::Contacts;
 pub use contacts::model::{Contact, ContactId, FoundContact};
 pub use contacts::request::{NewContact, TEXT_MAX_CHARS, normalize_saudi_phone};
-pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};
+pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
+pub use contacts_http::Raw;
 pub use uuid::Uuid;

@@ -25,7 +25,7 @@ impl ContactsApi for Client {
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
-        Ok(unify(self.contacts().get_as(&id.parse::<ContactId>()?)?)?.0)
+        Ok(unify(self.contacts().get_as(&id.parse::<ContactId>()?)?.value)?.0)
     }
 
     /// Finds by `contact.phone` (required, Saudi) or creates with `contact.name`. Any other
@@ -35,8 +35,8 @@ impl ContactsApi for Client {
         let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
         let phone =
             contact.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
-        let (raw, _retried) = self.contacts().find_or_create_as(&NewContact::new(phone, contact.name.clone()))?;
-        let (contact, created) = unify(raw)?;
+        let found = self.contacts().find_or_create_as(&NewContact::new(phone, contact.name.clone()))?;
+        let (contact, created) = unify(found.value)?;
         Ok(FoundContact::new(contact.with_dropped(dropped), created))
     }
 }

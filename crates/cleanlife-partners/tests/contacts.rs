@@ -325,3 +325,30 @@ fn the_key_never_goes_in_the_query() {
     client(&server).contacts().find_or_create(&NewContact::new("0500000000", "A")).unwrap();
     mock.assert();
 }
+
+#[test]
+fn find_or_create_with_meta_reaches_the_echoed_request_id() {
+    let mut server = Server::new();
+    server.mock("POST", "/v1/partners/contacts").with_header("x-request-id", "req-echo-7").with_body(EXISTING).create();
+    let found = client(&server).contacts().find_or_create_with_meta(&NewContact::new("0500000000", "A")).unwrap();
+    assert_eq!(found.meta.request_id.as_deref(), Some("req-echo-7"));
+    assert_eq!((found.meta.status, found.meta.attempts), (200, 1));
+    assert!(!found.value.created);
+}
+
+#[test]
+fn the_raw_handle_reaches_bookings_with_the_key() {
+    let mut server = Server::new();
+    let bookings = server
+        .mock("POST", "/v1/partners/bookings")
+        .match_header("x-api-key", KEY)
+        .match_body(Matcher::Json(serde_json::json!({"contactId": "aaaaaaaa-0000-0000-0000-000000000001"})))
+        .with_body(r#"{"success":true,"data":{"id":"b1"}}"#)
+        .create();
+    let answer: serde_json::Value = client(&server)
+        .raw()
+        .post(&["partners", "bookings"], &serde_json::json!({"contactId": "aaaaaaaa-0000-0000-0000-000000000001"}))
+        .unwrap();
+    assert_eq!(answer["data"]["id"], "b1");
+    bookings.assert();
+}

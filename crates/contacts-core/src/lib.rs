@@ -14,6 +14,9 @@
 //! - [`RetryPolicy`] and [`Sleeper`]: which failed calls are repeated, and how to wait.
 //! - [`Transport`] with [`HttpRequest`] / [`HttpResponse`] / [`Header`] / [`Method`]: the seam
 //!   under every client, to record, replay or wrap calls, or to script them in tests.
+//! - [`CallOptions`] (per-call timeout, retries, deadline, headers) and [`ResponseMeta`] /
+//!   [`WithMeta`] (status, headers and request id of a successful answer): one way in all four
+//!   providers.
 //! - The unified model ([`Contact`], [`NewContact`], [`ContactPatch`], [`ListQuery`],
 //!   [`Capabilities`]) and the [`ContactsApi`] trait, so a program can treat the providers
 //!   alike.
@@ -36,12 +39,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod call;
 mod error;
 mod model;
 mod retry;
 mod secret;
 mod transport;
 
+pub use call::{CallOptions, ResponseMeta, WithMeta};
 pub use error::{Error, FieldError, Result, TransportKind, is_retryable_status};
 pub use model::{
     Address, Capabilities, Contact, ContactPatch, ContactStream, ContactsApi, CustomerId, Field, FoundContact,

@@ -93,6 +93,8 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The largest response body to accept, in bytes.
     pub max_response_bytes: u64,
+    /// A timeout for each phase of this request, overriding the transport's own, when set.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -103,6 +105,7 @@ impl fmt::Debug for HttpRequest {
             .field("headers", &self.headers)
             .field("body_bytes", &self.body.len())
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -119,6 +122,7 @@ impl HttpRequest {
             headers: Vec::new(),
             body: Vec::new(),
             max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
+            timeout: None,
         }
     }
 

@@ -358,6 +358,18 @@ impl fmt::Debug for HttpClient {
     }
 }
 
+/// What one call overrides of the client's settings, and how it is named in logs.
+struct Overrides<'o> {
+    name: &'o str,
+    retry: Option<&'o RetryPolicy>,
+    deadline: Option<Duration>,
+}
+
+/// Server text for a log line: control characters escaped.
+pub(crate) fn printable(s: &str) -> String {
+    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
 /// The outcome of one attempt.
 enum Attempt {
     Done(HttpResponse),
@@ -398,6 +410,9 @@ impl HttpClient {
             headers: Vec::new(),
             body: Vec::new(),
             pending: None,
+            retry: None,
+            deadline: None,
+            timeout: None,
         })
     }
 
@@ -457,22 +472,37 @@ impl HttpClient {
     }
 
     /// Sends with auth and retries; the answer and how many times the request was sent.
-    fn execute(&self, mut request: HttpRequest, idempotent: bool) -> Result<(HttpResponse, u32)> {
+    ///
+    /// Logs through the `log` facade: one debug event per attempt (call, status, attempt,
+    /// duration, request id), each retry and its wait at info, a failure at warn. Never a
+    /// body, a header value, a query or user info: `call` is "provider METHOD /path".
+    fn execute(&self, mut request: HttpRequest, idempotent: bool, call: &Overrides<'_>) -> Result<(HttpResponse, u32)> {
         let inner = &*self.inner;
+        let policy = call.retry.unwrap_or(&inner.retry);
+        let deadline = call.deadline.or(inner.deadline);
         let started = Instant::now();
         let mut retry = 0;
         let mut sent = 0u32;
         let mut renewed = false;
         loop {
+            let attempt_started = Instant::now();
             let attempt = match self.apply_auth(&mut request) {
                 // Nothing of the call was sent: a failed token exchange is retried like a
                 // connection that never opened, whatever the call is.
                 Err(e @ Error::Transport { .. }) => Attempt::Failed(never_sent(e)),
-                Err(e) => return Err(e),
+                Err(e) => {
+                    log::warn!(target: "contacts_http", "{}: credentials failed: {e}", call.name);
+                    return Err(e);
+                }
                 Ok(applied) => {
                     sent = sent.saturating_add(1);
                     match inner.transport.send(&request) {
                         Ok(response) if response.status == 401 && !renewed && applied.token.is_some() => {
+                            log::info!(
+                                target: "contacts_http",
+                                "{}: 401 with a cached token; renewing it once and repeating (attempt {sent})",
+                                call.name
+                            );
                             // A refused call changed nothing: renew the token once and repeat.
                             if let (Kind::Exchange(x), Some(token)) = (&inner.auth.0, &applied.token) {
                                 x.invalidate(token);
@@ -485,37 +515,56 @@ impl HttpClient {
                     }
                 }
             };
-            let wait = match attempt {
+            if log::log_enabled!(target: "contacts_http", log::Level::Debug) {
+                let (status, id) = match &attempt {
+                    Attempt::Done(r) => {
+                        (r.status.to_string(), r.header("x-request-id").or(request.header("x-request-id")))
+                    }
+                    Attempt::Failed(_) => ("no answer".to_owned(), request.header("x-request-id")),
+                };
+                log::debug!(
+                    target: "contacts_http",
+                    "{} -> {status} (attempt {sent}, {} ms{})",
+                    call.name,
+                    attempt_started.elapsed().as_millis(),
+                    id.map(|id| format!(", request id {}", crate::client::printable(id))).unwrap_or_default()
+                );
+            }
+            let (wait, reason) = match attempt {
                 Attempt::Done(response) if (200..300).contains(&response.status) => return Ok((response, sent)),
                 Attempt::Done(response) => {
                     let retry_after = response
                         .header("retry-after")
                         .and_then(|v| parse_retry_after(v, SystemTime::now()))
                         .map(|d| d.min(MAX_RETRY_AFTER));
-                    let wait = if idempotent {
-                        inner.retry.wait_after_status(response.status, retry_after, retry)
-                    } else {
-                        None
-                    };
+                    let wait =
+                        if idempotent { policy.wait_after_status(response.status, retry_after, retry) } else { None };
                     match wait {
-                        Some(wait) => wait,
-                        None => return Err(self.decode(&request, &response, retry_after)),
+                        Some(wait) => (wait, format!("status {}", response.status)),
+                        None => {
+                            let e = self.decode(&request, &response, retry_after);
+                            log::warn!(target: "contacts_http", "{} failed after {sent} attempt(s): {e}", call.name);
+                            return Err(e);
+                        }
                     }
                 }
                 Attempt::Failed(e) => match &e {
                     Error::Transport { kind, may_have_reached_server, .. }
-                        if retry < inner.retry.retries()
+                        if retry < policy.retries()
                             && *kind != TransportKind::ResponseTooLarge
                             && (idempotent || !may_have_reached_server) =>
                     {
-                        inner.retry.backoff(retry)
+                        (policy.backoff(retry), kind.to_string())
                     }
-                    _ => return Err(e),
+                    _ => {
+                        log::warn!(target: "contacts_http", "{} failed after {sent} attempt(s): {e}", call.name);
+                        return Err(e);
+                    }
                 },
             };
-            if let Some(deadline) = inner.deadline {
+            if let Some(deadline) = deadline {
                 if started.elapsed().saturating_add(wait) >= deadline {
-                    return Err(Error::Transport {
+                    let e = Error::Transport {
                         kind: TransportKind::Timeout,
                         may_have_reached_server: true,
                         message: format!(
@@ -523,9 +572,12 @@ impl HttpClient {
                             inner.provider, inner.host
                         ),
                         source: None,
-                    });
+                    };
+                    log::warn!(target: "contacts_http", "{}: {e}", call.name);
+                    return Err(e);
                 }
             }
+            log::info!(target: "contacts_http", "{}: {reason}; retrying in {wait:?} (attempt {sent})", call.name);
             inner.sleeper.sleep(wait);
             retry += 1;
         }
@@ -597,6 +649,9 @@ pub struct RequestBuilder<'a> {
     body: Vec<u8>,
     idempotent: bool,
     pending: Option<Error>,
+    retry: Option<RetryPolicy>,
+    deadline: Option<Duration>,
+    timeout: Option<Duration>,
 }
 
 impl fmt::Debug for RequestBuilder<'_> {
@@ -651,6 +706,26 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Applies per-call options: timeout, retry policy, deadline and extra headers.
+    pub fn options(mut self, options: &contacts_core::CallOptions) -> Self {
+        if let Some(t) = options.timeout_override() {
+            self.timeout = Some(t);
+        }
+        if let Some(p) = options.retry_override() {
+            self.retry = Some(p.clone());
+        }
+        if let Some(d) = options.deadline_override() {
+            self.deadline = Some(d);
+        }
+        for h in options.headers() {
+            // Credentials are the client's alone: a per-call header never replaces them.
+            if !matches!(h.name.as_str(), "authorization" | "x-api-key") {
+                self.headers.push(h.clone());
+            }
+        }
+        self
+    }
+
     /// Whether a repeat of this request is harmless. Defaults to the method's own answer
     /// (GET, PUT, DELETE yes; POST no). Set it for an idempotent POST, or to forbid retries of
     /// a GET that changes state.
@@ -689,8 +764,11 @@ impl RequestBuilder<'_> {
         request.headers = headers;
         request.body = self.body;
         request.max_response_bytes = inner.max_response_bytes;
-        match self.client.execute(request, self.idempotent) {
-            Ok((response, sent)) => Ok(Response { inner: response, sent, context }),
+        request.timeout = self.timeout;
+        let sent_id = request.header("x-request-id").map(str::to_owned);
+        let overrides = Overrides { name: &context.call, retry: self.retry.as_ref(), deadline: self.deadline };
+        match self.client.execute(request, self.idempotent, &overrides) {
+            Ok((response, sent)) => Ok(Response { inner: response, sent, context, sent_id }),
             Err(e) => Err(context.apply(e)),
         }
     }
@@ -736,12 +814,20 @@ pub struct Response {
     inner: HttpResponse,
     sent: u32,
     context: Context,
+    sent_id: Option<String>,
 }
 
 impl Response {
     /// How many times the request went out before this answer (1 unless it was retried).
     pub fn attempts(&self) -> u32 {
         self.sent
+    }
+
+    /// Status, headers, request id (echoed by the provider, or the one the client sent) and
+    /// attempts.
+    pub fn meta(&self) -> contacts_core::ResponseMeta {
+        let request_id = self.inner.header("x-request-id").map(str::to_owned).or_else(|| self.sent_id.clone());
+        contacts_core::ResponseMeta::new(self.inner.status, self.inner.headers.clone(), request_id, self.sent)
     }
 
     /// The HTTP status.
@@ -769,7 +855,7 @@ impl Response {
     /// # Errors
     /// [`Error::Decode`] naming the JSON path that did not fit, the call and the host.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        decode_json(self.inner.status, &self.inner.body).map_err(|e| self.context.apply(e))
+        decode_json(self.inner.status, &self.inner.body).map_err(|e| self.error(e))
     }
 
     /// Decodes the body as JSON in which every [`Limited`](crate::Limited) list holds at most
@@ -778,13 +864,15 @@ impl Response {
     /// # Errors
     /// As [`json`](Self::json), and for a list longer than `limit`.
     pub fn json_limited<T: DeserializeOwned>(&self, limit: usize) -> Result<T> {
-        crate::decode::decode_limited(self.inner.status, &self.inner.body, limit).map_err(|e| self.context.apply(e))
+        crate::decode::decode_limited(self.inner.status, &self.inner.body, limit).map_err(|e| self.error(e))
     }
 
     /// Names this call and its host in an error found in this answer (an error envelope in a
     /// 200, a body of the wrong shape), as every error of a failed call does.
     pub fn error(&self, error: Error) -> Error {
-        self.context.apply(error)
+        let error = self.context.apply(error);
+        log::warn!(target: "contacts_http", "{} failed: {error}", self.context.call);
+        error
     }
 }
 
@@ -893,4 +981,64 @@ macro_rules! http_builder_methods {
             self
         }
     };
+}
+
+/// Any endpoint of the provider, wrapped or not (TheCleanLife's bookings, anything a provider
+/// adds), through the client's own auth, retries, limits, timeouts and errors: what each
+/// provider's `Client::raw()` hands out.
+///
+/// Paths are segments below the client's base URL, each percent-encoded. A POST is not
+/// repeated once it may have reached the server; GET, PUT and DELETE are retried as the
+/// client's policy says. Answers come back as the provider sent them (`serde_json::Value` or
+/// your type), envelopes included.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a> {
+    http: &'a HttpClient,
+}
+
+impl<'a> Raw<'a> {
+    /// The raw handle over a provider's HTTP client.
+    pub fn new(http: &'a HttpClient) -> Self {
+        Raw { http }
+    }
+
+    /// A request to build further (query, headers, body) before [`send`](RequestBuilder::send).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for an empty segment.
+    pub fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        self.http.request(method, segments)
+    }
+
+    /// `GET` and decode the answer.
+    ///
+    /// # Errors
+    /// The provider's error, a transport failure, or [`Error::Decode`].
+    pub fn get<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T> {
+        self.request(Method::Get, segments)?.send()?.json()
+    }
+
+    /// `POST` a JSON body and decode the answer. Sent once if it may have reached the server.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T> {
+        self.request(Method::Post, segments)?.json(body).send()?.json()
+    }
+
+    /// `PUT` a JSON body and decode the answer.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn put<B: Serialize + ?Sized, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T> {
+        self.request(Method::Put, segments)?.json(body).send()?.json()
+    }
+
+    /// `DELETE`, keeping the answer (which may be empty).
+    ///
+    /// # Errors
+    /// The provider's error or a transport failure.
+    pub fn delete(&self, segments: &[&str]) -> Result<Response> {
+        self.request(Method::Delete, segments)?.send()
+    }
 }

@@ -59,7 +59,7 @@ pub mod validate;
 
 pub use auth::Auth;
 pub use client::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig, Raw,
     RequestBuilder, Response, redact_url,
 };
 pub use date::Date;

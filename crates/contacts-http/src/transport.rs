@@ -99,6 +99,29 @@ pub fn tls_provider() -> &'static str {
     if cfg!(feature = "native-tls") { "native-tls" } else { "rustls" }
 }
 
+impl UreqTransport {
+    /// Runs one request: a caller's agent gets no redirects and statuses as answers whatever
+    /// it says; a per-call timeout overrides the agent's per-phase ones.
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: ureq::http::Request<B>,
+        timeout: Option<Duration>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        if !self.foreign && timeout.is_none() {
+            return self.agent.run(request);
+        }
+        let mut config = self.agent.configure_request(request).max_redirects(0).http_status_as_error(false);
+        if let Some(t) = timeout {
+            config = config
+                .timeout_send_request(Some(t))
+                .timeout_send_body(Some(t))
+                .timeout_recv_response(Some(t))
+                .timeout_recv_body(Some(t));
+        }
+        self.agent.run(config.build())
+    }
+}
+
 impl Transport for UreqTransport {
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(&request.url);
@@ -106,23 +129,9 @@ impl Transport for UreqTransport {
             builder = builder.header(h.name.as_str(), h.value.as_str());
         }
         let result = if request.body.is_empty() {
-            builder.body(()).map(|r| {
-                if self.foreign {
-                    let r = self.agent.configure_request(r).max_redirects(0).http_status_as_error(false).build();
-                    self.agent.run(r)
-                } else {
-                    self.agent.run(r)
-                }
-            })
+            builder.body(()).map(|r| self.run(r, request.timeout))
         } else {
-            builder.body(request.body.as_slice()).map(|r| {
-                if self.foreign {
-                    let r = self.agent.configure_request(r).max_redirects(0).http_status_as_error(false).build();
-                    self.agent.run(r)
-                } else {
-                    self.agent.run(r)
-                }
-            })
+            builder.body(request.body.as_slice()).map(|r| self.run(r, request.timeout))
         };
         let host = crate::client::host_of(&request.url);
         let response = match result {

@@ -194,3 +194,52 @@ fn a_server_that_never_reads_a_large_body_ends_in_the_send_timeout() {
     assert!(took < Duration::from_secs(3), "the send blocked for {took:?}");
     holder.join().unwrap();
 }
+
+#[cfg(feature = "gzip")]
+mod gzip {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzipped(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn a_gzip_answer_is_asked_for_and_inflated() {
+        let mut server = mockito::Server::new();
+        let mock = server
+            .mock("GET", "/v1/x")
+            .match_header("accept-encoding", Matcher::Regex("gzip".into()))
+            .with_header("content-encoding", "gzip")
+            .with_body(gzipped(br#"{"name":"Anna"}"#))
+            .create();
+        let value: serde_json::Value = client(&format!("{}/v1", server.url()))
+            .request(Method::Get, &["x"])
+            .unwrap()
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(value["name"], "Anna");
+        mock.assert();
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_response_cap() {
+        // 64 MiB of zeros compress to about 64 KiB: the cap (1 MiB here) applies to what they
+        // inflate to.
+        let bomb = gzipped(&vec![b'0'; 64 * 1024 * 1024]);
+        assert!(bomb.len() < 200 * 1024);
+        let mut server = mockito::Server::new();
+        server.mock("GET", "/v1/x").with_header("content-encoding", "gzip").with_body(bomb).create();
+        let mut config = HttpConfig::new("t", "1").default_base_url("https://unused.example");
+        config.set_base_url(format!("{}/v1", server.url()));
+        config.set_max_response_bytes(1024 * 1024);
+        let http = config.build(default_error).unwrap();
+        let err = http.request(Method::Get, &["x"]).unwrap().send().unwrap_err();
+        assert!(matches!(err, Error::Transport { kind: TransportKind::ResponseTooLarge, .. }), "{err:?}");
+    }
+}

@@ -66,7 +66,13 @@ impl Client {
 
     /// The contacts resource.
     pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self }
+        Contacts { client: self, options: contacts_core::CallOptions::new() }
+    }
+
+    /// Any Levers endpoint, through this client's auth (the token included), retries, limits
+    /// and errors: for what the crate does not wrap.
+    pub fn raw(&self) -> contacts_http::Raw<'_> {
+        contacts_http::Raw::new(&self.http)
     }
 
     /// The base URL in use.

@@ -50,6 +50,7 @@ pub use contacts::request::{
     ContactUpdate, EXT_ID_MAX_CHARS, ITER_PAGE_SIZE, ListContacts, MAX_CHARS, MAX_PAGE_SIZE, NewContact,
     SecondaryContact,
 };
-pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};
+pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
 pub use contacts_http::Date;
+pub use contacts_http::Raw;
 pub use uuid::Uuid;

@@ -104,11 +104,11 @@ impl ContactsApi for Client {
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
         let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
-        Ok(unify(self.contacts().create_as(&new_contact(&contact))?)?.with_dropped(dropped))
+        Ok(unify(self.contacts().create_as(&new_contact(&contact))?.value)?.with_dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
-        unify(self.contacts().get_as(&id.parse::<ContactId>()?)?)
+        unify(self.contacts().get_as(&id.parse::<ContactId>()?)?.value)
     }
 
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
@@ -116,9 +116,9 @@ impl ContactsApi for Client {
         let (patch, dropped) = check_patch(self.provider(), self.capabilities(), patch)?;
         if patch.is_empty() && !dropped.is_empty() {
             // Everything in the patch was dropped: nothing to send, the contact as it is.
-            return Ok(unify(self.contacts().get_as(&id)?)?.with_dropped(dropped));
+            return Ok(unify(self.contacts().get_as(&id)?.value)?.with_dropped(dropped));
         }
-        Ok(unify(self.contacts().update_as(&id, &update(&patch))?)?.with_dropped(dropped))
+        Ok(unify(self.contacts().update_as(&id, &update(&patch))?.value)?.with_dropped(dropped))
     }
 
     /// Every contact, page by page. Levers documents no search: a `search` is refused.

@@ -512,3 +512,16 @@ fn bounds_the_document_does_not_give_are_not_invented() {
         c.contacts().create(&NewContact::new("A").ext_platform_id("x".repeat(10_001))).map(drop)
     });
 }
+
+#[test]
+fn per_call_options_and_metadata_work_as_in_every_crate() {
+    let mut server = Server::new();
+    let failing = server.mock("GET", format!("{API}/contact/{UUID}").as_str()).with_status(503).expect(1).create();
+    let options = levers_client::CallOptions::new().retries(0);
+    assert_eq!(client(&server).contacts().with(options).get(&uuid().into()).unwrap_err().status(), Some(503));
+    failing.assert();
+    let mut server = Server::new();
+    server.mock("GET", format!("{API}/contact/{UUID}").as_str()).with_body(DETAILS).create();
+    let got = client(&server).contacts().get_with_meta(&uuid().into()).unwrap();
+    assert_eq!((got.meta.status, got.meta.attempts), (200, 1));
+}

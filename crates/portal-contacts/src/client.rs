@@ -77,7 +77,14 @@ impl Client {
 
     /// The contacts resource.
     pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self }
+        Contacts { client: self, options: contacts_core::CallOptions::new() }
+    }
+
+    /// Any endpoint of your installation the crate does not wrap (customers, …), through this
+    /// client's authorization, retries, limits and errors. Answers come in the portal's
+    /// `result` envelope, as sent.
+    pub fn raw(&self) -> contacts_http::Raw<'_> {
+        contacts_http::Raw::new(&self.http)
     }
 
     /// The base URL in use.

@@ -44,4 +44,5 @@ pub use contacts::request::{
     PASSWORD_MIN, PHONE_MAX, PROFILE_ID_MAX,
 };
 pub use contacts::{Contacts, NOTHING_SENT};
-pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};
+pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
+pub use contacts_http::Raw;

@@ -45,7 +45,7 @@ impl ContactsApi for Client {
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
-        unify(self.contacts().get_as(&ContactId::from(id))?)
+        unify(self.contacts().get_as(&ContactId::from(id))?.value)
     }
 
     /// Updates the contact, then fetches it (the portal's update answers only a message).

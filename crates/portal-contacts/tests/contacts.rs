@@ -415,3 +415,19 @@ fn an_update_always_carries_the_required_name() {
     client(&server).contacts().update(&ContactId::from("1"), &ContactUpdate::new("Jane").role("x")).unwrap();
     mock.assert();
 }
+
+#[test]
+fn per_call_options_and_metadata_work_as_in_every_crate() {
+    let mut server = Server::new();
+    let failing = server.mock("GET", "/contact/7").with_status(503).expect(1).create();
+    let options = portal_contacts::CallOptions::new().retries(0);
+    assert_eq!(client(&server).contacts().with(options).get(&ContactId::from("7")).unwrap_err().status(), Some(503));
+    failing.assert();
+    let mut server = Server::new();
+    server
+        .mock("POST", "/contact")
+        .with_body(r#"{"msg":"Successfully created entity.","id":"9","result":true}"#)
+        .create();
+    let created = client(&server).contacts().create_with_meta(&NewContact::new("Jane")).unwrap();
+    assert_eq!((created.value.as_str(), created.meta.status), ("9", 200));
+}

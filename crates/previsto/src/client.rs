@@ -54,7 +54,19 @@ impl Client {
 
     /// The contacts resource.
     pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self }
+        Contacts { client: self, options: contacts_core::CallOptions::new() }
+    }
+
+    /// Any Previsto endpoint, through this client's auth, retries, limits and errors: for what
+    /// the crate does not wrap.
+    ///
+    /// ```no_run
+    /// # let client = previsto::Client::new("sk_12345")?;
+    /// let jobs: serde_json::Value = client.raw().get(&["jobs"])?;
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    pub fn raw(&self) -> contacts_http::Raw<'_> {
+        contacts_http::Raw::new(&self.http)
     }
 
     /// The base URL in use.

@@ -48,5 +48,6 @@ pub use contacts::request::{
     ContactUpdate, ITER_PAGE_SIZE, ListContacts, MAX_PAGE_SIZE, META_KEY_MAX_CHARS, META_MAX_KEYS,
     META_VALUE_MAX_CHARS, MIN_PAGE_SIZE, NewContact, Order, TEXT_MAX_CHARS,
 };
-pub use contacts_core::{ContactsApi, Error, Result, RetryPolicy, Secret};
+pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
+pub use contacts_http::Raw;
 pub use unified::EXTERNAL_ID_META_KEY;

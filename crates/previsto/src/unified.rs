@@ -116,11 +116,11 @@ impl ContactsApi for Client {
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
         let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
-        Ok(unify(self.contacts().create_as(&new_contact(&contact))?)?.with_dropped(dropped))
+        Ok(unify(self.contacts().create_as(&new_contact(&contact))?.value)?.with_dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
-        unify(self.contacts().get_as(&ContactId::from(id))?)
+        unify(self.contacts().get_as(&ContactId::from(id))?.value)
     }
 
     fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
@@ -129,7 +129,7 @@ impl ContactsApi for Client {
             // Everything in the patch was dropped: nothing to send, the contact as it is.
             return Ok(ContactsApi::get(self, id)?.with_dropped(dropped));
         }
-        Ok(unify(self.contacts().update_as(&ContactId::from(id), &update(&patch))?)?.with_dropped(dropped))
+        Ok(unify(self.contacts().update_as(&ContactId::from(id), &update(&patch))?.value)?.with_dropped(dropped))
     }
 
     fn delete(&self, id: &str) -> Result<()> {

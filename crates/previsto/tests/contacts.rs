@@ -690,3 +690,85 @@ fn the_page_counter_ends_with_an_error_instead_of_overflowing() {
     assert_eq!(out.len(), 3);
     assert!(matches!(out[2], Err(Error::Validation { ref field, .. }) if field == "page"), "{:?}", out[2]);
 }
+
+#[test]
+fn per_call_options_override_the_client_for_that_handle_only() {
+    let mut server = Server::new();
+    let failing = server.mock("GET", "/contacts/con_1").with_status(503).expect(1).create();
+    let options = previsto::CallOptions::new().retries(0).header("x-trace-id", "t-1");
+    let err = client(&server).contacts().with(options).get(&ContactId::from("con_1")).unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    failing.assert();
+    // The same client without options retries as its policy says (2 retries).
+    let mut server = Server::new();
+    let failing = server.mock("GET", "/contacts/con_1").with_status(503).expect(3).create();
+    assert!(client(&server).contacts().get(&ContactId::from("con_1")).is_err());
+    failing.assert();
+    // Headers go out; credentials cannot be replaced by one.
+    let mut server = Server::new();
+    let traced = server
+        .mock("GET", "/contacts/con_1")
+        .match_header("x-trace-id", "t-1")
+        .match_header("authorization", AUTH)
+        .with_body(CONTACT)
+        .create();
+    let options = previsto::CallOptions::new().header("x-trace-id", "t-1").header("authorization", "Basic stolen");
+    client(&server).contacts().with(options).get(&ContactId::from("con_1")).unwrap();
+    traced.assert();
+}
+
+#[test]
+fn a_per_call_timeout_ends_a_slow_call_and_a_deadline_bounds_the_retries() {
+    // A server that accepts and never answers: the per-call timeout ends each attempt.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let _hold = std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(3).collect();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(held);
+    });
+    let client = Client::builder().api_key("sk_12345").base_url(url).sleeper(NoSleep).build().unwrap();
+    let started = std::time::Instant::now();
+    let options = previsto::CallOptions::new().timeout(Duration::from_millis(200)).retries(0);
+    let err = client.contacts().with(options).get(&ContactId::from("con_1")).unwrap_err();
+    assert!(matches!(err, Error::Transport { kind: contacts_core::TransportKind::Timeout, .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "the client's 60 s timeout applied");
+}
+
+#[test]
+fn a_successful_answer_keeps_its_status_headers_and_attempts() {
+    let mut server = Server::new();
+    server
+        .mock("GET", "/contacts")
+        .match_query(Matcher::Any)
+        .with_header("x-total-count", "250")
+        .with_body(page(0..2))
+        .create();
+    let page = client(&server).contacts().list_page_with_meta(&ListContacts::new().size(2)).unwrap();
+    assert_eq!(page.value.total, Some(250));
+    assert_eq!((page.meta.status, page.meta.header("x-total-count"), page.meta.attempts), (200, Some("250"), 1));
+    server.mock("GET", "/contacts/con_1").with_body(CONTACT).create();
+    let got = client(&server).contacts().get_with_meta(&ContactId::from("con_1")).unwrap();
+    assert_eq!(got.meta.status, 200);
+}
+
+#[test]
+fn the_raw_handle_reaches_any_endpoint_with_the_clients_auth() {
+    let mut server = Server::new();
+    let jobs = server
+        .mock("GET", "/jobs/job%2F1")
+        .match_header("authorization", AUTH)
+        .match_header("user-agent", Matcher::Regex("^previsto/".into()))
+        .with_body(r#"{"id":"job/1"}"#)
+        .create();
+    let job: serde_json::Value = client(&server).raw().get(&["jobs", "job/1"]).unwrap();
+    assert_eq!(job["id"], "job/1");
+    jobs.assert();
+    server
+        .mock("POST", "/jobs")
+        .with_status(404)
+        .with_body(r#"{"type":"invalid_request_error","message":"nope"}"#)
+        .create();
+    let err = client(&server).raw().post::<_, serde_json::Value>(&["jobs"], &serde_json::json!({"a": 1})).unwrap_err();
+    assert!(err.is_not_found(), "the provider's own errors, as for any call: {err:?}");
+}

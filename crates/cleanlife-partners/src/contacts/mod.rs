@@ -3,7 +3,7 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::{Header, Method};
+use contacts_core::{CallOptions, Header, Method, WithMeta};
 use contacts_http::{RequestBuilder, Response, decode_json, new_request_id};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -20,12 +20,25 @@ struct Envelope<T> {
 }
 
 /// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Contacts<'a> {
     pub(crate) client: &'a Client,
+    pub(crate) options: CallOptions,
 }
 
-impl Contacts<'_> {
+impl<'a> Contacts<'a> {
+    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
+    /// deadline, headers) instead of the client's settings.
+    #[must_use]
+    pub fn with(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
     /// Adds a fresh `x-request-id`, sends, and unwraps `{success, data}`.
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(T, Response)> {
         let sent_id = new_request_id();
@@ -75,18 +88,29 @@ impl Contacts<'_> {
     /// `FORBIDDEN`, `INVALID_PARTNER_DOMAIN`, `SANDBOX_DOMAIN_NOT_ALLOWED`,
     /// `RATE_LIMIT_EXCEEDED`) and the request id.
     pub fn find_or_create(&self, contact: &NewContact) -> Result<FoundContact> {
-        let (contact, retried) = self.find_or_create_as::<Contact>(contact)?;
-        let created = contact.is_new_contact;
-        Ok(FoundContact { contact, created, retried })
+        Ok(self.find_or_create_with_meta(contact)?.value)
     }
 
-    /// The found contact and whether the request went out more than once.
-    pub(crate) fn find_or_create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<(T, bool)> {
+    /// Like [`find_or_create`](Self::find_or_create), with the answer's status, headers,
+    /// request id (`X-Request-Id`) and attempts.
+    ///
+    /// # Errors
+    /// As [`find_or_create`](Self::find_or_create).
+    pub fn find_or_create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<FoundContact>> {
+        let found = self.find_or_create_as::<Contact>(contact)?;
+        let contact = found.value;
+        let created = contact.is_new_contact;
+        let retried = found.meta.attempts > 1;
+        Ok(WithMeta::new(FoundContact { contact, created, retried }, found.meta))
+    }
+
+    /// The found contact and the answer's metadata (its attempts say whether it was retried).
+    pub(crate) fn find_or_create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
         let body = contact.body()?;
         // Finding by phone makes a repeat harmless: retried like a read.
-        let request = self.client.http.request(Method::Post, &["partners", "contacts"])?.json(&body).idempotent(true);
+        let request = self.request(Method::Post, &["partners", "contacts"])?.json(&body).idempotent(true);
         let (data, response) = self.send(request)?;
-        Ok((data, response.attempts() > 1))
+        Ok(WithMeta::new(data, response.meta()))
     }
 
     /// Fetches a contact by id (`GET /partners/contacts/{id}`).
@@ -102,11 +126,20 @@ impl Contacts<'_> {
     /// # Errors
     /// [`Error::NotFound`] for `RESOURCE_NOT_FOUND`.
     pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_as(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
         self.get_as(id)
     }
 
-    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
-        let request = self.client.http.request(Method::Get, &["partners", "contacts", &id.to_string()])?;
-        Ok(self.send(request)?.0)
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
+        let request = self.request(Method::Get, &["partners", "contacts", &id.to_string()])?;
+        let (data, response) = self.send(request)?;
+        Ok(WithMeta::new(data, response.meta()))
     }
 }

@@ -3,8 +3,8 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::Method;
-use contacts_http::{Limited, Page, Pages};
+use contacts_core::{CallOptions, Method, ResponseMeta, WithMeta};
+use contacts_http::{Limited, Page, Pages, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -12,9 +12,10 @@ use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListC
 use request::ITER_PAGE_SIZE;
 
 /// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Contacts<'a> {
     pub(crate) client: &'a Client,
+    pub(crate) options: CallOptions,
 }
 
 /// fastapi-pagination's page: `{items, total, page, size, pages}`.
@@ -37,6 +38,18 @@ struct UpdateBody<'a> {
 }
 
 impl<'a> Contacts<'a> {
+    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
+    /// deadline, headers) instead of the client's settings.
+    #[must_use]
+    pub fn with(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
     /// Creates a contact (`POST /contact`,
     /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
     /// sent as is; lengths are counted in characters.
@@ -55,12 +68,21 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::Validation`] before sending; [`Error::Api`] with FastAPI's per-field details.
     pub fn create(&self, contact: &NewContact) -> Result<Contact> {
+        Ok(self.create_as(contact)?.value)
+    }
+
+    /// Like [`create`](Self::create), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<Contact>> {
         self.create_as(contact)
     }
 
-    pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<T> {
+    pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
         contact.check()?;
-        self.client.http.request(Method::Post, &["contact"])?.json(contact).send()?.json()
+        let response = self.request(Method::Post, &["contact"])?.json(contact).send()?;
+        Ok(WithMeta::new(response.json()?, response.meta()))
     }
 
     /// Fetches a contact's details (`GET /contact/{uuid}`).
@@ -76,11 +98,20 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::NotFound`] when Levers says there is no such contact.
     pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_as(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
         self.get_as(id)
     }
 
-    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
-        self.client.http.request(Method::Get, &["contact", &id.to_string()])?.send()?.json()
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
+        let response = self.request(Method::Get, &["contact", &id.to_string()])?.send()?;
+        Ok(WithMeta::new(response.json()?, response.meta()))
     }
 
     /// Updates a contact (`PUT /contact` with the uuid in the body,
@@ -98,13 +129,22 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::Validation`] when nothing is set or a field breaks a limit.
     pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
+        Ok(self.update_as(id, update)?.value)
+    }
+
+    /// Like [`update`](Self::update), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<Contact>> {
         self.update_as(id, update)
     }
 
-    pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<T> {
+    pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<T>> {
         update.check()?;
         let body = UpdateBody { uuid: *id, update };
-        self.client.http.request(Method::Put, &["contact"])?.json(&body).send()?.json()
+        let response = self.request(Method::Put, &["contact"])?.json(&body).send()?;
+        Ok(WithMeta::new(response.json()?, response.meta()))
     }
 
     /// One page of contacts (`GET /contact?page=&size=`).
@@ -122,9 +162,17 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::Validation`] for page 0 or a size outside 1..=100.
     pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        Ok(self.list_page_with_meta(query)?.value)
+    }
+
+    /// Like [`list_page`](Self::list_page), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`list_page`](Self::list_page).
+    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
         query.check()?;
-        let (page, pages) = self.page_as(query.page, query.size)?;
-        Ok(ContactPage { contacts: page.items, total: page.total, pages })
+        let (page, pages, meta) = self.page_as(query.page, query.size)?;
+        Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total, pages }, meta))
     }
 
     /// Every contact, every page, in one `Vec`. For large lists prefer [`iter`](Self::iter).
@@ -157,7 +205,7 @@ impl<'a> Contacts<'a> {
         &self,
         query: &ListContacts,
     ) -> impl Iterator<Item = Result<T>> + Send + use<'a, T> {
-        let this = *self;
+        let this = self.clone();
         let size = query.size.unwrap_or(ITER_PAGE_SIZE);
         let mut checked = Some(query.check());
         Pages::new(query.page.unwrap_or(1), size as usize, move |page| {
@@ -172,9 +220,8 @@ impl<'a> Contacts<'a> {
         &self,
         page: Option<u64>,
         size: Option<u32>,
-    ) -> Result<(Page<T>, Option<u64>)> {
-        let request =
-            self.client.http.request(Method::Get, &["contact"])?.query_opt("page", page).query_opt("size", size);
+    ) -> Result<(Page<T>, Option<u64>, ResponseMeta)> {
+        let request = self.request(Method::Get, &["contact"])?.query_opt("page", page).query_opt("size", size);
         let response = request.send()?;
         let (status, body) = (response.status(), response.body());
         // Never decoded past the page size asked for (or the largest accepted).
@@ -182,10 +229,10 @@ impl<'a> Contacts<'a> {
         // Decoded straight into the typed page (no intermediate JSON tree): the first byte
         // says which of the two shapes it is.
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => Ok((Page::new(response.json_limited::<Limited<T>>(limit)?.0), None)),
+            Some(b'[') => Ok((Page::new(response.json_limited::<Limited<T>>(limit)?.0), None, response.meta())),
             Some(b'{') => {
                 let answer: PageAnswer<T> = response.json_limited(limit)?;
-                Ok((Page::new(answer.items.0).with_total(answer.total), answer.pages))
+                Ok((Page::new(answer.items.0).with_total(answer.total), answer.pages, response.meta()))
             }
             _ => Err(response.error(Error::Decode {
                 status,

@@ -5,7 +5,7 @@ pub(crate) mod request;
 
 use std::collections::BTreeMap;
 
-use contacts_core::{FieldError, Method};
+use contacts_core::{CallOptions, FieldError, Method, ResponseMeta, WithMeta};
 use contacts_http::lenient::opt_nonempty_string;
 use contacts_http::{RequestBuilder, decode_json, snippet};
 use serde::Deserialize;
@@ -125,15 +125,29 @@ impl<T> Entities<T> {
 }
 
 /// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Contacts<'a> {
     pub(crate) client: &'a Client,
+    pub(crate) options: CallOptions,
 }
 
 impl<'a> Contacts<'a> {
-    fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<Envelope<T>> {
+    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
+    /// deadline, headers) instead of the client's settings.
+    #[must_use]
+    pub fn with(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
+    fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(Envelope<T>, ResponseMeta)> {
         let response = request.send()?;
-        read_envelope(response.status(), response.body()).map_err(|e| response.error(e))
+        let env = read_envelope(response.status(), response.body()).map_err(|e| response.error(e))?;
+        Ok((env, response.meta()))
     }
 
     /// The contacts of the query's customers (`GET /contact?customer_id[]=…`), in one page:
@@ -151,7 +165,16 @@ impl<'a> Contacts<'a> {
     /// [`Error::Validation`] when no customer is named; [`Error::Api`] when the portal
     /// answers `"result": false`.
     pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
-        Ok(ContactPage { contacts: self.list_as(query)? })
+        Ok(self.list_page_with_meta(query)?.value)
+    }
+
+    /// Like [`list_page`](Self::list_page), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`list_page`](Self::list_page).
+    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
+        let (contacts, meta) = self.list_meta(query)?;
+        Ok(WithMeta::new(ContactPage { contacts }, meta))
     }
 
     /// Every contact of the query's customers.
@@ -189,12 +212,17 @@ impl<'a> Contacts<'a> {
     }
 
     pub(crate) fn list_as<T: DeserializeOwned>(&self, query: &ListContacts) -> Result<Vec<T>> {
+        Ok(self.list_meta(query)?.0)
+    }
+
+    fn list_meta<T: DeserializeOwned>(&self, query: &ListContacts) -> Result<(Vec<T>, ResponseMeta)> {
         query.check()?;
-        let mut request = self.client.http.request(Method::Get, &["contact"])?;
+        let mut request = self.request(Method::Get, &["contact"])?;
         for id in &query.customers {
             request = request.query("customer_id[]", id);
         }
-        Ok(self.send::<T>(request)?.entities.map(Entities::into_vec).unwrap_or_default())
+        let (env, meta) = self.send::<T>(request)?;
+        Ok((env.entities.map(Entities::into_vec).unwrap_or_default(), meta))
     }
 
     /// One contact by its internal id (`GET /contact/{id}`).
@@ -212,19 +240,28 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::NotFound`] when the portal says "Entity not found.".
     pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_as(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
         self.get_as(id)
     }
 
-    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
-        let request = self.client.http.request(Method::Get, &["contact", id.as_str()])?;
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
+        let request = self.request(Method::Get, &["contact", id.as_str()])?;
         let response = request.send()?;
         let (status, body) = (response.status(), response.body());
         let env: Envelope<T> = read_envelope(status, body).map_err(|e| response.error(e))?;
         let from_list = env.entities.and_then(|e| e.into_vec().into_iter().next());
         if let Some(c) = env.entity.or(env.data).or(from_list) {
-            return Ok(c);
+            return Ok(WithMeta::new(c, response.meta()));
         }
-        decode_json(status, body).map_err(|e| response.error(e))
+        let c = decode_json(status, body).map_err(|e| response.error(e))?;
+        Ok(WithMeta::new(c, response.meta()))
     }
 
     /// Creates a contact (`POST /contact`) and returns its new id: the portal answers a
@@ -241,15 +278,23 @@ impl<'a> Contacts<'a> {
     /// [`Error::Validation`] before sending when a field breaks a documented limit;
     /// [`Error::Api`] with the portal's per-field `errors`.
     pub fn create(&self, contact: &NewContact) -> Result<ContactId> {
+        Ok(self.create_with_meta(contact)?.value)
+    }
+
+    /// Like [`create`](Self::create), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<ContactId>> {
         contact.fields.check()?;
-        let request =
-            contact.fields.encode(self.client.http.request(Method::Post, &["contact"])?, self.client.encoding);
-        let env = self.send::<serde_json::Value>(request)?;
-        env.id.map(ContactId::from).ok_or_else(|| Error::Decode {
+        let request = contact.fields.encode(self.request(Method::Post, &["contact"])?, self.client.encoding);
+        let (env, meta) = self.send::<serde_json::Value>(request)?;
+        let id = env.id.map(ContactId::from).ok_or_else(|| Error::Decode {
             status: 200,
             message: format!("the create answer has no id (msg: {:?})", env.msg),
             snippet: String::new(),
-        })
+        })?;
+        Ok(WithMeta::new(id, meta))
     }
 
     /// Changes the contact (`POST /contact/{id}`): its name (required by the portal) and the
@@ -268,7 +313,7 @@ impl<'a> Contacts<'a> {
     /// contact.
     pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<()> {
         update.fields.check()?;
-        let request = self.client.http.request(Method::Post, &["contact", id.as_str()])?.idempotent(true);
+        let request = self.request(Method::Post, &["contact", id.as_str()])?.idempotent(true);
         self.send::<serde_json::Value>(update.fields.encode(request, self.client.encoding))?;
         Ok(())
     }
@@ -294,8 +339,8 @@ impl<'a> Contacts<'a> {
     /// [`Error::NotFound`] when the portal says "Entity not found."; [`Error::Api`] for any
     /// other answer that is not the documented success.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
-        let request = self.client.http.request(Method::Get, &["contact", id.as_str(), "delete"])?.idempotent(false);
-        let env = self.send::<serde_json::Value>(request)?;
+        let request = self.request(Method::Get, &["contact", id.as_str(), "delete"])?.idempotent(false);
+        let (env, _) = self.send::<serde_json::Value>(request)?;
         if env.msg.as_deref() == Some(MSG_DELETED) || env.result == Some(true) {
             return Ok(());
         }

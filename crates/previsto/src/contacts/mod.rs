@@ -3,20 +3,40 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::Method;
-use contacts_http::{Limited, Page, Pages};
+use contacts_core::{CallOptions, Method, ResponseMeta, WithMeta};
+use contacts_http::{Limited, Page, Pages, RequestBuilder};
 use serde::de::DeserializeOwned;
 
 use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
 use request::{ITER_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Contacts<'a> {
     pub(crate) client: &'a Client,
+    pub(crate) options: CallOptions,
 }
 
 impl<'a> Contacts<'a> {
+    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
+    /// deadline, headers) instead of the client's settings.
+    ///
+    /// ```
+    /// # let client = previsto::Client::new("sk_12345")?;
+    /// use std::time::Duration;
+    /// let quick = client.contacts().with(previsto::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
     /// Previsto lets a public key (`pk_…`) create contacts and nothing else.
     fn secret_key_for(&self, operation: &str) -> Result<()> {
         if self.client.public_key {
@@ -49,12 +69,21 @@ impl<'a> Contacts<'a> {
     /// [`Error::Validation`] before sending when a field breaks a documented limit;
     /// [`Error::Api`] when Previsto refuses it (`code` is its `type`, the field its `param`).
     pub fn create(&self, contact: &NewContact) -> Result<Contact> {
+        Ok(self.create_as(contact)?.value)
+    }
+
+    /// Like [`create`](Self::create), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<Contact>> {
         self.create_as(contact)
     }
 
-    pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<T> {
+    pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
         contact.fields.check()?;
-        self.client.http.request(Method::Post, &["contacts"])?.form(contact.to_form()).send()?.json()
+        let response = self.request(Method::Post, &["contacts"])?.form(contact.to_form()).send()?;
+        Ok(WithMeta::new(response.json()?, response.meta()))
     }
 
     /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
@@ -70,12 +99,21 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::NotFound`] when Previsto says there is no such contact.
     pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_as(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
         self.get_as(id)
     }
 
-    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<T> {
+    pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
         self.secret_key_for("get")?;
-        self.client.http.request(Method::Get, &["contacts", id.as_str()])?.send()?.json()
+        let response = self.request(Method::Get, &["contacts", id.as_str()])?.send()?;
+        Ok(WithMeta::new(response.json()?, response.meta()))
     }
 
     /// Changes the fields set in `update`, leaving the rest as they are
@@ -93,18 +131,27 @@ impl<'a> Contacts<'a> {
     /// [`Error::Validation`] when nothing is set or a field breaks a limit;
     /// [`Error::NotFound`] when there is no such contact.
     pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
+        Ok(self.update_as(id, update)?.value)
+    }
+
+    /// Like [`update`](Self::update), with the answer's status, headers and attempts.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<Contact>> {
         self.update_as(id, update)
     }
 
-    pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<T> {
+    pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<T>> {
         self.secret_key_for("update")?;
         if update.is_empty() {
             return Err(Error::validation("update", "nothing to change: set at least one field"));
         }
         update.fields.check()?;
         // "Any parameters not provided will be left unchanged": a repeat sets the same values.
-        let request = self.client.http.request(Method::Post, &["contacts", id.as_str()])?;
-        request.form(update.to_form()).idempotent(true).send()?.json()
+        let request = self.request(Method::Post, &["contacts", id.as_str()])?;
+        let response = request.form(update.to_form()).idempotent(true).send()?;
+        Ok(WithMeta::new(response.json()?, response.meta()))
     }
 
     /// Deletes a contact for good ([docs](https://www.previsto.com/docs/api#delete-a-contact)).
@@ -121,7 +168,7 @@ impl<'a> Contacts<'a> {
     /// [`Error::NotFound`] when Previsto says there is no such contact.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
         self.secret_key_for("delete")?;
-        self.client.http.request(Method::Delete, &["contacts", id.as_str()])?.send()?;
+        self.request(Method::Delete, &["contacts", id.as_str()])?.send()?;
         Ok(())
     }
 
@@ -140,9 +187,18 @@ impl<'a> Contacts<'a> {
     /// [`Error::Validation`] before sending for a size outside 1..=100, search with nearby,
     /// coordinates out of range, or an undocumented filter or sort property.
     pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        Ok(self.list_page_with_meta(query)?.value)
+    }
+
+    /// Like [`list_page`](Self::list_page), with the answer's status and headers
+    /// (`x-total-count` among them) and attempts.
+    ///
+    /// # Errors
+    /// As [`list_page`](Self::list_page).
+    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
         query.check()?;
-        let page = self.page_as(query, query.page, query.size)?;
-        Ok(ContactPage { contacts: page.items, total: page.total })
+        let (page, meta) = self.page_as(query, query.page, query.size)?;
+        Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total }, meta))
     }
 
     /// Every contact matching `query`, every page, in one `Vec`. For large lists prefer
@@ -180,14 +236,14 @@ impl<'a> Contacts<'a> {
         query: &ListContacts,
     ) -> impl Iterator<Item = Result<T>> + Send + use<'a, T> {
         let query = query.clone();
-        let this = *self;
+        let this = self.clone();
         let size = query.size.unwrap_or(ITER_PAGE_SIZE);
         let mut checked = Some(query.check());
         Pages::new(query.page.unwrap_or(0), size as usize, move |page| {
             if let Some(Err(e)) = checked.take() {
                 return Err(e);
             }
-            this.page_as(&query, Some(page), Some(size))
+            Ok(this.page_as(&query, Some(page), Some(size))?.0)
         })
     }
 
@@ -196,14 +252,14 @@ impl<'a> Contacts<'a> {
         query: &ListContacts,
         page: Option<u64>,
         size: Option<u32>,
-    ) -> Result<Page<T>> {
+    ) -> Result<(Page<T>, ResponseMeta)> {
         self.secret_key_for("list")?;
-        let request = query.apply(self.client.http.request(Method::Get, &["contacts"])?, page, size);
+        let request = query.apply(self.request(Method::Get, &["contacts"])?, page, size);
         let response = request.send()?;
         let total = response.header("x-total-count").and_then(|v| v.trim().parse().ok());
         // Never decoded past the page size asked for (or the largest Previsto documents): a
         // huge or hostile answer stays a bounded number of contacts in memory.
         let items: Limited<T> = response.json_limited(size.unwrap_or(MAX_PAGE_SIZE) as usize)?;
-        Ok(Page::new(items.0).with_total(total))
+        Ok((Page::new(items.0).with_total(total), response.meta()))
     }
 }
