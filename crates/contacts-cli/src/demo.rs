@@ -8,7 +8,7 @@ use comfy_table::{Cell, Color, Table, presets};
 use contacts_core::{Contact, ContactPatch, ContactsApi, Error, ListQuery, NewContact, Operation};
 use contacts_sandbox::Sandbox;
 
-use crate::one_line;
+use crate::failure::one_line;
 use crate::providers::{Kind, client_for};
 
 /// What a step should end with.

@@ -5,16 +5,47 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use contacts_core::{Contact, Error};
+use contacts_core::Contact;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::failure::CliError;
 use crate::{Api, Format, ListArgs};
 
 const CSV_HEADER: [&str; 10] =
     ["provider", "id", "name", "email", "phone", "street", "postal_code", "city", "country", "tax_id"];
 
-fn io_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::config(format!("{what}: {e}"))
+/// A spinner on stderr with a rounded rate; hidden when stderr is not a terminal.
+pub(crate) fn spinner(what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{spinner}} {{pos}} contacts {what} ({{rate}}, {{elapsed}})"))
+            .map(|s| {
+                s.with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                })
+            })
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar
+}
+
+/// A write failure: a reader that went away ends the program quietly (as `ls | head` does);
+/// anything else names what was being written.
+fn write_failed(output: Option<&Path>, e: io::Error) -> CliError {
+    if e.kind() == io::ErrorKind::BrokenPipe && output.is_none() {
+        std::process::exit(0);
+    }
+    match output {
+        Some(path) => CliError::io("writing", Some(path), e),
+        None => CliError::io("writing to standard output", None, e),
+    }
+}
+
+fn csv_failed(output: Option<&Path>, e: csv::Error) -> CliError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => write_failed(output, io),
+        other => CliError::io("writing CSV", output, io::Error::other(format!("{other:?}"))),
+    }
 }
 
 pub(crate) fn run(
@@ -23,51 +54,46 @@ pub(crate) fn run(
     output: Option<&Path>,
     raw_csv: bool,
     list: &ListArgs,
-) -> Result<u64, Error> {
+) -> Result<u64, CliError> {
     let sink: Box<dyn Write> = match output {
-        Some(path) => {
-            Box::new(File::create(path).map_err(|e| io_error(&format!("cannot create {}", path.display()), e))?)
-        }
+        Some(path) => Box::new(File::create(path).map_err(|e| CliError::io("cannot create", Some(path), e))?),
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(64 * 1024, sink);
-    // indicatif hides the bar by itself when stderr is not a terminal.
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} contacts exported ({per_sec}, {elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
+    let bar = spinner("exported");
     let provider = api.provider().name();
     let limit = list.limit.unwrap_or(usize::MAX);
     let mut n = 0u64;
+    let listed = |e| CliError::provider("export", e);
     // Each contact is written as it arrives: the csv writer and the BufWriter hold a few
     // kilobytes at most, so memory stays flat whatever the count.
     match format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(CSV_HEADER).map_err(|e| io_error("csv", e))?;
+            w.write_record(CSV_HEADER).map_err(|e| csv_failed(output, e))?;
             for contact in api.list(&list.query()).take(limit) {
-                let contact = contact?;
+                let contact = contact.map_err(listed)?;
                 let record = row(provider, &contact);
                 let written = if raw_csv {
                     w.write_record(record)
                 } else {
                     w.write_record(record.iter().map(|v| neutralise(v).into_owned()))
                 };
-                written.map_err(|e| io_error("csv", e))?;
+                written.map_err(|e| csv_failed(output, e))?;
                 n += 1;
                 tick(&bar, n);
             }
-            w.flush().map_err(|e| io_error("write", e))?;
+            w.flush().map_err(|e| write_failed(output, e))?;
         }
         Format::Jsonl => {
             for contact in api.list(&list.query()).take(limit) {
-                serde_json::to_writer(&mut out, &contact?).map_err(|e| io_error("json", e))?;
-                out.write_all(b"\n").map_err(|e| io_error("write", e))?;
+                let contact = contact.map_err(listed)?;
+                let line = serde_json::to_vec(&contact).map_err(|e| CliError::io("encoding JSON", output, e.into()))?;
+                out.write_all(&line).and_then(|()| out.write_all(b"\n")).map_err(|e| write_failed(output, e))?;
                 n += 1;
                 tick(&bar, n);
             }
-            out.flush().map_err(|e| io_error("write", e))?;
+            out.flush().map_err(|e| write_failed(output, e))?;
         }
     }
     bar.set_position(n);

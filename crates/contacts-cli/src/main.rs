@@ -1,20 +1,30 @@
 //! `contacts`: a tour of the contacts-rs clients against the built-in sandbox, one operation at
-//! a time against a real account, and export.
+//! a time against a real account, export, sync, and the sandbox as a server.
 
 mod demo;
 mod export;
+mod failure;
+mod output;
 mod providers;
+mod serve;
 mod sync;
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use contacts_core::{Address, Contact, ContactPatch, ContactsApi, Error, ListQuery, NewContact};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use contacts_core::{Address, Contact, ContactPatch, ContactsApi, ListQuery, NewContact, Operation as Op};
 
-use crate::providers::Connection;
+use crate::failure::{CliError, EXIT_CODES};
+use crate::output::Out;
+use crate::providers::{Connection, Kind};
 
 #[derive(Parser)]
-#[command(name = "contacts", version, about = "Contacts across Levers, TheCleanLife, Previsto and a customer portal")]
+#[command(
+    name = "contacts",
+    version,
+    about = "Contacts across Levers, TheCleanLife, Previsto and a customer portal",
+    after_help = EXIT_CODES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,6 +41,18 @@ enum Command {
     /// Exit status: 0 when everything planned was applied, 1 when some writes failed or the
     /// sync could not run, 2 for a usage error.
     Sync(sync::SyncArgs),
+    /// The four local fakes as a server.
+    Sandbox {
+        #[command(subcommand)]
+        command: serve::SandboxCommand,
+    },
+    /// Print a shell completion script: `contacts completions bash > /etc/bash_completion.d/contacts`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `contacts man > contacts.1`.
+    Man,
     /// Levers (LEVERS_TOKEN or LEVERS_CLIENT_ID + LEVERS_CLIENT_SECRET, LEVERS_BASE_URL).
     Levers(ProviderArgs),
     /// TheCleanLife partners (CLEANLIFE_API_KEY, CLEANLIFE_BASE_URL).
@@ -51,16 +73,21 @@ struct ProviderArgs {
     /// With --sandbox: start it with this many generated contacts.
     #[arg(long, global = true, default_value_t = 0)]
     seed: u64,
-    /// Print JSON instead of a table.
+    /// Print JSON: one object per line for lists, one object for a single contact.
     #[arg(long, global = true)]
     json: bool,
+    /// The API's base URL, instead of the provider's default or its *_BASE_URL variable.
+    #[arg(long, global = true)]
+    base_url: Option<String>,
+    /// Allow a plain http:// base URL on a host other than this machine (credentials then
+    /// cross the network in clear).
+    #[arg(long, global = true)]
+    allow_insecure_http: bool,
 }
 
+/// The optional fields of a contact.
 #[derive(Args, Clone, Default)]
-struct Fields {
-    /// Name.
-    #[arg(long)]
-    name: Option<String>,
+struct MoreFields {
     /// Email.
     #[arg(long)]
     email: Option<String>,
@@ -88,6 +115,29 @@ struct Fields {
     /// Your own id for the contact (Levers' extPlatformId, a Previsto meta value).
     #[arg(long)]
     external_id: Option<String>,
+    /// Drop (and report) fields the provider cannot store instead of refusing the contact.
+    #[arg(long)]
+    lossy: bool,
+}
+
+/// A contact to create: the name is required.
+#[derive(Args, Clone)]
+struct NewFields {
+    /// Name.
+    #[arg(long)]
+    name: String,
+    #[command(flatten)]
+    more: MoreFields,
+}
+
+/// Changes: only the fields given are sent.
+#[derive(Args, Clone)]
+struct ChangeFields {
+    /// Name.
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    more: MoreFields,
 }
 
 fn parse_location(s: &str) -> Result<(f64, f64), String> {
@@ -95,36 +145,41 @@ fn parse_location(s: &str) -> Result<(f64, f64), String> {
     Ok((lon.trim().parse().map_err(|_| "bad longitude")?, lat.trim().parse().map_err(|_| "bad latitude")?))
 }
 
-impl Fields {
+impl MoreFields {
     fn address(&self) -> Option<Address> {
         let a =
             Address::from_parts(self.street.clone(), self.postal_code.clone(), self.city.clone(), self.country.clone());
         (!a.is_empty()).then_some(a)
     }
+}
 
-    fn new_contact(&self) -> Result<NewContact, Error> {
-        let name = self.name.clone().ok_or_else(|| Error::validation("name", "--name is required"))?;
-        let mut c = NewContact::new(name);
-        c.email.clone_from(&self.email);
-        c.phone.clone_from(&self.phone);
-        c.tax_id.clone_from(&self.tax_id);
-        c.address = self.address();
-        if let Some((lon, lat)) = self.location {
+impl NewFields {
+    fn new_contact(&self) -> NewContact {
+        let m = &self.more;
+        let mut c = NewContact::new(self.name.clone()).lossy(m.lossy);
+        c.email.clone_from(&m.email);
+        c.phone.clone_from(&m.phone);
+        c.tax_id.clone_from(&m.tax_id);
+        c.address = m.address();
+        if let Some((lon, lat)) = m.location {
             c = c.location(lon, lat);
         }
-        c.external_id.clone_from(&self.external_id);
-        Ok(c)
+        c.external_id.clone_from(&m.external_id);
+        c
     }
+}
 
+impl ChangeFields {
     fn patch(&self) -> ContactPatch {
-        let mut p = ContactPatch::new();
+        let m = &self.more;
+        let mut p = ContactPatch::new().lossy(m.lossy);
         p.name.clone_from(&self.name);
-        p.email.clone_from(&self.email);
-        p.phone.clone_from(&self.phone);
-        p.tax_id.clone_from(&self.tax_id);
-        p.address = self.address();
-        p.location = self.location.map(|(lon, lat)| contacts_core::GeoPoint::new(lon, lat));
-        p.external_id.clone_from(&self.external_id);
+        p.email.clone_from(&m.email);
+        p.phone.clone_from(&m.phone);
+        p.tax_id.clone_from(&m.tax_id);
+        p.address = m.address();
+        p.location = m.location.map(|(lon, lat)| contacts_core::GeoPoint::new(lon, lat));
+        p.external_id.clone_from(&m.external_id);
         p
     }
 }
@@ -132,7 +187,7 @@ impl Fields {
 #[derive(Subcommand)]
 enum Operation {
     /// Create a contact.
-    Create(Fields),
+    Create(NewFields),
     /// Fetch a contact by id.
     Get {
         /// The provider's contact id.
@@ -143,20 +198,20 @@ enum Operation {
         /// The provider's contact id.
         id: String,
         #[command(flatten)]
-        fields: Fields,
+        fields: ChangeFields,
     },
     /// Delete a contact.
     Delete {
         /// The provider's contact id.
         id: String,
     },
-    /// List contacts (every page).
+    /// List contacts, every page, streamed as they arrive.
     List(ListArgs),
     /// Find a contact by phone, creating it when there is none.
-    FindOrCreate(Fields),
-    /// Write every contact as JSON lines or CSV, with a progress bar on stderr.
+    FindOrCreate(NewFields),
+    /// Write every contact as JSON lines or CSV, with a progress spinner on a terminal.
     Export {
-        /// Output format.
+        /// Output format (--json is the same as --format jsonl).
         #[arg(long, value_enum, default_value_t = Format::Jsonl)]
         format: Format,
         /// Write here instead of standard output.
@@ -170,6 +225,19 @@ enum Operation {
         #[command(flatten)]
         list: ListArgs,
     },
+}
+
+impl Operation {
+    /// The subcommand's name and the capability it needs.
+    const NEEDS: [(&'static str, Op); 7] = [
+        ("create", Op::Create),
+        ("get", Op::Get),
+        ("update", Op::Update),
+        ("delete", Op::Delete),
+        ("list", Op::List),
+        ("find-or-create", Op::FindOrCreate),
+        ("export", Op::List),
+    ];
 }
 
 #[derive(Args, Clone, Default)]
@@ -202,7 +270,7 @@ impl ListArgs {
 }
 
 /// Export formats.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// One JSON object per line.
     Jsonl,
@@ -210,126 +278,135 @@ enum Format {
     Csv,
 }
 
+/// The command line, each provider showing only the operations it has.
+fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    for kind in Kind::ALL {
+        let caps = providers::capabilities_of(kind);
+        cmd = cmd.mut_subcommand(kind.name(), |mut provider| {
+            for (name, needs) in Operation::NEEDS {
+                if !caps.supports(needs) {
+                    provider = provider.mut_subcommand(name, |s| s.hide(true));
+                }
+            }
+            provider
+        });
+    }
+    cmd
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let (provider, args) = match cli.command {
-        Command::Demo => return demo::run(),
-        Command::Capabilities => {
-            return match providers::capabilities() {
-                Ok(table) => {
-                    print!("{table}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-        Command::Sync(a) => return sync::run(&a),
-        Command::Levers(a) => (providers::Kind::Levers, a),
-        Command::Cleanlife(a) => (providers::Kind::CleanLife, a),
-        Command::Previsto(a) => (providers::Kind::Previsto, a),
-        Command::Portal(a) => (providers::Kind::Portal, a),
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
     };
-    match run(provider, &args) {
+    let out = Out::stdout();
+    let result = match cli.command {
+        Command::Demo => return demo::run(),
+        Command::Capabilities => providers::capabilities().map(|t| out.print(&t)),
+        Command::Sync(a) => return sync::run(&a),
+        Command::Sandbox { command } => serve::run(&command, &out),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut command(), "contacts", &mut buf);
+            out.write_bytes(&buf);
+            Ok(())
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(command()).render(&mut buf) {
+                Ok(()) => {
+                    out.write_bytes(&buf);
+                    Ok(())
+                }
+                Err(e) => Err(CliError::io("rendering the man page", None, e)),
+            }
+        }
+        Command::Levers(a) => run(Kind::Levers, &a, &out),
+        Command::Cleanlife(a) => run(Kind::CleanLife, &a, &out),
+        Command::Previsto(a) => run(Kind::Previsto, &a, &out),
+        Command::Portal(a) => run(Kind::Portal, &a, &out),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err((what, e)) => {
-            eprintln!("error: {what} failed: {}", one_line(&e));
-            ExitCode::FAILURE
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// An error on one line, with the provider's code and request id when there are some.
-pub(crate) fn one_line(e: &Error) -> String {
-    let mut s = e.to_string();
-    if let Error::Api { field_errors, .. } = e
-        && !field_errors.is_empty()
-        && !field_errors.iter().all(|f| s.contains(&f.message))
-    {
-        let fields: Vec<String> = field_errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-        s.push_str(&format!(" [{}]", fields.join("; ")));
+fn run(kind: Kind, args: &ProviderArgs, out: &Out) -> Result<(), CliError> {
+    let needs = Operation::NEEDS.iter().find(|(name, _)| *name == op_name(&args.operation)).map(|(_, n)| *n);
+    if let Some(needs) = needs.filter(|n| !providers::capabilities_of(kind).supports(*n)) {
+        return Err(CliError::Usage(format!("{} has no {} operation", kind.name(), needs.name().replace('_', "-"))));
     }
-    s.replace(['\n', '\r'], " ")
-}
-
-type Failure = (&'static str, Error);
-
-fn run(kind: providers::Kind, args: &ProviderArgs) -> Result<(), Failure> {
+    let overrides =
+        providers::Overrides { base_url: args.base_url.clone(), allow_insecure_http: args.allow_insecure_http };
     let connection = if args.sandbox {
-        Connection::sandbox(kind, args.seed).map_err(|e| ("starting the sandbox", e))?
+        Connection::sandbox(kind, args.seed).map_err(|e| CliError::provider("starting the sandbox", e))?
     } else {
-        Connection::from_env(kind).map_err(|e| ("configuring the client", e))?
+        Connection::from_env(kind, &overrides).map_err(|e| CliError::provider("configuring the client", e))?
     };
     let api = connection.api();
-    let show = |contacts: &[Contact]| print_contacts(contacts, args.json);
+    let one = |c: &Contact| out.contact(c, args.json);
     match &args.operation {
-        Operation::Create(f) => show(&[f.new_contact().and_then(|c| api.create(&c)).map_err(|e| ("create", e))?]),
-        Operation::Get { id } => show(&[api.get(id).map_err(|e| ("get", e))?]),
-        Operation::Update { id, fields } => show(&[api.update(id, &fields.patch()).map_err(|e| ("update", e))?]),
+        Operation::Create(f) => one(&api.create(&f.new_contact()).map_err(|e| CliError::provider("create", e))?),
+        Operation::Get { id } => one(&api.get(id).map_err(|e| CliError::provider("get", e))?),
+        Operation::Update { id, fields } => {
+            let patch = fields.patch();
+            if patch.is_empty() {
+                return Err(CliError::Usage("update: nothing to change: give at least one field flag".into()));
+            }
+            one(&api.update(id, &patch).map_err(|e| CliError::provider("update", e))?);
+        }
         Operation::Delete { id } => {
-            api.delete(id).map_err(|e| ("delete", e))?;
+            api.delete(id).map_err(|e| CliError::provider("delete", e))?;
             if args.json {
-                println!("{}", serde_json::json!({"deleted": id}));
+                out.print(&format!("{}\n", serde_json::json!({"deleted": id})));
             } else {
-                println!("deleted {id}");
+                out.print(&format!("deleted {id}\n"));
             }
         }
         Operation::List(list) => {
             let limit = list.limit.unwrap_or(usize::MAX);
-            let contacts =
-                api.list(&list.query()).take(limit).collect::<Result<Vec<_>, _>>().map_err(|e| ("list", e))?;
-            show(&contacts);
+            output::stream(out, api.list(&list.query()).take(limit), args.json)
+                .map_err(|e| CliError::provider("list", e))?;
         }
         Operation::FindOrCreate(f) => {
-            let found = f.new_contact().and_then(|c| api.find_or_create(&c)).map_err(|e| ("find-or-create", e))?;
+            let found = api.find_or_create(&f.new_contact()).map_err(|e| CliError::provider("find-or-create", e))?;
             if args.json {
-                println!("{}", serde_json::json!({"created": found.created, "contact": found.contact}));
+                out.json(&serde_json::json!({"created": found.created, "contact": found.contact}));
             } else {
-                println!("{}", if found.created { "created" } else { "found existing" });
-                show(&[found.contact]);
+                out.print(if found.created { "created\n" } else { "found existing\n" });
+                one(&found.contact);
             }
         }
         Operation::Export { format, output, raw_csv, list } => {
-            export::run(api, *format, output.as_deref(), *raw_csv, list).map_err(|e| ("export", e))?;
+            let format = match (args.json, *format) {
+                (true, Format::Csv) => {
+                    return Err(CliError::Usage("--json and --format csv contradict each other".into()));
+                }
+                (true, _) => Format::Jsonl,
+                (false, f) => f,
+            };
+            export::run(api, format, output.as_deref(), *raw_csv, list)?;
         }
     }
     Ok(())
 }
 
-fn print_contacts(contacts: &[Contact], json: bool) {
-    if json {
-        let all: Vec<&Contact> = contacts.iter().collect();
-        match serde_json::to_string_pretty(&all) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("error: could not print JSON: {e}"),
-        }
-        return;
+fn op_name(op: &Operation) -> &'static str {
+    match op {
+        Operation::Create(_) => "create",
+        Operation::Get { .. } => "get",
+        Operation::Update { .. } => "update",
+        Operation::Delete { .. } => "delete",
+        Operation::List(_) => "list",
+        Operation::FindOrCreate(_) => "find-or-create",
+        Operation::Export { .. } => "export",
     }
-    let mut table = comfy_table::Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(["id", "name", "email", "phone", "address", "tax id"]);
-    for c in contacts {
-        let address = c.address.as_ref().map(|a| {
-            [&a.street, &a.postal_code, &a.city, &a.country]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
-        table.add_row([
-            c.id.as_str(),
-            c.name.as_str(),
-            c.email.as_deref().unwrap_or(""),
-            c.phone.as_deref().unwrap_or(""),
-            address.as_deref().unwrap_or(""),
-            c.tax_id.as_deref().unwrap_or(""),
-        ]);
-    }
-    println!("{table}");
-    println!("{} contact(s)", contacts.len());
 }
 
 /// A provider client behind the unified trait.

@@ -15,6 +15,16 @@ pub(crate) enum Kind {
 impl Kind {
     pub(crate) const ALL: [Kind; 4] = [Kind::Levers, Kind::CleanLife, Kind::Previsto, Kind::Portal];
 
+    /// The subcommand's name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Levers => "levers",
+            Kind::CleanLife => "cleanlife",
+            Kind::Previsto => "previsto",
+            Kind::Portal => "portal",
+        }
+    }
+
     fn sandbox_provider(self) -> Provider {
         match self {
             Kind::Levers => Provider::Levers,
@@ -41,12 +51,54 @@ impl Connection {
         self.api
     }
 
-    pub(crate) fn from_env(kind: Kind) -> Result<Connection, Error> {
+    /// A client from the provider's environment variables, `--base-url` and
+    /// `--allow-insecure-http` overriding them.
+    pub(crate) fn from_env(kind: Kind, o: &Overrides) -> Result<Connection, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let missing = |name: &str| Error::config(format!("{name} is not set"));
+        let base = |name: &str| o.base_url.clone().or_else(|| var(name));
         let api: Box<dyn ContactsApi> = match kind {
-            Kind::Levers => Box::new(levers_client::Client::from_env()?),
-            Kind::CleanLife => Box::new(cleanlife_partners::Client::from_env()?),
-            Kind::Previsto => Box::new(previsto::Client::from_env()?),
-            Kind::Portal => Box::new(portal_contacts::Client::from_env()?),
+            Kind::Levers => {
+                let b = match (var("LEVERS_TOKEN"), var("LEVERS_CLIENT_ID"), var("LEVERS_CLIENT_SECRET")) {
+                    (Some(t), _, _) => levers_client::Client::builder().token(t),
+                    (None, Some(id), Some(secret)) => levers_client::Client::builder().client_credentials(id, secret),
+                    _ => return Err(Error::config("set LEVERS_TOKEN, or LEVERS_CLIENT_ID and LEVERS_CLIENT_SECRET")),
+                };
+                let b = b.allow_insecure_http(o.allow_insecure_http);
+                Box::new(match base("LEVERS_BASE_URL") {
+                    Some(url) => b.base_url(url).build()?,
+                    None => b.build()?,
+                })
+            }
+            Kind::CleanLife => {
+                let b = cleanlife_partners::Client::builder()
+                    .api_key(var("CLEANLIFE_API_KEY").ok_or_else(|| missing("CLEANLIFE_API_KEY"))?)
+                    .allow_insecure_http(o.allow_insecure_http);
+                Box::new(match base("CLEANLIFE_BASE_URL") {
+                    Some(url) => b.base_url(url).build()?,
+                    None => b.build()?,
+                })
+            }
+            Kind::Previsto => {
+                let b = previsto::Client::builder()
+                    .api_key(var("PREVISTO_API_KEY").ok_or_else(|| missing("PREVISTO_API_KEY"))?)
+                    .allow_insecure_http(o.allow_insecure_http);
+                Box::new(match base("PREVISTO_BASE_URL") {
+                    Some(url) => b.base_url(url).build()?,
+                    None => b.build()?,
+                })
+            }
+            Kind::Portal => {
+                let url = base("PORTAL_BASE_URL")
+                    .ok_or_else(|| Error::config("PORTAL_BASE_URL is not set (or give --base-url)"))?;
+                Box::new(
+                    portal_contacts::Client::builder()
+                        .authorization(var("PORTAL_AUTHORIZATION").ok_or_else(|| missing("PORTAL_AUTHORIZATION"))?)
+                        .base_url(url)
+                        .allow_insecure_http(o.allow_insecure_http)
+                        .build()?,
+                )
+            }
         };
         Ok(Connection { api, _sandbox: None })
     }
@@ -60,6 +112,28 @@ impl Connection {
         let api = client_for(kind, &sandbox)?;
         Ok(Connection { api, _sandbox: Some(sandbox) })
     }
+}
+
+/// What the command line overrides of the environment.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overrides {
+    pub(crate) base_url: Option<String>,
+    pub(crate) allow_insecure_http: bool,
+}
+
+/// What `kind` can do (no credentials needed).
+pub(crate) fn capabilities_of(kind: Kind) -> contacts_core::Capabilities {
+    let sb_free = |api: Result<Box<dyn ContactsApi>, Error>| api.map(|a| a.capabilities()).unwrap_or_default();
+    sb_free(match kind {
+        Kind::Levers => levers_client::Client::new("unused").map(|c| Box::new(c) as Box<dyn ContactsApi>),
+        Kind::CleanLife => cleanlife_partners::Client::new("unused").map(|c| Box::new(c) as Box<dyn ContactsApi>),
+        Kind::Previsto => previsto::Client::new("unused").map(|c| Box::new(c) as Box<dyn ContactsApi>),
+        Kind::Portal => portal_contacts::Client::builder()
+            .base_url("https://portal.example.com")
+            .authorization("unused")
+            .build()
+            .map(|c| Box::new(c) as Box<dyn ContactsApi>),
+    })
 }
 
 /// A client for `kind` pointed at `sandbox` with the credentials it accepts.
@@ -93,18 +167,13 @@ pub(crate) fn client_for(kind: Kind, sandbox: &Sandbox) -> Result<Box<dyn Contac
 }
 
 /// The four providers' capabilities as a Markdown table (no credentials needed).
-pub(crate) fn capabilities() -> Result<String, Error> {
-    let apis: Vec<Box<dyn ContactsApi>> = vec![
-        Box::new(levers_client::Client::new("unused")?),
-        Box::new(cleanlife_partners::Client::new("unused")?),
-        Box::new(previsto::Client::new("unused")?),
-        Box::new(
-            portal_contacts::Client::builder()
-                .base_url("https://portal.example.com")
-                .authorization("unused")
-                .build()?,
-        ),
+pub(crate) fn capabilities() -> Result<String, crate::failure::CliError> {
+    let providers = [
+        contacts_core::Provider::Levers,
+        contacts_core::Provider::CleanLife,
+        contacts_core::Provider::Previsto,
+        contacts_core::Provider::Portal,
     ];
-    let caps: Vec<_> = apis.iter().map(|a| (a.provider(), a.capabilities())).collect();
+    let caps: Vec<_> = providers.into_iter().zip(Kind::ALL.map(capabilities_of)).collect();
     Ok(contacts_core::capabilities_table(&caps))
 }

@@ -88,11 +88,11 @@ pub(crate) fn run(args: &SyncArgs) -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e @ Error::Validation { .. }) => {
-            eprintln!("error: sync: {}", crate::one_line(&e).replace("invalid matching", "invalid --match"));
+            eprintln!("error: sync: {}", crate::failure::one_line(&e).replace("invalid matching", "invalid --match"));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("error: sync failed: {}", crate::one_line(&e));
+            eprintln!("error: sync failed: {}", crate::failure::one_line(&e));
             ExitCode::FAILURE
         }
     }
@@ -117,7 +117,7 @@ fn sync(args: &SyncArgs) -> Result<bool, Error> {
     let client = |kind| -> Result<Box<dyn ContactsApi>, Error> {
         match &sandbox {
             Some(sb) => providers::client_for(kind, sb),
-            None => Ok(providers::Connection::from_env(kind)?.into_api()),
+            None => Ok(providers::Connection::from_env(kind, &providers::Overrides::default())?.into_api()),
         }
     };
     let (from, to) = (client(args.from.kind())?, client(args.to.kind())?);

@@ -321,6 +321,7 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
 pub struct SandboxBuilder {
     seeds: HashMap<Provider, u64>,
     record_limit: usize,
+    port: u16,
 }
 
 impl SandboxBuilder {
@@ -345,12 +346,18 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds 127.0.0.1 on a free port and starts serving.
+    /// Listens on this port of 127.0.0.1. Defaults to 0: a free port the system picks.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds 127.0.0.1 on the port (a free one by default) and starts serving.
     ///
     /// # Errors
     /// When the port cannot be bound or the thread not started.
     pub fn start(self) -> io::Result<Sandbox> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         let addr = listener.local_addr()?;
         let seed = |p| self.seeds.get(&p).copied().unwrap_or(0);
         let shared = Arc::new(Shared {
@@ -399,7 +406,7 @@ impl Sandbox {
 
     /// A builder for seeding and recording options.
     pub fn builder() -> SandboxBuilder {
-        SandboxBuilder { seeds: HashMap::new(), record_limit: 1000 }
+        SandboxBuilder { seeds: HashMap::new(), record_limit: 1000, port: 0 }
     }
 
     /// `http://127.0.0.1:<port>`.

@@ -1,0 +1,108 @@
+//! Standard output for a Unix tool: a closed pipe ends the program quietly with success (as
+//! `ls | head` does), JSON is one object per line for lists.
+
+use std::io::{self, IsTerminal, Write};
+
+use contacts_core::{Contact, Error};
+
+/// Standard output, written line by line.
+pub(crate) struct Out {
+    terminal: bool,
+}
+
+impl Out {
+    pub(crate) fn stdout() -> Out {
+        Out { terminal: io::stdout().is_terminal() }
+    }
+
+    /// Writes `bytes`; a closed pipe (the reader went away) ends the program with success.
+    pub(crate) fn write_bytes(&self, bytes: &[u8]) {
+        let mut stdout = io::stdout().lock();
+        if let Err(e) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("error: writing to standard output: {e}");
+            std::process::exit(10);
+        }
+    }
+
+    pub(crate) fn print(&self, text: &str) {
+        self.write_bytes(text.as_bytes());
+    }
+
+    /// One JSON value: pretty on a terminal, one line in a pipe.
+    pub(crate) fn json(&self, value: &serde_json::Value) {
+        let text = if self.terminal { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
+        self.print(&format!("{}\n", text.unwrap_or_default()));
+    }
+
+    /// One contact, as JSON or as a small table.
+    pub(crate) fn contact(&self, c: &Contact, json: bool) {
+        if json {
+            self.json(&serde_json::to_value(c).unwrap_or_default());
+            return;
+        }
+        let mut table = comfy_table::Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        table.set_header(HEADER);
+        table.add_row(row(c));
+        self.print(&format!("{table}\n"));
+        if !c.dropped.is_empty() {
+            let dropped: Vec<&str> = c.dropped.iter().map(|f| f.name()).collect();
+            eprintln!("dropped (lossy): {}", dropped.join(", "));
+        }
+    }
+}
+
+const HEADER: [&str; 6] = ["id", "name", "email", "phone", "address", "tax id"];
+
+fn row(c: &Contact) -> [String; 6] {
+    let address = c.address.as_ref().map(|a| {
+        [&a.street, &a.postal_code, &a.city, &a.country].into_iter().flatten().cloned().collect::<Vec<_>>().join(", ")
+    });
+    [
+        c.id.clone(),
+        c.name.clone(),
+        c.email.clone().unwrap_or_default(),
+        c.phone.clone().unwrap_or_default(),
+        address.unwrap_or_default(),
+        c.tax_id.clone().unwrap_or_default(),
+    ]
+}
+
+/// Every contact as it arrives: JSON lines, or tab-separated lines under a header; memory
+/// stays flat whatever the count. A spinner on stderr when it is a terminal.
+pub(crate) fn stream(
+    out: &Out,
+    contacts: impl Iterator<Item = Result<Contact, Error>>,
+    json: bool,
+) -> Result<(), Error> {
+    let bar = crate::export::spinner("listed");
+    let header = || out.print(&format!("{}\n", HEADER.join("\t")));
+    let mut n = 0u64;
+    for contact in contacts {
+        let contact = contact?;
+        if n == 0 && !json {
+            header();
+        }
+        let line = if json {
+            serde_json::to_string(&contact).unwrap_or_default()
+        } else {
+            row(&contact).iter().map(|v| v.replace(['\t', '\n', '\r'], " ")).collect::<Vec<_>>().join("\t")
+        };
+        out.print(&format!("{line}\n"));
+        n += 1;
+        if n % 256 == 0 {
+            bar.set_position(n);
+        }
+    }
+    bar.finish_and_clear();
+    if n == 0 && !json {
+        header();
+    }
+    if !json && out.terminal {
+        eprintln!("{n} contact(s)");
+    }
+    Ok(())
+}

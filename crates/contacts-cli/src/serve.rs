@@ -1,0 +1,58 @@
+//! `contacts sandbox serve`: the four fakes as a server, for the CLI and any program.
+
+use clap::Subcommand;
+use contacts_sandbox::{Provider, Sandbox, credentials};
+
+use crate::failure::CliError;
+use crate::output::Out;
+
+#[derive(Subcommand)]
+pub(crate) enum SandboxCommand {
+    /// Serve the four fakes on 127.0.0.1 until interrupted (Ctrl-C), printing the
+    /// environment lines that point the CLI (and any program) at them.
+    Serve {
+        /// The port (0: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Start every provider with this many generated contacts.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+/// The environment lines for a sandbox at `sb`.
+fn environment(sb: &Sandbox) -> String {
+    format!(
+        "export LEVERS_BASE_URL={}\nexport LEVERS_TOKEN={}\n\
+         export CLEANLIFE_BASE_URL={}\nexport CLEANLIFE_API_KEY={}\n\
+         export PREVISTO_BASE_URL={}\nexport PREVISTO_API_KEY={}\n\
+         export PORTAL_BASE_URL={}\nexport PORTAL_AUTHORIZATION='{}'\n",
+        sb.levers_base_url(),
+        credentials::LEVERS_TOKEN,
+        sb.cleanlife_base_url(),
+        credentials::CLEANLIFE_API_KEY,
+        sb.previsto_base_url(),
+        credentials::PREVISTO_SECRET_KEY,
+        sb.portal_base_url(),
+        credentials::PORTAL_AUTHORIZATION,
+    )
+}
+
+pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
+    match command {
+        SandboxCommand::Serve { port, seed } => {
+            let mut builder = Sandbox::builder().port(*port).record_limit(0);
+            for p in [Provider::Levers, Provider::CleanLife, Provider::Previsto, Provider::Portal] {
+                builder = builder.seed(p, *seed);
+            }
+            let sb = builder.start().map_err(|e| CliError::io("starting the sandbox on port", None, e))?;
+            eprintln!("sandbox listening on {} (Ctrl-C to stop); point the CLI at it with:", sb.url());
+            out.print(&environment(&sb));
+            // Serve until the process is interrupted: Ctrl-C's default action ends it, and the
+            // sandbox holds nothing that needs saving.
+            loop {
+                std::thread::park();
+            }
+        }
+    }
+}
