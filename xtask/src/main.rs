@@ -1,6 +1,7 @@
 //! `cargo xtask <task>`: project automation written in Rust.
 
 mod bench;
+mod minimal;
 mod package;
 mod release;
 mod tidy;
@@ -27,6 +28,9 @@ enum Task {
     Release(release::Args),
     /// Check that every published crate packages and that its packaged form builds on its own.
     CheckPackage,
+    /// Check that the published crates build with the lowest versions their requirements allow
+    /// (needs a nightly toolchain; skipped with a notice without one).
+    MinimalVersions,
     /// Measure every performance figure against its target (ratios and counts from one run).
     Bench {
         /// Also write the table into README.md's performance section.
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Release(args) => release::run(&root, &args, &mut std::io::stdout()),
         Task::CheckPackage => package::check(&root),
+        Task::MinimalVersions => minimal::check(&root),
         Task::Bench { write_readme } => bench::run_bench(&root, write_readme),
     };
     match result {

@@ -88,6 +88,119 @@ mod tests {
         assert!(!native.iter().any(|c| c == "rustls" || c == "ring"), "{native:?}");
     }
 
+    /// deny.toml's policy, held with cargo itself: the licences of every crate users build are
+    /// in its allow list, no crate comes in two versions, every source is crates.io or a path
+    /// of ours, and no requirement is a wildcard.
+    #[test]
+    fn dependencies_follow_the_policy_in_deny_toml() {
+        let root = project_root();
+        let deny: toml_edit::DocumentMut = std::fs::read_to_string(root.join("deny.toml")).unwrap().parse().unwrap();
+        let allowed: Vec<String> =
+            deny["licenses"]["allow"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        let tree = crate::workspace::run(
+            &root,
+            "cargo",
+            &[
+                "tree",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "--offline",
+                "--format",
+                "{p}|{l}",
+                "--workspace",
+                "--exclude",
+                "contacts-tests",
+                "--exclude",
+                "xtask",
+            ],
+        )
+        .unwrap();
+        for line in tree.lines().filter(|l| !l.trim().is_empty()) {
+            let (package, licence) = line.trim_end_matches(" (*)").split_once('|').unwrap();
+            if package.contains("(/") {
+                continue; // ours: MIT OR Apache-2.0, with the files in each package
+            }
+            assert!(!licence.trim().is_empty(), "{package} declares no licence");
+            // Every alternative of an OR must be allowed for at least one branch to be usable;
+            // every part of an AND must be allowed.
+            let ok = licence
+                .replace(['(', ')'], " ")
+                .split(" OR ")
+                .flat_map(|alt| alt.split('/'))
+                .any(|alt| alt.split(" AND ").all(|id| allowed.iter().any(|a| a == id.trim())));
+            assert!(ok, "{package}: licence {licence:?} is not allowed by deny.toml");
+        }
+        let dups = crate::workspace::run(
+            &root,
+            "cargo",
+            &[
+                "tree",
+                "-d",
+                "-e",
+                "normal",
+                "--offline",
+                "--workspace",
+                "--exclude",
+                "contacts-tests",
+                "--exclude",
+                "xtask",
+            ],
+        )
+        .unwrap();
+        assert!(dups.trim().is_empty(), "crates in two versions in what users build:\n{dups}");
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+        for source in lock.lines().filter_map(|l| l.strip_prefix("source = ")) {
+            assert_eq!(
+                source, "\"registry+https://github.com/rust-lang/crates.io-index\"",
+                "a source other than crates.io"
+            );
+        }
+        for (krate, _, doc) in manifests() {
+            for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                let Some(deps) = doc.get(section).and_then(|d| d.as_table_like()) else { continue };
+                for (name, dep) in deps.iter() {
+                    let req = dep.as_str().or_else(|| dep.get("version").and_then(|v| v.as_str()));
+                    assert_ne!(req, Some("*"), "{krate}: {name} = \"*\"");
+                }
+            }
+        }
+    }
+
+    /// Every published crate ships both licence files, and its docs.rs build documents every
+    /// feature (a binary-only crate's documentation is not on docs.rs).
+    #[test]
+    fn every_published_crate_ships_its_licences_and_docs_rs_settings() {
+        let root = project_root();
+        for name in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            assert!(root.join(name).is_file(), "{name} is missing at the root");
+        }
+        for p in packages(&root).unwrap().into_iter().filter(|p| p.publish) {
+            let doc: toml_edit::DocumentMut = std::fs::read_to_string(&p.manifest).unwrap().parse().unwrap();
+            let include: Vec<&str> =
+                doc["package"]["include"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+            for name in ["LICENSE-MIT", "LICENSE-APACHE"] {
+                assert!(p.dir().join(name).is_file(), "{}: {name} is missing", p.name);
+                assert!(include.contains(&name), "{}: {name} is not in `include`", p.name);
+                assert_eq!(
+                    std::fs::read_to_string(p.dir().join(name)).unwrap(),
+                    std::fs::read_to_string(root.join(name)).unwrap(),
+                    "{}: {name} differs from the root's",
+                    p.name
+                );
+            }
+            let documentation = doc["package"]["documentation"].as_str().unwrap_or_default();
+            if p.dir().join("src/lib.rs").is_file() {
+                assert!(documentation.starts_with("https://docs.rs/"), "{}", p.name);
+                let docs_rs = &doc["package"]["metadata"]["docs"]["rs"];
+                assert_eq!(docs_rs["all-features"].as_bool(), Some(true), "{}: [package.metadata.docs.rs]", p.name);
+            } else {
+                assert!(!documentation.contains("docs.rs"), "{}: a binary has no docs.rs page", p.name);
+            }
+        }
+    }
+
     /// Learn one provider crate, know all four: the same files in every `src/`.
     #[test]
     fn the_four_provider_crates_have_the_same_files() {

@@ -30,6 +30,7 @@
 //! (`FoundContact::retried`), since a repeat may then report `created: false`; names get a
 //! generous bound of our own (10,000 characters).
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod client;

@@ -105,7 +105,7 @@ pub(crate) fn run(
 }
 
 fn tick(bar: &ProgressBar, n: u64) {
-    if n % 256 == 0 {
+    if n.is_multiple_of(256) {
         bar.set_position(n);
     }
 }

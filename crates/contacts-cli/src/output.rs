@@ -93,7 +93,7 @@ pub(crate) fn stream(
         };
         out.print(&format!("{line}\n"));
         n += 1;
-        if n % 256 == 0 {
+        if n.is_multiple_of(256) {
             bar.set_position(n);
         }
     }

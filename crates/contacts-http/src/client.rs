@@ -562,20 +562,20 @@ impl HttpClient {
                     }
                 },
             };
-            if let Some(deadline) = deadline {
-                if started.elapsed().saturating_add(wait) >= deadline {
-                    let e = Error::Transport {
-                        kind: TransportKind::Timeout,
-                        may_have_reached_server: true,
-                        message: format!(
-                            "{} call to {} did not finish within its deadline of {deadline:?}",
-                            inner.provider, inner.host
-                        ),
-                        source: None,
-                    };
-                    log::warn!(target: "contacts_http", "{}: {e}", call.name);
-                    return Err(e);
-                }
+            if let Some(deadline) = deadline
+                && started.elapsed().saturating_add(wait) >= deadline
+            {
+                let e = Error::Transport {
+                    kind: TransportKind::Timeout,
+                    may_have_reached_server: true,
+                    message: format!(
+                        "{} call to {} did not finish within its deadline of {deadline:?}",
+                        inner.provider, inner.host
+                    ),
+                    source: None,
+                };
+                log::warn!(target: "contacts_http", "{}: {e}", call.name);
+                return Err(e);
             }
             log::info!(target: "contacts_http", "{}: {reason}; retrying in {wait:?} (attempt {sent})", call.name);
             inner.sleeper.sleep(wait);

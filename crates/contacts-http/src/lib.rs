@@ -43,6 +43,7 @@
 //! # Ok::<(), contacts_http::core::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod auth;

@@ -25,6 +25,7 @@
 //!
 //! The accepted credentials are in [`credentials`].
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod cleanlife;

@@ -30,6 +30,7 @@
 //! - A target with find-or-create (TheCleanLife) gets find-or-create; a target without update
 //!   gets its updates reported as refused, not as errors.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod matching;

@@ -34,6 +34,7 @@
 //! 100; `extPlatformId` / `extCompanyId` get a generous bound of our own (10,000 characters);
 //! nested objects in answers may lack their `uuid`.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod client;

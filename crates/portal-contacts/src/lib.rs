@@ -31,6 +31,7 @@
 //! link is sent as `customer_id` only when you set `NewContact::customer_id`; the update
 //! needs the name, as the document's create rules say.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod client;

@@ -35,6 +35,7 @@
 //! `location[]=<lon>&location[]=<lat>`; pages hold 1..=100 contacts; `x-total-count`, when
 //! sent, is the total; a cleared `payingContactId` is sent as an empty form value.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod client;

@@ -522,10 +522,10 @@ impl ListContacts {
                 request = request.query(wire, value);
             }
         }
-        if let Some((name, order)) = &self.sort {
-            if let Ok(wire) = property(name) {
-                request = request.query("sort", format_args!("{wire},{}", order.as_str()));
-            }
+        if let Some((name, order)) = &self.sort
+            && let Ok(wire) = property(name)
+        {
+            request = request.query("sort", format_args!("{wire},{}", order.as_str()));
         }
         request
     }
