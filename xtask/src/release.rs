@@ -18,8 +18,21 @@ use crate::workspace::{Package, packages, publish_order, run as sh, run_visible}
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct Args {
-    /// `patch`, `minor`, `major`, or an exact version like `1.2.3`.
-    pub level: String,
+    /// `patch`, `minor`, `major`, or an exact version like `1.2.3` (a crate's current version
+    /// when it was never published: its first release).
+    #[arg(required_unless_present = "resume")]
+    pub level: Option<String>,
+    /// Finish a release that stopped while publishing: publish, in order, every crate whose
+    /// current version is not on the registry yet, and nothing else.
+    #[arg(long, conflicts_with = "level")]
+    pub resume: bool,
+    /// Read the registry index from this directory (one file per crate, sparse-index lines)
+    /// instead of crates.io: for rehearsals and tests.
+    #[arg(long, hide = true)]
+    pub index_dir: Option<std::path::PathBuf>,
+    /// Publish with this program instead of `cargo` (a stand-in for rehearsals and tests).
+    #[arg(long, hide = true)]
+    pub cargo: Option<String>,
     /// The crates to release (repeat). Defaults to every published crate.
     #[arg(short = 'p', long = "package")]
     pub packages: Vec<String>,
@@ -38,6 +51,9 @@ pub struct Args {
     /// The release date for the changelogs (YYYY-MM-DD). Defaults to today (UTC).
     #[arg(long)]
     pub date: Option<String>,
+    /// How to wait out a rate limit (tests inject a recorder; the real one sleeps).
+    #[arg(skip)]
+    pub sleep: Option<fn(std::time::Duration)>,
 }
 
 /// One crate's planned release.
@@ -51,6 +67,10 @@ struct Bump {
 pub fn run(root: &Path, args: &Args, out: &mut dyn Write) -> Result<(), String> {
     let say = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
     let all = packages(root)?;
+    if args.resume {
+        return resume(root, args, &all, out);
+    }
+    let level = args.level.clone().ok_or("say which version: patch, minor, major or X.Y.Z")?;
     let selected: Vec<&Package> = if args.packages.is_empty() {
         all.iter().filter(|p| p.publish).collect()
     } else {
@@ -79,7 +99,25 @@ pub fn run(root: &Path, args: &Args, out: &mut dyn Write) -> Result<(), String> 
         if unreleased_entries(&changelog).is_empty() {
             return Err(format!("{}: nothing under `## [Unreleased]` in CHANGELOG.md: say what changed first", p.name));
         }
-        let to = next_version(&p.version, &args.level)?;
+        let to = match next_version(&p.version, &level) {
+            Ok(to) => to,
+            // The current version of a crate never published is its first release.
+            // (A tag for it means it was released already: then "not newer" is the answer.)
+            Err(e) if Version::parse(&level).ok().as_ref() == Some(&p.version) => {
+                let tag = format!("{}-v{}", p.name, p.version);
+                if !sh(root, "git", &["tag", "--list", &tag])?.trim().is_empty() {
+                    return Err(e);
+                }
+                if published(args, &p.name)?.contains(&p.version) {
+                    return Err(format!("{} {} is already on the registry", p.name, p.version));
+                }
+                p.version.clone()
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(blocked) = semver_check(root, p, &to)? {
+            return Err(blocked);
+        }
         let tag = format!("{}-v{to}", p.name);
         if !sh(root, "git", &["tag", "--list", &tag])?.trim().is_empty() {
             return Err(format!("tag {tag} already exists"));
@@ -92,7 +130,11 @@ pub fn run(root: &Path, args: &Args, out: &mut dyn Write) -> Result<(), String> 
     say(out, format!("release plan ({} crate(s)):", bumps.len()))?;
     for name in &order {
         if let Some(b) = bumps.iter().find(|b| &b.name == name) {
-            say(out, format!("  {:<20} {} -> {}", b.name, b.from, b.to))?;
+            if b.from == b.to {
+                say(out, format!("  {:<20} {} (first release: not on the registry yet)", b.name, b.to))?;
+            } else {
+                say(out, format!("  {:<20} {} -> {}", b.name, b.from, b.to))?;
+            }
         }
     }
     say(out, format!("publish order: {}", order.join(", ")))?;
@@ -172,20 +214,173 @@ pub fn run(root: &Path, args: &Args, out: &mut dyn Write) -> Result<(), String> 
         say(out, "--no-publish: nothing uploaded. Push the commit and tags when ready.".into())?;
         return Ok(());
     }
-    let mut published = Vec::new();
-    for name in &order {
-        if let Err(e) = run_visible(root, "cargo", &["publish", "--locked", "-p", name]) {
-            let rest: Vec<&String> = order.iter().skip(published.len()).collect();
-            return Err(format!(
-                "publishing stopped at {name}: {e}\n  published: {}\n  not published: {}\nFix the cause, then publish the rest with `cargo publish -p …` in that order.",
-                if published.is_empty() { "none".to_owned() } else { published.join(", ") },
-                rest.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        published.push(name.clone());
-    }
-    say(out, format!("published {}. Push the commit and tags: git push --follow-tags", published.join(", ")))?;
+    let done = publish_in_order(root, args, &order, out)?;
+    say(out, format!("published {}. Push the commit and tags: git push --follow-tags", done.join(", ")))?;
     Ok(())
+}
+
+/// `--resume`: publish, in order, every published crate whose current version the registry
+/// does not have yet.
+fn resume(root: &Path, args: &Args, all: &[Package], out: &mut dyn Write) -> Result<(), String> {
+    let names: Vec<String> = all.iter().filter(|p| p.publish).map(|p| p.name.clone()).collect();
+    let order = publish_order(all, &names)?;
+    let done = publish_in_order(root, args, &order, out)?;
+    writeln!(
+        out,
+        "resumed: published {}",
+        if done.is_empty() { "nothing (all there already)".into() } else { done.join(", ") }
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Publishes each crate of `order` the registry does not have yet, waiting out crates.io's
+/// new-crate rate limit (a 429 with "try again after <date>") and trying again. Stops at the
+/// first other failure, saying what was and was not published.
+fn publish_in_order(root: &Path, args: &Args, order: &[String], out: &mut dyn Write) -> Result<Vec<String>, String> {
+    let all = packages(root)?;
+    let mut done = Vec::new();
+    for (i, name) in order.iter().enumerate() {
+        let version = &all.iter().find(|p| &p.name == name).ok_or("lost a crate")?.version;
+        if published(args, name)?.contains(version) {
+            writeln!(out, "{name} {version} is on the registry already: skipped").map_err(|e| e.to_string())?;
+            continue;
+        }
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match publish_one(root, args, name) {
+                Ok(()) => break,
+                Err(Publish::RateLimited(wait, until)) if tries <= 12 => {
+                    writeln!(
+                        out,
+                        "crates.io's rate limit for new crates: waiting {}s (until {until}) before publishing {name} again",
+                        wait.as_secs()
+                    )
+                    .map_err(|e| e.to_string())?;
+                    args.sleep.unwrap_or(std::thread::sleep)(wait);
+                }
+                Err(e) => {
+                    let rest = &order[i..];
+                    return Err(format!(
+                        "publishing stopped at {name}: {}\n  published: {}\n  not published: {}\nFix the cause, then run `cargo xtask release --resume`: it publishes exactly what is missing.",
+                        e.message(),
+                        if done.is_empty() { "none".to_owned() } else { done.join(", ") },
+                        rest.join(", ")
+                    ));
+                }
+            }
+        }
+        done.push(name.clone());
+    }
+    Ok(done)
+}
+
+enum Publish {
+    RateLimited(std::time::Duration, String),
+    Failed(String),
+}
+
+impl Publish {
+    fn message(&self) -> String {
+        match self {
+            Publish::RateLimited(_, until) => format!("still rate limited (until {until})"),
+            Publish::Failed(m) => m.clone(),
+        }
+    }
+}
+
+fn publish_one(root: &Path, args: &Args, name: &str) -> Result<(), Publish> {
+    let program = args.cargo.as_deref().unwrap_or("cargo");
+    let output = std::process::Command::new(program)
+        .args(["publish", "--locked", "-p", name])
+        .current_dir(root)
+        .output()
+        .map_err(|e| Publish::Failed(format!("could not run {program}: {e}")))?;
+    let _ = std::io::stdout().write_all(&output.stdout);
+    let _ = std::io::stderr().write_all(&output.stderr);
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if text.contains("429") || text.contains("Too Many Requests") {
+        // "Please try again after Mon, 23 Nov 2026 16:30:00 GMT": wait until then (at most
+        // an hour; ten minutes when the date cannot be read).
+        let until = text.split("try again after ").nth(1).map(|rest| rest.split(" or ").next().unwrap_or(rest).trim());
+        let wait = until
+            .and_then(|u| httpdate::parse_http_date(u).ok())
+            .map(|t| t.duration_since(SystemTime::now()).unwrap_or_default())
+            .unwrap_or(std::time::Duration::from_secs(600))
+            .min(std::time::Duration::from_secs(3600));
+        return Err(Publish::RateLimited(wait, until.unwrap_or("ten minutes from now").to_owned()));
+    }
+    Err(Publish::Failed(format!("`{program} publish -p {name}` failed ({})", output.status)))
+}
+
+/// The versions of `name` on the registry (none when it was never published).
+fn published(args: &Args, name: &str) -> Result<Vec<Version>, String> {
+    let lines = match &args.index_dir {
+        Some(dir) => match std::fs::read_to_string(dir.join(name)) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(format!("index {}: {e}", dir.display())),
+        },
+        None => {
+            let lower = name.to_ascii_lowercase();
+            let path = match lower.len() {
+                1 => format!("1/{lower}"),
+                2 => format!("2/{lower}"),
+                3 => format!("3/{}/{lower}", &lower[..1]),
+                _ => format!("{}/{}/{lower}", &lower[..2], &lower[2..4]),
+            };
+            let out = std::process::Command::new("curl")
+                .args(["-s", "-w", "\n%{http_code}", &format!("https://index.crates.io/{path}")])
+                .output()
+                .map_err(|e| format!("could not ask the registry index (curl): {e}"))?;
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let (body, code) = text.rsplit_once('\n').unwrap_or(("", ""));
+            match code.trim() {
+                "200" => body.to_owned(),
+                "404" => return Ok(Vec::new()),
+                other => return Err(format!("the registry index answered {other} for {name}")),
+            }
+        }
+    };
+    Ok(lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["vers"].as_str().and_then(|s| Version::parse(s).ok()))
+        .collect())
+}
+
+/// With cargo-semver-checks installed and a previous version published, refuses a release
+/// whose version does not match its API changes (a breaking change in a minor or patch).
+fn semver_check(root: &Path, p: &Package, to: &Version) -> Result<Option<String>, String> {
+    let installed = std::process::Command::new("cargo").args(["semver-checks", "--version"]).output();
+    if !installed.is_ok_and(|o| o.status.success()) || *to == p.version {
+        return Ok(None);
+    }
+    let release_type = if to.major != p.version.major || (to.major == 0 && to.minor != p.version.minor) {
+        "major"
+    } else if to.minor != p.version.minor {
+        "minor"
+    } else {
+        "patch"
+    };
+    let status = std::process::Command::new("cargo")
+        .args(["semver-checks", "check-release", "-p", &p.name, "--release-type", release_type])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cargo semver-checks: {e}"))?;
+    Ok(match status.code() {
+        Some(0) => None,
+        Some(100) => {
+            Some(format!("{}: cargo semver-checks finds changes too big for a {release_type} release", p.name))
+        }
+        _ => {
+            println!("notice: cargo semver-checks could not run for {} (no published baseline?)", p.name);
+            None
+        }
+    })
 }
 
 /// The version after `current` for `level`.

@@ -29,10 +29,7 @@ const CHANGELOG: &str =
 
 /// alpha <- beta (normal dep with a version), gamma (unpublished) -> beta, alpha as a dev-dep.
 fn scratch() -> Scratch {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let root =
-        std::env::temp_dir().join(format!("xtask-release-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = fresh_root();
     write(
         &root,
         "Cargo.toml",
@@ -57,7 +54,113 @@ fn scratch() -> Scratch {
         write(&root, &format!("crates/{c}/src/lib.rs"), "//! Scratch crate.\n");
         write(&root, &format!("crates/{c}/CHANGELOG.md"), CHANGELOG);
     }
-    write(&root, ".gitignore", "/target\n");
+    init_git(&root);
+    Scratch(root)
+}
+
+fn fresh_root() -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let root =
+        std::env::temp_dir().join(format!("xtask-release-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&root);
+    root
+}
+
+/// Seven never-published crates at 0.1.0, each depending on the one before (c1 <- c2 <- … c7),
+/// like our workspace on its first release: more new crates than crates.io's burst of five.
+fn seven_new_crates() -> Scratch {
+    let root = fresh_root();
+    write(&root, "Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n");
+    for i in 1..=7 {
+        let deps = if i == 1 {
+            String::new()
+        } else {
+            format!("\n[dependencies]\nc{} = {{ path = \"../c{}\", version = \"0.1.0\" }}\n", i - 1, i - 1)
+        };
+        write(
+            &root,
+            &format!("crates/c{i}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"c{i}\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"c\"\n{deps}"
+            ),
+        );
+        write(&root, &format!("crates/c{i}/src/lib.rs"), "//! Scratch crate.\n");
+        write(&root, &format!("crates/c{i}/CHANGELOG.md"), "# Changelog\n\n## [Unreleased]\n\n- First release.\n");
+    }
+    init_git(&root);
+    Scratch(root)
+}
+
+/// A stand-in for `cargo` that logs each `publish -p NAME` to `calls`, "publishes" by adding
+/// the crate's version to the local index in `index/`, and answers like crates.io would: a 429
+/// with "try again after <ten minutes from now>" on call number `rate_limit_on` (once), and a
+/// hard failure for crate `fail` (once).
+fn stand_in(root: &Path, rate_limit_on: Option<u32>, fail: Option<&str>) -> String {
+    let script = root.join("stand-in.sh");
+    let text = format!(
+        r#"#!/bin/sh
+# called as: publish --locked -p NAME
+cd '{root}' || exit 2
+name="$4"
+echo "$name" >> calls
+n=$(wc -l < calls | tr -d ' ')
+if [ "$n" = "{limit}" ] && [ ! -e limit.once ]; then
+  touch limit.once
+  until=$(date -u -d "@$(( $(date +%s) + 600 ))" '+%a, %d %b %Y %H:%M:%S GMT')
+  echo "error: failed to publish $name to registry at https://crates.io" >&2
+  echo "" >&2
+  echo "Caused by:" >&2
+  echo "  the remote server responded with an error (status 429 Too Many Requests): You have published too many new crates in a short period of time. Please try again after $until or email help@crates.io to have your limit increased." >&2
+  exit 101
+fi
+if [ "$name" = "{fail}" ] && [ ! -e fail.once ]; then
+  touch fail.once
+  echo "error: failed to publish $name: the remote server responded with an error (status 500 Internal Server Error)" >&2
+  exit 101
+fi
+mkdir -p index
+version=$(sed -n 's/^version = "\(.*\)".*/\1/p' "crates/$name/Cargo.toml" | head -n 1)
+echo "{{\"name\":\"$name\",\"vers\":\"$version\"}}" >> "index/$name"
+echo "   Uploaded $name v$version"
+"#,
+        root = root.display(),
+        limit = rate_limit_on.map_or(0, |n| n),
+        fail = fail.unwrap_or("-"),
+    );
+    std::fs::write(&script, text).unwrap();
+    run(root, "chmod", &["+x", "stand-in.sh"]).unwrap();
+    script.display().to_string()
+}
+
+fn calls(root: &Path) -> Vec<String> {
+    std::fs::read_to_string(root.join("calls")).unwrap_or_default().lines().map(str::to_owned).collect()
+}
+
+thread_local! {
+    static WAITS: std::cell::RefCell<Vec<std::time::Duration>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn record_wait(d: std::time::Duration) {
+    WAITS.with(|w| w.borrow_mut().push(d));
+}
+
+/// A real publish (through the stand-in) of a first release at 0.1.0.
+fn publish_first_release(root: &Path, cargo: String) -> Args {
+    Args {
+        level: Some("0.1.0".into()),
+        index_dir: Some(root.join("index")),
+        cargo: Some(cargo),
+        execute: true,
+        skip_tests: true,
+        skip_package: true,
+        date: Some("2026-11-23".into()),
+        sleep: Some(record_wait),
+        ..Args::default()
+    }
+}
+
+fn init_git(root: &Path) {
+    write(root, ".gitignore", "/target\n/index\n/calls\n/*.once\n/stand-in.sh\n");
     for args in [
         &["init", "-q", "-b", "main"][..],
         &["config", "user.name", "Release Test"],
@@ -65,17 +168,18 @@ fn scratch() -> Scratch {
         &["config", "tag.gpgSign", "false"],
         &["config", "commit.gpgSign", "false"],
     ] {
-        run(&root, "git", args).unwrap();
+        run(root, "git", args).unwrap();
     }
-    run(&root, "cargo", &["generate-lockfile", "--offline"]).unwrap();
-    run(&root, "git", &["add", "-A"]).unwrap();
-    run(&root, "git", &["commit", "-q", "-m", "initial"]).unwrap();
-    Scratch(root)
+    run(root, "cargo", &["generate-lockfile", "--offline"]).unwrap();
+    run(root, "git", &["add", "-A"]).unwrap();
+    run(root, "git", &["commit", "-q", "-m", "initial"]).unwrap();
 }
 
 fn args(level: &str, packages: &[&str]) -> Args {
     Args {
-        level: level.into(),
+        level: Some(level.into()),
+        // Never the real registry in a test: an empty local index (nothing published).
+        index_dir: Some(std::env::temp_dir().join("xtask-empty-index")),
         packages: packages.iter().map(|s| s.to_string()).collect(),
         date: Some("2026-11-23".into()),
         ..Args::default()
@@ -223,4 +327,91 @@ fn versions_and_changelogs() {
     );
     let today = super::today();
     assert_eq!((today.len(), &today[4..5], &today[7..8]), (10, "-", "-"));
+}
+
+#[test]
+fn a_first_release_at_the_current_version_is_planned_when_the_registry_does_not_have_it() {
+    let s = seven_new_crates();
+    let mut out = Vec::new();
+    let mut a = args("0.1.0", &[]);
+    a.index_dir = Some(s.0.join("index"));
+    release(&s.0, &a, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("c1                   0.1.0 (first release: not on the registry yet)"), "{out}");
+    assert!(out.contains("publish order: c1, c2, c3, c4, c5, c6, c7"), "{out}");
+    assert!(out.contains("tags: c1-v0.1.0, c2-v0.1.0"), "{out}");
+
+    // Once the registry has a version, it is no first release any more.
+    write(&s.0, "index/c3", "{\"name\":\"c3\",\"vers\":\"0.1.0\"}\n");
+    let err = release(&s.0, &a, &mut Vec::new()).unwrap_err();
+    assert!(err.contains("c3 0.1.0 is already on the registry"), "{err}");
+    // And an older version than the current one is still refused.
+    let err = release(&s.0, &args("0.0.9", &["c1"]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("not newer"), "{err}");
+}
+
+#[test]
+fn the_new_crate_rate_limit_is_waited_out_and_the_release_goes_on() {
+    let s = seven_new_crates();
+    let cargo = stand_in(&s.0, Some(6), None);
+    let mut out = Vec::new();
+    release(&s.0, &publish_first_release(&s.0, cargo), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+
+    // The 6th crate got a 429, was tried again after the wait, and everything is published.
+    assert_eq!(calls(&s.0), ["c1", "c2", "c3", "c4", "c5", "c6", "c6", "c7"]);
+    let waits = WAITS.with(|w| w.borrow().clone());
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert!((590..=600).contains(&waits[0].as_secs()), "waits until the date crates.io gave: {waits:?}");
+    assert!(out.contains("crates.io's rate limit for new crates: waiting 5"), "{out}");
+    assert!(out.contains("GMT) before publishing c6 again"), "{out}");
+    assert!(out.contains("published c1, c2, c3, c4, c5, c6, c7"), "{out}");
+    for i in 1..=7 {
+        assert_eq!(read(&s.0, &format!("index/c{i}")), format!("{{\"name\":\"c{i}\",\"vers\":\"0.1.0\"}}\n"));
+    }
+    assert_eq!(
+        git(&s.0, &["log", "-1", "--format=%s"]).trim(),
+        "Release c1 0.1.0, c2 0.1.0, c3 0.1.0, c4 0.1.0, c5 0.1.0, c6 0.1.0, c7 0.1.0"
+    );
+    assert_eq!(git(&s.0, &["tag", "--list"]).lines().count(), 7);
+    assert!(
+        read(&s.0, "crates/c1/CHANGELOG.md")
+            .contains("## [Unreleased]\n\n## [0.1.0] - 2026-11-23\n\n- First release.\n")
+    );
+}
+
+#[test]
+fn a_release_stopped_while_publishing_is_finished_by_resume() {
+    let s = seven_new_crates();
+    let cargo = stand_in(&s.0, None, Some("c4"));
+    let err = release(&s.0, &publish_first_release(&s.0, cargo.clone()), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("publishing stopped at c4"), "{err}");
+    assert!(err.contains("published: c1, c2, c3\n"), "{err}");
+    assert!(err.contains("not published: c4, c5, c6, c7"), "{err}");
+    assert!(err.contains("cargo xtask release --resume"), "{err}");
+    // The commit and tags were made before publishing: they stay.
+    assert_eq!(git(&s.0, &["tag", "--list"]).lines().count(), 7);
+
+    let resume = Args {
+        resume: true,
+        index_dir: Some(s.0.join("index")),
+        cargo: Some(cargo),
+        sleep: Some(record_wait),
+        ..Args::default()
+    };
+    let mut out = Vec::new();
+    release(&s.0, &resume, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("c1 0.1.0 is on the registry already: skipped"), "{out}");
+    assert!(out.contains("resumed: published c4, c5, c6, c7"), "{out}");
+    // Exactly what was missing was published, each crate once.
+    assert_eq!(calls(&s.0), ["c1", "c2", "c3", "c4", "c4", "c5", "c6", "c7"]);
+    for i in 1..=7 {
+        assert_eq!(read(&s.0, &format!("index/c{i}")).lines().count(), 1, "c{i} published once");
+    }
+    // Resuming again has nothing left to do.
+    let mut out = Vec::new();
+    release(&s.0, &resume, &mut out).unwrap();
+    assert!(String::from_utf8(out).unwrap().contains("resumed: published nothing (all there already)"));
+    assert_eq!(calls(&s.0).len(), 8);
 }
