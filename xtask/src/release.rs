@@ -234,7 +234,7 @@ fn resume(root: &Path, args: &Args, all: &[Package], out: &mut dyn Write) -> Res
 }
 
 /// Publishes each crate of `order` the registry does not have yet, waiting out crates.io's
-/// new-crate rate limit (a 429 with "try again after <date>") and trying again. Stops at the
+/// new-crate rate limit (a 429 with "try again after `<date>`") and trying again. Stops at the
 /// first other failure, saying what was and was not published.
 fn publish_in_order(root: &Path, args: &Args, order: &[String], out: &mut dyn Write) -> Result<Vec<String>, String> {
     let all = packages(root)?;

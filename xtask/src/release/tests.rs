@@ -93,7 +93,7 @@ fn seven_new_crates() -> Scratch {
 
 /// A stand-in for `cargo` that logs each `publish -p NAME` to `calls`, "publishes" by adding
 /// the crate's version to the local index in `index/`, and answers like crates.io would: a 429
-/// with "try again after <ten minutes from now>" on call number `rate_limit_on` (once), and a
+/// with "try again after" ten minutes from now on call number `rate_limit_on` (once), and a
 /// hard failure for crate `fail` (once).
 fn stand_in(root: &Path, rate_limit_on: Option<u32>, fail: Option<&str>) -> String {
     let script = root.join("stand-in.sh");
