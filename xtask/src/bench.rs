@@ -22,7 +22,7 @@ fn row(figure: impl Into<String>, measured: impl Into<String>, target: &str, met
     Row { figure: figure.into(), measured: measured.into(), target: target.into(), met }
 }
 
-pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
+pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), String> {
     let started = Instant::now();
     let mut rows = Vec::new();
     eprintln!("building contacts-bench (release)…");
@@ -33,7 +33,8 @@ pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
     )?;
     let exe = root.join("target/release/contacts-bench");
     eprintln!("running the runtime figures against the sandbox…");
-    let out = run(root, exe.to_str().ok_or("bad path")?, &["all"])?;
+    let mode: &[&str] = if quick { &["all", "--quick"] } else { &["all"] };
+    let out = run(root, exe.to_str().ok_or("bad path")?, mode)?;
     for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("bench output: {e}: {line}"))?;
         let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
@@ -55,9 +56,64 @@ pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
                 "1",
                 v["connections"].as_u64() == Some(1),
             )),
-            Some("listing") => {
+            Some("scale") => {}
+            Some("threads") => {
                 rows.push(row(
-                    "listing 100,000 Previsto contacts (1,000 pages): time per contact vs raw",
+                    format!(
+                        "8 threads × {} calls through one client: connections opened, {}",
+                        f("calls") as u64 / 8,
+                        s("provider")
+                    ),
+                    format!("{}", v["connections"]),
+                    "≤ 8",
+                    v["connections"].as_u64().is_some_and(|c| c <= 8),
+                ));
+                rows.push(row(
+                    format!("8 threads: throughput vs raw ureq with a pool of 8 (best of 5), {}", s("provider")),
+                    format!("{:.2}× ({:.0}/s vs {:.0}/s)", f("ratio"), f("ours_per_s"), f("raw_per_s")),
+                    "≥ 0.9×",
+                    f("ratio") >= 0.9,
+                ));
+            }
+            Some("huge") => rows.push(row(
+                "one Previsto list answer at the response cap (32 MiB): peak RSS of the process (VmHWM)",
+                format!(
+                    "{:.0} MB = {:.2}× the cap ({})",
+                    f("peak_rss_kb") / 1024.0,
+                    f("peak_rss_kb") * 1024.0 / f("cap_bytes"),
+                    if v["refused"].as_bool() == Some(true) { "refused: more items than asked for" } else { "read" }
+                ),
+                "< 4× the cap",
+                f("peak_rss_kb") * 1024.0 < 4.0 * f("cap_bytes"),
+            )),
+            Some("sync-plan") => {
+                let n = format_count(f("contacts_each_side") as u64);
+                rows.push(row(
+                    format!("sync plan, Previsto {n} → Levers {n}: time vs listing both sides (same clients)"),
+                    format!("{:.2}× ({:.1} s vs {:.1} s)", f("ratio"), f("plan_s"), f("listing_s")),
+                    "≤ 1.2×",
+                    f("ratio") <= 1.2,
+                ));
+                rows.push(row(
+                    format!("sync plan, Previsto {n} → Levers {n}: peak RSS of the process (VmHWM)"),
+                    format!("{:.0} MB", f("plan_peak_rss_kb") / 1024.0),
+                    "< 150 MB",
+                    f("plan_peak_rss_kb") < 150.0 * 1024.0,
+                ));
+            }
+            Some("sync-apply") => rows.push(row(
+                format!(
+                    "sync apply ({} creates, journal on, throttle off): time per write vs the bare `create`",
+                    format_count(f("writes") as u64)
+                ),
+                format!("{:.2}× ({:.0} µs vs {:.0} µs)", f("ratio"), f("apply_us"), f("bare_us")),
+                "≤ 1.10×",
+                f("ratio") <= 1.10,
+            )),
+            Some("listing") => {
+                let n = format_count(f("contacts") as u64);
+                rows.push(row(
+                    format!("listing {n} Previsto contacts (100 a page): time per contact vs raw"),
                     format!(
                         "{:.2}× ({:.1} µs vs {:.1} µs)",
                         f("ratio"),
@@ -68,7 +124,7 @@ pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
                     f("ratio") <= 1.10,
                 ));
                 rows.push(row(
-                    "listing 100,000 Previsto contacts: peak RSS of the process (VmHWM)",
+                    format!("listing {n} Previsto contacts: peak RSS of the process (VmHWM)"),
                     format!(
                         "{:.1} MB (raw baseline {:.1} MB)",
                         f("ours_peak_rss_kb") / 1024.0,
@@ -80,6 +136,13 @@ pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
             }
             _ => return Err(format!("unknown figure: {line}")),
         }
+    }
+    if quick {
+        for r in &mut rows {
+            r.figure.push_str(" (quick)");
+        }
+        rows.push(row("decode micro-benchmark and cold builds (quick)", "not run", "full run only", true));
+        return finish(root, &rows, started, false);
     }
     eprintln!("running the decode micro-benchmark (criterion)…");
     run_visible(
@@ -130,7 +193,11 @@ pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
         ours_secs < ref_secs,
     ));
 
-    let table = render(&rows);
+    finish(root, &rows, started, write_readme)
+}
+
+fn finish(root: &Path, rows: &[Row], started: Instant, write_readme: bool) -> Result<(), String> {
+    let table = render(rows);
     println!("{table}");
     println!("({:.0} s in all)", started.elapsed().as_secs_f64());
     if write_readme {
@@ -141,6 +208,19 @@ pub fn run_bench(root: &Path, write_readme: bool) -> Result<(), String> {
         return Err("some targets are not met".into());
     }
     Ok(())
+}
+
+/// 100000 -> "100,000".
+fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The median criterion estimated for `bench` (`group/function`), in nanoseconds.
@@ -188,7 +268,7 @@ fn cold_build(root: &Path, which: &str) -> Result<(usize, f64), String> {
             r#"fn main() -> Result<(), previsto::Error> {
     let client = previsto::Client::new("sk_12345")?;
     let anna = client.contacts().get(&previsto::ContactId::from("con_1"))?;
-    let new = previsto::NewContact::new("Anna", previsto::Location::new(10.5, 56.8));
+    let new = previsto::NewContact::new("Anna").location(previsto::Location::new(10.5, 56.8));
     client.contacts().create(&new)?;
     println!("{}", anna.name);
     Ok(())

@@ -34,8 +34,12 @@ enum Task {
     /// Measure every performance figure against its target (ratios and counts from one run).
     Bench {
         /// Also write the table into README.md's performance section.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "quick")]
         write_readme: bool,
+        /// Fewer calls and contacts, no criterion run and no cold builds: under a minute and a
+        /// half, every row marked "(quick)". The README's table comes from a full run.
+        #[arg(long)]
+        quick: bool,
     },
 }
 
@@ -46,7 +50,7 @@ fn main() -> ExitCode {
         Task::Release(args) => release::run(&root, &args, &mut std::io::stdout()),
         Task::CheckPackage => package::check(&root),
         Task::MinimalVersions => minimal::check(&root),
-        Task::Bench { write_readme } => bench::run_bench(&root, write_readme),
+        Task::Bench { write_readme, quick } => bench::run_bench(&root, write_readme, quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

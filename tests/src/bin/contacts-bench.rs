@@ -2,8 +2,11 @@
 //! baseline measured in the same run) or a count, against the sandbox on 127.0.0.1 with
 //! keep-alive on both sides. Prints one JSON object per figure.
 //!
-//! `contacts-bench all` runs everything; `contacts-bench list <ours|raw> <previsto base url>`
-//! is the child process whose peak RSS the listing figure reports.
+//! `contacts-bench all [--quick]` runs everything (`--quick`: fewer calls and contacts, for a
+//! run under a minute and a half; its rows say so). The other modes are child processes whose
+//! peak RSS a figure reports: `list <ours|raw> <previsto url>`, `huge <previsto url>` (one
+//! page at the response cap), `plan <previsto url> <levers url>` and
+//! `listboth <previsto url> <levers url>` (the sync's plan and its baseline).
 
 use std::hint::black_box;
 use std::process::Command;
@@ -21,14 +24,40 @@ const CL_UUID0: &str = "00000000-0000-4000-a000-000000000000";
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["all"] => all(),
+        ["all"] => all(Scale::FULL),
+        ["all", "--quick"] => all(Scale::QUICK),
         ["list", which, url] => list_child(which, url),
-        _ => Err("usage: contacts-bench all | list <ours|raw> <previsto base url>".into()),
+        ["huge", url] => huge_child(url),
+        [mode @ ("plan" | "listboth"), from, to] => sync_child(mode, from, to),
+        _ => Err("usage: contacts-bench all [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
         std::process::exit(1);
     }
+}
+
+/// How much each figure measures: the full run (the README's table) or `--quick`.
+#[derive(Clone, Copy)]
+struct Scale {
+    quick: bool,
+    /// Interleaved calls per per-call figure.
+    rounds: usize,
+    /// Calls per thread in the threads figure.
+    per_thread: usize,
+    /// Contacts listed in the listing figure.
+    listing: u64,
+    /// Contacts on each side of the sync plan figure.
+    sync_plan: u64,
+    /// Writes in the sync apply figure.
+    sync_apply: u64,
+}
+
+impl Scale {
+    const FULL: Scale =
+        Scale { quick: false, rounds: 2000, per_thread: 1000, listing: 100_000, sync_plan: 100_000, sync_apply: 1000 };
+    const QUICK: Scale =
+        Scale { quick: true, rounds: 300, per_thread: 150, listing: 20_000, sync_plan: 10_000, sync_apply: 200 };
 }
 
 fn emit(figure: serde_json::Value) {
@@ -69,8 +98,15 @@ fn interleaved(rounds: usize, mut ours: impl FnMut(), mut raw: impl FnMut()) -> 
 /// thread, so the comparison sees only what our client adds. Configured like our default
 /// transport (per-phase timeouts, no redirects, statuses as responses).
 fn agent() -> ureq::Agent {
+    agent_with_pool(1)
+}
+
+/// [`agent`] with `idle` pooled connections per host (the threads figure's baseline: a pool of 8).
+fn agent_with_pool(idle: usize) -> ureq::Agent {
     let t = Some(Duration::from_secs(60));
     ureq::Agent::config_builder()
+        .max_idle_connections(idle.max(3))
+        .max_idle_connections_per_host(idle.max(3))
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(10)))
         .timeout_send_request(t)
@@ -127,10 +163,11 @@ fn overhead(provider: &str, op: &str, (ours, raw): (Duration, Duration)) {
         "raw_us": raw.as_secs_f64() * 1e6, "ratio": ratio}));
 }
 
-fn all() -> Result<(), String> {
+fn all(scale: Scale) -> Result<(), String> {
+    emit(json!({"figure": "scale", "quick": scale.quick}));
     let sb = Sandbox::builder().seed_all(10).record_limit(0).start().map_err(|e| e.to_string())?;
     let agent = agent();
-    let rounds = 2000;
+    let rounds = scale.rounds;
 
     // Previsto.
     let basic = format!(
@@ -327,7 +364,299 @@ fn all() -> Result<(), String> {
     );
 
     connections()?;
-    listing()?;
+    threads(scale)?;
+    listing(scale)?;
+    huge()?;
+    sync_plan(scale)?;
+    sync_apply(scale)?;
+    Ok(())
+}
+
+const THREADS: usize = 8;
+
+/// Runs `call` on `THREADS` threads, `per_thread` times each, and returns the wall time.
+fn on_threads(per_thread: usize, call: &(dyn Fn() + Sync)) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..per_thread {
+                    call();
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+/// 8 threads sharing one client: the connections it opens (a pool as large as the threads
+/// need, so none is opened again and again) and its throughput against the same threads on
+/// raw ureq with a pool of 8.
+fn threads(scale: Scale) -> Result<(), String> {
+    let sb = Sandbox::builder().seed_all(3).record_limit(0).start().map_err(|e| e.to_string())?;
+    let raw_agent = agent_with_pool(THREADS);
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:", credentials::PREVISTO_SECRET_KEY))
+    );
+    let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
+    // (provider, a fresh client, the id, the raw URL and header)
+    type Raw = Box<dyn Fn(&ureq::Agent) + Sync>;
+    type Make<'a> = Box<dyn Fn() -> Result<Box<dyn ContactsApi>, String> + 'a>;
+    let cases: Vec<(&str, Make, &str, Raw)> = vec![
+        (
+            "previsto",
+            Box::new(|| {
+                Ok(Box::new(
+                    previsto::Client::builder()
+                        .api_key(credentials::PREVISTO_SECRET_KEY)
+                        .base_url(sb.previsto_base_url())
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                ))
+            }),
+            "con_sbx0",
+            Box::new({
+                let url = format!("{}/contacts/con_sbx0", sb.previsto_base_url());
+                move |a: &ureq::Agent| {
+                    black_box(raw_get::<previsto::Contact>(a, &url, ("authorization", &basic)));
+                }
+            }),
+        ),
+        (
+            "levers",
+            Box::new(|| {
+                Ok(Box::new(
+                    levers_client::Client::builder()
+                        .token(credentials::LEVERS_TOKEN)
+                        .base_url(sb.levers_base_url())
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                ))
+            }),
+            UUID0,
+            Box::new({
+                let url = format!("{}/contact/{UUID0}", sb.levers_base_url());
+                move |a: &ureq::Agent| {
+                    black_box(raw_get::<levers_client::Contact>(a, &url, ("authorization", &bearer)));
+                }
+            }),
+        ),
+        (
+            "cleanlife",
+            Box::new(|| {
+                Ok(Box::new(
+                    cleanlife_partners::Client::builder()
+                        .api_key(credentials::CLEANLIFE_API_KEY)
+                        .base_url(sb.cleanlife_base_url())
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                ))
+            }),
+            CL_UUID0,
+            Box::new({
+                let url = format!("{}/partners/contacts/{CL_UUID0}", sb.cleanlife_base_url());
+                move |a: &ureq::Agent| {
+                    black_box(raw_get::<Data<cleanlife_partners::Contact>>(
+                        a,
+                        &url,
+                        ("x-api-key", credentials::CLEANLIFE_API_KEY),
+                    ));
+                }
+            }),
+        ),
+        (
+            "portal",
+            Box::new(|| {
+                Ok(Box::new(
+                    portal_contacts::Client::builder()
+                        .authorization(credentials::PORTAL_AUTHORIZATION)
+                        .base_url(sb.portal_base_url())
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                ))
+            }),
+            "1",
+            Box::new({
+                let url = format!("{}/contact/1", sb.portal_base_url());
+                move |a: &ureq::Agent| {
+                    black_box(raw_get::<Entity<portal_contacts::Contact>>(
+                        a,
+                        &url,
+                        ("authorization", credentials::PORTAL_AUTHORIZATION),
+                    ));
+                }
+            }),
+        ),
+    ];
+    for (provider, make, id, raw) in &cases {
+        let api = make()?;
+        let before = sb.connection_count();
+        let mut ours = on_threads(scale.per_thread, &|| {
+            black_box(api.get(id).expect("get"));
+        });
+        let connections = sb.connection_count() - before;
+        let mut raw_time = Duration::MAX;
+        // Alternate, best of five or six each, so a scheduling hiccup does not decide the ratio.
+        for round in 0..10 {
+            if round % 2 == 0 {
+                raw_time = raw_time.min(on_threads(scale.per_thread, &|| raw(&raw_agent)));
+            } else {
+                ours = ours.min(on_threads(scale.per_thread, &|| {
+                    black_box(api.get(id).expect("get"));
+                }));
+            }
+        }
+        let calls = (THREADS * scale.per_thread) as f64;
+        emit(json!({"figure": "threads", "provider": provider, "threads": THREADS, "calls": calls,
+            "connections": connections, "ours_per_s": calls / ours.as_secs_f64(), "raw_per_s": calls / raw_time.as_secs_f64(),
+            "ratio": raw_time.as_secs_f64() / ours.as_secs_f64()}));
+    }
+    Ok(())
+}
+
+/// Peak RSS of a process reading one Previsto list answer as large as the response cap.
+fn huge() -> Result<(), String> {
+    const CAP: usize = 32 * 1024 * 1024;
+    let item = r#"{"id":"con_1","name":"N"}"#;
+    let mut body = String::with_capacity(CAP);
+    body.push('[');
+    while body.len() + item.len() + 2 < CAP {
+        if body.len() > 1 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push(']');
+    let server =
+        contacts_tests::FaultServer::start(contacts_tests::Action::raw(200, "application/json", body.into_bytes()))
+            .map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(&exe).args(["huge", &server.url()]).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("huge: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    emit(json!({"figure": "huge", "cap_bytes": CAP, "peak_rss_kb": v["peak_rss_kb"], "refused": v["refused"]}));
+    Ok(())
+}
+
+fn huge_child(url: &str) -> Result<(), String> {
+    let client = previsto::Client::builder().api_key("sk_1").base_url(url).build().map_err(|e| e.to_string())?;
+    let outcome = client.contacts().list_page(&previsto::ListContacts::new().size(100));
+    println!("{}", json!({"refused": outcome.is_err(), "peak_rss_kb": peak_rss_kb()}));
+    Ok(())
+}
+
+/// The sync's plan of n + n contacts (Previsto to Levers), in a process of its own: its peak
+/// RSS, and its time against listing both sides with the same clients.
+fn sync_plan(scale: Scale) -> Result<(), String> {
+    let n = scale.sync_plan;
+    let sb = Sandbox::builder()
+        .seed(Provider::Previsto, n)
+        .seed(Provider::Levers, n)
+        .record_limit(0)
+        .start()
+        .map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut runs = Vec::new();
+    for mode in ["plan", "listboth", "plan", "listboth"] {
+        let out = Command::new(&exe)
+            .args([mode, &sb.previsto_base_url(), &sb.levers_base_url()])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!("{mode}: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+        runs.push((mode, v));
+    }
+    let best = |m: &str, key: &str| {
+        runs.iter().filter(|(x, _)| *x == m).filter_map(|(_, v)| v[key].as_f64()).fold(f64::INFINITY, f64::min)
+    };
+    emit(json!({"figure": "sync-plan", "contacts_each_side": n, "plan_s": best("plan", "secs"),
+        "listing_s": best("listboth", "secs"), "ratio": best("plan", "secs") / best("listboth", "secs"),
+        "plan_peak_rss_kb": best("plan", "peak_rss_kb"), "writes": runs[0].1["writes"]}));
+    Ok(())
+}
+
+fn sync_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
+    let p = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(from)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let l = levers_client::Client::builder()
+        .token(credentials::LEVERS_TOKEN)
+        .base_url(to)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let writes = if mode == "plan" {
+        let plan = contacts_sync::Sync::new(&p, &l).lossy(true).unthrottled().plan().map_err(|e| e.to_string())?;
+        black_box(&plan);
+        plan.writes()
+    } else {
+        let q = contacts_core::ListQuery::default();
+        for api in [&p as &dyn ContactsApi, &l] {
+            for c in api.list(&q) {
+                black_box(c.map_err(|e| e.to_string())?);
+            }
+        }
+        0
+    };
+    println!("{}", json!({"secs": start.elapsed().as_secs_f64(), "peak_rss_kb": peak_rss_kb(), "writes": writes}));
+    Ok(())
+}
+
+/// The sync's apply (throttle off, journal on) per write against the bare unified `create`
+/// of the same contacts, each into an empty Levers.
+fn sync_apply(scale: Scale) -> Result<(), String> {
+    let n = scale.sync_apply;
+    let (mut apply_best, mut bare_best) = (f64::INFINITY, f64::INFINITY);
+    let journal = std::env::temp_dir().join(format!("contacts-bench-journal-{}", std::process::id()));
+    // Each side in a sandbox of its own, seeded alike, one after the other; alternating which
+    // goes first, best of two each.
+    for round in 0..4 {
+        let sb = Sandbox::builder().seed(Provider::Previsto, n).record_limit(0).start().map_err(|e| e.to_string())?;
+        let p = previsto::Client::builder()
+            .api_key(credentials::PREVISTO_SECRET_KEY)
+            .base_url(sb.previsto_base_url())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let l = levers_client::Client::builder()
+            .token(credentials::LEVERS_TOKEN)
+            .base_url(sb.levers_base_url())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_file(&journal);
+        let mut sync = contacts_sync::Sync::new(&p, &l).lossy(true).unthrottled().journal(&journal);
+        let plan = sync.plan().map_err(|e| e.to_string())?;
+        if plan.creates.len() as u64 != n {
+            return Err(format!("sync apply: planned {} creates, expected {n}", plan.creates.len()));
+        }
+        // Warm the connection to the target, as the plan warmed the sync's.
+        black_box(ContactsApi::list(&l, &contacts_core::ListQuery::default()).next());
+        if (round % 2 == 0) == (round < 2) {
+            let t = Instant::now();
+            let report = sync.apply(&plan).map_err(|e| e.to_string())?;
+            apply_best = apply_best.min(t.elapsed().as_secs_f64() / n as f64);
+            if !report.is_success() {
+                return Err(format!("sync apply: {report:?}"));
+            }
+        } else {
+            let news: Vec<contacts_core::NewContact> =
+                plan.creates.iter().map(|c| contacts_core::NewContact::from(&c.contact)).collect();
+            let t = Instant::now();
+            for new in &news {
+                black_box(ContactsApi::create(&l, new).map_err(|e| e.to_string())?);
+            }
+            bare_best = bare_best.min(t.elapsed().as_secs_f64() / n as f64);
+        }
+    }
+    let _ = std::fs::remove_file(&journal);
+    emit(json!({"figure": "sync-apply", "writes": n, "apply_us": apply_best * 1e6, "bare_us": bare_best * 1e6,
+        "ratio": apply_best / bare_best}));
     Ok(())
 }
 
@@ -388,10 +717,14 @@ fn connections() -> Result<(), String> {
     Ok(())
 }
 
-/// Iterating 100,000 Previsto contacts, ours vs raw, each in its own process (the sandbox runs
+/// Iterating (100,000) Previsto contacts, ours vs raw, each in its own process (the sandbox runs
 /// in this one, so its memory is not counted).
-fn listing() -> Result<(), String> {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 100_000).record_limit(0).start().map_err(|e| e.to_string())?;
+fn listing(scale: Scale) -> Result<(), String> {
+    let sb = Sandbox::builder()
+        .seed(Provider::Previsto, scale.listing)
+        .record_limit(0)
+        .start()
+        .map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut figures = Vec::new();
     for which in ["ours", "raw", "ours", "raw"] {
