@@ -144,6 +144,8 @@ pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), Str
         rows.push(row("decode micro-benchmark and cold builds (quick)", "not run", "full run only", true));
         return finish(root, &rows, started, false);
     }
+    eprintln!("per call against a hand-written reqwest-blocking client (builds it once, in release)…");
+    rows.push(versus_reqwest(root, &exe)?);
     eprintln!("running the decode micro-benchmark (criterion)…");
     run_visible(
         root,
@@ -208,6 +210,99 @@ fn finish(root: &Path, rows: &[Row], started: Instant, write_readme: bool) -> Re
         return Err("some targets are not met".into());
     }
     Ok(())
+}
+
+/// What a user might write instead: a small client on reqwest's blocking API, in a program of
+/// its own (built once, in release, under target/bench-reqwest), against the same sandbox as
+/// our `previsto` client in a process of its own; keep-alive on both. Alternating runs, best
+/// median of three each.
+fn versus_reqwest(root: &Path, exe: &Path) -> Result<Row, String> {
+    const ROUNDS: &str = "2000";
+    const KEY: &str = "sk_sandbox_contacts_rs";
+    let dir = root.join("target/bench-reqwest");
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"bench-reqwest\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\nreqwest = { version = \"0.12\", default-features = false, features = [\"blocking\", \"json\", \"rustls-tls\"] }\nserde = { version = \"1\", features = [\"derive\"] }\n",
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("src/main.rs"),
+        r#"//! A hand-written Previsto `get` on reqwest's blocking client: the median of N calls.
+use std::time::{Duration, Instant};
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Contact {
+    id: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    zip: Option<String>,
+    city: Option<String>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (url, rounds, key) = (format!("{}/contacts/con_sbx0", args[1]), args[2].parse::<usize>().unwrap(), &args[3]);
+    let client = reqwest::blocking::Client::new();
+    let call = || {
+        let c: Contact = client.get(&url).basic_auth(key, Some("")).send().unwrap().error_for_status().unwrap().json().unwrap();
+        std::hint::black_box(c);
+    };
+    let mut times: Vec<Duration> = Vec::with_capacity(rounds);
+    for i in 0..rounds + 20 {
+        let t = Instant::now();
+        call();
+        if i >= 20 {
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    println!("{{\"median_us\":{}}}", times[rounds / 2].as_secs_f64() * 1e6);
+}
+"#,
+    )
+    .map_err(|e| e.to_string())?;
+    run(&dir, "cargo", &["build", "--release", "--quiet"])?;
+    let reqwest = dir.join("target/release/bench-reqwest");
+
+    let mut server = std::process::Command::new(exe)
+        .arg("serve")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("contacts-bench serve: {e}"))?;
+    let mut url = String::new();
+    {
+        use std::io::BufRead;
+        let stdout = server.stdout.take().ok_or("no stdout")?;
+        std::io::BufReader::new(stdout).read_line(&mut url).map_err(|e| e.to_string())?;
+    }
+    let url = url.trim().to_owned();
+    let median = |program: &Path, args: &[&str]| -> Result<f64, String> {
+        let out = run(root, program.to_str().ok_or("bad path")?, args)?;
+        let v: serde_json::Value = serde_json::from_str(out.trim()).map_err(|e| format!("{e}: {out}"))?;
+        v["median_us"].as_f64().ok_or_else(|| format!("no median in {out}"))
+    };
+    let (mut ours, mut theirs) = (f64::INFINITY, f64::INFINITY);
+    let result = (|| {
+        for _ in 0..3 {
+            ours = ours.min(median(exe, &["percall", &url, ROUNDS])?);
+            theirs = theirs.min(median(&reqwest, &[&url, ROUNDS, KEY])?);
+        }
+        Ok::<(), String>(())
+    })();
+    drop(server.stdin.take());
+    let _ = server.wait();
+    result?;
+    Ok(row(
+        "per-call: previsto get vs a hand-written client on reqwest blocking (median, own processes, keep-alive)",
+        format!("{:.2}× ({ours:.0} µs vs {theirs:.0} µs)", ours / theirs),
+        "≤ 1.0×",
+        ours <= theirs,
+    ))
 }
 
 /// 100000 -> "100,000".

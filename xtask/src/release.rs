@@ -248,7 +248,7 @@ fn publish_in_order(root: &Path, args: &Args, order: &[String], out: &mut dyn Wr
         let mut tries = 0;
         loop {
             tries += 1;
-            match publish_one(root, args, name) {
+            match publish_one(root, args, name, out) {
                 Ok(()) => break,
                 Err(Publish::RateLimited(wait, until)) if tries <= 12 => {
                     writeln!(
@@ -289,15 +289,16 @@ impl Publish {
     }
 }
 
-fn publish_one(root: &Path, args: &Args, name: &str) -> Result<(), Publish> {
+/// Runs `cargo publish -p name`, passing its output on to `out`.
+fn publish_one(root: &Path, args: &Args, name: &str, out: &mut dyn Write) -> Result<(), Publish> {
     let program = args.cargo.as_deref().unwrap_or("cargo");
     let output = std::process::Command::new(program)
         .args(["publish", "--locked", "-p", name])
         .current_dir(root)
         .output()
         .map_err(|e| Publish::Failed(format!("could not run {program}: {e}")))?;
-    let _ = std::io::stdout().write_all(&output.stdout);
-    let _ = std::io::stderr().write_all(&output.stderr);
+    let _ = out.write_all(&output.stdout);
+    let _ = out.write_all(&output.stderr);
     if output.status.success() {
         return Ok(());
     }

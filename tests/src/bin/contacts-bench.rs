@@ -6,7 +6,9 @@
 //! run under a minute and a half; its rows say so). The other modes are child processes whose
 //! peak RSS a figure reports: `list <ours|raw> <previsto url>`, `huge <previsto url>` (one
 //! page at the response cap), `plan <previsto url> <levers url>` and
-//! `listboth <previsto url> <levers url>` (the sync's plan and its baseline).
+//! `listboth <previsto url> <levers url>` (the sync's plan and its baseline). For the
+//! comparison with a hand-written reqwest client, `serve` runs a sandbox until its stdin
+//! closes (printing Previsto's base URL) and `percall <url> <rounds>` times our `get`.
 
 use std::hint::black_box;
 use std::process::Command;
@@ -28,6 +30,8 @@ fn main() {
         ["all", "--quick"] => all(Scale::QUICK),
         ["list", which, url] => list_child(which, url),
         ["huge", url] => huge_child(url),
+        ["serve"] => serve(),
+        ["percall", url, rounds] => percall_child(url, rounds),
         [mode @ ("plan" | "listboth"), from, to] => sync_child(mode, from, to),
         _ => Err("usage: contacts-bench all [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
     };
@@ -512,6 +516,37 @@ fn threads(scale: Scale) -> Result<(), String> {
             "connections": connections, "ours_per_s": calls / ours.as_secs_f64(), "raw_per_s": calls / raw_time.as_secs_f64(),
             "ratio": raw_time.as_secs_f64() / ours.as_secs_f64()}));
     }
+    Ok(())
+}
+
+/// A sandbox for other processes: prints Previsto's base URL, serves until stdin closes.
+fn serve() -> Result<(), String> {
+    let sb = Sandbox::builder().seed_all(10).record_limit(0).start().map_err(|e| e.to_string())?;
+    println!("{}", sb.previsto_base_url());
+    std::io::Write::flush(&mut std::io::stdout()).map_err(|e| e.to_string())?;
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+    Ok(())
+}
+
+/// The median of `rounds` Previsto `get`s through a default client (its own process, as the
+/// reqwest program is).
+fn percall_child(url: &str, rounds: &str) -> Result<(), String> {
+    let rounds: usize = rounds.parse().map_err(|e| format!("rounds: {e}"))?;
+    let client = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(url)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let id = previsto::ContactId::from("con_sbx0");
+    let mut times = Vec::with_capacity(rounds);
+    for i in 0..rounds + 20 {
+        let t = Instant::now();
+        black_box(client.contacts().get(&id).map_err(|e| e.to_string())?);
+        if i >= 20 {
+            times.push(t.elapsed());
+        }
+    }
+    println!("{}", json!({"median_us": median(times).as_secs_f64() * 1e6}));
     Ok(())
 }
 

@@ -366,6 +366,8 @@ fn the_new_crate_rate_limit_is_waited_out_and_the_release_goes_on() {
     assert!(out.contains("crates.io's rate limit for new crates: waiting 5"), "{out}");
     assert!(out.contains("GMT) before publishing c6 again"), "{out}");
     assert!(out.contains("published c1, c2, c3, c4, c5, c6, c7"), "{out}");
+    assert!(out.contains("   Uploaded c7 v0.1.0"), "cargo's own output is passed on: {out}");
+    assert!(out.contains("status 429 Too Many Requests"), "{out}");
     for i in 1..=7 {
         assert_eq!(read(&s.0, &format!("index/c{i}")), format!("{{\"name\":\"c{i}\",\"vers\":\"0.1.0\"}}\n"));
     }
