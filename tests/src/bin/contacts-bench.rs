@@ -501,8 +501,8 @@ fn threads(scale: Scale) -> Result<(), String> {
         });
         let connections = sb.connection_count() - before;
         let mut raw_time = Duration::MAX;
-        // Alternate, best of five or six each, so a scheduling hiccup does not decide the ratio.
-        for round in 0..10 {
+        // Alternate, best of ten or eleven each, so a scheduling hiccup does not decide the ratio.
+        for round in 0..20 {
             if round % 2 == 0 {
                 raw_time = raw_time.min(on_threads(scale.per_thread, &|| raw(&raw_agent)));
             } else {
