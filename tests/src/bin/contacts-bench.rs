@@ -404,97 +404,44 @@ fn threads(scale: Scale) -> Result<(), String> {
         base64::engine::general_purpose::STANDARD.encode(format!("{}:", credentials::PREVISTO_SECRET_KEY))
     );
     let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
-    // (provider, a fresh client, the id, the raw URL and header)
+    // The raw call for each provider, in fresh_clients' order.
     type Raw = Box<dyn Fn(&ureq::Agent) + Sync>;
-    type Make<'a> = Box<dyn Fn() -> Result<Box<dyn ContactsApi>, String> + 'a>;
-    let cases: Vec<(&str, Make, &str, Raw)> = vec![
-        (
-            "previsto",
-            Box::new(|| {
-                Ok(Box::new(
-                    previsto::Client::builder()
-                        .api_key(credentials::PREVISTO_SECRET_KEY)
-                        .base_url(sb.previsto_base_url())
-                        .build()
-                        .map_err(|e| e.to_string())?,
-                ))
-            }),
-            "con_sbx0",
-            Box::new({
-                let url = format!("{}/contacts/con_sbx0", sb.previsto_base_url());
-                move |a: &ureq::Agent| {
-                    black_box(raw_get::<previsto::Contact>(a, &url, ("authorization", &basic)));
-                }
-            }),
-        ),
-        (
-            "levers",
-            Box::new(|| {
-                Ok(Box::new(
-                    levers_client::Client::builder()
-                        .token(credentials::LEVERS_TOKEN)
-                        .base_url(sb.levers_base_url())
-                        .build()
-                        .map_err(|e| e.to_string())?,
-                ))
-            }),
-            UUID0,
-            Box::new({
-                let url = format!("{}/contact/{UUID0}", sb.levers_base_url());
-                move |a: &ureq::Agent| {
-                    black_box(raw_get::<levers_client::Contact>(a, &url, ("authorization", &bearer)));
-                }
-            }),
-        ),
-        (
-            "cleanlife",
-            Box::new(|| {
-                Ok(Box::new(
-                    cleanlife_partners::Client::builder()
-                        .api_key(credentials::CLEANLIFE_API_KEY)
-                        .base_url(sb.cleanlife_base_url())
-                        .build()
-                        .map_err(|e| e.to_string())?,
-                ))
-            }),
-            CL_UUID0,
-            Box::new({
-                let url = format!("{}/partners/contacts/{CL_UUID0}", sb.cleanlife_base_url());
-                move |a: &ureq::Agent| {
-                    black_box(raw_get::<Data<cleanlife_partners::Contact>>(
-                        a,
-                        &url,
-                        ("x-api-key", credentials::CLEANLIFE_API_KEY),
-                    ));
-                }
-            }),
-        ),
-        (
-            "portal",
-            Box::new(|| {
-                Ok(Box::new(
-                    portal_contacts::Client::builder()
-                        .authorization(credentials::PORTAL_AUTHORIZATION)
-                        .base_url(sb.portal_base_url())
-                        .build()
-                        .map_err(|e| e.to_string())?,
-                ))
-            }),
-            "1",
-            Box::new({
-                let url = format!("{}/contact/1", sb.portal_base_url());
-                move |a: &ureq::Agent| {
-                    black_box(raw_get::<Entity<portal_contacts::Contact>>(
-                        a,
-                        &url,
-                        ("authorization", credentials::PORTAL_AUTHORIZATION),
-                    ));
-                }
-            }),
-        ),
+    let raws: Vec<Raw> = vec![
+        Box::new({
+            let url = format!("{}/contact/{UUID0}", sb.levers_base_url());
+            move |a: &ureq::Agent| {
+                black_box(raw_get::<levers_client::Contact>(a, &url, ("authorization", &bearer)));
+            }
+        }),
+        Box::new({
+            let url = format!("{}/partners/contacts/{CL_UUID0}", sb.cleanlife_base_url());
+            move |a: &ureq::Agent| {
+                black_box(raw_get::<Data<cleanlife_partners::Contact>>(
+                    a,
+                    &url,
+                    ("x-api-key", credentials::CLEANLIFE_API_KEY),
+                ));
+            }
+        }),
+        Box::new({
+            let url = format!("{}/contacts/con_sbx0", sb.previsto_base_url());
+            move |a: &ureq::Agent| {
+                black_box(raw_get::<previsto::Contact>(a, &url, ("authorization", &basic)));
+            }
+        }),
+        Box::new({
+            let url = format!("{}/contact/1", sb.portal_base_url());
+            move |a: &ureq::Agent| {
+                black_box(raw_get::<Entity<portal_contacts::Contact>>(
+                    a,
+                    &url,
+                    ("authorization", credentials::PORTAL_AUTHORIZATION),
+                ));
+            }
+        }),
     ];
-    for (provider, make, id, raw) in &cases {
-        let api = make()?;
+    for ((api, id), raw) in fresh_clients(&sb)?.into_iter().zip(&raws) {
+        let provider = api.provider().name();
         let before = sb.connection_count();
         let mut ours = on_threads(scale.per_thread, &|| {
             black_box(api.get(id).expect("get"));
@@ -695,17 +642,20 @@ fn sync_apply(scale: Scale) -> Result<(), String> {
     Ok(())
 }
 
-/// TCP connections opened by 1,000 sequential calls through one client, per provider.
-fn connections() -> Result<(), String> {
-    let sb = Sandbox::builder().seed_all(3).record_limit(0).start().map_err(|e| e.to_string())?;
-    let apis: Vec<(Box<dyn ContactsApi>, &str)> = vec![
+type ClientAndId = (Box<dyn ContactsApi>, &'static str);
+
+/// A fresh client (its own pool) for each provider, with the id of a seeded contact, in the
+/// order levers, cleanlife, previsto, portal.
+fn fresh_clients(sb: &Sandbox) -> Result<Vec<ClientAndId>, String> {
+    let e = |e: Error| e.to_string();
+    Ok(vec![
         (
             Box::new(
                 levers_client::Client::builder()
                     .token(credentials::LEVERS_TOKEN)
                     .base_url(sb.levers_base_url())
                     .build()
-                    .map_err(|e| e.to_string())?,
+                    .map_err(e)?,
             ),
             UUID0,
         ),
@@ -715,7 +665,7 @@ fn connections() -> Result<(), String> {
                     .api_key(credentials::CLEANLIFE_API_KEY)
                     .base_url(sb.cleanlife_base_url())
                     .build()
-                    .map_err(|e| e.to_string())?,
+                    .map_err(e)?,
             ),
             CL_UUID0,
         ),
@@ -725,7 +675,7 @@ fn connections() -> Result<(), String> {
                     .api_key(credentials::PREVISTO_SECRET_KEY)
                     .base_url(sb.previsto_base_url())
                     .build()
-                    .map_err(|e| e.to_string())?,
+                    .map_err(e)?,
             ),
             "con_sbx0",
         ),
@@ -735,11 +685,17 @@ fn connections() -> Result<(), String> {
                     .authorization(credentials::PORTAL_AUTHORIZATION)
                     .base_url(sb.portal_base_url())
                     .build()
-                    .map_err(|e| e.to_string())?,
+                    .map_err(e)?,
             ),
             "1",
         ),
-    ];
+    ])
+}
+
+/// TCP connections opened by 1,000 sequential calls through one client, per provider.
+fn connections() -> Result<(), String> {
+    let sb = Sandbox::builder().seed_all(3).record_limit(0).start().map_err(|e| e.to_string())?;
+    let apis = fresh_clients(&sb)?;
     for (api, id) in apis {
         let before = sb.connection_count();
         for _ in 0..1000 {
