@@ -64,6 +64,8 @@ pub struct Pages<T, F> {
     seen: u64,
     /// The first and last items of the previous page, to notice a page served twice.
     previous: Option<(T, T)>,
+    /// An error found before the first request (an invalid query), yielded instead of it.
+    refused: Option<Error>,
     done: bool,
 }
 
@@ -88,8 +90,26 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
             buffer: Vec::new().into_iter(),
             seen: 0,
             previous: None,
+            refused: None,
             done: false,
         }
+    }
+
+    /// Pages of a query checked before anything is sent: when `check` failed, its error is
+    /// the stream's only item and nothing is fetched. Lets `iter` stay lazy (it returns an
+    /// iterator, not a `Result`) without sending a query known to be wrong.
+    ///
+    /// ```
+    /// use contacts_http::core::Error;
+    /// use contacts_http::{Page, Pages};
+    /// let check = Err(Error::validation("size", "must be 1 to 100"));
+    /// let mut pages = Pages::new(0, 10, |_| -> Result<Page<u32>, Error> { panic!("nothing is sent") }).refusing(check);
+    /// assert!(matches!(pages.next(), Some(Err(Error::Validation { .. }))));
+    /// assert!(pages.next().is_none());
+    /// ```
+    pub fn refusing(mut self, check: Result<()>) -> Self {
+        self.refused = check.err();
+        self
     }
 
     /// Takes in a fetched page, deciding whether it is the last; an error ends the stream.
@@ -143,6 +163,10 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Iterator for Pages<
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Result<T>> {
+        if let Some(e) = self.refused.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
         loop {
             if let Some(item) = self.buffer.next() {
                 return Some(Ok(item));

@@ -440,6 +440,13 @@ fn strings_are_1_to_255_characters_counted_as_characters() {
     assert_refused("name", |c| c.contacts().update(&uuid().into(), &ContactUpdate::new().name("")).map(drop));
     assert_refused("page", |c| c.contacts().list_page(&ListContacts::new().page(0)).map(drop));
     assert_refused("size", |c| c.contacts().list_page(&ListContacts::new().size(101)).map(drop));
+    // The lazy iterator yields the same refusal as its only item, having sent nothing.
+    assert_refused("size", |c| {
+        let mut pages = c.contacts().iter(&ListContacts::new().size(0));
+        let first = pages.next().expect("the refusal is yielded");
+        assert!(pages.next().is_none(), "nothing follows the refusal");
+        first.map(drop)
+    });
 }
 
 #[test]

@@ -207,13 +207,9 @@ impl<'a> Contacts<'a> {
     ) -> impl Iterator<Item = Result<T>> + Send + use<'a, T> {
         let this = self.clone();
         let size = query.size.unwrap_or(ITER_PAGE_SIZE);
-        let mut checked = Some(query.check());
-        Pages::new(query.page.unwrap_or(1), size as usize, move |page| {
-            if let Some(Err(e)) = checked.take() {
-                return Err(e);
-            }
-            Ok(this.page_as(Some(page), Some(size))?.0)
-        })
+        let check = query.check();
+        Pages::new(query.page.unwrap_or(1), size as usize, move |page| Ok(this.page_as(Some(page), Some(size))?.0))
+            .refusing(check)
     }
 
     pub(crate) fn page_as<T: DeserializeOwned>(

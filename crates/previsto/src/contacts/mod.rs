@@ -238,13 +238,11 @@ impl<'a> Contacts<'a> {
         let query = query.clone();
         let this = self.clone();
         let size = query.size.unwrap_or(ITER_PAGE_SIZE);
-        let mut checked = Some(query.check());
+        let check = query.check();
         Pages::new(query.page.unwrap_or(0), size as usize, move |page| {
-            if let Some(Err(e)) = checked.take() {
-                return Err(e);
-            }
             Ok(this.page_as(&query, Some(page), Some(size))?.0)
         })
+        .refusing(check)
     }
 
     pub(crate) fn page_as<T: DeserializeOwned>(
