@@ -289,3 +289,25 @@ pub fn sync_readme(name: &str, body: &str) {
         panic!("README's {name} table differs from what the tests ran; rerun with CONTACTS_BLESS=1:\n{body}");
     }
 }
+
+/// Peak resident set size of this process in KiB, from the OS (`VmHWM` in
+/// `/proc/self/status`); `None` where the OS does not say.
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A JSON list body of copies of `item`, comma-separated between `wrap.0` and `wrap.1`, just
+/// under `cap` bytes: an answer as large as a client's response cap allows.
+pub fn list_body_near(cap: usize, item: &str, wrap: (&str, &str)) -> Vec<u8> {
+    let mut out = String::with_capacity(cap);
+    out.push_str(wrap.0);
+    while out.len() + item.len() + wrap.1.len() + 1 < cap {
+        if out.len() > wrap.0.len() {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push_str(wrap.1);
+    out.into_bytes()
+}

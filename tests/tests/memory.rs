@@ -4,35 +4,11 @@
 
 use std::process::Command;
 
-use contacts_tests::{Action, FaultServer};
+use contacts_tests::{Action, FaultServer, list_body_near, peak_rss_kb};
 
-const CAP: usize = 32 * 1024 * 1024;
+/// The clients' default response cap (32 MiB).
+const CAP: usize = contacts_http::DEFAULT_MAX_RESPONSE_BYTES as usize;
 const CHILD: &str = "CONTACTS_MEMORY_CHILD";
-
-/// A list body of minimal contacts just under the cap.
-fn body(item: &str, wrap: (&str, &str)) -> Vec<u8> {
-    let mut out = String::with_capacity(CAP);
-    out.push_str(wrap.0);
-    while out.len() + item.len() + wrap.1.len() + 1 < CAP {
-        if out.len() > wrap.0.len() {
-            out.push(',');
-        }
-        out.push_str(item);
-    }
-    out.push_str(wrap.1);
-    out.into_bytes()
-}
-
-/// Peak resident set size of this process, in KiB.
-fn peak_rss_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
 
 /// The client side: one page from the server named in the environment, then the peak RSS.
 #[test]
@@ -57,7 +33,7 @@ fn child() {
             .list_page(&levers_client::ListContacts::new().size(100))
             .map(|p| p.contacts.len()),
     };
-    println!("RESULT {} PEAK {}", outcome.is_err(), peak_rss_kb());
+    println!("RESULT {} PEAK {}", outcome.is_err(), peak_rss_kb().expect("the OS reports the peak RSS (VmHWM)"));
 }
 
 #[test]
@@ -65,9 +41,12 @@ fn a_list_answer_at_the_response_cap_stays_under_four_times_the_cap() {
     if std::env::var(CHILD).is_ok() {
         return;
     }
-    let previsto_body = body(r#"{"id":"con_1","name":"N"}"#, ("[", "]"));
-    let levers_body =
-        body(r#"{"uuid":"3c90c3cc-0d44-4b50-8888-8dd25736052a","name":"N"}"#, (r#"{"items":["#, r#"],"total":1}"#));
+    let previsto_body = list_body_near(CAP, r#"{"id":"con_1","name":"N"}"#, ("[", "]"));
+    let levers_body = list_body_near(
+        CAP,
+        r#"{"uuid":"3c90c3cc-0d44-4b50-8888-8dd25736052a","name":"N"}"#,
+        (r#"{"items":["#, r#"],"total":1}"#),
+    );
     for (which, body, prefix) in [("previsto", previsto_body, ""), ("levers", levers_body, "/api-service/v1")] {
         assert!(body.len() <= CAP && body.len() > CAP - 1024);
         let server = FaultServer::start(Action::raw(200, "application/json", body)).unwrap();

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use contacts_core::{ContactsApi, Error};
 use contacts_sandbox::{Provider, Sandbox, credentials};
+use contacts_tests::peak_rss_kb;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -499,20 +500,10 @@ fn percall_child(url: &str, rounds: &str) -> Result<(), String> {
 
 /// Peak RSS of a process reading one Previsto list answer as large as the response cap.
 fn huge() -> Result<(), String> {
-    const CAP: usize = 32 * 1024 * 1024;
-    let item = r#"{"id":"con_1","name":"N"}"#;
-    let mut body = String::with_capacity(CAP);
-    body.push('[');
-    while body.len() + item.len() + 2 < CAP {
-        if body.len() > 1 {
-            body.push(',');
-        }
-        body.push_str(item);
-    }
-    body.push(']');
-    let server =
-        contacts_tests::FaultServer::start(contacts_tests::Action::raw(200, "application/json", body.into_bytes()))
-            .map_err(|e| e.to_string())?;
+    const CAP: usize = contacts_http::DEFAULT_MAX_RESPONSE_BYTES as usize;
+    let body = contacts_tests::list_body_near(CAP, r#"{"id":"con_1","name":"N"}"#, ("[", "]"));
+    let server = contacts_tests::FaultServer::start(contacts_tests::Action::raw(200, "application/json", body))
+        .map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(&exe).args(["huge", &server.url()]).output().map_err(|e| e.to_string())?;
     if !out.status.success() {
@@ -737,12 +728,6 @@ fn listing(scale: Scale) -> Result<(), String> {
         "ours_peak_rss_kb": best("ours", "peak_rss_kb"), "raw_peak_rss_kb": best("raw", "peak_rss_kb")}),
     );
     Ok(())
-}
-
-/// Peak resident set size of this process, from the OS (`VmHWM` in /proc/self/status).
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn list_child(which: &str, url: &str) -> Result<(), String> {
