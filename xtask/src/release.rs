@@ -303,18 +303,30 @@ fn publish_one(root: &Path, args: &Args, name: &str, out: &mut dyn Write) -> Res
         return Ok(());
     }
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    if text.contains("429") || text.contains("Too Many Requests") {
-        // "Please try again after Mon, 23 Nov 2026 16:30:00 GMT": wait until then (at most
-        // an hour; ten minutes when the date cannot be read).
-        let until = text.split("try again after ").nth(1).map(|rest| rest.split(" or ").next().unwrap_or(rest).trim());
-        let wait = until
-            .and_then(|u| httpdate::parse_http_date(u).ok())
-            .map(|t| t.duration_since(SystemTime::now()).unwrap_or_default())
-            .unwrap_or(std::time::Duration::from_secs(600))
-            .min(std::time::Duration::from_secs(3600));
-        return Err(Publish::RateLimited(wait, until.unwrap_or("ten minutes from now").to_owned()));
+    if let Some((wait, until)) = rate_limit_wait(&text, SystemTime::now()) {
+        return Err(Publish::RateLimited(wait, until));
     }
     Err(Publish::Failed(format!("`{program} publish -p {name}` failed ({})", output.status)))
+}
+
+/// When `cargo publish`'s output is crates.io's rate limit (a 429), how long to wait and
+/// until when: "Please try again after Mon, 23 Nov 2026 16:30:00 GMT or email …" waits until
+/// then (at most an hour); a 429 without a readable date waits ten minutes.
+fn rate_limit_wait(text: &str, now: SystemTime) -> Option<(std::time::Duration, String)> {
+    if !text.contains("429 Too Many Requests") && !text.contains("status 429") {
+        return None;
+    }
+    let until = text.split("try again after ").nth(1).map(|rest| rest.split(" or ").next().unwrap_or(rest).trim());
+    let wait = until
+        .and_then(|u| httpdate::parse_http_date(u).ok())
+        .map(|t| t.duration_since(now).unwrap_or_default())
+        .unwrap_or(std::time::Duration::from_secs(600))
+        .min(std::time::Duration::from_secs(3600));
+    let until = match until {
+        Some(u) if httpdate::parse_http_date(u).is_ok() => u.to_owned(),
+        _ => "ten minutes from now".to_owned(),
+    };
+    Some((wait, until))
 }
 
 /// The versions of `name` on the registry (none when it was never published).

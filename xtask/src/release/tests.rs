@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::{Args, move_unreleased, next_version, run as release, unreleased_entries};
+use super::{Args, move_unreleased, next_version, rate_limit_wait, run as release, unreleased_entries};
 use crate::workspace::run;
 
 struct Scratch(PathBuf);
@@ -416,4 +416,31 @@ fn a_release_stopped_while_publishing_is_finished_by_resume() {
     release(&s.0, &resume, &mut out).unwrap();
     assert!(String::from_utf8(out).unwrap().contains("resumed: published nothing (all there already)"));
     assert_eq!(calls(&s.0).len(), 8);
+}
+
+#[test]
+fn the_rate_limit_answer_is_read_for_how_long_to_wait() {
+    use std::time::{Duration, UNIX_EPOCH};
+    // Mon, 23 Nov 2026 16:20:00 GMT
+    let now = UNIX_EPOCH + Duration::from_secs(1_795_450_800);
+    let answer = |until: &str| {
+        format!(
+            "error: failed to publish to registry at https://crates.io\n\nCaused by:\n  the remote server responded with an error (status 429 Too Many Requests): You have published too many new crates in a short period of time. Please try again after {until} or email help@crates.io to have your limit increased.\n"
+        )
+    };
+    assert_eq!(
+        rate_limit_wait(&answer("Mon, 23 Nov 2026 16:30:00 GMT"), now),
+        Some((Duration::from_secs(600), "Mon, 23 Nov 2026 16:30:00 GMT".to_owned()))
+    );
+    // Never more than an hour, whatever the date says; a date already past means now.
+    assert_eq!(rate_limit_wait(&answer("Tue, 24 Nov 2026 16:30:00 GMT"), now).unwrap().0, Duration::from_secs(3600));
+    assert_eq!(rate_limit_wait(&answer("Mon, 23 Nov 2026 16:00:00 GMT"), now).unwrap().0, Duration::ZERO);
+    // A date it cannot read: ten minutes.
+    assert_eq!(
+        rate_limit_wait(&answer("soon"), now),
+        Some((Duration::from_secs(600), "ten minutes from now".to_owned()))
+    );
+    // Any other failure is not waited out, even one whose text holds "429".
+    assert_eq!(rate_limit_wait("error: crate version `0.1.429` is already uploaded", now), None);
+    assert_eq!(rate_limit_wait("status 500 Internal Server Error", now), None);
 }
