@@ -68,7 +68,7 @@ impl CallOptions {
     /// the credentials).
     #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push(Header::new(name, value));
+        self.headers.push(Header::new(name.into(), value.into()));
         self
     }
 

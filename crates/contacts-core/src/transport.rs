@@ -4,6 +4,7 @@
 //! another HTTP stack, to record or replay calls, or to script answers and faults in tests
 //! without sockets.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::Error;
@@ -49,24 +50,39 @@ impl fmt::Display for Method {
 }
 
 /// One request header. A `sensitive` header's value is never shown by `Debug`.
+///
+/// Name and value are `Cow<'static, str>`: the headers every call sends (`accept`,
+/// `content-type`…) are `&'static str` and cost no allocation, per call or ever.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Header {
     /// The header name, lowercase.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The value.
-    pub value: String,
+    pub value: Cow<'static, str>,
     /// Whether the value is a credential.
     pub sensitive: bool,
 }
 
 impl Header {
-    /// A plain header.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Header { name: name.into().to_ascii_lowercase(), value: value.into(), sensitive: false }
+    /// A plain header: a `&'static str` or a `String` for each part (the name is lowercased).
+    ///
+    /// ```
+    /// use contacts_core::Header;
+    /// let h = Header::new("Accept", "application/json");
+    /// assert_eq!((&*h.name, &*h.value), ("accept", "application/json"));
+    /// let id = String::from("req-1");
+    /// assert_eq!(Header::new("x-request-id", id).value, "req-1");
+    /// ```
+    pub fn new(name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
+        let mut name = name.into();
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            name.to_mut().make_ascii_lowercase();
+        }
+        Header { name, value: value.into(), sensitive: false }
     }
 
     /// A header holding a credential.
-    pub fn sensitive(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn sensitive(name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
         Header { sensitive: true, ..Header::new(name, value) }
     }
 }
@@ -128,7 +144,7 @@ impl HttpRequest {
 
     /// The value of the first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+        self.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| &*h.value)
     }
 }
 

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{Applied, Auth, Kind, bad_token};
 use crate::decode::{decode_json, snippet};
-use crate::encode::{Form, encode_path_segment, push_pair};
+use crate::encode::{Form, push_pair, push_path_segment};
 use crate::retry::{MAX_RETRY_AFTER, parse_retry_after};
 use crate::transport::{Proxy, UreqTransport};
 
@@ -358,9 +358,8 @@ impl fmt::Debug for HttpClient {
     }
 }
 
-/// What one call overrides of the client's settings, and how it is named in logs.
+/// What one call overrides of the client's settings.
 struct Overrides<'o> {
-    name: &'o str,
     retry: Option<&'o RetryPolicy>,
     deadline: Option<Duration>,
 }
@@ -393,13 +392,15 @@ impl HttpClient {
     /// [`Error::Validation`] (field `id`) when a segment is empty: an empty id would turn
     /// "this contact" into "the collection".
     pub fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'_>> {
-        let mut url = self.inner.base_url.clone();
+        let base = &self.inner.base_url;
+        let mut url = String::with_capacity(base.len() + segments.iter().map(|s| s.len() + 1).sum::<usize>() + 16);
+        url.push_str(base);
         for segment in segments {
             if segment.is_empty() {
                 return Err(Error::validation("id", "must not be empty"));
             }
             url.push('/');
-            url.push_str(&encode_path_segment(segment));
+            push_path_segment(&mut url, segment);
         }
         Ok(RequestBuilder {
             client: self,
@@ -420,14 +421,14 @@ impl HttpClient {
     fn apply_auth(&self, request: &mut HttpRequest) -> Result<Applied> {
         let (header, token) = match &self.inner.auth.0 {
             Kind::None => return Ok(Applied { token: None }),
-            Kind::Header { name, value } => (Header::sensitive(*name, value.expose()), None),
+            Kind::Header { name, value } => (Header::sensitive(*name, value.expose().to_owned()), None),
             Kind::From { name, get } => {
                 let value = get()?;
                 if value.is_empty() {
                     return Err(Error::config(format!("the {name} value is empty")));
                 }
                 check_header_value(name, value.expose())?;
-                (Header::sensitive(*name, value.expose()), None)
+                (Header::sensitive(*name, value.expose().to_owned()), None)
             }
             Kind::Exchange(x) => {
                 let mut cached = x.lock();
@@ -475,9 +476,15 @@ impl HttpClient {
     ///
     /// Logs through the `log` facade: one debug event per attempt (call, status, attempt,
     /// duration, request id), each retry and its wait at info, a failure at warn. Never a
-    /// body, a header value, a query or user info: `call` is "provider METHOD /path".
-    fn execute(&self, mut request: HttpRequest, idempotent: bool, call: &Overrides<'_>) -> Result<(HttpResponse, u32)> {
+    /// body, a header value, a query or user info: a call is named "provider METHOD /path".
+    fn execute(
+        &self,
+        request: &mut HttpRequest,
+        idempotent: bool,
+        call: &Overrides<'_>,
+    ) -> Result<(HttpResponse, u32)> {
         let inner = &*self.inner;
+        let base_len = inner.base_url.len();
         let policy = call.retry.unwrap_or(&inner.retry);
         let deadline = call.deadline.or(inner.deadline);
         let started = Instant::now();
@@ -486,22 +493,22 @@ impl HttpClient {
         let mut renewed = false;
         loop {
             let attempt_started = Instant::now();
-            let attempt = match self.apply_auth(&mut request) {
+            let attempt = match self.apply_auth(request) {
                 // Nothing of the call was sent: a failed token exchange is retried like a
                 // connection that never opened, whatever the call is.
                 Err(e @ Error::Transport { .. }) => Attempt::Failed(never_sent(e)),
                 Err(e) => {
-                    log::warn!(target: "contacts_http", "{}: credentials failed: {e}", call.name);
+                    log::warn!(target: "contacts_http", "{}: credentials failed: {e}", Call::of(inner, request, base_len));
                     return Err(e);
                 }
                 Ok(applied) => {
                     sent = sent.saturating_add(1);
-                    match inner.transport.send(&request) {
+                    match inner.transport.send(request) {
                         Ok(response) if response.status == 401 && !renewed && applied.token.is_some() => {
                             log::info!(
                                 target: "contacts_http",
                                 "{}: 401 with a cached token; renewing it once and repeating (attempt {sent})",
-                                call.name
+                                Call::of(inner, request, base_len)
                             );
                             // A refused call changed nothing: renew the token once and repeat.
                             if let (Kind::Exchange(x), Some(token)) = (&inner.auth.0, &applied.token) {
@@ -525,7 +532,7 @@ impl HttpClient {
                 log::debug!(
                     target: "contacts_http",
                     "{} -> {status} (attempt {sent}, {} ms{})",
-                    call.name,
+                    Call::of(inner, request, base_len),
                     attempt_started.elapsed().as_millis(),
                     id.map(|id| format!(", request id {}", crate::client::printable(id))).unwrap_or_default()
                 );
@@ -542,8 +549,12 @@ impl HttpClient {
                     match wait {
                         Some(wait) => (wait, format!("status {}", response.status)),
                         None => {
-                            let e = self.decode(&request, &response, retry_after);
-                            log::warn!(target: "contacts_http", "{} failed after {sent} attempt(s): {e}", call.name);
+                            let e = self.decode(request, &response, retry_after);
+                            log::warn!(
+                                target: "contacts_http",
+                                "{} failed after {sent} attempt(s): {e}",
+                                Call::of(inner, request, base_len)
+                            );
                             return Err(e);
                         }
                     }
@@ -557,7 +568,11 @@ impl HttpClient {
                         (policy.backoff(retry), kind.to_string())
                     }
                     _ => {
-                        log::warn!(target: "contacts_http", "{} failed after {sent} attempt(s): {e}", call.name);
+                        log::warn!(
+                            target: "contacts_http",
+                            "{} failed after {sent} attempt(s): {e}",
+                            Call::of(inner, request, base_len)
+                        );
                         return Err(e);
                     }
                 },
@@ -574,10 +589,14 @@ impl HttpClient {
                     ),
                     source: None,
                 };
-                log::warn!(target: "contacts_http", "{}: {e}", call.name);
+                log::warn!(target: "contacts_http", "{}: {e}", Call::of(inner, request, base_len));
                 return Err(e);
             }
-            log::info!(target: "contacts_http", "{}: {reason}; retrying in {wait:?} (attempt {sent})", call.name);
+            log::info!(
+                target: "contacts_http",
+                "{}: {reason}; retrying in {wait:?} (attempt {sent})",
+                Call::of(inner, request, base_len)
+            );
             inner.sleeper.sleep(wait);
             retry += 1;
         }
@@ -719,7 +738,7 @@ impl RequestBuilder<'_> {
         }
         for h in options.headers() {
             // Credentials are the client's alone: a per-call header never replaces them.
-            if !matches!(h.name.as_str(), "authorization" | "x-api-key") {
+            if !matches!(&*h.name, "authorization" | "x-api-key") {
                 self.headers.push(h.clone());
             }
         }
@@ -759,46 +778,90 @@ impl RequestBuilder<'_> {
             url.push('?');
             url.push_str(&self.query);
         }
-        let context = Context::of(inner, self.method, &url);
         let mut request = HttpRequest::new(self.method, url);
         request.headers = headers;
         request.body = self.body;
         request.max_response_bytes = inner.max_response_bytes;
         request.timeout = self.timeout;
+        let overrides = Overrides { retry: self.retry.as_ref(), deadline: self.deadline };
+        let result = self.client.execute(&mut request, self.idempotent, &overrides);
         let sent_id = request.header("x-request-id").map(str::to_owned);
-        let overrides = Overrides { name: &context.call, retry: self.retry.as_ref(), deadline: self.deadline };
-        match self.client.execute(request, self.idempotent, &overrides) {
+        // The URL is not needed any more for sending: the context keeps it to name the call.
+        let context = Context {
+            provider: inner.provider,
+            method: self.method,
+            url: std::mem::take(&mut request.url),
+            base_len: inner.base_url.len(),
+        };
+        match result {
             Ok((response, sent)) => Ok(Response { inner: response, sent, context, sent_id }),
             Err(e) => Err(context.apply(e)),
         }
     }
 }
 
-/// Where a call went, for its errors: "previsto GET /contacts/con_1 at api.previsto.io". The
-/// path is the percent-encoded one, relative to the base URL; never the query (it may hold a
-/// secret), never user info.
-#[derive(Debug, Clone)]
+/// How a call is named in errors and logs: "previsto GET /contacts/con_1". The path is the
+/// percent-encoded one, relative to the base URL; never the query (it may hold a secret), never
+/// user info. Formatted only when an error or a log line needs it.
+struct Call<'a> {
+    provider: &'static str,
+    method: Method,
+    path: &'a str,
+}
+
+impl<'a> Call<'a> {
+    /// The call `url` (which starts with the client's base URL, `base_len` bytes long) makes.
+    fn new(provider: &'static str, method: Method, url: &'a str, base_len: usize) -> Self {
+        let path = url.get(base_len..).unwrap_or(url);
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        Call { provider, method, path: if path.is_empty() { "/" } else { path } }
+    }
+
+    fn of(inner: &Inner, request: &'a HttpRequest, base_len: usize) -> Self {
+        Call::new(inner.provider, request.method, &request.url, base_len)
+    }
+}
+
+impl fmt::Display for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.provider, self.method, self.path)
+    }
+}
+
+/// Where a call went, for its errors: "previsto GET /contacts/con_1 at api.previsto.io". Keeps
+/// the call's URL (moved out of the sent request, so naming costs nothing until an error needs
+/// it); its `Debug` shows the call and the host only.
+#[derive(Clone)]
 struct Context {
-    call: String,
-    host: String,
+    provider: &'static str,
+    method: Method,
+    url: String,
+    base_len: usize,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context").field("call", &self.call().to_string()).field("host", &self.host()).finish()
+    }
 }
 
 impl Context {
-    fn of(inner: &Inner, method: Method, url: &str) -> Context {
-        let path = url.strip_prefix(inner.base_url.as_str()).unwrap_or(url);
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        let path = if path.is_empty() { "/" } else { path };
-        Context { call: format!("{} {method} {path}", inner.provider), host: inner.host.clone() }
+    fn call(&self) -> Call<'_> {
+        Call::new(self.provider, self.method, &self.url, self.base_len)
+    }
+
+    fn host(&self) -> &str {
+        host_of(&self.url)
     }
 
     /// Names the call and the host in the error's message.
     fn apply(&self, mut error: Error) -> Error {
-        let Context { call, host } = self;
+        let (call, host) = (self.call(), self.host());
         match &mut error {
             Error::Api { message, .. } | Error::NotFound { message, .. } | Error::Decode { message, .. } => {
                 *message = format!("{call} at {host}: {message}");
             }
-            Error::Transport { message, .. } if message.contains(host.as_str()) => {
+            Error::Transport { message, .. } if message.contains(host) => {
                 *message = format!("{call}: {message}");
             }
             Error::Transport { message, .. } => *message = format!("{call} at {host}: {message}"),
@@ -826,8 +889,20 @@ impl Response {
     /// Status, headers, request id (echoed by the provider, or the one the client sent) and
     /// attempts.
     pub fn meta(&self) -> contacts_core::ResponseMeta {
-        let request_id = self.inner.header("x-request-id").map(str::to_owned).or_else(|| self.sent_id.clone());
+        let request_id = self.request_id().map(str::to_owned);
         contacts_core::ResponseMeta::new(self.inner.status, self.inner.headers.clone(), request_id, self.sent)
+    }
+
+    /// The request id: the `x-request-id` the provider echoed, else the one the client sent.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.header("x-request-id").or(self.sent_id.as_deref())
+    }
+
+    /// [`meta`](Self::meta), taking the headers instead of copying them (for the last use of
+    /// an answer).
+    pub fn into_meta(self) -> contacts_core::ResponseMeta {
+        let request_id = self.inner.header("x-request-id").map(str::to_owned).or(self.sent_id);
+        contacts_core::ResponseMeta::new(self.inner.status, self.inner.headers, request_id, self.sent)
     }
 
     /// The HTTP status.
@@ -871,7 +946,7 @@ impl Response {
     /// 200, a body of the wrong shape), as every error of a failed call does.
     pub fn error(&self, error: Error) -> Error {
         let error = self.context.apply(error);
-        log::warn!(target: "contacts_http", "{} failed: {error}", self.context.call);
+        log::warn!(target: "contacts_http", "{} failed: {error}", self.context.call());
         error
     }
 }

@@ -18,10 +18,18 @@ const KEY: &AsciiSet = &UNRESERVED.remove(b'[').remove(b']');
 /// assert_eq!(encode_path_segment("con_123"), "con_123");
 /// ```
 pub fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    push_path_segment(&mut out, segment);
+    out
+}
+
+/// Appends `segment` to `out` as [`encode_path_segment`] encodes it (no temporary string).
+pub(crate) fn push_path_segment(out: &mut String, segment: &str) {
     if segment == "." || segment == ".." {
-        return segment.replace('.', "%2E");
+        out.push_str(&segment.replace('.', "%2E"));
+    } else {
+        out.extend(utf8_percent_encode(segment, UNRESERVED));
     }
-    utf8_percent_encode(segment, UNRESERVED).to_string()
 }
 
 /// Appends `key=value` to a query string or form body, `&`-separated, both percent-encoded

@@ -1,7 +1,7 @@
 //! `Retry-After` and request ids.
 
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::Cell;
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::time::{Duration, SystemTime};
 
 /// The longest `Retry-After` an error reports: a server's 999999 s or a date in 2099 is
@@ -17,16 +17,32 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 /// assert_ne!(a, contacts_http::new_request_id());
 /// ```
 pub fn new_request_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut words = [0u64; 2];
-    for word in &mut words {
-        // std's randomly keyed hasher over a clock and a counter: unique, with no extra crate.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        *word = h.finish();
+    thread_local! {
+        // std's randomly keyed hasher (keyed from the OS's randomness, differently on each
+        // thread) over this thread's count of ids: unique across calls, threads and runs, with
+        // no extra crate and nothing shared between threads.
+        static STATE: (RandomState, Cell<u64>) = (RandomState::new(), const { Cell::new(0) });
     }
-    format!("{:016x}{:016x}", words[0], words[1])
+    STATE.with(|(keys, count)| {
+        let n = count.get();
+        count.set(n.wrapping_add(1));
+        let mut id = String::with_capacity(32);
+        for half in 0..2u8 {
+            let mut h = keys.build_hasher();
+            h.write_u64(n);
+            h.write_u8(half);
+            push_hex(&mut id, h.finish());
+        }
+        id
+    })
+}
+
+/// Appends `word` as 16 lowercase hex digits.
+fn push_hex(out: &mut String, word: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        out.push(char::from(DIGITS[(word >> (shift * 4)) as usize & 0xf]));
+    }
 }
 
 /// Parses a `Retry-After` value: delta-seconds or an HTTP-date (relative to `now`).
@@ -48,4 +64,24 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::new_request_id;
+
+    #[test]
+    fn request_ids_are_32_hex_digits_and_never_repeat_across_threads() {
+        let ids: Vec<String> = std::thread::scope(|s| {
+            let threads: Vec<_> =
+                (0..8).map(|_| s.spawn(|| (0..2000).map(|_| new_request_id()).collect::<Vec<_>>())).collect();
+            threads.into_iter().flat_map(|t| t.join().expect("thread")).collect()
+        });
+        assert!(
+            ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        );
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 16_000);
+    }
 }

@@ -3,7 +3,7 @@
 use std::io;
 use std::time::Duration;
 
-use contacts_core::{Error, HttpRequest, HttpResponse, Result, Transport, TransportKind};
+use contacts_core::{Error, HttpRequest, HttpResponse, Method, Result, Transport, TransportKind};
 
 /// Where calls go: the environment's proxy, none, or one the caller named.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,39 +124,68 @@ impl UreqTransport {
 
 impl Transport for UreqTransport {
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
-        let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(&request.url);
-        for h in &request.headers {
-            builder = builder.header(h.name.as_str(), h.value.as_str());
-        }
+        // Named in errors only: finding it costs more than building the request.
+        let host = || crate::client::host_of(&request.url);
         let result = if request.body.is_empty() {
-            builder.body(()).map(|r| self.run(r, request.timeout))
+            to_http(request, ()).map(|r| self.run(r, request.timeout))
         } else {
-            builder.body(request.body.as_slice()).map(|r| self.run(r, request.timeout))
+            to_http(request, request.body.as_slice()).map(|r| self.run(r, request.timeout))
         };
-        let host = crate::client::host_of(&request.url);
         let response = match result {
             Ok(Ok(response)) => response,
-            Ok(Err(e)) => return Err(from_ureq(e, false, host)),
+            Ok(Err(e)) => return Err(from_ureq(e, false, host())),
             Err(e) => {
                 return Err(Error::Transport {
                     kind: TransportKind::Other,
                     may_have_reached_server: false,
-                    message: format!("could not build the request to {host}"),
+                    message: format!("could not build the request to {}", host()),
                     source: Some(Box::new(e)),
                 });
             }
         };
         let (parts, mut body) = response.into_parts();
-        let headers = parts
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        let body =
-            body.with_config().limit(request.max_response_bytes).read_to_vec().map_err(|e| from_ureq(e, true, host))?;
+        let headers = parts.headers.iter().map(|(n, v)| (n.as_str().to_owned(), header_text(v))).collect();
+        let body = body
+            .with_config()
+            .limit(request.max_response_bytes)
+            .read_to_vec()
+            .map_err(|e| from_ureq(e, true, host()))?;
         let mut answer = HttpResponse::new(parts.status.as_u16(), body);
         answer.headers = headers;
         Ok(answer)
+    }
+}
+
+/// The `http` request for ureq, built in place (the `http` builder moves itself through every
+/// header, which costs more than the rest of building).
+fn to_http<B>(request: &HttpRequest, body: B) -> Result<ureq::http::Request<B>, ureq::http::Error> {
+    use ureq::http::{HeaderName, HeaderValue, Method as M, Uri};
+    let mut out = ureq::http::Request::new(body);
+    *out.method_mut() = match request.method {
+        Method::Get => M::GET,
+        Method::Post => M::POST,
+        Method::Put => M::PUT,
+        Method::Patch => M::PATCH,
+        Method::Delete => M::DELETE,
+        other => M::from_bytes(other.as_str().as_bytes())?,
+    };
+    *out.uri_mut() = Uri::try_from(request.url.as_str())?;
+    let headers = out.headers_mut();
+    headers.reserve(request.headers.len());
+    for h in &request.headers {
+        let mut value = HeaderValue::from_str(&h.value)?;
+        value.set_sensitive(h.sensitive);
+        headers.append(HeaderName::from_bytes(h.name.as_bytes())?, value);
+    }
+    Ok(out)
+}
+
+/// A header value as text: as it is when it is plain ASCII (nearly always), with invalid UTF-8
+/// replaced otherwise.
+fn header_text(value: &ureq::http::HeaderValue) -> String {
+    match value.to_str() {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
     }
 }
 

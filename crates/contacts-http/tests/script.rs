@@ -425,6 +425,35 @@ fn debug_of_requests_shows_lengths_not_bodies() {
 }
 
 #[test]
+fn debug_of_an_answer_names_the_call_and_host_never_the_query() {
+    let (script, waits) = (Script::new(vec![]), Waits::default());
+    let http = client(&script, &waits, RetryPolicy::none());
+    let response =
+        http.request(Method::Get, &["contacts"]).unwrap().query("search", "Jane Private").send().expect("answer");
+    let shown = format!("{response:?}");
+    assert!(shown.contains("contacts-core-test GET /contacts"), "{shown}");
+    assert!(shown.contains("api.example.com"), "{shown}");
+    assert!(!shown.contains("Jane") && !shown.contains("search"), "{shown}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+}
+
+#[test]
+fn the_request_id_is_the_echoed_one_else_the_one_sent() {
+    let echoed = Ok(HttpResponse::new(200, "{}").with_header("X-Request-Id", "from-server"));
+    let (script, waits) = (Script::new(vec![echoed, Ok(HttpResponse::new(200, "{}"))]), Waits::default());
+    let http = client(&script, &waits, RetryPolicy::none());
+    let send = || {
+        http.request(Method::Get, &["x"]).unwrap().header(Header::new("x-request-id", "from-client")).send().unwrap()
+    };
+    let first = send();
+    assert_eq!(first.request_id(), Some("from-server"));
+    assert_eq!(first.meta().request_id.as_deref(), Some("from-server"));
+    let second = send();
+    assert_eq!(second.request_id(), Some("from-client"));
+    assert_eq!(second.into_meta().request_id.as_deref(), Some("from-client"));
+}
+
+#[test]
 fn retry_after_is_stored_at_most_an_hour() {
     let answer = Ok(HttpResponse::new(429, "{}").with_header("Retry-After", "999999"));
     let (script, waits) = (Script::new(vec![answer]), Waits::default());

@@ -29,12 +29,14 @@ fn main() {
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["all"] => all(Scale::FULL),
         ["all", "--quick"] => all(Scale::QUICK),
+        ["threads"] => threads(Scale::FULL),
+        ["threads", "--quick"] => threads(Scale::QUICK),
         ["list", which, url] => list_child(which, url),
         ["huge", url] => huge_child(url),
         ["serve"] => serve(),
         ["percall", url, rounds] => percall_child(url, rounds),
         [mode @ ("plan" | "listboth"), from, to] => sync_child(mode, from, to),
-        _ => Err("usage: contacts-bench all [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
+        _ => Err("usage: contacts-bench all [--quick] | threads [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
@@ -441,12 +443,9 @@ fn threads(scale: Scale) -> Result<(), String> {
             }
         }),
     ];
-    for ((api, id), raw) in fresh_clients(&sb)?.into_iter().zip(&raws) {
-        let provider = api.provider().name();
+    for ((provider, ours), raw) in typed_gets(&sb)?.into_iter().zip(&raws) {
         let before = sb.connection_count();
-        let mut ours = on_threads(scale.per_thread, &|| {
-            black_box(api.get(id).expect("get"));
-        });
+        let mut ours_time = on_threads(scale.per_thread, &ours);
         let connections = sb.connection_count() - before;
         let mut raw_time = Duration::MAX;
         // Alternate, best of ten or eleven each, so a scheduling hiccup does not decide the ratio.
@@ -454,17 +453,54 @@ fn threads(scale: Scale) -> Result<(), String> {
             if round % 2 == 0 {
                 raw_time = raw_time.min(on_threads(scale.per_thread, &|| raw(&raw_agent)));
             } else {
-                ours = ours.min(on_threads(scale.per_thread, &|| {
-                    black_box(api.get(id).expect("get"));
-                }));
+                ours_time = ours_time.min(on_threads(scale.per_thread, &ours));
             }
         }
         let calls = (THREADS * scale.per_thread) as f64;
         emit(json!({"figure": "threads", "provider": provider, "threads": THREADS, "calls": calls,
-            "connections": connections, "ours_per_s": calls / ours.as_secs_f64(), "raw_per_s": calls / raw_time.as_secs_f64(),
-            "ratio": raw_time.as_secs_f64() / ours.as_secs_f64()}));
+            "connections": connections, "ours_per_s": calls / ours_time.as_secs_f64(), "raw_per_s": calls / raw_time.as_secs_f64(),
+            "ratio": raw_time.as_secs_f64() / ours_time.as_secs_f64()}));
     }
     Ok(())
+}
+
+type Call = Box<dyn Fn() + Sync>;
+
+/// Each crate's own typed `get` of a seeded contact through a fresh client (its own pool), in
+/// the order levers, cleanlife, previsto, portal: the same call, decoded into the same type, as
+/// the raw baseline makes.
+fn typed_gets(sb: &Sandbox) -> Result<Vec<(&'static str, Call)>, String> {
+    let e = |e: Error| e.to_string();
+    let levers = levers_client::Client::builder()
+        .token(credentials::LEVERS_TOKEN)
+        .base_url(sb.levers_base_url())
+        .build()
+        .map_err(e)?;
+    let levers_id: levers_client::ContactId = UUID0.parse().map_err(e)?;
+    let cleanlife = cleanlife_partners::Client::builder()
+        .api_key(credentials::CLEANLIFE_API_KEY)
+        .base_url(sb.cleanlife_base_url())
+        .build()
+        .map_err(e)?;
+    let cleanlife_id: cleanlife_partners::ContactId = CL_UUID0.parse().map_err(e)?;
+    let previsto = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(sb.previsto_base_url())
+        .build()
+        .map_err(e)?;
+    let previsto_id = previsto::ContactId::from("con_sbx0");
+    let portal = portal_contacts::Client::builder()
+        .authorization(credentials::PORTAL_AUTHORIZATION)
+        .base_url(sb.portal_base_url())
+        .build()
+        .map_err(e)?;
+    let portal_id = portal_contacts::ContactId::from("1");
+    Ok(vec![
+        ("levers", Box::new(move || drop(black_box(levers.contacts().get(&levers_id).expect("get"))))),
+        ("cleanlife", Box::new(move || drop(black_box(cleanlife.contacts().get(&cleanlife_id).expect("get"))))),
+        ("previsto", Box::new(move || drop(black_box(previsto.contacts().get(&previsto_id).expect("get"))))),
+        ("portal", Box::new(move || drop(black_box(portal.contacts().get(&portal_id).expect("get"))))),
+    ])
 }
 
 /// A sandbox for other processes: prints Previsto's base URL, serves until stdin closes.

@@ -41,18 +41,17 @@ impl<'a> Contacts<'a> {
 
     /// Adds a fresh `x-request-id`, sends, and unwraps `{success, data}`.
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(T, Response)> {
-        let sent_id = new_request_id();
-        let response = request.header(Header::new("x-request-id", sent_id.clone())).send()?;
+        let response = request.header(Header::new("x-request-id", new_request_id())).send()?;
         let (status, body) = (response.status(), response.body());
         let envelope: Envelope<T> = decode_json(status, body).map_err(|e| response.error(e))?;
-        let request_id = Some(response.header("x-request-id").map_or(sent_id, str::to_owned));
         match envelope {
             Envelope { success: Some(false), .. } => {
                 let mut e = crate::client::envelope_error(status, body)
                     .unwrap_or_else(|| contacts_http::default_error(&response.clone().into_inner()));
                 if let Error::Api { request_id: id @ None, .. } | Error::NotFound { request_id: id @ None, .. } = &mut e
                 {
-                    *id = request_id;
+                    // The one TheCleanLife echoed, else the one sent.
+                    *id = response.request_id().map(str::to_owned);
                 }
                 Err(response.error(e))
             }
@@ -110,7 +109,7 @@ impl<'a> Contacts<'a> {
         // Finding by phone makes a repeat harmless: retried like a read.
         let request = self.request(Method::Post, &["partners", "contacts"])?.json(&body).idempotent(true);
         let (data, response) = self.send(request)?;
-        Ok(WithMeta::new(data, response.meta()))
+        Ok(WithMeta::new(data, response.into_meta()))
     }
 
     /// Fetches a contact by id (`GET /partners/contacts/{id}`).
@@ -138,8 +137,10 @@ impl<'a> Contacts<'a> {
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
-        let request = self.request(Method::Get, &["partners", "contacts", &id.to_string()])?;
+        let mut buf = uuid::Uuid::encode_buffer();
+        let id = id.as_uuid().hyphenated().encode_lower(&mut buf);
+        let request = self.request(Method::Get, &["partners", "contacts", id])?;
         let (data, response) = self.send(request)?;
-        Ok(WithMeta::new(data, response.meta()))
+        Ok(WithMeta::new(data, response.into_meta()))
     }
 }

@@ -82,7 +82,7 @@ impl<'a> Contacts<'a> {
     pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
         contact.check()?;
         let response = self.request(Method::Post, &["contact"])?.json(contact).send()?;
-        Ok(WithMeta::new(response.json()?, response.meta()))
+        Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
     /// Fetches a contact's details (`GET /contact/{uuid}`).
@@ -110,8 +110,10 @@ impl<'a> Contacts<'a> {
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
-        let response = self.request(Method::Get, &["contact", &id.to_string()])?.send()?;
-        Ok(WithMeta::new(response.json()?, response.meta()))
+        let mut buf = uuid::Uuid::encode_buffer();
+        let id = id.as_uuid().hyphenated().encode_lower(&mut buf);
+        let response = self.request(Method::Get, &["contact", id])?.send()?;
+        Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
     /// Updates a contact (`PUT /contact` with the uuid in the body,
@@ -144,7 +146,7 @@ impl<'a> Contacts<'a> {
         update.check()?;
         let body = UpdateBody { uuid: *id, update };
         let response = self.request(Method::Put, &["contact"])?.json(&body).send()?;
-        Ok(WithMeta::new(response.json()?, response.meta()))
+        Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
     /// One page of contacts (`GET /contact?page=&size=`).
@@ -225,10 +227,10 @@ impl<'a> Contacts<'a> {
         // Decoded straight into the typed page (no intermediate JSON tree): the first byte
         // says which of the two shapes it is.
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => Ok((Page::new(response.json_limited::<Limited<T>>(limit)?.0), None, response.meta())),
+            Some(b'[') => Ok((Page::new(response.json_limited::<Limited<T>>(limit)?.0), None, response.into_meta())),
             Some(b'{') => {
                 let answer: PageAnswer<T> = response.json_limited(limit)?;
-                Ok((Page::new(answer.items.0).with_total(answer.total), answer.pages, response.meta()))
+                Ok((Page::new(answer.items.0).with_total(answer.total), answer.pages, response.into_meta()))
             }
             _ => Err(response.error(Error::Decode {
                 status,

@@ -147,7 +147,7 @@ impl<'a> Contacts<'a> {
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(Envelope<T>, ResponseMeta)> {
         let response = request.send()?;
         let env = read_envelope(response.status(), response.body()).map_err(|e| response.error(e))?;
-        Ok((env, response.meta()))
+        Ok((env, response.into_meta()))
     }
 
     /// The contacts of the query's customers (`GET /contact?customer_id[]=…`), in one page:
@@ -258,10 +258,10 @@ impl<'a> Contacts<'a> {
         let env: Envelope<T> = read_envelope(status, body).map_err(|e| response.error(e))?;
         let from_list = env.entities.and_then(|e| e.into_vec().into_iter().next());
         if let Some(c) = env.entity.or(env.data).or(from_list) {
-            return Ok(WithMeta::new(c, response.meta()));
+            return Ok(WithMeta::new(c, response.into_meta()));
         }
         let c = decode_json(status, body).map_err(|e| response.error(e))?;
-        Ok(WithMeta::new(c, response.meta()))
+        Ok(WithMeta::new(c, response.into_meta()))
     }
 
     /// Creates a contact (`POST /contact`) and returns its new id: the portal answers a

@@ -83,7 +83,7 @@ impl<'a> Contacts<'a> {
     pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
         contact.fields.check()?;
         let response = self.request(Method::Post, &["contacts"])?.form(contact.to_form()).send()?;
-        Ok(WithMeta::new(response.json()?, response.meta()))
+        Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
     /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
@@ -113,7 +113,7 @@ impl<'a> Contacts<'a> {
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
         self.secret_key_for("get")?;
         let response = self.request(Method::Get, &["contacts", id.as_str()])?.send()?;
-        Ok(WithMeta::new(response.json()?, response.meta()))
+        Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
     /// Changes the fields set in `update`, leaving the rest as they are
@@ -151,7 +151,7 @@ impl<'a> Contacts<'a> {
         // "Any parameters not provided will be left unchanged": a repeat sets the same values.
         let request = self.request(Method::Post, &["contacts", id.as_str()])?;
         let response = request.form(update.to_form()).idempotent(true).send()?;
-        Ok(WithMeta::new(response.json()?, response.meta()))
+        Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
     /// Deletes a contact for good ([docs](https://www.previsto.com/docs/api#delete-a-contact)).
@@ -258,6 +258,6 @@ impl<'a> Contacts<'a> {
         // Never decoded past the page size asked for (or the largest Previsto documents): a
         // huge or hostile answer stays a bounded number of contacts in memory.
         let items: Limited<T> = response.json_limited(size.unwrap_or(MAX_PAGE_SIZE) as usize)?;
-        Ok((Page::new(items.0).with_total(total), response.meta()))
+        Ok((Page::new(items.0).with_total(total), response.into_meta()))
     }
 }
