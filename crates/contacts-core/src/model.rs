@@ -533,6 +533,28 @@ impl NewContact {
     }
 }
 
+impl From<Contact> for NewContact {
+    /// Every unified field of the contact (not its id), moved instead of copied.
+    ///
+    /// ```
+    /// use contacts_core::{Contact, NewContact};
+    /// let c = Contact::new("con_1", "Jane Doe").with_email(Some("jane@example.com".to_owned()));
+    /// assert_eq!(NewContact::from(c.clone()), NewContact::from(&c));
+    /// ```
+    fn from(c: Contact) -> Self {
+        NewContact {
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            address: c.address.filter(|a| !a.is_empty()),
+            tax_id: c.tax_id,
+            location: c.location,
+            external_id: c.external_id,
+            lossy: false,
+        }
+    }
+}
+
 impl From<&Contact> for NewContact {
     /// Every unified field of the contact (not its id).
     fn from(c: &Contact) -> Self {

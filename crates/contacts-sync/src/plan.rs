@@ -177,26 +177,27 @@ enum Slot {
 }
 
 /// Copies of `c` with only `fields` set (the name always), without the raw JSON.
-fn restrict(c: &Contact, fields: &[Field]) -> Contact {
+/// The contact with only the synced fields, moved out of the contact as read (no copy).
+fn restrict(c: Contact, fields: &[Field]) -> Contact {
     let keep = |f: Field| fields.contains(&f);
-    let mut out = Contact::new(c.id.clone(), c.name.clone());
+    let mut out = Contact::new(c.id, c.name);
     if keep(Field::Email) {
-        out.email.clone_from(&c.email);
+        out.email = c.email;
     }
     if keep(Field::Phone) {
-        out.phone.clone_from(&c.phone);
+        out.phone = c.phone;
     }
     if keep(Field::Address) {
-        out.address.clone_from(&c.address);
+        out.address = c.address;
     }
     if keep(Field::TaxId) {
-        out.tax_id.clone_from(&c.tax_id);
+        out.tax_id = c.tax_id;
     }
     if keep(Field::Location) {
         out.location = c.location;
     }
     if keep(Field::ExternalId) {
-        out.external_id.clone_from(&c.external_id);
+        out.external_id = c.external_id;
     }
     out
 }
@@ -289,12 +290,14 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
             plan.conflicts.push(Conflict { key, source_ids, target_ids: targets });
             continue;
         }
-        let restricted = restrict(&contact, &synced);
+        let restricted = restrict(contact, &synced);
         let slot = match index.get(&key).map(Vec::as_slice) {
             None | Some([]) => {
-                let mut new = NewContact::from(&restricted);
+                let mut restricted = restricted;
+                let id = std::mem::take(&mut restricted.id);
+                let mut new = NewContact::from(restricted);
                 if s.matching == Match::ExternalId {
-                    new.external_id = Some(matching::external_id(from.provider(), &contact.id));
+                    new.external_id = Some(matching::external_id(from.provider(), &id));
                 }
                 let new = new.lossy(s.lossy);
                 let can_create = caps.supports(Operation::Create) || caps.supports(Operation::FindOrCreate);
@@ -305,23 +308,18 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                 };
                 match checked {
                     Ok((kept, dropped)) => {
-                        let mut sent = Contact::new(contact.id.clone(), kept.name.clone())
+                        let mut sent = Contact::new(id.clone(), kept.name)
                             .with_email(kept.email)
                             .with_phone(kept.phone)
                             .with_tax_id(kept.tax_id)
                             .with_location(kept.location)
                             .with_external_id(kept.external_id);
                         sent.address = kept.address;
-                        creates.push(Some(PlannedCreate {
-                            key: key.clone(),
-                            source_id: contact.id,
-                            contact: sent,
-                            dropped,
-                        }));
+                        creates.push(Some(PlannedCreate { key: key.clone(), source_id: id, contact: sent, dropped }));
                         Slot::Create(creates.len() - 1)
                     }
                     Err(e) => {
-                        refusals.push(Some(refusal(&contact.id, Some(key.clone()), &e)));
+                        refusals.push(Some(refusal(&id, Some(key.clone()), &e)));
                         Slot::Refused(refusals.len() - 1)
                     }
                 }
@@ -338,7 +336,7 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                     .collect();
                 let mut update = PlannedUpdate {
                     key: key.clone(),
-                    source_id: contact.id.clone(),
+                    source_id: restricted.id.clone(),
                     target_id: target.id.clone(),
                     fields: changed,
                     contact: restricted,
@@ -355,7 +353,7 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                     Ok((kept, dropped)) if kept.is_empty() => {
                         let _ = dropped;
                         plan.unchanged += 1;
-                        Slot::Unchanged(contact.id)
+                        Slot::Unchanged(update.source_id)
                     }
                     Ok((kept, dropped)) => {
                         update.fields = kept.fields();
@@ -364,14 +362,14 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                         Slot::Update(updates.len() - 1)
                     }
                     Err(e) => {
-                        refusals.push(Some(refusal(&contact.id, Some(key.clone()), &e)));
+                        refusals.push(Some(refusal(&update.source_id, Some(key.clone()), &e)));
                         Slot::Refused(refusals.len() - 1)
                     }
                 }
             }
             Some(targets) => {
                 let target_ids = targets.iter().map(|t| t.id.clone()).collect();
-                plan.conflicts.push(Conflict { key: key.clone(), source_ids: vec![contact.id], target_ids });
+                plan.conflicts.push(Conflict { key: key.clone(), source_ids: vec![restricted.id], target_ids });
                 Slot::Conflict(plan.conflicts.len() - 1)
             }
         };
