@@ -60,7 +60,7 @@ pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), Str
             Some("threads") => {
                 rows.push(row(
                     format!(
-                        "8 threads × {} calls through one client: connections opened, {}",
+                        "8 threads × {} gets through one client: connections opened, {}",
                         f("calls") as u64 / 8,
                         s("provider")
                     ),
@@ -69,7 +69,7 @@ pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), Str
                     v["connections"].as_u64().is_some_and(|c| c <= 8),
                 ));
                 rows.push(row(
-                    format!("8 threads: throughput vs raw ureq with a pool of 8 (best of 10), {}", s("provider")),
+                    format!("8 threads: get throughput vs raw ureq with a pool of 8 (best of 10), {}", s("provider")),
                     format!("{:.2}× ({:.0}/s vs {:.0}/s)", f("ratio"), f("ours_per_s"), f("raw_per_s")),
                     "≥ 0.9×",
                     f("ratio") >= 0.9,

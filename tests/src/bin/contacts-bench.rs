@@ -3,7 +3,9 @@
 //! keep-alive on both sides. Prints one JSON object per figure.
 //!
 //! `contacts-bench all [--quick]` runs everything (`--quick`: fewer calls and contacts, for a
-//! run under a minute and a half; its rows say so). The other modes are child processes whose
+//! run under a minute and a half; its rows say so); `only <figure> [--quick]` runs one of the
+//! figures after the per-call ones (`threads`, `listing`, `huge`, `sync-plan`, `sync-apply`,
+//! `connections`) to look at it alone. The other modes are child processes whose
 //! peak RSS a figure reports: `list <ours|raw> <previsto url>`, `huge <previsto url>` (one
 //! page at the response cap), `plan <previsto url> <levers url>` and
 //! `listboth <previsto url> <levers url>` (the sync's plan and its baseline). For the
@@ -29,18 +31,32 @@ fn main() {
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["all"] => all(Scale::FULL),
         ["all", "--quick"] => all(Scale::QUICK),
-        ["threads"] => threads(Scale::FULL),
-        ["threads", "--quick"] => threads(Scale::QUICK),
+        ["only", figure] => only(figure, Scale::FULL),
+        ["only", figure, "--quick"] => only(figure, Scale::QUICK),
         ["list", which, url] => list_child(which, url),
         ["huge", url] => huge_child(url),
         ["serve"] => serve(),
         ["percall", url, rounds] => percall_child(url, rounds),
         [mode @ ("plan" | "listboth"), from, to] => sync_child(mode, from, to),
-        _ => Err("usage: contacts-bench all [--quick] | threads [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
+        _ => Err("usage: contacts-bench all [--quick] | only <figure> [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
         std::process::exit(1);
+    }
+}
+
+/// One figure of `all`, to look at it alone: `threads`, `listing`, `huge`, `sync-plan`,
+/// `sync-apply` or `connections`.
+fn only(figure: &str, scale: Scale) -> Result<(), String> {
+    match figure {
+        "threads" => threads(scale),
+        "listing" => listing(scale),
+        "huge" => huge(),
+        "sync-plan" => sync_plan(scale),
+        "sync-apply" => sync_apply(scale),
+        "connections" => connections(),
+        other => Err(format!("no figure {other:?}: threads, listing, huge, sync-plan, sync-apply, connections")),
     }
 }
 
@@ -52,6 +68,8 @@ struct Scale {
     rounds: usize,
     /// Calls per thread in the threads figure.
     per_thread: usize,
+    /// Pairs of runs (ours, raw) in the threads figure.
+    thread_pairs: usize,
     /// Contacts listed in the listing figure.
     listing: u64,
     /// Contacts on each side of the sync plan figure.
@@ -61,10 +79,24 @@ struct Scale {
 }
 
 impl Scale {
-    const FULL: Scale =
-        Scale { quick: false, rounds: 2000, per_thread: 1000, listing: 100_000, sync_plan: 100_000, sync_apply: 1000 };
-    const QUICK: Scale =
-        Scale { quick: true, rounds: 300, per_thread: 150, listing: 20_000, sync_plan: 10_000, sync_apply: 200 };
+    const FULL: Scale = Scale {
+        quick: false,
+        rounds: 2000,
+        per_thread: 1000,
+        thread_pairs: 15,
+        listing: 100_000,
+        sync_plan: 100_000,
+        sync_apply: 1000,
+    };
+    const QUICK: Scale = Scale {
+        quick: true,
+        rounds: 300,
+        per_thread: 150,
+        thread_pairs: 9,
+        listing: 20_000,
+        sync_plan: 10_000,
+        sync_apply: 200,
+    };
 }
 
 fn emit(figure: serde_json::Value) {
@@ -445,21 +477,31 @@ fn threads(scale: Scale) -> Result<(), String> {
     ];
     for ((provider, ours), raw) in typed_gets(&sb)?.into_iter().zip(&raws) {
         let before = sb.connection_count();
-        let mut ours_time = on_threads(scale.per_thread, &ours);
+        let warm = on_threads(scale.per_thread, &ours);
         let connections = sb.connection_count() - before;
-        let mut raw_time = Duration::MAX;
-        // Alternate, best of ten or eleven each, so a scheduling hiccup does not decide the ratio.
-        for round in 0..20 {
-            if round % 2 == 0 {
-                raw_time = raw_time.min(on_threads(scale.per_thread, &|| raw(&raw_agent)));
+        black_box((warm, on_threads(scale.per_thread, &|| raw(&raw_agent))));
+        // Pairs of runs back to back, alternating which side goes first; the figure is the
+        // median of the pairs' ratios, so drift and a hiccup in one run do not decide it.
+        let (mut ratios, mut ours_times, mut raw_times) = (Vec::new(), Vec::new(), Vec::new());
+        for pair in 0..scale.thread_pairs {
+            let run_raw = || on_threads(scale.per_thread, &|| raw(&raw_agent));
+            let (o, r) = if pair % 2 == 0 {
+                let r = run_raw();
+                (on_threads(scale.per_thread, &ours), r)
             } else {
-                ours_time = ours_time.min(on_threads(scale.per_thread, &ours));
-            }
+                let o = on_threads(scale.per_thread, &ours);
+                (o, run_raw())
+            };
+            ratios.push(r.as_secs_f64() / o.as_secs_f64());
+            ours_times.push(o);
+            raw_times.push(r);
         }
+        ratios.sort_by(f64::total_cmp);
         let calls = (THREADS * scale.per_thread) as f64;
         emit(json!({"figure": "threads", "provider": provider, "threads": THREADS, "calls": calls,
-            "connections": connections, "ours_per_s": calls / ours_time.as_secs_f64(), "raw_per_s": calls / raw_time.as_secs_f64(),
-            "ratio": raw_time.as_secs_f64() / ours_time.as_secs_f64()}));
+            "connections": connections, "pairs": scale.thread_pairs,
+            "ours_per_s": calls / median(ours_times).as_secs_f64(), "raw_per_s": calls / median(raw_times).as_secs_f64(),
+            "ratio": ratios[ratios.len() / 2]}));
     }
     Ok(())
 }
@@ -569,7 +611,8 @@ fn sync_plan(scale: Scale) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut runs = Vec::new();
-    for mode in ["plan", "listboth", "plan", "listboth"] {
+    // Best of three each, alternating which goes first.
+    for mode in ["plan", "listboth", "listboth", "plan", "plan", "listboth"] {
         let out = Command::new(&exe)
             .args([mode, &sb.previsto_base_url(), &sb.levers_base_url()])
             .output()
@@ -621,51 +664,59 @@ fn sync_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
 /// The sync's apply (throttle off, journal on) per write against the bare unified `create`
 /// of the same contacts, each into an empty Levers.
 fn sync_apply(scale: Scale) -> Result<(), String> {
-    let n = scale.sync_apply;
-    let (mut apply_best, mut bare_best) = (f64::INFINITY, f64::INFINITY);
+    const CHUNK: usize = 50;
+    let n = scale.sync_apply as usize;
     let journal = std::env::temp_dir().join(format!("contacts-bench-journal-{}", std::process::id()));
-    // Each side in a sandbox of its own, seeded alike, one after the other; alternating which
-    // goes first, best of two each.
-    for round in 0..4 {
-        let sb = Sandbox::builder().seed(Provider::Previsto, n).record_limit(0).start().map_err(|e| e.to_string())?;
-        let p = previsto::Client::builder()
-            .api_key(credentials::PREVISTO_SECRET_KEY)
-            .base_url(sb.previsto_base_url())
-            .build()
-            .map_err(|e| e.to_string())?;
-        let l = levers_client::Client::builder()
-            .token(credentials::LEVERS_TOKEN)
-            .base_url(sb.levers_base_url())
-            .build()
-            .map_err(|e| e.to_string())?;
-        let _ = std::fs::remove_file(&journal);
-        let mut sync = contacts_sync::Sync::new(&p, &l).lossy(true).unthrottled().journal(&journal);
-        let plan = sync.plan().map_err(|e| e.to_string())?;
-        if plan.creates.len() as u64 != n {
-            return Err(format!("sync apply: planned {} creates, expected {n}", plan.creates.len()));
-        }
-        // Warm the connection to the target, as the plan warmed the sync's.
-        black_box(ContactsApi::list(&l, &contacts_core::ListQuery::default()).next());
-        if (round % 2 == 0) == (round < 2) {
+    // One sandbox holding twice the writes: the plan's creates are cut into chunks of 50 made
+    // alternately by the sync (journal on) and bare, so both sides meet the same server, the
+    // same connection and the same drift; the figure compares the medians of the chunks.
+    let sb =
+        Sandbox::builder().seed(Provider::Previsto, 2 * n as u64).record_limit(0).start().map_err(|e| e.to_string())?;
+    let p = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(sb.previsto_base_url())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let l = levers_client::Client::builder()
+        .token(credentials::LEVERS_TOKEN)
+        .base_url(sb.levers_base_url())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&journal);
+    let mut sync = contacts_sync::Sync::new(&p, &l).lossy(true).unthrottled().journal(&journal);
+    let plan = sync.plan().map_err(|e| e.to_string())?;
+    if plan.creates.len() != 2 * n {
+        return Err(format!("sync apply: planned {} creates, expected {}", plan.creates.len(), 2 * n));
+    }
+    // Warm the connection to the target, as the plan warmed the sync's.
+    black_box(ContactsApi::list(&l, &contacts_core::ListQuery::default()).next());
+    let (mut applied, mut bare) = (Vec::new(), Vec::new());
+    for (i, chunk) in plan.creates.chunks(CHUNK).enumerate() {
+        // Alternate which side a pair of chunks starts with.
+        let by_sync = (i % 2 == 0) == (i % 4 < 2);
+        if by_sync {
+            let mut part = plan.clone();
+            part.creates = chunk.to_vec();
             let t = Instant::now();
-            let report = sync.apply(&plan).map_err(|e| e.to_string())?;
-            apply_best = apply_best.min(t.elapsed().as_secs_f64() / n as f64);
-            if !report.is_success() {
+            let report = sync.apply(&part).map_err(|e| e.to_string())?;
+            applied.push(t.elapsed() / chunk.len() as u32);
+            if !report.is_success() || report.created != chunk.len() as u64 {
                 return Err(format!("sync apply: {report:?}"));
             }
         } else {
             let news: Vec<contacts_core::NewContact> =
-                plan.creates.iter().map(|c| contacts_core::NewContact::from(&c.contact)).collect();
+                chunk.iter().map(|c| contacts_core::NewContact::from(&c.contact)).collect();
             let t = Instant::now();
             for new in &news {
                 black_box(ContactsApi::create(&l, new).map_err(|e| e.to_string())?);
             }
-            bare_best = bare_best.min(t.elapsed().as_secs_f64() / n as f64);
+            bare.push(t.elapsed() / chunk.len() as u32);
         }
     }
     let _ = std::fs::remove_file(&journal);
-    emit(json!({"figure": "sync-apply", "writes": n, "apply_us": apply_best * 1e6, "bare_us": bare_best * 1e6,
-        "ratio": apply_best / bare_best}));
+    let (apply, bare) = (median(applied).as_secs_f64(), median(bare).as_secs_f64());
+    emit(json!({"figure": "sync-apply", "writes": n, "apply_us": apply * 1e6, "bare_us": bare * 1e6,
+        "ratio": apply / bare}));
     Ok(())
 }
 
