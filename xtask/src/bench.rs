@@ -69,7 +69,11 @@ pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), Str
                     v["connections"].as_u64().is_some_and(|c| c <= 8),
                 ));
                 rows.push(row(
-                    format!("8 threads: get throughput vs raw ureq with a pool of 8 (best of 10), {}", s("provider")),
+                    format!(
+                        "8 threads: get throughput vs raw ureq with a pool of 8 (median of {} paired runs), {}",
+                        v["pairs"],
+                        s("provider")
+                    ),
                     format!("{:.2}× ({:.0}/s vs {:.0}/s)", f("ratio"), f("ours_per_s"), f("raw_per_s")),
                     "≥ 0.9×",
                     f("ratio") >= 0.9,
