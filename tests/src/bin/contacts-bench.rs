@@ -441,7 +441,7 @@ fn threads(scale: Scale) -> Result<(), String> {
         base64::engine::general_purpose::STANDARD.encode(format!("{}:", credentials::PREVISTO_SECRET_KEY))
     );
     let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
-    // The raw call for each provider, in fresh_clients' order.
+    // The raw call for each provider, in typed_gets' order.
     type Raw = Box<dyn Fn(&ureq::Agent) + Sync>;
     let raws: Vec<Raw> = vec![
         Box::new({
@@ -515,29 +515,10 @@ type Call = Box<dyn Fn() + Sync>;
 /// the raw baseline makes.
 fn typed_gets(sb: &Sandbox) -> Result<Vec<(&'static str, Call)>, String> {
     let e = |e: Error| e.to_string();
-    let levers = levers_client::Client::builder()
-        .token(credentials::LEVERS_TOKEN)
-        .base_url(sb.levers_base_url())
-        .build()
-        .map_err(e)?;
+    let (levers, cleanlife, previsto, portal) = clients(sb)?;
     let levers_id: levers_client::ContactId = UUID0.parse().map_err(e)?;
-    let cleanlife = cleanlife_partners::Client::builder()
-        .api_key(credentials::CLEANLIFE_API_KEY)
-        .base_url(sb.cleanlife_base_url())
-        .build()
-        .map_err(e)?;
     let cleanlife_id: cleanlife_partners::ContactId = CL_UUID0.parse().map_err(e)?;
-    let previsto = previsto::Client::builder()
-        .api_key(credentials::PREVISTO_SECRET_KEY)
-        .base_url(sb.previsto_base_url())
-        .build()
-        .map_err(e)?;
     let previsto_id = previsto::ContactId::from("con_sbx0");
-    let portal = portal_contacts::Client::builder()
-        .authorization(credentials::PORTAL_AUTHORIZATION)
-        .base_url(sb.portal_base_url())
-        .build()
-        .map_err(e)?;
     let portal_id = portal_contacts::ContactId::from("1");
     Ok(vec![
         ("levers", Box::new(move || drop(black_box(levers.contacts().get(&levers_id).expect("get"))))),
@@ -724,51 +705,44 @@ fn sync_apply(scale: Scale) -> Result<(), String> {
 
 type ClientAndId = (Box<dyn ContactsApi>, &'static str);
 
-/// A fresh client (its own pool) for each provider, with the id of a seeded contact, in the
-/// order levers, cleanlife, previsto, portal.
-fn fresh_clients(sb: &Sandbox) -> Result<Vec<ClientAndId>, String> {
+type Clients = (levers_client::Client, cleanlife_partners::Client, previsto::Client, portal_contacts::Client);
+
+/// A fresh client (its own pool) for each provider of the sandbox.
+fn clients(sb: &Sandbox) -> Result<Clients, String> {
     let e = |e: Error| e.to_string();
+    Ok((
+        levers_client::Client::builder()
+            .token(credentials::LEVERS_TOKEN)
+            .base_url(sb.levers_base_url())
+            .build()
+            .map_err(e)?,
+        cleanlife_partners::Client::builder()
+            .api_key(credentials::CLEANLIFE_API_KEY)
+            .base_url(sb.cleanlife_base_url())
+            .build()
+            .map_err(e)?,
+        previsto::Client::builder()
+            .api_key(credentials::PREVISTO_SECRET_KEY)
+            .base_url(sb.previsto_base_url())
+            .build()
+            .map_err(e)?,
+        portal_contacts::Client::builder()
+            .authorization(credentials::PORTAL_AUTHORIZATION)
+            .base_url(sb.portal_base_url())
+            .build()
+            .map_err(e)?,
+    ))
+}
+
+/// [`clients`] as `ContactsApi`s, each with the id of a seeded contact, in the order levers,
+/// cleanlife, previsto, portal.
+fn fresh_clients(sb: &Sandbox) -> Result<Vec<ClientAndId>, String> {
+    let (levers, cleanlife, previsto, portal) = clients(sb)?;
     Ok(vec![
-        (
-            Box::new(
-                levers_client::Client::builder()
-                    .token(credentials::LEVERS_TOKEN)
-                    .base_url(sb.levers_base_url())
-                    .build()
-                    .map_err(e)?,
-            ),
-            UUID0,
-        ),
-        (
-            Box::new(
-                cleanlife_partners::Client::builder()
-                    .api_key(credentials::CLEANLIFE_API_KEY)
-                    .base_url(sb.cleanlife_base_url())
-                    .build()
-                    .map_err(e)?,
-            ),
-            CL_UUID0,
-        ),
-        (
-            Box::new(
-                previsto::Client::builder()
-                    .api_key(credentials::PREVISTO_SECRET_KEY)
-                    .base_url(sb.previsto_base_url())
-                    .build()
-                    .map_err(e)?,
-            ),
-            "con_sbx0",
-        ),
-        (
-            Box::new(
-                portal_contacts::Client::builder()
-                    .authorization(credentials::PORTAL_AUTHORIZATION)
-                    .base_url(sb.portal_base_url())
-                    .build()
-                    .map_err(e)?,
-            ),
-            "1",
-        ),
+        (Box::new(levers), UUID0),
+        (Box::new(cleanlife), CL_UUID0),
+        (Box::new(previsto), "con_sbx0"),
+        (Box::new(portal), "1"),
     ])
 }
 
