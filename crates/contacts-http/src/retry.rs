@@ -65,23 +65,3 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
-
-#[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
-
-    use super::new_request_id;
-
-    #[test]
-    fn request_ids_are_32_hex_digits_and_never_repeat_across_threads() {
-        let ids: Vec<String> = std::thread::scope(|s| {
-            let threads: Vec<_> =
-                (0..8).map(|_| s.spawn(|| (0..2000).map(|_| new_request_id()).collect::<Vec<_>>())).collect();
-            threads.into_iter().flat_map(|t| t.join().expect("thread")).collect()
-        });
-        assert!(
-            ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        );
-        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 16_000);
-    }
-}

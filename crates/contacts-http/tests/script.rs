@@ -462,3 +462,17 @@ fn retry_after_is_stored_at_most_an_hour() {
     assert_eq!(contacts_http::MAX_RETRY_AFTER, Duration::from_secs(3600));
     assert!(err.is_rate_limited());
 }
+
+#[test]
+fn request_ids_are_32_hex_digits_and_never_repeat_across_threads() {
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| (0..2000).map(|_| contacts_http::new_request_id()).collect::<Vec<_>>()))
+            .collect();
+        threads.into_iter().flat_map(|t| t.join().expect("thread")).collect()
+    });
+    assert!(
+        ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    );
+    assert_eq!(ids.iter().collect::<std::collections::HashSet<_>>().len(), 16_000);
+}

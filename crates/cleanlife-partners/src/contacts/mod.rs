@@ -138,7 +138,7 @@ impl<'a> Contacts<'a> {
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
         let mut buf = uuid::Uuid::encode_buffer();
-        let id = id.as_uuid().hyphenated().encode_lower(&mut buf);
+        let id = id.encode(&mut buf);
         let request = self.request(Method::Get, &["partners", "contacts", id])?;
         let (data, response) = self.send(request)?;
         Ok(WithMeta::new(data, response.into_meta()))

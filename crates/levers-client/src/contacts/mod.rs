@@ -111,7 +111,7 @@ impl<'a> Contacts<'a> {
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
         let mut buf = uuid::Uuid::encode_buffer();
-        let id = id.as_uuid().hyphenated().encode_lower(&mut buf);
+        let id = id.encode(&mut buf);
         let response = self.request(Method::Get, &["contact", id])?.send()?;
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
