@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use contacts_core::{
-    ContactPatch, ContactsApi, Error, HttpRequest, HttpResponse, ListQuery, NewContact, RetryPolicy, Transport,
+    ContactUpdate, ContactsApi, Error, HttpRequest, HttpResponse, ListContacts, NewContact, RetryPolicy, Transport,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -85,11 +85,11 @@ fn exercise(t: &Canned) {
             _ => "1",
         };
         let _ = api.get(id);
-        let _ = api.create(&NewContact::new("N").location(1.0, 1.0));
-        let _ = api.update(id, &ContactPatch::new().name("M"));
+        let _ = api.create(&NewContact::new("N").location(contacts_core::Location::new(1.0, 1.0)));
+        let _ = api.update(id, &ContactUpdate::new().name("M"));
         let _ = api.delete(id);
         let _ = api.find_or_create(&NewContact::new("N").phone("0500000000"));
-        let _ = api.list(&ListQuery::new().customer_ids([1]).page_size(2)).take(50).count();
+        let _ = api.list(&ListContacts::new().customer_ids([1]).size(2)).take(50).count();
     }
     let uuid: cleanlife_partners::Uuid = UUID.parse().unwrap();
     let levers = levers_client::Client::builder()

@@ -322,6 +322,6 @@ fn previsto_iterates_every_contact_with_and_without_a_total() {
     // Asking for more than Previsto documents is refused before anything is sent.
     sb.clear_requests();
     let first = client.contacts().iter(&previsto::ListContacts::new().size(500)).next().unwrap();
-    assert!(matches!(first, Err(Error::Validation { ref field, .. }) if field == "size"));
+    assert!(matches!(first, Err(Error::Validation(ref d)) if d.field() == Some("size")));
     assert_eq!(sb.request_count(), 0);
 }

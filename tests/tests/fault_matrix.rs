@@ -221,14 +221,14 @@ fn call(api: &dyn ContactsApi, subject: &Subject, op: Op) -> Result<(), Error> {
 fn outcome(r: &Result<(), Error>) -> String {
     match r {
         Ok(()) => "ok".into(),
-        Err(Error::Transport { kind, .. }) => kind.to_string(),
-        Err(Error::Api { status, retry_after: Some(wait), .. }) => {
-            format!("api error {status} (retry after {}s)", wait.as_secs())
-        }
-        Err(Error::Api { status, .. }) => format!("api error {status}"),
-        Err(Error::NotFound { .. }) => "not found".into(),
-        Err(Error::Decode { .. }) => "decode error".into(),
-        Err(Error::Validation { .. }) => "refused".into(),
+        Err(e @ Error::Transport(_)) => e.transport_kind().map(|k| k.to_string()).unwrap_or_default(),
+        Err(e @ Error::Api(_)) => match (e.status().unwrap_or_default(), e.retry_after()) {
+            (status, Some(wait)) => format!("api error {status} (retry after {}s)", wait.as_secs()),
+            (status, None) => format!("api error {status}"),
+        },
+        Err(Error::NotFound(_)) => "not found".into(),
+        Err(Error::Decode(_)) => "decode error".into(),
+        Err(Error::Validation(_)) => "refused".into(),
         Err(other) => format!("{other}"),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use contacts_core::{ContactPatch, ContactsApi, ListQuery, NewContact};
+use contacts_core::{ContactUpdate, ContactsApi, ListContacts, NewContact};
 use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
 
 static RECORDS: Mutex<Vec<(log::Level, String, String)>> = Mutex::new(Vec::new());
@@ -79,8 +79,8 @@ fn a_full_run_of_every_client_logs_each_request_and_no_secret() {
             api.find_or_create(&new).unwrap().contact
         };
         api.get(&created.id).unwrap();
-        let _ = api.update(&created.id, &ContactPatch::new().name("Logged Again"));
-        let _ = api.list(&ListQuery::new().customer_ids([1u64])).count();
+        let _ = api.update(&created.id, &ContactUpdate::new().name("Logged Again"));
+        let _ = api.list(&ListContacts::new().customer_ids([1u64])).count();
         assert!(api.get("00000000-0000-4000-8000-0000000000ff").is_err());
     }
     sb.expire_levers_tokens();

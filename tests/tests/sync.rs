@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use contacts_core::{ContactPatch, ContactsApi, NewContact, Provider as P, Sleeper};
+use contacts_core::{ContactUpdate, ContactsApi, NewContact, Provider as P, Sleeper};
 use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
 use contacts_sync::{Match, Sync};
 
@@ -37,7 +37,7 @@ impl Sleeper for FakeTime {
 
 fn levers_external_ids(sb: &Sandbox) -> Vec<String> {
     let api = levers(&sb.levers_base_url());
-    api.list(&contacts_core::ListQuery::new().page_size(100))
+    api.list(&contacts_core::ListContacts::new().size(100))
         .map(|c| c.unwrap().external_id.unwrap_or_default())
         .collect()
 }
@@ -125,7 +125,7 @@ fn a_hundred_changed_sources_make_a_hundred_updates_with_only_their_changes() {
     sync.apply(&plan).unwrap();
     // Change the email of 100 sources, the phone of 50 of those too.
     for i in 0..100 {
-        let mut patch = ContactPatch::new().email(format!("changed{i}@example.dk"));
+        let mut patch = ContactUpdate::new().email(format!("changed{i}@example.dk"));
         if i % 2 == 0 {
             patch = patch.phone(format!("+4530{i:06}"));
         }
@@ -159,7 +159,8 @@ fn ambiguous_matches_and_refusals_are_in_the_plan_and_the_report() {
     from.create(&NewContact::new("Source twin").phone("+4522000001")).unwrap();
     // A source with no phone to match by; one with a location Levers cannot store.
     from.create(&NewContact::new("No phone")).unwrap();
-    from.create(&NewContact::new("Placed").phone("+4522000002").location(10.0, 56.0)).unwrap();
+    from.create(&NewContact::new("Placed").phone("+4522000002").location(contacts_core::Location::new(10.0, 56.0)))
+        .unwrap();
     from.create(&NewContact::new("Plain").phone("+4522000003")).unwrap();
     let mut sync = Sync::new(&from, &to).matching(Match::Phone);
     let plan = sync.plan().unwrap();

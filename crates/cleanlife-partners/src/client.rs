@@ -1,9 +1,21 @@
-use contacts_core::{FieldError, HttpResponse, RetryPolicy, Secret};
+use contacts_core::{FieldError, HttpResponse, Provider, RetryPolicy, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Deserialize;
 
 use crate::contacts::Contacts;
 use crate::{Error, Result};
+
+/// How long TheCleanLife's documents say to wait after a 429 (its limit is a 60 s sliding
+/// window and the answer has no `Retry-After`): what such an error's `retry_after()` reports.
+pub const RATE_LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+contacts_http::raw_handle!(
+    "TheCleanLife",
+    "let client = cleanlife_partners::Client::new(\"pk_live_…\")?;\nlet services: serde_json::Value = client.raw().get(&[\"partners\", \"services\"], &[])?;\n# Ok::<(), cleanlife_partners::Error>(())"
+);
+
+/// The documented production URL (the default; [`Environment::Sandbox`] selects the sandbox).
+pub const DEFAULT_BASE_URL: &str = "https://api.cleanlife.sa/v1";
 
 /// Which TheCleanLife deployment to talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,7 +32,7 @@ impl Environment {
     /// The documented base URL.
     pub fn base_url(self) -> &'static str {
         match self {
-            Environment::Production => "https://api.cleanlife.sa/v1",
+            Environment::Production => DEFAULT_BASE_URL,
             Environment::Sandbox => "https://apiv3.thecleanlife.dev/v1",
         }
     }
@@ -48,7 +60,7 @@ impl Client {
 
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
-        let mut http = HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).provider("cleanlife");
+        let mut http = HttpConfig::new(Provider::CleanLife, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         // The rate limit is a 60 s window without Retry-After: sleeping a minute inside a call
         // surprises people, so the error says when to try again instead.
         http.set_retry_policy(RetryPolicy::default().retry_429_without_retry_after(false));
@@ -79,11 +91,11 @@ impl Client {
     ///
     /// ```no_run
     /// # let client = cleanlife_partners::Client::new("pk_live_…")?;
-    /// let services: serde_json::Value = client.raw().get(&["partners", "services"])?;
+    /// let services: serde_json::Value = client.raw().get(&["partners", "services"], &[])?;
     /// # Ok::<(), cleanlife_partners::Error>(())
     /// ```
-    pub fn raw(&self) -> contacts_http::Raw<'_> {
-        contacts_http::Raw::new(&self.http)
+    pub fn raw(&self) -> Raw<'_> {
+        Raw::new(&self.http)
     }
 
     /// The base URL in use.
@@ -184,19 +196,31 @@ pub(crate) fn envelope_error(status: u16, body: &[u8]) -> Option<Error> {
     let ErrorEnvelope { error } = serde_json::from_slice(body).ok()?;
     let code = error.code;
     let mut message = error.message.unwrap_or_else(|| format!("http status {status}"));
-    if code.as_deref() == Some("RESOURCE_NOT_FOUND") || (status == 404 && code.is_none()) {
-        return Some(Error::NotFound { status, message, request_id: error.request_id });
+    // The errors page names the 404 code RESOURCE_NOT_FOUND, the best-practices page NOT_FOUND.
+    if matches!(code.as_deref(), Some("RESOURCE_NOT_FOUND" | "NOT_FOUND")) || (status == 404 && code.is_none()) {
+        let mut e = Error::not_found(status, message);
+        if let Some(id) = error.request_id {
+            e = e.with_request_id(id);
+        }
+        return Some(e);
     }
-    if code.as_deref() == Some("RATE_LIMIT_EXCEEDED") || status == 429 {
+    let rate_limited = code.as_deref() == Some("RATE_LIMIT_EXCEEDED") || status == 429;
+    if rate_limited {
         message.push_str(" (the limit is per key over a 60 s window: wait 60 s or more before trying again)");
     }
-    Some(Error::Api {
-        status,
-        field_errors: field_errors(error.details.as_ref()),
-        code,
-        message,
-        request_id: error.request_id,
-        body: contacts_http::snippet(body),
-        retry_after: None,
-    })
+    let mut e = Error::api(status, message)
+        .with_field_errors(field_errors(error.details.as_ref()))
+        .with_body(contacts_http::snippet(body))
+        .with_rate_limited(rate_limited);
+    if rate_limited {
+        // The documents' advice, as data: a 429 here carries no Retry-After.
+        e = e.with_retry_after(RATE_LIMIT_WINDOW);
+    }
+    if let Some(code) = code {
+        e = e.with_code(code);
+    }
+    if let Some(id) = error.request_id {
+        e = e.with_request_id(id);
+    }
+    Some(e)
 }

@@ -37,10 +37,9 @@ mod client;
 mod contacts;
 mod unified;
 
-pub use client::{Client, ClientBuilder, Environment};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Environment, RATE_LIMIT_WINDOW, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{Contact, ContactId, FoundContact};
 pub use contacts::request::{NewContact, TEXT_MAX_CHARS, normalize_saudi_phone};
 pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
-pub use contacts_http::Raw;
 pub use uuid::Uuid;

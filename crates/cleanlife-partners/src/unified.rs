@@ -7,7 +7,10 @@ use crate::{Client, Contact, ContactId, Error, NewContact, Result};
 
 fn unify(raw: serde_json::Value) -> Result<(contacts_core::Contact, bool)> {
     let c: Contact = decode_value(&raw)?;
-    let contact = contacts_core::Contact::new(c.id.to_string(), c.name).with_phone(Some(c.phone)).with_raw(raw);
+    let mut unified = contacts_core::Contact::new(c.id.to_string(), c.name);
+    unified.phone = Some(c.phone);
+    unified.raw = raw;
+    let contact = unified;
     Ok((contact, c.is_new_contact))
 }
 
@@ -37,6 +40,6 @@ impl ContactsApi for Client {
             contact.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
         let found = self.contacts().find_or_create_as(&NewContact::new(phone, contact.name.clone()))?;
         let (contact, created) = unify(found.value)?;
-        Ok(FoundContact::new(contact.with_dropped(dropped), created))
+        Ok(FoundContact::new(contact.dropped(dropped), created))
     }
 }

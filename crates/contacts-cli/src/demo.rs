@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use comfy_table::{Cell, Color, Table, presets};
-use contacts_core::{Contact, ContactPatch, ContactsApi, Error, ListQuery, NewContact, Operation};
+use contacts_core::{Contact, ContactUpdate, ContactsApi, Error, ListContacts, Location, NewContact, Operation};
 use contacts_sandbox::Sandbox;
 
 use crate::failure::one_line;
@@ -40,7 +40,7 @@ impl Tour<'_> {
             (Expect::Ok, r) => ("ok", r.is_ok()),
             (Expect::Validation, Err(e)) => ("refused before sending", e.is_validation()),
             (Expect::NotFound, Err(e)) => ("not found", e.is_not_found()),
-            (Expect::Unsupported, Err(e)) => ("unsupported", matches!(e, Error::Unsupported { .. })),
+            (Expect::Unsupported, Err(e)) => ("unsupported", matches!(e, Error::Unsupported(_))),
             (Expect::Validation, Ok(_)) => ("refused before sending", false),
             (Expect::NotFound, Ok(_)) => ("not found", false),
             (Expect::Unsupported, Ok(_)) => ("unsupported", false),
@@ -69,9 +69,10 @@ fn tour(kind: Kind, api: &dyn ContactsApi) -> Vec<Row> {
     let mut t = Tour { api, rows: Vec::new() };
     let caps = api.capabilities();
     let sample = match kind {
-        Kind::Previsto => {
-            NewContact::new("Anna Jensen").email("anna@jensen.dk").phone("+4522123456").location(10.5286863, 56.8039035)
-        }
+        Kind::Previsto => NewContact::new("Anna Jensen")
+            .email("anna@jensen.dk")
+            .phone("+4522123456")
+            .location(Location::new(10.5286863, 56.8039035)),
         Kind::Levers => {
             NewContact::new("Acme Trading").email("ap@acme.sa").phone("+966500000001").tax_id("300000000000003")
         }
@@ -108,14 +109,14 @@ fn tour(kind: Kind, api: &dyn ContactsApi) -> Vec<Row> {
     t.step("get", Expect::Ok, |api| api.get(&id).map(|c| describe(&c)));
     if caps.supports(Operation::Update) {
         t.step("update (name)", Expect::Ok, |api| {
-            api.update(&id, &ContactPatch::new().name(format!("{} (updated)", sample.name))).map(|c| describe(&c))
+            api.update(&id, &ContactUpdate::new().name(format!("{} (updated)", sample.name))).map(|c| describe(&c))
         });
     } else {
         t.step("update", Expect::Unsupported, |api| {
-            api.update(&id, &ContactPatch::new().name("x")).map(|c| describe(&c))
+            api.update(&id, &ContactUpdate::new().name("x")).map(|c| describe(&c))
         });
     }
-    let query = ListQuery::new().page_size(2).customer_ids([1]);
+    let query = ListContacts::new().size(2).customer_ids([1]);
     if caps.supports(Operation::List) {
         t.step("list (every page, 2 a page)", Expect::Ok, |api| {
             let all = api.list(&query).collect::<Result<Vec<_>, _>>()?;
@@ -127,7 +128,7 @@ fn tour(kind: Kind, api: &dyn ContactsApi) -> Vec<Row> {
     // One deliberate refusal before sending, to show how errors read.
     let invalid = match kind {
         Kind::CleanLife => NewContact::new("Bad Phone").phone("+4522123456"),
-        Kind::Previsto => NewContact::new("Bad Email").email("anna@").location(10.5, 56.8),
+        Kind::Previsto => NewContact::new("Bad Email").email("anna@").location(Location::new(10.5, 56.8)),
         _ => NewContact::new("Bad Email").email("not-an-email"),
     };
     t.step("invalid input", Expect::Validation, |api| {

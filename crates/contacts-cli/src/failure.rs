@@ -47,12 +47,12 @@ impl CliError {
             CliError::Io { .. } => 10,
             CliError::Provider { error, .. } => match error {
                 e if e.is_not_found() => 3,
-                Error::Validation { .. } => 4,
+                Error::Validation(_) => 4,
                 e if e.is_auth() => 5,
                 e if e.is_rate_limited() => 6,
-                Error::Transport { .. } => 7,
+                Error::Transport(_) => 7,
                 Error::Config(_) => 9,
-                Error::Unsupported { .. } => 2,
+                Error::Unsupported(_) => 2,
                 _ => 8,
             },
         }
@@ -73,10 +73,12 @@ impl fmt::Display for CliError {
 /// An error on one line, with the provider's field errors when there are some.
 pub(crate) fn one_line(e: &Error) -> String {
     let mut s = e.to_string();
-    if let Error::Api { field_errors, .. } = e
-        && !field_errors.is_empty()
-    {
-        let fields: Vec<String> = field_errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+    let field_errors = e.field_errors();
+    if matches!(e, Error::Api(_)) && !field_errors.is_empty() {
+        let fields: Vec<String> = field_errors
+            .iter()
+            .map(|f| format!("{}: {}", contacts_core::escaped(f.field()), contacts_core::escaped(f.message())))
+            .collect();
         s.push_str(&format!(" [{}]", fields.join("; ")));
     }
     s.replace(['\n', '\r'], " ")
@@ -130,26 +132,12 @@ mod tests {
         let code = |e: Error| CliError::provider("get", e).exit_code();
         assert_eq!(code(Error::validation("name", "x")), 4);
         assert_eq!(code(Error::config("x")), 9);
-        let api = |status| Error::Api {
-            status,
-            code: None,
-            message: String::new(),
-            field_errors: Vec::new(),
-            request_id: None,
-            body: String::new(),
-            retry_after: None,
-        };
+        let api = |status| Error::api(status, "");
         assert_eq!(code(api(401)), 5);
         assert_eq!(code(api(429)), 6);
         assert_eq!(code(api(500)), 8);
-        assert_eq!(code(Error::NotFound { status: 404, message: String::new(), request_id: None }), 3);
-        let t = Error::Transport {
-            kind: contacts_core::TransportKind::Connect,
-            may_have_reached_server: false,
-            message: String::new(),
-            source: None,
-        };
-        assert_eq!(code(t), 7);
+        assert_eq!(code(Error::not_found(404, "")), 3);
+        assert_eq!(code(Error::transport(contacts_core::TransportKind::Connect, false, "")), 7);
         assert_eq!(CliError::Usage(String::new()).exit_code(), 2);
     }
 }

@@ -12,7 +12,7 @@ mod sync;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use contacts_core::{Address, Contact, ContactPatch, ContactsApi, ListQuery, NewContact, Operation as Op};
+use contacts_core::{Address, Contact, ContactUpdate, ContactsApi, ListContacts, NewContact, Operation as Op};
 
 use crate::failure::{CliError, EXIT_CODES};
 use crate::output::Out;
@@ -162,7 +162,7 @@ impl NewFields {
         c.tax_id.clone_from(&m.tax_id);
         c.address = m.address();
         if let Some((lon, lat)) = m.location {
-            c = c.location(lon, lat);
+            c = c.location(contacts_core::Location::new(lon, lat));
         }
         c.external_id.clone_from(&m.external_id);
         c
@@ -170,15 +170,15 @@ impl NewFields {
 }
 
 impl ChangeFields {
-    fn patch(&self) -> ContactPatch {
+    fn patch(&self) -> ContactUpdate {
         let m = &self.more;
-        let mut p = ContactPatch::new().lossy(m.lossy);
+        let mut p = ContactUpdate::new().lossy(m.lossy);
         p.name.clone_from(&self.name);
         p.email.clone_from(&m.email);
         p.phone.clone_from(&m.phone);
         p.tax_id.clone_from(&m.tax_id);
         p.address = m.address();
-        p.location = m.location.map(|(lon, lat)| contacts_core::GeoPoint::new(lon, lat));
+        p.location = m.location.map(|(lon, lat)| contacts_core::Location::new(lon, lat));
         p.external_id.clone_from(&m.external_id);
         p
     }
@@ -257,13 +257,13 @@ struct ListArgs {
 }
 
 impl ListArgs {
-    fn query(&self) -> ListQuery {
-        let mut q = ListQuery::new().customer_ids(self.customer_ids.iter().copied());
+    fn query(&self) -> ListContacts {
+        let mut q = ListContacts::new().customer_ids(self.customer_ids.iter().copied());
         if let Some(s) = &self.search {
             q = q.search(s.clone());
         }
         if let Some(n) = self.page_size {
-            q = q.page_size(n);
+            q = q.size(n);
         }
         q
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use contacts_core::{ContactsApi, Error, ListQuery};
+use contacts_core::{ContactsApi, Error, ListContacts};
 use contacts_sandbox::Sandbox;
 use contacts_sync::{Match, Sync};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -87,7 +87,7 @@ pub(crate) fn run(args: &SyncArgs) -> ExitCode {
     match sync(args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(e @ Error::Validation { .. }) => {
+        Err(e @ Error::Validation(_)) => {
             eprintln!("error: sync: {}", crate::failure::one_line(&e).replace("invalid matching", "invalid --match"));
             ExitCode::from(2)
         }
@@ -126,7 +126,7 @@ fn sync(args: &SyncArgs) -> Result<bool, Error> {
         MatchBy::Phone => Match::Phone,
         MatchBy::Email => Match::Email,
     };
-    let query = ListQuery::new().customer_ids(args.customer_ids.iter().copied());
+    let query = ListContacts::new().customer_ids(args.customer_ids.iter().copied());
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let terminal = std::io::stderr().is_terminal();
     let mut sync = Sync::new(from.as_ref(), to.as_ref())

@@ -17,11 +17,12 @@ use crate::transport::Header;
 ///     .retries(0)                        // no retry for these calls
 ///     .deadline(Duration::from_secs(20)) // the whole call, retries included
 ///     .header("x-trace-id", "abc123");   // sent with each request
-/// assert_eq!(options.retry_override().map(|p| p.retries()), Some(0));
+/// assert_eq!(options.retries_override(), Some(0));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallOptions {
     timeout: Option<Duration>,
+    retries: Option<u32>,
     retry: Option<RetryPolicy>,
     deadline: Option<Duration>,
     headers: Vec<Header>,
@@ -41,16 +42,17 @@ impl CallOptions {
         self
     }
 
-    /// How many times a failed call may be repeated, with the client's policy otherwise.
-    /// Defaults to the client's.
+    /// How many times a failed call may be repeated; every other retry setting (backoff,
+    /// `Retry-After` cap, 429 handling) stays the client's, or that of
+    /// [`retry_policy`](Self::retry_policy) when one is given. Defaults to the client's.
     #[must_use]
     pub fn retries(mut self, retries: u32) -> Self {
-        let policy = self.retry.take().unwrap_or_default();
-        self.retry = Some(policy.max_retries(retries));
+        self.retries = Some(retries);
         self
     }
 
-    /// The whole retry policy for these calls. Defaults to the client's.
+    /// The whole retry policy for these calls (a [`retries`](Self::retries) count still
+    /// applies on top of it). Defaults to the client's.
     #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -64,8 +66,11 @@ impl CallOptions {
         self
     }
 
-    /// A header sent with each request (checked for CR/LF before sending; it never replaces
-    /// the credentials).
+    /// A header sent with each request. Checked before sending: a name that is not a valid
+    /// token, a value with CR/LF, and the headers the client owns (the credentials, `Host`,
+    /// `Content-Length`, `Transfer-Encoding`, `Connection`) are refused with
+    /// [`Error::Validation`](crate::Error::Validation). An `x-request-id` replaces the one the
+    /// client would send.
     #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push(Header::new(name.into(), value.into()));
@@ -80,6 +85,30 @@ impl CallOptions {
     /// The retry policy override, if any.
     pub fn retry_override(&self) -> Option<&RetryPolicy> {
         self.retry.as_ref()
+    }
+
+    /// The retry count override, if any.
+    pub fn retries_override(&self) -> Option<u32> {
+        self.retries
+    }
+
+    /// The policy for these calls, starting from the client's `base`: the whole policy given
+    /// with [`retry_policy`](Self::retry_policy) if any, with the [`retries`](Self::retries)
+    /// count on top.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use contacts_core::{CallOptions, RetryPolicy};
+    /// let client = RetryPolicy::default().initial_backoff(Duration::from_secs(7));
+    /// let policy = CallOptions::new().retries(1).effective_retry_policy(&client);
+    /// assert_eq!((policy.max_retries, policy.initial_backoff), (1, Duration::from_secs(7)));
+    /// ```
+    pub fn effective_retry_policy(&self, base: &RetryPolicy) -> RetryPolicy {
+        let mut policy = self.retry.clone().unwrap_or_else(|| base.clone());
+        if let Some(retries) = self.retries {
+            policy.max_retries = retries;
+        }
+        policy
     }
 
     /// The deadline override, if any.

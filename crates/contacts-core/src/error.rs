@@ -1,98 +1,306 @@
 //! The one error type every contacts-rs client returns.
+//!
+//! [`Error`] is an enum of kinds to match on; each kind carries the same opaque
+//! [`ErrorDetails`], read through getters and built by the constructors on [`Error`]. Fields can
+//! be added to the details without a breaking release, and `Error` stays two words wide.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
+
+use crate::capabilities::{Operation, Provider};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in a call, as kinds a caller can match on.
 ///
-/// Every provider crate re-exports this type as its own `Error`.
-#[derive(Debug)]
+/// Every provider crate re-exports this type as its own `Error`. The payload of each kind is
+/// [`ErrorDetails`]; the getters on `Error` (`status()`, `code()`, `host()`, …) read it for
+/// any kind.
+///
+/// ```
+/// use contacts_core::{Error, Provider};
+/// let e = Error::api(429, "slow down").with_code("RATE_LIMIT_EXCEEDED").with_rate_limited(true)
+///     .with_call(Provider::CleanLife, "POST /partners/contacts", "api.cleanlife.sa");
+/// match &e {
+///     Error::Api(details) => assert_eq!(details.status(), Some(429)),
+///     _ => unreachable!(),
+/// }
+/// assert!(e.is_rate_limited());
+/// assert_eq!(e.host(), Some("api.cleanlife.sa"));
+/// assert_eq!(
+///     e.to_string(),
+///     "api error (status 429, RATE_LIMIT_EXCEEDED): cleanlife POST /partners/contacts at api.cleanlife.sa: slow down"
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The caller's input broke a documented rule; nothing was sent.
-    Validation {
-        /// The field (in the crate's Rust vocabulary) that was refused.
-        field: String,
-        /// Why it was refused.
-        reason: String,
-    },
+    /// The caller's input broke a documented rule; nothing was sent. [`field`](Error::field)
+    /// names it.
+    #[error(transparent)]
+    Validation(Box<ErrorDetails>),
 
     /// The provider answered, and said no.
-    Api {
-        /// HTTP status of the answer (200 for providers that report errors in a 200 envelope).
-        status: u16,
-        /// The provider's own error code, e.g. `VALIDATION_ERROR`, when it sent one.
-        code: Option<String>,
-        /// The provider's message, or a short description of the answer.
-        message: String,
-        /// Per-field complaints, when the provider listed any.
-        field_errors: Vec<FieldError>,
-        /// The request id the provider echoed or the client sent, for support tickets.
-        request_id: Option<String>,
-        /// The raw body, cut to 2 KiB.
-        body: String,
-        /// How long the provider asked us to wait (`Retry-After`), when it said.
-        retry_after: Option<Duration>,
-    },
+    #[error(transparent)]
+    Api(Box<ErrorDetails>),
 
-    /// The thing asked for does not exist, as the provider expresses it (not always a 404).
-    NotFound {
-        /// HTTP status of the answer.
-        status: u16,
-        /// The provider's message.
-        message: String,
-        /// The request id, when there is one.
-        request_id: Option<String>,
-    },
+    /// The thing asked for does not exist, as the provider expresses it (not always a 404; a
+    /// 404 from something that is not the provider's API is [`Error::Api`]).
+    #[error(transparent)]
+    NotFound(Box<ErrorDetails>),
 
     /// The request could not be completed at the HTTP level (connect, TLS, timeout, I/O).
-    Transport {
-        /// What kind of failure it was.
-        kind: TransportKind,
-        /// `false` only when the request provably never left this machine (e.g. connection
-        /// refused): repeating a create is then safe. `true` means the server may have it.
-        may_have_reached_server: bool,
-        /// A short description.
-        message: String,
-        /// The underlying error.
-        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
-    },
+    /// [`may_have_reached_server`](Error::may_have_reached_server) says whether it may have
+    /// landed.
+    #[error(transparent)]
+    Transport(Box<ErrorDetails>),
 
     /// The provider answered something this client could not read.
-    Decode {
-        /// HTTP status of the answer.
-        status: u16,
-        /// What was wrong, with the JSON path where known.
-        message: String,
-        /// The start of the body, cut to 2 KiB.
-        snippet: String,
-    },
+    #[error(transparent)]
+    Decode(Box<ErrorDetails>),
 
-    /// The client was configured wrongly (missing credentials, bad base URL, …).
-    Config(String),
+    /// The client was configured wrongly (missing credentials, bad base URL, …); nothing was
+    /// sent.
+    #[error(transparent)]
+    Config(Box<ErrorDetails>),
 
-    /// The provider has no such operation.
-    Unsupported {
-        /// The provider's name.
-        provider: &'static str,
-        /// The operation asked for.
-        operation: &'static str,
-    },
+    /// The provider has no such operation; nothing was sent.
+    #[error(transparent)]
+    Unsupported(Box<ErrorDetails>),
+}
+
+/// What an [`Error`] knows: the call, the host and the provider's answer, each where known.
+///
+/// Fields are private: read them through the getters (also on [`Error`] itself), so a field
+/// can be added without breaking anyone.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ErrorDetails {
+    kind: Kind,
+    provider: Option<Provider>,
+    operation: Option<Cow<'static, str>>,
+    host: Option<String>,
+    status: Option<u16>,
+    code: Option<String>,
+    message: String,
+    field: Option<String>,
+    field_errors: Vec<FieldError>,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    may_have_reached_server: bool,
+    transport_kind: Option<TransportKind>,
+    body: Option<String>,
+    rate_limited: bool,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Validation,
+    Api,
+    NotFound,
+    Transport,
+    Decode,
+    Config,
+    Unsupported,
+}
+
+impl ErrorDetails {
+    fn new(kind: Kind, message: String, may_have_reached_server: bool) -> Box<Self> {
+        Box::new(ErrorDetails {
+            kind,
+            provider: None,
+            operation: None,
+            host: None,
+            status: None,
+            code: None,
+            message,
+            field: None,
+            field_errors: Vec::new(),
+            request_id: None,
+            retry_after: None,
+            may_have_reached_server,
+            transport_kind: None,
+            body: None,
+            rate_limited: false,
+            source: None,
+        })
+    }
+
+    /// The provider the call went to, when known.
+    pub fn provider(&self) -> Option<Provider> {
+        self.provider
+    }
+
+    /// The call that failed, as messages name it: `GET /contacts/con_1` (the path relative to
+    /// the base URL, never a query), `token exchange`, or the unified operation
+    /// (`find_or_create`) for [`Error::Unsupported`].
+    pub fn operation(&self) -> Option<&str> {
+        self.operation.as_deref()
+    }
+
+    /// The host the call went to (no user info, no port-less guess), when known.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
+    /// The HTTP status of the provider's answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The provider's own error code (`VALIDATION_ERROR`, `invalid_request_error`, …), when it
+    /// sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The provider's message, or a short description of what failed (without the call and
+    /// host, which [`operation`](Self::operation) and [`host`](Self::host) give). As the
+    /// server sent it: escape it before printing it raw (`Display` does).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The refused field, for [`Error::Validation`], in the crate's Rust vocabulary.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
+    /// Per-field complaints, when the provider listed any.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.field_errors
+    }
+
+    /// The request id the provider echoed or the client sent, for support tickets.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// How long the provider asked to wait before trying again, when it said (or when its
+    /// documentation says, for a provider whose 429 carries no `Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// `false` only when the request provably never left this machine (a validation, a
+    /// configuration error, a connection refused): repeating a create is then safe.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.may_have_reached_server
+    }
+
+    /// What kind of transport failure it was, for [`Error::Transport`].
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        self.transport_kind
+    }
+
+    /// The start of the answer's body (at most 2 KiB), when there was one; secrets the
+    /// client knows of are not in it.
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+
+    /// Whether the provider refused the call for going over its rate limit: HTTP 429, or what
+    /// the provider's own error shape says means that.
+    pub fn is_rate_limited(&self) -> bool {
+        self.rate_limited || self.status == Some(429)
+    }
+}
+
+impl fmt::Display for ErrorDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let context = Context(self);
+        match self.kind {
+            Kind::Validation => {
+                write!(f, "invalid {}: {}", self.field.as_deref().unwrap_or("input"), Escaped(&self.message))
+            }
+            Kind::Api => {
+                f.write_str("api error (")?;
+                match self.status {
+                    Some(status) => write!(f, "status {status}")?,
+                    None => f.write_str("no status")?,
+                }
+                if let Some(code) = &self.code {
+                    write!(f, ", {}", Escaped(code))?;
+                }
+                write!(f, "): {context}{}", Escaped(&self.message))?;
+                RequestId(self).fmt(f)
+            }
+            Kind::NotFound => {
+                write!(f, "not found: {context}{}", Escaped(&self.message))?;
+                RequestId(self).fmt(f)
+            }
+            Kind::Transport => {
+                let kind = self.transport_kind.unwrap_or(TransportKind::Other);
+                write!(f, "{kind}: {context}{}", Escaped(&self.message))
+            }
+            Kind::Decode => {
+                f.write_str("could not decode the response")?;
+                if let Some(status) = self.status {
+                    write!(f, " (status {status})")?;
+                }
+                write!(f, ": {context}{}", Escaped(&self.message))
+            }
+            Kind::Config => write!(f, "configuration: {}", Escaped(&self.message)),
+            Kind::Unsupported => write!(
+                f,
+                "{} does not support {}",
+                self.provider.map_or("the provider", Provider::name),
+                self.operation.as_deref().unwrap_or("this operation")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ErrorDetails {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// "previsto GET /contacts/con_1 at api.previsto.io: ", or as much of it as is known.
+struct Context<'a>(&'a ErrorDetails);
+
+impl fmt::Display for Context<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        let mut any = false;
+        if let Some(provider) = d.provider {
+            write!(f, "{provider}")?;
+            any = true;
+        }
+        if let Some(operation) = &d.operation {
+            write!(f, "{}{}", if any { " " } else { "" }, Escaped(operation))?;
+            any = true;
+        }
+        if let Some(host) = &d.host {
+            write!(f, "{}at {}", if any { " " } else { "" }, Escaped(host))?;
+            any = true;
+        }
+        if any { f.write_str(": ") } else { Ok(()) }
+    }
+}
+
+struct RequestId<'a>(&'a ErrorDetails);
+
+impl fmt::Display for RequestId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.request_id {
+            Some(id) => write!(f, " (request id {})", Escaped(id)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// One field-level complaint from a provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FieldError {
-    /// The field as the provider names it on the wire (e.g. `body.email`, `name`).
-    pub field: String,
-    /// The provider's message.
-    pub message: String,
-    /// The provider's error type or code for this field, when it sent one.
-    pub kind: Option<String>,
+    field: String,
+    message: String,
+    kind: Option<String>,
 }
 
 impl FieldError {
@@ -102,9 +310,25 @@ impl FieldError {
     }
 
     /// Sets the provider's error type for this field.
+    #[must_use]
     pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
         self.kind = Some(kind.into());
         self
+    }
+
+    /// The field as the provider names it on the wire (e.g. `body.email`, `name`).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The provider's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The provider's error type or code for this field, when it sent one.
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
     }
 }
 
@@ -116,7 +340,7 @@ pub enum TransportKind {
     Connect,
     /// TLS failed.
     Tls,
-    /// A timeout fired.
+    /// A timeout fired (or the call's deadline passed).
     Timeout,
     /// The connection broke while sending or receiving.
     Io,
@@ -143,158 +367,331 @@ impl fmt::Display for TransportKind {
 }
 
 impl Error {
-    /// A [`Error::Validation`] for `field`.
-    pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Validation { field: field.into(), reason: reason.into() }
-    }
-
-    /// A [`Error::Config`].
-    pub fn config(message: impl Into<String>) -> Self {
-        Error::Config(message.into())
-    }
-
-    /// The HTTP status the provider answered with, when there was an answer.
-    pub fn status(&self) -> Option<u16> {
+    /// The payload: everything the error knows.
+    pub fn details(&self) -> &ErrorDetails {
         match self {
-            Error::Api { status, .. } | Error::NotFound { status, .. } | Error::Decode { status, .. } => Some(*status),
-            _ => None,
+            Error::Validation(d)
+            | Error::Api(d)
+            | Error::NotFound(d)
+            | Error::Transport(d)
+            | Error::Decode(d)
+            | Error::Config(d)
+            | Error::Unsupported(d) => d,
         }
+    }
+
+    fn details_mut(&mut self) -> &mut ErrorDetails {
+        match self {
+            Error::Validation(d)
+            | Error::Api(d)
+            | Error::NotFound(d)
+            | Error::Transport(d)
+            | Error::Decode(d)
+            | Error::Config(d)
+            | Error::Unsupported(d) => d,
+        }
+    }
+
+    fn with(mut self, set: impl FnOnce(&mut ErrorDetails)) -> Self {
+        set(self.details_mut());
+        self
+    }
+
+    /// An [`Error::Validation`]: `field` (in the crate's Rust vocabulary) was refused before
+    /// sending, for `reason`.
+    pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let mut d = ErrorDetails::new(Kind::Validation, reason.into(), false);
+        d.field = Some(field.into());
+        Error::Validation(d)
+    }
+
+    /// An [`Error::Config`].
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::Config(ErrorDetails::new(Kind::Config, message.into(), false))
+    }
+
+    /// The [`Error::Unsupported`] for `operation` on `provider`.
+    pub fn unsupported(provider: Provider, operation: Operation) -> Self {
+        let mut d = ErrorDetails::new(Kind::Unsupported, format!("{provider} has no {}", operation.name()), false);
+        d.provider = Some(provider);
+        d.operation = Some(Cow::Borrowed(operation.name()));
+        Error::Unsupported(d)
+    }
+
+    /// An [`Error::Api`]: the provider answered `status` and said no.
+    pub fn api(status: u16, message: impl Into<String>) -> Self {
+        let mut d = ErrorDetails::new(Kind::Api, message.into(), true);
+        d.status = Some(status);
+        Error::Api(d)
+    }
+
+    /// An [`Error::NotFound`]: the provider said, in its own error shape, that there is no such
+    /// thing.
+    pub fn not_found(status: u16, message: impl Into<String>) -> Self {
+        let mut d = ErrorDetails::new(Kind::NotFound, message.into(), true);
+        d.status = Some(status);
+        Error::NotFound(d)
+    }
+
+    /// An [`Error::Transport`]; `may_have_reached_server` is `false` only when the request
+    /// provably never left this machine.
+    pub fn transport(kind: TransportKind, may_have_reached_server: bool, message: impl Into<String>) -> Self {
+        let mut d = ErrorDetails::new(Kind::Transport, message.into(), may_have_reached_server);
+        d.transport_kind = Some(kind);
+        Error::Transport(d)
+    }
+
+    /// An [`Error::Decode`]: the answer (with `status`, when there was one) could not be read.
+    pub fn decode(status: Option<u16>, message: impl Into<String>) -> Self {
+        let mut d = ErrorDetails::new(Kind::Decode, message.into(), true);
+        d.status = status;
+        Error::Decode(d)
+    }
+
+    /// Names the call: the provider, the operation (`GET /contacts/con_1`, `token exchange`)
+    /// and the host. Never put a query, a secret or user info in them.
+    #[must_use]
+    pub fn with_call(
+        self,
+        provider: Provider,
+        operation: impl Into<Cow<'static, str>>,
+        host: impl Into<String>,
+    ) -> Self {
+        self.with(|d| {
+            d.provider = Some(provider);
+            d.operation = Some(operation.into());
+            d.host = Some(host.into());
+        })
+    }
+
+    /// Sets the provider's own error code.
+    #[must_use]
+    pub fn with_code(self, code: impl Into<String>) -> Self {
+        self.with(|d| d.code = Some(code.into()))
+    }
+
+    /// Sets the per-field complaints.
+    #[must_use]
+    pub fn with_field_errors(self, field_errors: Vec<FieldError>) -> Self {
+        self.with(|d| d.field_errors = field_errors)
+    }
+
+    /// Sets the request id.
+    #[must_use]
+    pub fn with_request_id(self, request_id: impl Into<String>) -> Self {
+        self.with(|d| d.request_id = Some(request_id.into()))
+    }
+
+    /// Sets how long the provider asked to wait.
+    #[must_use]
+    pub fn with_retry_after(self, wait: Duration) -> Self {
+        self.with(|d| d.retry_after = Some(wait))
+    }
+
+    /// Keeps the start of the answer's body (the caller cuts it to size).
+    #[must_use]
+    pub fn with_body(self, body: impl Into<String>) -> Self {
+        self.with(|d| d.body = Some(body.into()))
+    }
+
+    /// Marks the error as the provider's rate limit, in the provider's own terms (a 429 is one
+    /// already).
+    #[must_use]
+    pub fn with_rate_limited(self, rate_limited: bool) -> Self {
+        self.with(|d| d.rate_limited = rate_limited)
+    }
+
+    /// Says whether the request may have reached the server (for an error of a step that ran
+    /// before the call itself was sent).
+    #[must_use]
+    pub fn with_may_have_reached_server(self, may: bool) -> Self {
+        self.with(|d| d.may_have_reached_server = may)
+    }
+
+    /// Replaces the message.
+    #[must_use]
+    pub fn with_message(self, message: impl Into<String>) -> Self {
+        self.with(|d| d.message = message.into())
+    }
+
+    /// Sets the underlying cause, returned by `source()`.
+    #[must_use]
+    pub fn with_source(self, source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        self.with(|d| d.source = Some(source.into()))
+    }
+
+    /// See [`ErrorDetails::provider`].
+    pub fn provider(&self) -> Option<Provider> {
+        self.details().provider()
+    }
+
+    /// See [`ErrorDetails::operation`].
+    pub fn operation(&self) -> Option<&str> {
+        self.details().operation()
+    }
+
+    /// See [`ErrorDetails::host`].
+    pub fn host(&self) -> Option<&str> {
+        self.details().host()
+    }
+
+    /// See [`ErrorDetails::status`].
+    pub fn status(&self) -> Option<u16> {
+        self.details().status()
+    }
+
+    /// See [`ErrorDetails::code`].
+    pub fn code(&self) -> Option<&str> {
+        self.details().code()
+    }
+
+    /// See [`ErrorDetails::message`].
+    pub fn message(&self) -> &str {
+        self.details().message()
+    }
+
+    /// See [`ErrorDetails::field`].
+    pub fn field(&self) -> Option<&str> {
+        self.details().field()
+    }
+
+    /// See [`ErrorDetails::field_errors`].
+    pub fn field_errors(&self) -> &[FieldError] {
+        self.details().field_errors()
+    }
+
+    /// See [`ErrorDetails::request_id`].
+    pub fn request_id(&self) -> Option<&str> {
+        self.details().request_id()
+    }
+
+    /// See [`ErrorDetails::retry_after`].
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.details().retry_after()
+    }
+
+    /// See [`ErrorDetails::may_have_reached_server`].
+    pub fn may_have_reached_server(&self) -> bool {
+        self.details().may_have_reached_server()
+    }
+
+    /// See [`ErrorDetails::transport_kind`].
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        self.details().transport_kind()
+    }
+
+    /// See [`ErrorDetails::body`].
+    pub fn body(&self) -> Option<&str> {
+        self.details().body()
     }
 
     /// Whether this is the provider saying the thing does not exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::NotFound { .. })
+        matches!(self, Error::NotFound(_))
     }
 
     /// Whether the caller refused this input before sending.
     pub fn is_validation(&self) -> bool {
-        matches!(self, Error::Validation { .. })
+        matches!(self, Error::Validation(_))
     }
 
     /// Whether trying the same call again later may succeed: timeouts and connection
-    /// failures, 408, 429 and 5xx answers.
+    /// failures, 408, 429 and 5xx answers, and the provider's own rate-limit refusal.
     ///
-    /// This says nothing about whether a repeat is *safe* (a create may duplicate); the
-    /// client's retry policy takes both into account.
+    /// This says nothing about whether a repeat is *safe* (a create may duplicate): see
+    /// [`may_have_reached_server`](Self::may_have_reached_server).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { kind, .. } => !matches!(kind, TransportKind::ResponseTooLarge),
-            Error::Api { status, .. } => is_retryable_status(*status),
+            Error::Transport(d) => d.transport_kind != Some(TransportKind::ResponseTooLarge),
+            Error::Api(d) => d.is_rate_limited() || matches!(d.status, Some(408 | 500 | 502 | 503 | 504)),
             _ => false,
         }
     }
 
-    /// Whether the provider refused the call for going over its rate limit (HTTP 429, or a
-    /// provider code that says so).
+    /// Whether the provider refused the call for going over its rate limit (HTTP 429, or what
+    /// the provider's own error shape says means that).
     pub fn is_rate_limited(&self) -> bool {
-        match self {
-            Error::Api { status, code, .. } => {
-                *status == 429 || code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("RATE_LIMIT_EXCEEDED"))
-            }
-            _ => false,
-        }
+        matches!(self, Error::Api(d) if d.is_rate_limited())
     }
 
     /// Whether the provider refused the credentials or their rights (HTTP 401 or 403).
     pub fn is_auth(&self) -> bool {
-        matches!(self, Error::Api { status: 401 | 403, .. })
-    }
-
-    /// Whether the request may have reached the server: `false` for [`Error::Validation`],
-    /// [`Error::Config`], [`Error::Unsupported`] (nothing was sent) and for a transport failure
-    /// that provably happened before sending; `true` when the server answered or may have.
-    pub fn may_have_reached_server(&self) -> bool {
-        match self {
-            Error::Transport { may_have_reached_server, .. } => *may_have_reached_server,
-            Error::Validation { .. } | Error::Config(_) | Error::Unsupported { .. } => false,
-            _ => true,
-        }
-    }
-
-    /// The provider's own error code, for [`Error::Api`].
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Error::Api { code, .. } => code.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// The request id carried by the error, when there is one.
-    pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::Api { request_id, .. } | Error::NotFound { request_id, .. } => request_id.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// How long the provider asked to wait before trying again, when it said.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Error::Api { retry_after, .. } => *retry_after,
-            _ => None,
-        }
+        matches!(self, Error::Api(d) if matches!(d.status, Some(401 | 403)))
     }
 }
 
-/// Statuses that say "try again later": 408, 429, 500, 502, 503, 504.
-pub fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+/// Text from a server, written with its control and bidi-override characters escaped (`\n`,
+/// `\u{1b}`, `\u{202e}`), so a hostile answer cannot forge lines in a log, drive a terminal or
+/// reorder what is shown.
+///
+/// ```
+/// use contacts_core::escaped;
+/// assert_eq!(escaped("a\u{1b}]0;x\u{7}b\u{202e}").to_string(), "a\\u{1b}]0;x\\u{7}b\\u{202e}");
+/// ```
+pub fn escaped(text: &str) -> impl fmt::Display + '_ {
+    Escaped(text)
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Validation { field, reason } => write!(f, "invalid {field}: {}", Escaped(reason)),
-            Error::Api { status, code, message, request_id, .. } => {
-                write!(f, "api error (status {status}")?;
-                if let Some(code) = code {
-                    write!(f, ", {}", Escaped(code))?;
-                }
-                write!(f, "): {}", Escaped(message))?;
-                if let Some(id) = request_id {
-                    write!(f, " (request id {})", Escaped(id))?;
-                }
-                Ok(())
-            }
-            Error::NotFound { message, request_id, .. } => {
-                write!(f, "not found: {}", Escaped(message))?;
-                if let Some(id) = request_id {
-                    write!(f, " (request id {})", Escaped(id))?;
-                }
-                Ok(())
-            }
-            Error::Transport { kind, message, .. } => write!(f, "{kind}: {}", Escaped(message)),
-            Error::Decode { status, message, .. } => {
-                write!(f, "could not decode the response (status {status}): {}", Escaped(message))
-            }
-            Error::Config(message) => write!(f, "configuration: {}", Escaped(message)),
-            Error::Unsupported { provider, operation } => write!(f, "{provider} does not support {operation}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Transport { source: Some(source), .. } => Some(&**source),
-            _ => None,
-        }
-    }
-}
-
-/// Text from a server, written with its control characters escaped (`\n`, `\u{1b}`), so a
-/// hostile answer cannot forge lines in a log or drive a terminal.
 struct Escaped<'a>(&'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                f.write_fmt(format_args!("{c}"))?;
-            }
+        let mut rest = self.0;
+        while let Some(at) = rest.find(needs_escape) {
+            f.write_str(&rest[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write!(f, "{}", c.escape_default())?;
+            rest = &rest[at + c.len_utf8()..];
         }
-        Ok(())
+        f.write_str(rest)
+    }
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_at_most_24_bytes() {
+        assert!(std::mem::size_of::<Error>() <= 24, "{}", std::mem::size_of::<Error>());
+        assert!(std::mem::size_of::<Result<()>>() <= 24);
+    }
+
+    #[test]
+    fn display_names_the_call_and_escapes_server_text() {
+        let e = Error::not_found(404, "gone\u{1b}[2J")
+            .with_call(Provider::Previsto, "GET /contacts/con_1", "api.previsto.io")
+            .with_request_id("r1");
+        assert_eq!(
+            e.to_string(),
+            "not found: previsto GET /contacts/con_1 at api.previsto.io: gone\\u{1b}[2J (request id r1)"
+        );
+        assert_eq!(e.message(), "gone\u{1b}[2J");
+        assert_eq!(e.operation(), Some("GET /contacts/con_1"));
+        assert_eq!(e.provider(), Some(Provider::Previsto));
+    }
+
+    #[test]
+    fn source_chains_through_the_details() {
+        let io = std::io::Error::other("reset");
+        let e = Error::transport(TransportKind::Io, true, "connection reset").with_source(io);
+        assert_eq!(std::error::Error::source(&e).map(ToString::to_string).as_deref(), Some("reset"));
+    }
+
+    #[test]
+    fn what_was_never_sent_says_so() {
+        assert!(!Error::validation("email", "no @").may_have_reached_server());
+        assert!(!Error::config("no key").may_have_reached_server());
+        assert!(!Error::unsupported(Provider::Levers, Operation::Delete).may_have_reached_server());
+        assert!(Error::api(500, "x").may_have_reached_server());
+        assert_eq!(
+            Error::unsupported(Provider::Levers, Operation::Delete).to_string(),
+            "levers does not support delete"
+        );
     }
 }

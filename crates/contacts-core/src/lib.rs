@@ -8,8 +8,10 @@
 //!
 //! - [`Error`]: one error type, with kinds a caller can match on
 //!   ([`Error::Validation`], [`Error::Api`], [`Error::NotFound`], [`Error::Transport`],
-//!   [`Error::Decode`], [`Error::Config`], [`Error::Unsupported`]) and helpers
-//!   ([`Error::is_retryable`], [`Error::is_not_found`], [`Error::retry_after`], …).
+//!   [`Error::Decode`], [`Error::Config`], [`Error::Unsupported`]), each carrying the opaque
+//!   [`ErrorDetails`] read through getters ([`Error::operation`], [`Error::host`],
+//!   [`Error::status`], [`Error::code`], [`Error::retry_after`],
+//!   [`Error::may_have_reached_server`], …).
 //! - [`Secret`]: keys and tokens that never show up in `Debug` or `Display`.
 //! - [`RetryPolicy`] and [`Sleeper`]: which failed calls are repeated, and how to wait.
 //! - [`Transport`] with [`HttpRequest`] / [`HttpResponse`] / [`Header`] / [`Method`]: the seam
@@ -17,11 +19,11 @@
 //! - [`CallOptions`] (per-call timeout, retries, deadline, headers) and [`ResponseMeta`] /
 //!   [`WithMeta`] (status, headers and request id of a successful answer): one way in all four
 //!   providers.
-//! - The unified model ([`Contact`], [`NewContact`], [`ContactPatch`], [`ListQuery`],
-//!   [`Capabilities`]) and the [`ContactsApi`] trait, so a program can treat the providers
+//! - The unified model ([`Contact`], [`NewContact`], [`ContactUpdate`], [`ListContacts`],
+//!   [`Location`], [`Capabilities`]) and the [`ContactsApi`] trait, so a program can treat the providers
 //!   alike.
 //!
-//! It has no HTTP library in its dependency tree (serde and serde_json only): the plumbing
+//! It has no HTTP library in its dependency tree (serde, serde_json and thiserror only): the plumbing
 //! lives in `contacts-http`, which only the provider crates name.
 //!
 //! ```
@@ -40,20 +42,20 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+mod api;
 mod call;
+mod capabilities;
+mod contact;
 mod error;
-mod model;
 mod retry;
 mod secret;
 mod transport;
 
+pub use api::{ContactStream, ContactsApi};
 pub use call::{CallOptions, ResponseMeta, WithMeta};
-pub use error::{Error, FieldError, Result, TransportKind, is_retryable_status};
-pub use model::{
-    Address, Capabilities, Contact, ContactPatch, ContactStream, ContactsApi, CustomerId, Field, FoundContact,
-    GeoPoint, ListQuery, NewContact, Operation, Provider, capabilities_table, check_new, check_patch, refuse_unstored,
-    unsupported,
-};
+pub use capabilities::{Capabilities, Field, Operation, Provider, check_new, check_update};
+pub use contact::{Address, Contact, ContactUpdate, FoundContact, ListContacts, Location, NewContact};
+pub use error::{Error, ErrorDetails, FieldError, Result, TransportKind, escaped};
 pub use retry::{RetryPolicy, Sleeper, ThreadSleeper};
 pub use secret::Secret;
 pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport};

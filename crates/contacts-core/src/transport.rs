@@ -111,6 +111,8 @@ pub struct HttpRequest {
     pub max_response_bytes: u64,
     /// A timeout for each phase of this request, overriding the transport's own, when set.
     pub timeout: Option<std::time::Duration>,
+    /// What is left of the call's deadline: a bound on this attempt as a whole, when set.
+    pub deadline: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -122,6 +124,7 @@ impl fmt::Debug for HttpRequest {
             .field("body_bytes", &self.body.len())
             .field("max_response_bytes", &self.max_response_bytes)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -139,6 +142,7 @@ impl HttpRequest {
             body: Vec::new(),
             max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
             timeout: None,
+            deadline: None,
         }
     }
 

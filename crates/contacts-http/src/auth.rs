@@ -138,5 +138,5 @@ impl Default for Auth {
 }
 
 pub(crate) fn bad_token(message: &str) -> Error {
-    Error::Decode { status: 200, message: format!("token endpoint: {message}"), snippet: String::new() }
+    Error::decode(None, message.to_owned())
 }

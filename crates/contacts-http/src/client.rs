@@ -5,24 +5,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use contacts_core::{
-    Error, Header, HttpRequest, HttpResponse, Method, Result, RetryPolicy, Secret, Sleeper, ThreadSleeper, Transport,
-    TransportKind,
+    Error, Header, HttpRequest, HttpResponse, Method, Provider, Result, RetryPolicy, Secret, Sleeper, ThreadSleeper,
+    Transport, TransportKind, escaped,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Applied, Auth, Kind, bad_token};
-use crate::decode::{decode_json, snippet};
+use crate::decode::{BODY_SNIPPET_LIMIT, decode_json, snippet};
 use crate::encode::{Form, push_pair, push_path_segment};
-use crate::retry::{MAX_RETRY_AFTER, parse_retry_after};
+use crate::retry::{MAX_RETRY_AFTER, backoff, parse_retry_after, wait_after_status};
 use crate::transport::{Proxy, UreqTransport};
 
 /// Default connect timeout: 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default timeout for each phase of a request (send, wait for the answer, read the body): 60 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default cap on a response body: 32 MiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// Default cap on a response body: 32 MiB (the one [`HttpRequest::new`] starts from).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = HttpRequest::DEFAULT_MAX_RESPONSE_BYTES;
 
 /// Turns a non-2xx answer into the provider's error.
 pub type ErrorDecoder = fn(&HttpResponse) -> Error;
@@ -35,7 +35,7 @@ pub type ErrorDecoder = fn(&HttpResponse) -> Error;
 #[derive(Clone)]
 pub struct HttpConfig {
     crate_name: &'static str,
-    provider: Option<&'static str>,
+    provider: Provider,
     crate_version: &'static str,
     default_base_url: Option<&'static str>,
     base_url: Option<String>,
@@ -46,7 +46,6 @@ pub struct HttpConfig {
     user_agent: Option<String>,
     max_response_bytes: u64,
     allow_insecure_http: bool,
-    agent: Option<ureq::Agent>,
     transport: Option<Arc<dyn Transport>>,
     sleeper: Arc<dyn Sleeper>,
     headers: Vec<Header>,
@@ -73,11 +72,11 @@ impl fmt::Debug for HttpConfig {
 }
 
 impl HttpConfig {
-    /// Defaults for the crate `name` at `version` (they make the `User-Agent`).
-    pub fn new(crate_name: &'static str, crate_version: &'static str) -> Self {
+    /// Defaults for `provider`'s crate `name` at `version` (they make the `User-Agent`).
+    pub fn new(provider: Provider, crate_name: &'static str, crate_version: &'static str) -> Self {
         HttpConfig {
             crate_name,
-            provider: None,
+            provider,
             crate_version,
             default_base_url: None,
             base_url: None,
@@ -88,7 +87,6 @@ impl HttpConfig {
             user_agent: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
-            agent: None,
             transport: None,
             sleeper: Arc::new(ThreadSleeper),
             headers: Vec::new(),
@@ -97,17 +95,9 @@ impl HttpConfig {
         }
     }
 
-    /// The provider's short name (`previsto`, `levers`…), as errors name it. Defaults to the
-    /// crate name.
-    pub fn provider(mut self, name: &'static str) -> Self {
-        self.provider = Some(name);
-        self
-    }
-
-    /// The base URL used when the caller sets none.
-    pub fn default_base_url(mut self, url: &'static str) -> Self {
+    /// Sets the base URL used when the caller sets none.
+    pub fn set_default_base_url(&mut self, url: &'static str) {
         self.default_base_url = Some(url);
-        self
     }
 
     /// Sets the base URL.
@@ -160,11 +150,6 @@ impl HttpConfig {
         self.allow_insecure_http = allow;
     }
 
-    /// Uses this ureq agent (ignored when a transport is set).
-    pub fn set_agent(&mut self, agent: ureq::Agent) {
-        self.agent = Some(agent);
-    }
-
     /// Uses this transport instead of ureq.
     pub fn set_transport(&mut self, transport: Arc<dyn Transport>) {
         self.transport = Some(transport);
@@ -190,8 +175,8 @@ impl HttpConfig {
         self.proxy = Proxy::Off;
     }
 
-    /// Adds a header sent with every request.
-    pub fn add_header(&mut self, header: Header) {
+    /// Adds a header sent with every request (replacing one of the same name).
+    pub fn set_header(&mut self, header: Header) {
         self.headers.retain(|h| h.name != header.name);
         self.headers.push(header);
     }
@@ -224,21 +209,17 @@ impl HttpConfig {
             check_header_value(&h.name, &h.value)?;
         }
         let host = host_of(&base_url).to_owned();
-        let transport: Arc<dyn Transport> = match (self.transport, self.agent) {
-            (Some(t), _) => t,
-            (None, Some(agent)) => Arc::new(UreqTransport::from_agent(agent)),
-            (None, None) => {
-                // A call to this machine never goes through a proxy: it would carry the
-                // credentials off the machine that plain http was allowed for.
-                let proxy = if is_loopback(strip_port(&host)) { Proxy::Off } else { self.proxy };
-                Arc::new(UreqTransport::with_proxy(self.connect_timeout, self.timeout, proxy)?)
-            }
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            // A call to this machine (the API or the token endpoint) never goes through a
+            // proxy: the transport decides per request, by the request's own host.
+            None => Arc::new(UreqTransport::with_proxy(self.connect_timeout, self.timeout, self.proxy)?),
         };
         let mut headers = vec![Header::new("user-agent", user_agent)];
         headers.extend(self.headers);
         Ok(HttpClient {
             inner: Arc::new(Inner {
-                provider: self.provider.unwrap_or(self.crate_name),
+                provider: self.provider,
                 base_url,
                 host,
                 headers,
@@ -259,6 +240,11 @@ pub(crate) fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || host == "[::1]"
         || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether an absolute URL's host is this machine.
+pub(crate) fn is_loopback_url(url: &str) -> bool {
+    is_loopback(strip_port(host_of(url)))
 }
 
 fn strip_port(authority: &str) -> &str {
@@ -323,8 +309,29 @@ pub(crate) fn check_header_value(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Headers the client alone writes: the credentials, and what frames the message (a caller's
+/// `Host` would send the credentials under a foreign name; a `Content-Length: 0` would send a
+/// create without its body and report success).
+const OWNED_HEADERS: [&str; 8] =
+    ["authorization", "x-api-key", "host", "content-length", "transfer-encoding", "connection", "upgrade", "te"];
+
+/// Checks a caller's per-call header before anything is sent: a name that is an HTTP token,
+/// not one the client owns, and a value with no CR/LF.
+pub(crate) fn check_caller_header(header: &Header) -> Result<()> {
+    let name = &*header.name;
+    let field = format!("header {}", escaped(name));
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Err(Error::validation(field, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)"));
+    }
+    if OWNED_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+        return Err(Error::validation(field, "is set by the client and cannot be overridden per call"));
+    }
+    check_header_value(&field, &header.value)
+}
+
 struct Inner {
-    provider: &'static str,
+    provider: Provider,
     base_url: String,
     host: String,
     headers: Vec<Header>,
@@ -364,11 +371,6 @@ struct Overrides<'o> {
     deadline: Option<Duration>,
 }
 
-/// Server text for a log line: control characters escaped.
-pub(crate) fn printable(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
-}
-
 /// The outcome of one attempt.
 enum Attempt {
     Done(HttpResponse),
@@ -384,6 +386,16 @@ impl HttpClient {
     /// The host (and port) of the base URL, as errors name it.
     pub fn host(&self) -> &str {
         &self.inner.host
+    }
+
+    /// The provider this client calls.
+    pub fn provider(&self) -> Provider {
+        self.inner.provider
+    }
+
+    /// The client's retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
     }
 
     /// Starts a request to the base URL joined with `segments`, each percent-encoded.
@@ -459,16 +471,32 @@ impl HttpClient {
         request.headers.push(Header::new("accept", "application/json"));
         request.body = body.expose().as_bytes().to_vec();
         request.max_response_bytes = inner.max_response_bytes;
-        let response = inner.transport.send(&request)?;
+        let name = |e: Error| e.with_call(inner.provider, "token exchange", host_of(url));
+        let response = inner.transport.send(&request).map_err(name)?;
         if !(200..300).contains(&response.status) {
-            return Err(self.decode(&request, &response, None));
+            // The endpoint's own words may echo what it was sent: keep none of the secret.
+            let error = self.decode(&request, &response, None);
+            let message = scrub(error.message(), body);
+            let mut scrubbed = match error {
+                Error::NotFound(_) | Error::Api(_) => Error::api(response.status, message),
+                _ => Error::api(response.status, format!("http status {}", response.status)),
+            };
+            if let Some(code) = error.code() {
+                scrubbed = scrubbed.with_code(scrub(code, body));
+            }
+            if let Some(wait) = error.retry_after() {
+                scrubbed = scrubbed.with_retry_after(wait);
+            }
+            scrubbed = scrubbed.with_rate_limited(error.is_rate_limited());
+            return Err(name(scrubbed));
         }
-        let answer: serde_json::Map<String, serde_json::Value> = decode_json(response.status, &response.body)?;
+        let answer: serde_json::Map<String, serde_json::Value> =
+            decode_json(response.status, &response.body).map_err(|e| name(e.with_body(String::new())))?;
         let token = answer.get(field).and_then(serde_json::Value::as_str).unwrap_or_default();
         if token.is_empty() {
-            return Err(bad_token(&format!("the answer has no {field}")));
+            return Err(name(bad_token(&format!("the answer has no {field}"))));
         }
-        check_header_value(field, token)?;
+        check_header_value(field, token).map_err(name)?;
         Ok(Secret::new(token))
     }
 
@@ -496,13 +524,16 @@ impl HttpClient {
             let attempt = match self.apply_auth(request) {
                 // Nothing of the call was sent: a failed token exchange is retried like a
                 // connection that never opened, whatever the call is.
-                Err(e @ Error::Transport { .. }) => Attempt::Failed(never_sent(e)),
+                Err(e @ Error::Transport(_)) => Attempt::Failed(e.with_may_have_reached_server(false)),
                 Err(e) => {
                     log::warn!(target: "contacts_http", "{}: credentials failed: {e}", Call::of(inner, request, base_len));
                     return Err(e);
                 }
                 Ok(applied) => {
                     sent = sent.saturating_add(1);
+                    // What is left of the deadline bounds this attempt as a whole, so a slow
+                    // answer cannot carry the call past it.
+                    request.deadline = deadline.map(|d| d.saturating_sub(started.elapsed()));
                     match inner.transport.send(request) {
                         Ok(response) if response.status == 401 && !renewed && applied.token.is_some() => {
                             log::info!(
@@ -534,7 +565,7 @@ impl HttpClient {
                     "{} -> {status} (attempt {sent}, {} ms{})",
                     Call::of(inner, request, base_len),
                     attempt_started.elapsed().as_millis(),
-                    id.map(|id| format!(", request id {}", crate::client::printable(id))).unwrap_or_default()
+                    id.map(|id| format!(", request id {}", escaped(id))).unwrap_or_default()
                 );
             }
             let (wait, reason) = match attempt {
@@ -545,7 +576,7 @@ impl HttpClient {
                         .and_then(|v| parse_retry_after(v, SystemTime::now()))
                         .map(|d| d.min(MAX_RETRY_AFTER));
                     let wait =
-                        if idempotent { policy.wait_after_status(response.status, retry_after, retry) } else { None };
+                        if idempotent { wait_after_status(policy, response.status, retry_after, retry) } else { None };
                     match wait {
                         Some(wait) => (wait, format!("status {}", response.status)),
                         None => {
@@ -559,13 +590,15 @@ impl HttpClient {
                         }
                     }
                 }
-                Attempt::Failed(e) => match &e {
-                    Error::Transport { kind, may_have_reached_server, .. }
-                        if retry < policy.retries()
-                            && *kind != TransportKind::ResponseTooLarge
-                            && (idempotent || !may_have_reached_server) =>
+                Attempt::Failed(e) => match e.transport_kind() {
+                    Some(kind)
+                        if matches!(e, Error::Transport(_))
+                            && retry < policy.max_retries
+                            && kind != TransportKind::ResponseTooLarge
+                            && !deadline_passed(deadline, started)
+                            && (idempotent || !e.may_have_reached_server()) =>
                     {
-                        (policy.backoff(retry), kind.to_string())
+                        (backoff(policy, retry), kind.to_string())
                     }
                     _ => {
                         log::warn!(
@@ -580,15 +613,11 @@ impl HttpClient {
             if let Some(deadline) = deadline
                 && started.elapsed().saturating_add(wait) >= deadline
             {
-                let e = Error::Transport {
-                    kind: TransportKind::Timeout,
-                    may_have_reached_server: true,
-                    message: format!(
-                        "{} call to {} did not finish within its deadline of {deadline:?}",
-                        inner.provider, inner.host
-                    ),
-                    source: None,
-                };
+                let e = Error::transport(
+                    TransportKind::Timeout,
+                    true,
+                    format!("the call did not finish within its deadline of {deadline:?}"),
+                );
                 log::warn!(target: "contacts_http", "{}: {e}", Call::of(inner, request, base_len));
                 return Err(e);
             }
@@ -608,51 +637,58 @@ impl HttpClient {
         let echoed_id = response.header("x-request-id");
         if (300..400).contains(&response.status) {
             let to = response.header("location").map_or_else(|| "nowhere".to_owned(), |l| host_of(l).to_owned());
-            return Error::Api {
-                status: response.status,
-                code: None,
-                message: format!(
+            let mut error = Error::api(
+                response.status,
+                format!(
                     "{} answered with a redirect to {to}, which is never followed (credentials must not \
                      follow a redirect): check the base URL",
                     self.inner.host
                 ),
-                field_errors: Vec::new(),
-                request_id: echoed_id.or(sent_id).map(str::to_owned),
-                body: snippet(&response.body),
-                retry_after: None,
-            };
+            )
+            .with_body(snippet(&response.body));
+            if let Some(id) = echoed_id.or(sent_id) {
+                error = error.with_request_id(id);
+            }
+            return error;
         }
         let mut error = (self.inner.decode_error)(response);
-        match &mut error {
-            Error::Api { request_id, retry_after, .. } => {
-                if request_id.is_none() {
-                    *request_id = echoed_id.or(sent_id).map(str::to_owned);
-                }
-                if retry_after.is_none() {
-                    *retry_after = wait;
-                }
-                *retry_after = retry_after.map(|d| d.min(MAX_RETRY_AFTER));
+        if matches!(error, Error::Api(_) | Error::NotFound(_)) {
+            if error.request_id().is_none()
+                && let Some(id) = echoed_id.or(sent_id)
+            {
+                error = error.with_request_id(id);
             }
-            Error::NotFound { request_id, .. } if request_id.is_none() => {
-                *request_id = echoed_id.or(sent_id).map(str::to_owned);
+            if let Some(wait) = error.retry_after().or(wait) {
+                error = error.with_retry_after(wait.min(MAX_RETRY_AFTER));
             }
-            _ => {}
         }
         error
     }
 }
 
-/// A transport failure of a step before the call itself was sent.
-fn never_sent(e: Error) -> Error {
-    match e {
-        Error::Transport { kind, message, source, .. } => Error::Transport {
-            kind,
-            may_have_reached_server: false,
-            message: format!("token exchange: {message}"),
-            source,
-        },
-        other => other,
+/// Whether the call's deadline has passed.
+fn deadline_passed(deadline: Option<Duration>, started: Instant) -> bool {
+    deadline.is_some_and(|d| started.elapsed() >= d)
+}
+
+/// `text` with every string value of the secret JSON `body` (a client id and secret) replaced
+/// by `***`, and cut to the snippet limit.
+fn scrub(text: &str, body: &Secret) -> String {
+    let mut out = text.to_owned();
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(body.expose()) {
+        for value in fields.values().filter_map(serde_json::Value::as_str).filter(|v| !v.is_empty()) {
+            out = out.replace(value, "***");
+        }
     }
+    if out.len() > BODY_SNIPPET_LIMIT {
+        let mut cut = BODY_SNIPPET_LIMIT;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
 }
 
 /// One request being put together. Nothing is sent until [`send`](Self::send).
@@ -706,6 +742,15 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Adds a header unless the call already has one of that name (a caller's per-call
+    /// `x-request-id` wins over the one the provider would generate).
+    pub fn default_header(mut self, header: Header) -> Self {
+        if !self.headers.iter().any(|h| h.name.eq_ignore_ascii_case(&header.name)) {
+            self.headers.push(header);
+        }
+        self
+    }
+
     /// Sends `body` as JSON.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_json::to_vec(body) {
@@ -725,22 +770,28 @@ impl RequestBuilder<'_> {
         self
     }
 
-    /// Applies per-call options: timeout, retry policy, deadline and extra headers.
+    /// Applies per-call options: timeout, retries (starting from the client's policy),
+    /// deadline and extra headers. A header the client owns (credentials, `Host`,
+    /// `Content-Length`…), a name that is not a token, or a value with CR/LF makes
+    /// [`send`](Self::send) refuse the call with [`Error::Validation`] before anything is sent;
+    /// a caller's `x-request-id` replaces the client's.
     pub fn options(mut self, options: &contacts_core::CallOptions) -> Self {
         if let Some(t) = options.timeout_override() {
             self.timeout = Some(t);
         }
-        if let Some(p) = options.retry_override() {
-            self.retry = Some(p.clone());
+        if options.retry_override().is_some() || options.retries_override().is_some() {
+            self.retry = Some(options.effective_retry_policy(&self.client.inner.retry));
         }
         if let Some(d) = options.deadline_override() {
             self.deadline = Some(d);
         }
         for h in options.headers() {
-            // Credentials are the client's alone: a per-call header never replaces them.
-            if !matches!(&*h.name, "authorization" | "x-api-key") {
-                self.headers.push(h.clone());
+            if let Err(e) = check_caller_header(h) {
+                self.pending.get_or_insert(e);
+                continue;
             }
+            self.headers.retain(|mine| !mine.name.eq_ignore_ascii_case(&h.name));
+            self.headers.push(h.clone());
         }
         self
     }
@@ -804,14 +855,14 @@ impl RequestBuilder<'_> {
 /// percent-encoded one, relative to the base URL; never the query (it may hold a secret), never
 /// user info. Formatted only when an error or a log line needs it.
 struct Call<'a> {
-    provider: &'static str,
+    provider: Provider,
     method: Method,
     path: &'a str,
 }
 
 impl<'a> Call<'a> {
     /// The call `url` (which starts with the client's base URL, `base_len` bytes long) makes.
-    fn new(provider: &'static str, method: Method, url: &'a str, base_len: usize) -> Self {
+    fn new(provider: Provider, method: Method, url: &'a str, base_len: usize) -> Self {
         let path = url.get(base_len..).unwrap_or(url);
         let path = path.split(['?', '#']).next().unwrap_or_default();
         Call { provider, method, path: if path.is_empty() { "/" } else { path } }
@@ -833,7 +884,7 @@ impl fmt::Display for Call<'_> {
 /// it); its `Debug` shows the call and the host only.
 #[derive(Clone)]
 struct Context {
-    provider: &'static str,
+    provider: Provider,
     method: Method,
     url: String,
     base_len: usize,
@@ -854,20 +905,16 @@ impl Context {
         host_of(&self.url)
     }
 
-    /// Names the call and the host in the error's message.
-    fn apply(&self, mut error: Error) -> Error {
-        let (call, host) = (self.call(), self.host());
-        match &mut error {
-            Error::Api { message, .. } | Error::NotFound { message, .. } | Error::Decode { message, .. } => {
-                *message = format!("{call} at {host}: {message}");
-            }
-            Error::Transport { message, .. } if message.contains(host) => {
-                *message = format!("{call}: {message}");
-            }
-            Error::Transport { message, .. } => *message = format!("{call} at {host}: {message}"),
-            _ => {}
+    /// Names the provider, the call and the host in an error the call met (one that names a
+    /// call already, a token exchange, keeps its own).
+    fn apply(&self, error: Error) -> Error {
+        if error.operation().is_some()
+            || !matches!(error, Error::Api(_) | Error::NotFound(_) | Error::Decode(_) | Error::Transport(_))
+        {
+            return error;
         }
-        error
+        let call = self.call();
+        error.with_call(self.provider, format!("{} {}", call.method, call.path), self.host().to_owned())
     }
 }
 
@@ -945,7 +992,14 @@ impl Response {
     /// Names this call and its host in an error found in this answer (an error envelope in a
     /// 200, a body of the wrong shape), as every error of a failed call does.
     pub fn error(&self, error: Error) -> Error {
-        let error = self.context.apply(error);
+        let mut error = self.context.apply(error);
+        // An error in a 2xx answer: the request id the provider echoed, else the one sent.
+        if matches!(error, Error::Api(_) | Error::NotFound(_))
+            && error.request_id().is_none()
+            && let Some(id) = self.request_id()
+        {
+            error = error.with_request_id(id);
+        }
         log::warn!(target: "contacts_http", "{} failed: {error}", self.context.call());
         error
     }
@@ -1001,15 +1055,6 @@ macro_rules! http_builder_methods {
         /// Sets the `User-Agent` header. Defaults to `<crate>/<version>`.
         pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
             self.http.set_user_agent(user_agent);
-            self
-        }
-
-        /// Sends through this [`ureq::Agent`](https://docs.rs/ureq) (TLS, pool…). Redirects
-        /// are never followed and every status is read as an answer, whatever the agent says.
-        /// The timeouts and proxy set here then do not apply: the agent's own do. Defaults to
-        /// an agent made from this builder's settings.
-        pub fn agent(mut self, agent: $crate::ureq::Agent) -> Self {
-            self.http.set_agent(agent);
             self
         }
 
@@ -1085,12 +1130,16 @@ impl<'a> Raw<'a> {
         self.http.request(method, segments)
     }
 
-    /// `GET` and decode the answer.
+    /// `GET` with `query` pairs and decode the answer.
     ///
     /// # Errors
     /// The provider's error, a transport failure, or [`Error::Decode`].
-    pub fn get<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T> {
-        self.request(Method::Get, segments)?.send()?.json()
+    pub fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<T> {
+        let mut request = self.request(Method::Get, segments)?;
+        for (key, value) in query {
+            request = request.query(key, value);
+        }
+        request.send()?.json()
     }
 
     /// `POST` a JSON body and decode the answer. Sent once if it may have reached the server.
@@ -1116,4 +1165,77 @@ impl<'a> Raw<'a> {
     pub fn delete(&self, segments: &[&str]) -> Result<Response> {
         self.request(Method::Delete, segments)?.send()
     }
+}
+
+/// Writes a provider's escape hatch, `Raw<'a>`, in the provider crate itself: its own type over
+/// this crate's [`Raw`], so neither this crate nor ureq appears in the provider's public API.
+/// The provider's `Client::raw()` hands it out.
+#[macro_export]
+macro_rules! raw_handle {
+    ($provider:literal, $example:literal) => {
+        /// Any endpoint of the provider, wrapped by this crate or not, through the client's own
+        /// auth, retries, limits, timeouts and errors.
+        ///
+        /// Paths are segments below the client's base URL, each percent-encoded. A POST is
+        /// not repeated once it may have reached the server; GET, PUT and DELETE are retried as
+        /// the client's policy says. Answers come back as the provider sent them
+        /// (`serde_json::Value` or your type), envelopes included.
+        ///
+        /// ```no_run
+        #[doc = $example]
+        /// ```
+        #[derive(Debug, Clone, Copy)]
+        pub struct Raw<'a>($crate::Raw<'a>);
+
+        impl<'a> Raw<'a> {
+            pub(crate) fn new(http: &'a $crate::HttpClient) -> Self {
+                Raw($crate::Raw::new(http))
+            }
+
+            #[doc = concat!("`GET` a ", $provider, " path, with `query` pairs, and decode the answer.")]
+            ///
+            /// # Errors
+            /// The provider's error, a transport failure, or [`Error::Decode`](crate::Error::Decode).
+            pub fn get<T: $crate::serde::de::DeserializeOwned>(
+                &self,
+                segments: &[&str],
+                query: &[(&str, &str)],
+            ) -> $crate::core::Result<T> {
+                self.0.get(segments, query)
+            }
+
+            /// `POST` a JSON body and decode the answer. Sent once if it may have reached the
+            /// server.
+            ///
+            /// # Errors
+            /// As [`get`](Self::get).
+            pub fn post<B: $crate::serde::Serialize + ?Sized, T: $crate::serde::de::DeserializeOwned>(
+                &self,
+                segments: &[&str],
+                body: &B,
+            ) -> $crate::core::Result<T> {
+                self.0.post(segments, body)
+            }
+
+            /// `PUT` a JSON body and decode the answer.
+            ///
+            /// # Errors
+            /// As [`get`](Self::get).
+            pub fn put<B: $crate::serde::Serialize + ?Sized, T: $crate::serde::de::DeserializeOwned>(
+                &self,
+                segments: &[&str],
+                body: &B,
+            ) -> $crate::core::Result<T> {
+                self.0.put(segments, body)
+            }
+
+            /// `DELETE`, returning the answer's metadata (its body may be empty).
+            ///
+            /// # Errors
+            /// The provider's error or a transport failure.
+            pub fn delete(&self, segments: &[&str]) -> $crate::core::Result<$crate::core::ResponseMeta> {
+                self.0.delete(segments).map($crate::Response::into_meta)
+            }
+        }
+    };
 }

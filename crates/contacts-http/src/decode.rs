@@ -29,7 +29,7 @@ pub fn decode_json<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T> {
     if let Ok(value) = serde_json::from_slice(body) {
         return Ok(value);
     }
-    let fail = |message: String| Error::Decode { status, message, snippet: snippet(body) };
+    let fail = |message: String| Error::decode(Some(status), message).with_body(snippet(body));
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| fail(path_message(&e)))?;
     de.end().map_err(|e| fail(e.to_string()))?;
@@ -49,11 +49,8 @@ pub fn decode_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T>
     if let Ok(v) = T::deserialize(value) {
         return Ok(v);
     }
-    serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
-        status: 200,
-        message: path_message(&e),
-        snippet: snippet(value.to_string().as_bytes()),
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| Error::decode(None, path_message(&e)).with_body(snippet(value.to_string().as_bytes())))
 }
 
 /// The error for a non-2xx answer that is not in the provider's own error shape: always
@@ -67,15 +64,7 @@ pub fn default_error(response: &HttpResponse) -> Error {
         }
         status => format!("http status {status}"),
     };
-    Error::Api {
-        status: response.status,
-        code: None,
-        message,
-        field_errors: Vec::new(),
-        request_id: None,
-        body: snippet(&response.body),
-        retry_after: None,
-    }
+    Error::api(response.status, message).with_body(snippet(&response.body))
 }
 
 std::thread_local! {

@@ -88,6 +88,11 @@ impl Form {
         &self.encoded
     }
 
+    /// The encoded body, as text.
+    pub fn into_string(self) -> String {
+        self.encoded
+    }
+
     /// The encoded body, as bytes.
     pub fn into_bytes(self) -> Vec<u8> {
         self.encoded.into_bytes()

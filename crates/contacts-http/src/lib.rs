@@ -23,7 +23,7 @@
 //!
 //! ```
 //! use contacts_http::{HttpConfig, default_error};
-//! use contacts_http::core::{Method, Result};
+//! use contacts_http::core::{Method, Provider, Result};
 //! # use contacts_http::core::{Transport, HttpRequest, HttpResponse, Error};
 //! # #[derive(Debug)] struct Canned;
 //! # impl Transport for Canned {
@@ -35,7 +35,8 @@
 //! #[derive(serde::Deserialize)]
 //! struct Contact { name: String }
 //!
-//! let mut config = HttpConfig::new("example", "0.1.0").default_base_url("https://api.example.com");
+//! let mut config = HttpConfig::new(Provider::Previsto, "example", "0.1.0");
+//! config.set_default_base_url("https://api.example.com");
 //! # config.set_transport(std::sync::Arc::new(Canned));
 //! let http = config.build(default_error)?;
 //! let contact: Contact = http.request(Method::Get, &["contacts", "a/b"])?.send()?.json()?;
@@ -48,7 +49,6 @@
 
 mod auth;
 mod client;
-mod date;
 mod decode;
 mod encode;
 pub mod lenient;
@@ -63,11 +63,10 @@ pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig, Raw,
     RequestBuilder, Response, redact_url,
 };
-pub use date::Date;
 pub use decode::{BODY_SNIPPET_LIMIT, Limited, decode_json, decode_limited, decode_value, default_error, snippet};
 pub use encode::{Form, encode_path_segment};
 pub use pages::{Page, Pages};
-pub use retry::{MAX_RETRY_AFTER, new_request_id, parse_retry_after};
+pub use retry::{MAX_RETRY_AFTER, is_retryable_status, new_request_id, parse_retry_after};
 pub use transport::{UreqTransport, tls_provider};
 
 /// The contract crate, re-exported so the macros and the providers name one path.
@@ -76,5 +75,7 @@ pub use contacts_core as core;
 #[doc(hidden)]
 pub use serde;
 
-/// The HTTP library under the default transport, for [`UreqTransport::from_agent`].
+/// The HTTP library under the default transport, for [`UreqTransport::from_agent`] (a
+/// provider crate never names it in its own API: pass `UreqTransport::from_agent(agent)` to
+/// its builder's `transport`).
 pub use ureq;

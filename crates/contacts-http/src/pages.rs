@@ -104,7 +104,7 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
     /// use contacts_http::{Page, Pages};
     /// let check = Err(Error::validation("size", "must be 1 to 100"));
     /// let mut pages = Pages::new(0, 10, |_| -> Result<Page<u32>, Error> { panic!("nothing is sent") }).refusing(check);
-    /// assert!(matches!(pages.next(), Some(Err(Error::Validation { .. }))));
+    /// assert!(matches!(pages.next(), Some(Err(Error::Validation(_)))));
     /// assert!(pages.next().is_none());
     /// ```
     pub fn refusing(mut self, check: Result<()>) -> Self {
@@ -116,25 +116,23 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
     fn accept(&mut self, page: u64, fetched: Page<T>) -> Result<()> {
         let n = fetched.items.len();
         if n > self.page_size {
-            return Err(Error::Decode {
-                status: 200,
-                message: format!("page {page} holds {n} items, more than the {} asked for", self.page_size),
-                snippet: String::new(),
-            });
+            return Err(Error::decode(
+                None,
+                format!("page {page} holds {n} items, more than the {} asked for", self.page_size),
+            ));
         }
         let ends = match (fetched.items.first(), fetched.items.last()) {
             (Some(first), Some(last)) => Some((first.clone(), last.clone())),
             _ => None,
         };
         if ends.is_some() && ends == self.previous {
-            return Err(Error::Decode {
-                status: 200,
-                message: format!(
+            return Err(Error::decode(
+                None,
+                format!(
                     "page {page} repeats the previous page: the server ignores the page number (stopped after {} items)",
                     self.seen
                 ),
-                snippet: String::new(),
-            });
+            ));
         }
         self.previous = ends;
         self.seen = self.seen.saturating_add(n as u64);
@@ -142,14 +140,10 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
         self.done = match fetched.total {
             Some(total) if self.seen >= total => true,
             Some(total) if n == 0 => {
-                return Err(Error::Decode {
-                    status: 200,
-                    message: format!(
-                        "the server said {total} items in all but sent only {} before an empty page",
-                        self.seen
-                    ),
-                    snippet: String::new(),
-                });
+                return Err(Error::decode(
+                    None,
+                    format!("the server said {total} items in all but sent only {} before an empty page", self.seen),
+                ));
             }
             Some(_) => false,
             None => n == 0 || n < self.page_size,

@@ -17,24 +17,10 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 /// assert_ne!(a, contacts_http::new_request_id());
 /// ```
 pub fn new_request_id() -> String {
-    thread_local! {
-        // std's randomly keyed hasher (keyed from the OS's randomness, differently on each
-        // thread) over this thread's count of ids: unique across calls, threads and runs, with
-        // no extra crate and nothing shared between threads.
-        static STATE: (RandomState, Cell<u64>) = (RandomState::new(), const { Cell::new(0) });
-    }
-    STATE.with(|(keys, count)| {
-        let n = count.get();
-        count.set(n.wrapping_add(1));
-        let mut id = String::with_capacity(32);
-        for half in 0..2u8 {
-            let mut h = keys.build_hasher();
-            h.write_u64(n);
-            h.write_u8(half);
-            push_hex(&mut id, h.finish());
-        }
-        id
-    })
+    let mut id = String::with_capacity(32);
+    push_hex(&mut id, random_u64());
+    push_hex(&mut id, random_u64());
+    id
 }
 
 /// Appends `word` as 16 lowercase hex digits.
@@ -64,4 +50,81 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The wait before retry number `retry` (0 for the first) under `policy`, jitter applied.
+pub(crate) fn backoff(policy: &contacts_core::RetryPolicy, retry: u32) -> Duration {
+    let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
+    let full = policy.initial_backoff.saturating_mul(factor).min(policy.max_backoff);
+    if !policy.jitter || full.is_zero() {
+        return full;
+    }
+    let half = full / 2;
+    let spread = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
+    half + Duration::from_nanos(random_u64() % spread.saturating_add(1))
+}
+
+/// Decides the wait before retry number `retry` (0 for the first) after an answer with
+/// `status` and the server's `Retry-After` (already parsed), or `None` to stop with that
+/// answer: the status is not retryable, the retries are used up, or the server asked for a
+/// longer wait than the policy's `max_retry_after`.
+pub(crate) fn wait_after_status(
+    policy: &contacts_core::RetryPolicy,
+    status: u16,
+    retry_after: Option<Duration>,
+    retry: u32,
+) -> Option<Duration> {
+    if retry >= policy.max_retries || !is_retryable_status(status) {
+        return None;
+    }
+    match retry_after {
+        Some(wait) if wait > policy.max_retry_after => None,
+        Some(wait) => Some(wait),
+        None if status == 429 && !policy.retry_429_without_retry_after => None,
+        None => Some(backoff(policy, retry)),
+    }
+}
+
+/// Statuses that say "try again later": 408, 429, 500, 502, 503, 504.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A random number for jitter and request ids: std's randomly keyed hasher (keyed from the
+/// OS's randomness, differently on each thread) over this thread's count of draws. Unique
+/// across calls, threads and runs, with no extra crate and nothing shared between threads.
+/// Not for secrets.
+fn random_u64() -> u64 {
+    thread_local! {
+        static STATE: (RandomState, Cell<u64>) = (RandomState::new(), const { Cell::new(0) });
+    }
+    STATE.with(|(keys, count)| {
+        let n = count.get();
+        count.set(n.wrapping_add(1));
+        let mut h = keys.build_hasher();
+        h.write_u64(n);
+        h.finish()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use contacts_core::RetryPolicy;
+
+    use super::backoff;
+
+    #[test]
+    fn jittered_waits_stay_in_the_upper_half_of_the_backoff() {
+        let policy = RetryPolicy::default();
+        for retry in 0..5 {
+            let full = Duration::from_millis(500) * 2u32.pow(retry);
+            let full = full.min(Duration::from_secs(8));
+            for _ in 0..50 {
+                let wait = backoff(&policy, retry);
+                assert!(wait >= full / 2 && wait <= full, "retry {retry}: {wait:?} not in [{:?}, {full:?}]", full / 2);
+            }
+        }
+    }
 }

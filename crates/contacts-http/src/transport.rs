@@ -6,11 +6,22 @@ use std::time::Duration;
 use contacts_core::{Error, HttpRequest, HttpResponse, Method, Result, Transport, TransportKind};
 
 /// Where calls go: the environment's proxy, none, or one the caller named.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Proxy {
     FromEnv,
     Off,
     Url(String),
+}
+
+impl std::fmt::Debug for Proxy {
+    /// A proxy URL may hold credentials (`http://user:pass@proxy:3128`): shown without them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proxy::FromEnv => f.write_str("FromEnv"),
+            Proxy::Off => f.write_str("Off"),
+            Proxy::Url(url) => f.debug_tuple("Url").field(&crate::client::redact_url(url)).finish(),
+        }
+    }
 }
 
 /// Idle connections kept per host: enough for as many threads as a program is likely to share
@@ -22,6 +33,9 @@ const IDLE_PER_HOST: usize = 64;
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// When `agent` goes through a proxy: the agent for calls to this machine, which never do
+    /// (they would carry credentials off the machine that plain http was allowed for).
+    direct: Option<ureq::Agent>,
     /// An agent the caller configured: its redirect and status settings are overridden on
     /// every request.
     foreign: bool,
@@ -38,7 +52,7 @@ impl UreqTransport {
     /// still end a server that never answers, never reads, or trickles.)
     pub fn new(connect_timeout: Duration, timeout: Duration) -> Self {
         let agent = config(connect_timeout, timeout).build().new_agent();
-        UreqTransport { agent, foreign: false }
+        UreqTransport { agent, direct: None, foreign: false }
     }
 
     pub(crate) fn with_proxy(connect_timeout: Duration, timeout: Duration, proxy: Proxy) -> Result<Self> {
@@ -50,15 +64,16 @@ impl UreqTransport {
                     Error::config(format!("proxy {} is not usable: {e}", crate::client::redact_url(&url)))
                 })?),
             };
+        let direct = proxy.is_some().then(|| config(connect_timeout, timeout).proxy(None).build().new_agent());
         let agent = config(connect_timeout, timeout).proxy(proxy).build().new_agent();
-        Ok(UreqTransport { agent, foreign: false })
+        Ok(UreqTransport { agent, direct, foreign: false })
     }
 
     /// Uses an agent you configured yourself (TLS, pool sizes…). Whatever it says, redirects
     /// are not followed and error statuses are read as answers, so the provider's error
     /// details arrive and no credential follows a redirect.
     pub fn from_agent(agent: ureq::Agent) -> Self {
-        UreqTransport { agent, foreign: true }
+        UreqTransport { agent, direct: None, foreign: true }
     }
 }
 
@@ -105,12 +120,20 @@ impl UreqTransport {
     fn run<B: ureq::AsSendBody>(
         &self,
         request: ureq::http::Request<B>,
-        timeout: Option<Duration>,
+        sent: &HttpRequest,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        if !self.foreign && timeout.is_none() {
-            return self.agent.run(request);
+        let agent = match &self.direct {
+            Some(direct) if crate::client::is_loopback_url(&sent.url) => direct,
+            _ => &self.agent,
+        };
+        let timeout = sent.timeout;
+        if !self.foreign && timeout.is_none() && sent.deadline.is_none() {
+            return agent.run(request);
         }
-        let mut config = self.agent.configure_request(request).max_redirects(0).http_status_as_error(false);
+        let mut config = agent.configure_request(request).max_redirects(0).http_status_as_error(false);
+        if let Some(left) = sent.deadline {
+            config = config.timeout_global(Some(left));
+        }
         if let Some(t) = timeout {
             config = config
                 .timeout_send_request(Some(t))
@@ -118,7 +141,7 @@ impl UreqTransport {
                 .timeout_recv_response(Some(t))
                 .timeout_recv_body(Some(t));
         }
-        self.agent.run(config.build())
+        agent.run(config.build())
     }
 }
 
@@ -127,20 +150,20 @@ impl Transport for UreqTransport {
         // Named in errors only: finding it costs more than building the request.
         let host = || crate::client::host_of(&request.url);
         let result = if request.body.is_empty() {
-            to_http(request, ()).map(|r| self.run(r, request.timeout))
+            to_http(request, ()).map(|r| self.run(r, request))
         } else {
-            to_http(request, request.body.as_slice()).map(|r| self.run(r, request.timeout))
+            to_http(request, request.body.as_slice()).map(|r| self.run(r, request))
         };
         let response = match result {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => return Err(from_ureq(e, false, host())),
             Err(e) => {
-                return Err(Error::Transport {
-                    kind: TransportKind::Other,
-                    may_have_reached_server: false,
-                    message: format!("could not build the request to {}", host()),
-                    source: Some(Box::new(e)),
-                });
+                return Err(Error::transport(
+                    TransportKind::Other,
+                    false,
+                    format!("could not build the request to {}", host()),
+                )
+                .with_source(e));
             }
         };
         let (parts, mut body) = response.into_parts();
@@ -220,7 +243,7 @@ fn from_ureq(e: ureq::Error, reading_body: bool, host: &str) -> Error {
         U::StatusCode(s) => (TransportKind::Other, true, format!("status {s} from {host}")),
         _ => (TransportKind::Other, true, format!("{e} ({host})")),
     };
-    Error::Transport { kind, may_have_reached_server: reached, message, source: Some(Box::new(e)) }
+    Error::transport(kind, reached, message).with_source(e)
 }
 
 fn timeout_name(t: ureq::Timeout) -> &'static str {
@@ -276,10 +299,9 @@ mod tests {
     use super::{UreqTransport, from_ureq};
 
     fn connect_error(e: ureq::Error) -> (TransportKind, bool, String) {
-        match from_ureq(e, false, "nonexistent.invalid:443") {
-            Error::Transport { kind, may_have_reached_server, message, .. } => (kind, may_have_reached_server, message),
-            other => panic!("{other:?}"),
-        }
+        let e = from_ureq(e, false, "nonexistent.invalid:443");
+        assert!(matches!(e, Error::Transport(_)), "{e:?}");
+        (e.transport_kind().unwrap_or(TransportKind::Other), e.may_have_reached_server(), e.message().to_owned())
     }
 
     #[test]
@@ -303,12 +325,9 @@ mod tests {
     #[test]
     fn a_broken_connection_after_sending_may_have_reached_the_server() {
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
-        match from_ureq(ureq::Error::Io(reset), true, "h:1") {
-            Error::Transport { kind, may_have_reached_server, .. } => {
-                assert_eq!((kind, may_have_reached_server), (TransportKind::Io, true));
-            }
-            other => panic!("{other:?}"),
-        }
+        let e = from_ureq(ureq::Error::Io(reset), true, "h:1");
+        assert!(matches!(e, Error::Transport(_)), "{e:?}");
+        assert_eq!((e.transport_kind(), e.may_have_reached_server()), (Some(TransportKind::Io), true));
     }
 
     #[test]

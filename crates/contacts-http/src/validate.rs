@@ -182,7 +182,7 @@ mod tests {
         assert_eq!(arabic.len(), 510);
         assert!(length("name", &arabic, 1, 255).is_ok());
         let err = length("name", &"م".repeat(256), 1, 255).unwrap_err();
-        assert!(matches!(err, Error::Validation { ref field, .. } if field == "name"));
+        assert!(matches!(err, Error::Validation(ref d) if d.field() == Some("name")));
         assert!(err.to_string().contains("got 256"));
     }
 
@@ -205,4 +205,16 @@ mod tests {
             assert!(email("email", bad).is_err(), "{bad:?}");
         }
     }
+}
+
+/// Refuses an option the provider has no place for (a search where it cannot search), rather
+/// than silently ignoring it.
+///
+/// # Errors
+/// [`Error::Validation`] naming the option when `present`.
+pub fn refuse_option(provider: contacts_core::Provider, option: &str, present: bool) -> Result<()> {
+    if present {
+        return Err(Error::validation(option, format!("{provider} does not support it; leave it unset")));
+    }
+    Ok(())
 }

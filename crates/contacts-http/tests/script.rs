@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use contacts_core::{Error, Header, HttpRequest, HttpResponse, Method, RetryPolicy, Sleeper, Transport, TransportKind};
+use contacts_core::{
+    Error, Header, HttpRequest, HttpResponse, Method, Provider, RetryPolicy, Sleeper, Transport, TransportKind,
+};
 use contacts_http::{Form, HttpClient, HttpConfig, default_error};
 
 type Step = Result<HttpResponse, Error>;
@@ -54,29 +56,20 @@ fn status(code: u16) -> Step {
 }
 
 fn refused() -> Step {
-    Err(Error::Transport {
-        kind: TransportKind::Connect,
-        may_have_reached_server: false,
-        message: "connection refused".into(),
-        source: None,
-    })
+    Err(Error::transport(TransportKind::Connect, false, "connection refused"))
 }
 
 fn reset() -> Step {
-    Err(Error::Transport {
-        kind: TransportKind::Io,
-        may_have_reached_server: true,
-        message: "connection reset".into(),
-        source: None,
-    })
+    Err(Error::transport(TransportKind::Io, true, "connection reset"))
 }
 
 fn client(script: &Script, waits: &Waits, policy: RetryPolicy) -> HttpClient {
-    let mut config = HttpConfig::new("contacts-core-test", "9.9.9").default_base_url("https://api.example.com/v1");
+    let mut config = HttpConfig::new(Provider::Previsto, "contacts-core-test", "9.9.9");
+    config.set_default_base_url("https://api.example.com/v1");
     config.set_transport(Arc::new(script.clone()));
     config.set_sleeper(Arc::new(waits.clone()));
     config.set_retry_policy(policy);
-    config.add_header(Header::sensitive("authorization", "Bearer sk_live_SECRET"));
+    config.set_header(Header::sensitive("authorization", "Bearer sk_live_SECRET"));
     config.build(default_error).unwrap()
 }
 
@@ -116,19 +109,6 @@ fn backoff_is_capped_by_max_backoff() {
     let waits = Waits::default();
     client(&script, &waits, policy).request(Method::Get, &["x"]).unwrap().send().unwrap_err();
     assert_eq!(waits.all(), [ms(500), ms(1000), ms(2000), ms(2000), ms(2000), ms(2000)]);
-}
-
-#[test]
-fn jittered_waits_stay_in_the_upper_half_of_the_backoff() {
-    let policy = RetryPolicy::default();
-    for retry in 0..5 {
-        let full = ms(500) * 2u32.pow(retry);
-        let full = full.min(Duration::from_secs(8));
-        for _ in 0..50 {
-            let wait = policy.backoff(retry);
-            assert!(wait >= full / 2 && wait <= full, "retry {retry}: {wait:?} not in [{:?}, {full:?}]", full / 2);
-        }
-    }
 }
 
 #[test]
@@ -187,7 +167,9 @@ fn a_create_is_repeated_when_it_provably_never_left() {
 fn a_create_is_not_repeated_when_the_connection_broke_after_sending() {
     let (script, waits) = (Script::new(vec![reset(), status(201)]), Waits::default());
     let err = client(&script, &waits, no_jitter()).request(Method::Post, &["contacts"]).unwrap().send().unwrap_err();
-    assert!(matches!(err, Error::Transport { may_have_reached_server: true, kind: TransportKind::Io, .. }));
+    assert!(
+        matches!(err, Error::Transport(ref d) if d.may_have_reached_server() && d.transport_kind() == Some(TransportKind::Io))
+    );
     assert_eq!(script.requests().len(), 1);
 }
 
@@ -244,7 +226,7 @@ fn hostile_path_segments_cannot_change_the_path() {
 fn an_empty_id_is_refused_before_sending() {
     let (script, waits) = (Script::new(vec![]), Waits::default());
     let err = client(&script, &waits, RetryPolicy::none()).request(Method::Get, &["contacts", ""]).unwrap_err();
-    assert!(matches!(err, Error::Validation { ref field, .. } if field == "id"));
+    assert!(matches!(err, Error::Validation(ref d) if d.field() == Some("id")));
     assert!(script.requests().is_empty());
 }
 
@@ -297,8 +279,9 @@ fn header_injection_is_refused_before_sending() {
     assert!(err.is_validation(), "{err:?}");
     assert!(script.requests().is_empty());
 
-    let mut config = HttpConfig::new("t", "1").default_base_url("https://a.example");
-    config.add_header(Header::sensitive("authorization", "Bearer x\ny"));
+    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    config.set_default_base_url("https://a.example");
+    config.set_header(Header::sensitive("authorization", "Bearer x\ny"));
     assert!(config.build(default_error).unwrap_err().is_validation());
 }
 
@@ -330,24 +313,21 @@ fn error_answers_keep_status_body_and_request_id() {
     let answer = Ok(HttpResponse::new(422, "nope").with_header("X-Request-Id", "req-9"));
     let (script, waits) = (Script::new(vec![answer, status(404)]), Waits::default());
     let http = client(&script, &waits, RetryPolicy::none());
-    match http.request(Method::Get, &["x"]).unwrap().send().unwrap_err() {
-        Error::Api { status, body, request_id, .. } => {
-            assert_eq!((status, body.as_str(), request_id.as_deref()), (422, "nope", Some("req-9")));
-        }
-        other => panic!("{other:?}"),
-    }
+    let e = http.request(Method::Get, &["x"]).unwrap().send().unwrap_err();
+    assert!(matches!(e, Error::Api(_)), "{e:?}");
+    assert_eq!((e.status(), e.body(), e.request_id()), (Some(422), Some("nope"), Some("req-9")));
     // A 404 the provider's decoder does not recognise is not "no such thing": it may be a
     // wrong base URL or a proxy's page.
     let err = http.request(Method::Get, &["x"]).unwrap().send().unwrap_err();
     assert!(!err.is_not_found(), "{err:?}");
-    assert!(matches!(err, Error::Api { status: 404, .. }));
+    assert!(matches!(err, Error::Api(ref d) if d.status() == Some(404)));
     assert!(err.to_string().contains("not the provider's API"), "{err}");
 }
 
 #[test]
 fn base_urls_are_checked() {
     let build = |url: &str, insecure: bool| {
-        let mut c = HttpConfig::new("t", "1");
+        let mut c = HttpConfig::new(Provider::Previsto, "t", "1");
         c.set_base_url(url);
         c.set_allow_insecure_http(insecure);
         c.build(default_error).map(|h| h.base_url().to_owned())
@@ -361,7 +341,7 @@ fn base_urls_are_checked() {
     for bad in ["api.example.com", "ftp://x.example", "https://", "https://a.example/?q=1", "https://u:p@a.example"] {
         assert!(matches!(build(bad, false), Err(Error::Config(_))), "{bad}");
     }
-    assert!(matches!(HttpConfig::new("t", "1").build(default_error), Err(Error::Config(_))));
+    assert!(matches!(HttpConfig::new(Provider::Previsto, "t", "1").build(default_error), Err(Error::Config(_))));
 }
 
 #[test]
@@ -372,13 +352,10 @@ fn decode_errors_name_the_json_path() {
         id: u32,
     }
     let err = contacts_http::decode_json::<Vec<Item>>(200, br#"[{"id":1},{"id":"x"}]"#).unwrap_err();
-    match err {
-        Error::Decode { status: 200, message, snippet } => {
-            assert!(message.contains("[1].id"), "{message}");
-            assert!(snippet.starts_with("[{"));
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert_eq!(err.status(), Some(200));
+    assert!(err.message().contains("[1].id"), "{err}");
+    assert!(err.body().unwrap_or_default().starts_with("[{"));
     assert!(contacts_http::decode_json::<Vec<Item>>(200, b"[] trailing").is_err());
     assert!(contacts_http::decode_json::<Vec<Item>>(200, b"\xff\xfe").is_err());
 }
@@ -386,19 +363,16 @@ fn decode_errors_name_the_json_path() {
 #[test]
 fn a_deadline_ends_the_call_before_a_retry_would_outlast_it() {
     let (script, waits) = (Script::new(vec![status(503), status(503), status(200)]), Waits::default());
-    let mut config = HttpConfig::new("t", "1").default_base_url("https://api.example.com");
+    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    config.set_default_base_url("https://api.example.com");
     config.set_transport(Arc::new(script.clone()));
     config.set_sleeper(Arc::new(waits.clone()));
     config.set_retry_policy(no_jitter());
     config.set_deadline(Some(Duration::from_millis(200)));
     let http = config.build(default_error).unwrap();
     let err = http.request(Method::Get, &["x"]).unwrap().send().unwrap_err();
-    match &err {
-        Error::Transport { kind: TransportKind::Timeout, message, .. } => {
-            assert!(message.contains("deadline of 200ms"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(err.transport_kind(), Some(TransportKind::Timeout), "{err:?}");
+    assert!(err.message().contains("deadline of 200ms"), "{err}");
     // The 0.5 s backoff would have ended past the 200 ms deadline: no wait, no second try.
     assert_eq!((script.requests().len(), waits.all().len()), (1, 0));
 

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use contacts_core::{
-    Capabilities, Contact, ContactPatch, ContactsApi, Error, Field, NewContact, Operation, Provider, Result, check_new,
-    check_patch,
+    Capabilities, Contact, ContactUpdate, ContactsApi, Error, Field, NewContact, Operation, Provider, Result,
+    check_new, check_update,
 };
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +46,9 @@ pub struct PlannedUpdate {
 
 impl PlannedUpdate {
     /// The patch that will be sent: the changed fields, nothing else.
-    pub fn patch(&self) -> ContactPatch {
-        let full = ContactPatch::from(&self.contact);
-        let mut patch = ContactPatch::new();
+    pub fn patch(&self) -> ContactUpdate {
+        let full = ContactUpdate::from(&self.contact);
+        let mut patch = ContactUpdate::new();
         for field in &self.fields {
             match field {
                 Field::Name => patch.name = full.name.clone(),
@@ -204,7 +204,7 @@ fn restrict(c: Contact, fields: &[Field]) -> Contact {
 
 fn refusal(source_id: &str, key: Option<String>, e: &Error) -> Refusal {
     let field = match e {
-        Error::Validation { field, .. } => Some(field.clone()),
+        Error::Validation(details) => details.field().map(str::to_owned),
         _ => None,
     };
     Refusal { source_id: source_id.to_owned(), key, field, reason: e.to_string() }
@@ -219,7 +219,7 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
         ));
     }
     if !from.capabilities().supports(Operation::List) {
-        return Err(contacts_core::unsupported(from.provider(), Operation::List));
+        return Err(contacts_core::Error::unsupported(from.provider(), Operation::List));
     }
     // The target side, read once, held as keys and digests.
     let mut index: HashMap<String, Vec<TargetEntry>> = HashMap::new();
@@ -304,16 +304,16 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                 let checked = if can_create {
                     check_new(to.provider(), caps, &new)
                 } else {
-                    Err(contacts_core::unsupported(to.provider(), Operation::Create))
+                    Err(contacts_core::Error::unsupported(to.provider(), Operation::Create))
                 };
                 match checked {
                     Ok((kept, dropped)) => {
-                        let mut sent = Contact::new(id.clone(), kept.name)
-                            .with_email(kept.email)
-                            .with_phone(kept.phone)
-                            .with_tax_id(kept.tax_id)
-                            .with_location(kept.location)
-                            .with_external_id(kept.external_id);
+                        let mut sent = Contact::new(id.clone(), kept.name);
+                        sent.email = kept.email;
+                        sent.phone = kept.phone;
+                        sent.tax_id = kept.tax_id;
+                        sent.location = kept.location;
+                        sent.external_id = kept.external_id;
                         sent.address = kept.address;
                         creates.push(Some(PlannedCreate { key: key.clone(), source_id: id, contact: sent, dropped }));
                         Slot::Create(creates.len() - 1)
@@ -343,11 +343,11 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                     dropped: Vec::new(),
                 };
                 let checked = if update.fields.is_empty() {
-                    Ok((ContactPatch::new(), Vec::new()))
+                    Ok((ContactUpdate::new(), Vec::new()))
                 } else if !caps.supports(Operation::Update) {
-                    Err(contacts_core::unsupported(to.provider(), Operation::Update))
+                    Err(contacts_core::Error::unsupported(to.provider(), Operation::Update))
                 } else {
-                    check_patch(to.provider(), caps, &update.patch().lossy(s.lossy))
+                    check_update(to.provider(), caps, &update.patch().lossy(s.lossy))
                 };
                 match checked {
                     Ok((kept, dropped)) if kept.is_empty() => {

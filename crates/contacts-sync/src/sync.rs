@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use contacts_core::{
-    Contact, ContactsApi, Error, Field, ListQuery, NewContact, Operation, Provider, Result, Sleeper, ThreadSleeper,
+    Contact, ContactsApi, Error, Field, ListContacts, NewContact, Operation, Provider, Result, Sleeper, ThreadSleeper,
 };
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +19,8 @@ pub(crate) struct Settings {
     pub(crate) matching: Match,
     pub(crate) fields: Vec<Field>,
     pub(crate) lossy: bool,
-    pub(crate) source_query: ListQuery,
-    pub(crate) target_query: ListQuery,
+    pub(crate) source_query: ListContacts,
+    pub(crate) target_query: ListContacts,
 }
 
 /// Where the sync is, for a progress bar.
@@ -163,8 +163,8 @@ impl<'a> Sync<'a> {
                 matching: Match::ExternalId,
                 fields: Field::ALL.to_vec(),
                 lossy: false,
-                source_query: ListQuery::new(),
-                target_query: ListQuery::new(),
+                source_query: ListContacts::new(),
+                target_query: ListContacts::new(),
             },
             per_minute: documented_rate(to.provider()),
             journal: None,
@@ -203,14 +203,14 @@ impl<'a> Sync<'a> {
     /// What to read from the source (the customer portal needs its customer ids). Defaults
     /// to everything.
     #[must_use]
-    pub fn source_query(mut self, query: ListQuery) -> Self {
+    pub fn source_query(mut self, query: ListContacts) -> Self {
         self.settings.source_query = query;
         self
     }
 
     /// What to read from the target. Defaults to everything.
     #[must_use]
-    pub fn target_query(mut self, query: ListQuery) -> Self {
+    pub fn target_query(mut self, query: ListContacts) -> Self {
         self.settings.target_query = query;
         self
     }

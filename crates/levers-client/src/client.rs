@@ -1,9 +1,14 @@
-use contacts_core::{FieldError, HttpResponse, Secret};
+use contacts_core::{FieldError, HttpResponse, Provider, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Deserialize;
 
 use crate::contacts::Contacts;
 use crate::{Error, Result};
+
+contacts_http::raw_handle!(
+    "Levers",
+    "let client = levers_client::Client::new(\"eyJ…\")?;\nlet contact: serde_json::Value = client.raw().get(&[\"contact\", \"3c90c3cc-0d44-4b50-8888-8dd25736052a\"], &[])?;\n# Ok::<(), levers_client::Error>(())"
+);
 
 /// The documented URL (every example in Levers' reference uses it).
 pub const DEFAULT_BASE_URL: &str = "https://api.dev.uselevers.com/api-service/v1";
@@ -35,9 +40,11 @@ impl Client {
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
-                .provider("levers")
-                .default_base_url(DEFAULT_BASE_URL),
+            http: {
+                let mut http = HttpConfig::new(Provider::Levers, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+                http.set_default_base_url(DEFAULT_BASE_URL);
+                http
+            },
             token: None,
             credentials: None,
             auth_url: None,
@@ -71,8 +78,8 @@ impl Client {
 
     /// Any Levers endpoint, through this client's auth (the token included), retries, limits
     /// and errors: for what the crate does not wrap.
-    pub fn raw(&self) -> contacts_http::Raw<'_> {
-        contacts_http::Raw::new(&self.http)
+    pub fn raw(&self) -> Raw<'_> {
+        Raw::new(&self.http)
     }
 
     /// The base URL in use.
@@ -210,23 +217,19 @@ fn decode_error(response: &HttpResponse) -> Error {
                     }
                 })
                 .collect();
-            let message = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+            let message =
+                errors.iter().map(|e| format!("{}: {}", e.field(), e.message())).collect::<Vec<_>>().join("; ");
             (message, errors)
         }
         Detail::Other(v) => (v.to_string(), Vec::new()),
     };
     if response.status == 404 {
-        return Error::NotFound { status: 404, message, request_id: None };
+        return Error::not_found(404, message);
     }
-    Error::Api {
-        status: response.status,
-        code: (response.status == 422).then(|| "VALIDATION_ERROR".to_owned()),
-        message,
-        field_errors,
-        request_id: None,
-        body: contacts_http::snippet(&response.body),
-        retry_after: None,
-    }
+    // FastAPI sends no code of its own: none is invented.
+    Error::api(response.status, message)
+        .with_field_errors(field_errors)
+        .with_body(contacts_http::snippet(&response.body))
 }
 
 #[cfg(test)]

@@ -39,9 +39,10 @@
 
 mod client;
 mod contacts;
+mod date;
 mod unified;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{
     Contact, ContactId, ContactPage, EmailLanguage, EmailTone, Gender, PaymentInstructions, Risk, Role,
@@ -52,6 +53,5 @@ pub use contacts::request::{
     SecondaryContact,
 };
 pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
-pub use contacts_http::Date;
-pub use contacts_http::Raw;
+pub use date::Date;
 pub use uuid::Uuid;

@@ -1,8 +1,7 @@
 //! `contacts_core::ContactsApi` for Levers.
 
 use contacts_core::{
-    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, Field, ListQuery, Operation, Provider, check_new,
-    check_patch, refuse_unstored,
+    Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider, check_new, check_update,
 };
 use contacts_http::decode_value;
 
@@ -15,13 +14,14 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         (b, s) => s.or(b),
     };
     let address = Address::from_parts(street, c.postal_code, c.city, c.country);
-    Ok(contacts_core::Contact::new(c.uuid.to_string(), c.name)
-        .with_email(c.email)
-        .with_phone(c.phone_number)
-        .with_address(address)
-        .with_tax_id(c.vat_number)
-        .with_external_id(c.ext_platform_id)
-        .with_raw(raw))
+    let mut unified = contacts_core::Contact::new(c.uuid.to_string(), c.name);
+    unified.email = c.email;
+    unified.phone = c.phone_number;
+    unified.address = Some(address).filter(|a| !a.is_empty());
+    unified.tax_id = c.vat_number;
+    unified.external_id = c.ext_platform_id;
+    unified.raw = raw;
+    Ok(unified)
 }
 
 fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
@@ -55,7 +55,7 @@ fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
     new
 }
 
-fn update(patch: &ContactPatch) -> ContactUpdate {
+fn update(patch: &contacts_core::ContactUpdate) -> ContactUpdate {
     let mut update = ContactUpdate::new();
     if let Some(v) = &patch.external_id {
         update = update.ext_platform_id(v.clone());
@@ -104,30 +104,30 @@ impl ContactsApi for Client {
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
         let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
-        Ok(unify(self.contacts().create_as(&new_contact(&contact))?.value)?.with_dropped(dropped))
+        Ok(unify(self.contacts().create_as(&new_contact(&contact))?.value)?.dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
         unify(self.contacts().get_as(&id.parse::<ContactId>()?)?.value)
     }
 
-    fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
+    fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
         let id = id.parse::<ContactId>()?;
-        let (patch, dropped) = check_patch(self.provider(), self.capabilities(), patch)?;
+        let (patch, dropped) = check_update(self.provider(), self.capabilities(), patch)?;
         if patch.is_empty() && !dropped.is_empty() {
             // Everything in the patch was dropped: nothing to send, the contact as it is.
-            return Ok(unify(self.contacts().get_as(&id)?.value)?.with_dropped(dropped));
+            return Ok(unify(self.contacts().get_as(&id)?.value)?.dropped(dropped));
         }
-        Ok(unify(self.contacts().update_as(&id, &update(&patch))?.value)?.with_dropped(dropped))
+        Ok(unify(self.contacts().update_as(&id, &update(&patch))?.value)?.dropped(dropped))
     }
 
     /// Every contact, page by page. Levers documents no search: a `search` is refused.
-    fn list<'a>(&'a self, query: &ListQuery) -> ContactStream<'a> {
-        if let Err(e) = refuse_unstored(Provider::Levers, "search", query.search.is_some()) {
+    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> ContactStream<'a> {
+        if let Err(e) = contacts_http::validate::refuse_option(Provider::Levers, "search", query.search.is_some()) {
             return Box::new(std::iter::once(Err(e)));
         }
         let mut q = ListContacts::new();
-        if let Some(size) = query.page_size {
+        if let Some(size) = query.size {
             q = q.size(size);
         }
         Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))

@@ -1,11 +1,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use contacts_core::{HttpResponse, Secret};
+use contacts_core::{HttpResponse, Provider, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 
 use crate::contacts::Contacts;
 use crate::{Error, Result};
+
+contacts_http::raw_handle!(
+    "portal",
+    "let client = portal_contacts::Client::new(\"https://portal.example.com/api\", \"Bearer …\")?;\nlet customers: serde_json::Value = client.raw().get(&[\"customer\"], &[])?;\n# Ok::<(), portal_contacts::Error>(())"
+);
 
 type AuthFn = dyn Fn() -> Result<Secret> + Send + Sync;
 
@@ -55,10 +60,20 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for the installation at `base_url`, sending `authorization` as the
+    /// `Authorization` header. The portal has no public host, so unlike the other crates there
+    /// is no `DEFAULT_BASE_URL`: the base URL is the first argument.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when either is empty or the base URL is not usable.
+    pub fn new(base_url: impl Into<String>, authorization: impl Into<Secret>) -> Result<Client> {
+        Client::builder().base_url(base_url).authorization(authorization).build()
+    }
+
     /// A builder; `base_url` and `authorization` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).provider("portal"),
+            http: HttpConfig::new(Provider::Portal, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
             authorization: None,
             encoding: BodyEncoding::Form,
         }
@@ -83,8 +98,8 @@ impl Client {
     /// Any endpoint of your installation the crate does not wrap (customers, …), through this
     /// client's authorization, retries, limits and errors. Answers come in the portal's
     /// `result` envelope, as sent.
-    pub fn raw(&self) -> contacts_http::Raw<'_> {
-        contacts_http::Raw::new(&self.http)
+    pub fn raw(&self) -> Raw<'_> {
+        Raw::new(&self.http)
     }
 
     /// The base URL in use.
@@ -148,7 +163,7 @@ impl ClientBuilder {
 /// Non-2xx answers: read the portal's envelope when there is one, else the generic mapping.
 fn decode_error(response: &HttpResponse) -> Error {
     match crate::contacts::read_envelope::<serde_json::Value>(response.status, &response.body) {
-        Err(e @ (Error::NotFound { .. } | Error::Api { .. })) => e,
+        Err(e @ (Error::NotFound(_) | Error::Api(_))) => e,
         _ => contacts_http::default_error(response),
     }
 }

@@ -38,7 +38,7 @@ mod client;
 mod contacts;
 mod unified;
 
-pub use client::{BodyEncoding, Client, ClientBuilder};
+pub use client::{BodyEncoding, Client, ClientBuilder, Raw};
 pub use contacts::model::{Contact, ContactId, ContactPage, CustomerId};
 pub use contacts::request::{
     CUSTOM_IDENTIFIER_MAX, ContactUpdate, DEPARTMENT_MAX, EMAIL_MAX, ListContacts, NAME_MAX, NewContact, PASSWORD_MAX,
@@ -46,4 +46,3 @@ pub use contacts::request::{
 };
 pub use contacts::{Contacts, NOTHING_SENT};
 pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
-pub use contacts_http::Raw;

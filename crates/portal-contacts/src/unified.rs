@@ -1,19 +1,17 @@
 //! `contacts_core::ContactsApi` for the customer portal.
 
-use contacts_core::{
-    Capabilities, ContactPatch, ContactStream, ContactsApi, Field, ListQuery, Operation, Provider, check_new,
-    check_patch, refuse_unstored,
-};
+use contacts_core::{Capabilities, ContactStream, ContactsApi, Field, Operation, Provider, check_new, check_update};
 use contacts_http::decode_value;
 
 use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, NewContact, Result};
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
-    Ok(contacts_core::Contact::new(c.id.into_string(), c.name)
-        .with_email(c.email)
-        .with_phone(c.tel.or(c.mobile).or(c.tel1))
-        .with_raw(raw))
+    let mut unified = contacts_core::Contact::new(c.id.into_string(), c.name);
+    unified.email = c.email;
+    unified.phone = c.tel.or(c.mobile).or(c.tel1);
+    unified.raw = raw;
+    Ok(unified)
 }
 
 impl ContactsApi for Client {
@@ -41,7 +39,7 @@ impl ContactsApi for Client {
             new = new.tel(v.clone());
         }
         let id = self.contacts().create(&new)?;
-        Ok(ContactsApi::get(self, id.as_str())?.with_dropped(dropped))
+        Ok(ContactsApi::get(self, id.as_str())?.dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
@@ -51,11 +49,11 @@ impl ContactsApi for Client {
     /// Updates the contact, then fetches it (the portal's update answers only a message).
     /// The portal requires the name on every update: when the patch has none, the current
     /// name is read first (one more request).
-    fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        let (patch, dropped) = check_patch(self.provider(), self.capabilities(), patch)?;
+    fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
+        let (patch, dropped) = check_update(self.provider(), self.capabilities(), patch)?;
         if patch.is_empty() && !dropped.is_empty() {
             // Everything in the patch was dropped: nothing to send, the contact as it is.
-            return Ok(ContactsApi::get(self, id)?.with_dropped(dropped));
+            return Ok(ContactsApi::get(self, id)?.dropped(dropped));
         }
         let contact_id = ContactId::from(id);
         let name = match &patch.name {
@@ -70,7 +68,7 @@ impl ContactsApi for Client {
             update = update.tel(v.clone());
         }
         self.contacts().update(&contact_id, &update)?;
-        Ok(ContactsApi::get(self, id)?.with_dropped(dropped))
+        Ok(ContactsApi::get(self, id)?.dropped(dropped))
     }
 
     fn delete(&self, id: &str) -> Result<()> {
@@ -79,11 +77,11 @@ impl ContactsApi for Client {
 
     /// Every contact of `query.customer_ids` (required), in one request: the portal does not
     /// page. It has no search: a `search` is refused.
-    fn list<'a>(&'a self, query: &ListQuery) -> ContactStream<'a> {
-        if let Err(e) = refuse_unstored(Provider::Portal, "search", query.search.is_some()) {
+    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> ContactStream<'a> {
+        if let Err(e) = contacts_http::validate::refuse_option(Provider::Portal, "search", query.search.is_some()) {
             return Box::new(std::iter::once(Err(e)));
         }
-        let q = ListContacts::new().customers(query.customer_ids.iter().map(|c| c.0));
+        let q = ListContacts::new().customers(query.customer_ids.iter().copied());
         Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
     }
 }

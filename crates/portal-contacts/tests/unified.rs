@@ -1,6 +1,6 @@
 //! The customer portal through the shared `ContactsApi` trait.
 
-use contacts_core::{Address, ContactPatch, ContactsApi, ListQuery, NewContact, Operation, Provider};
+use contacts_core::{Address, ContactsApi, NewContact, Operation, Provider};
 use mockito::{Matcher, Server};
 
 const LIST: &str = include_str!("fixtures/list.json");
@@ -21,7 +21,7 @@ fn capabilities_and_unsupported_operations() {
     assert_eq!(api.provider(), Provider::Portal);
     assert!(api.capabilities().supports(Operation::Delete));
     assert!(!api.capabilities().supports(Operation::FindOrCreate));
-    assert!(matches!(api.find_or_create(&NewContact::new("x")), Err(contacts_core::Error::Unsupported { .. })));
+    assert!(matches!(api.find_or_create(&NewContact::new("x")), Err(contacts_core::Error::Unsupported(_))));
 }
 
 #[test]
@@ -50,9 +50,9 @@ fn fields_the_portal_cannot_store_are_refused() {
     let mock = server.mock("POST", Matcher::Any).expect(0).create();
     let api = api(&server);
     let err = api.create(&NewContact::new("Jane").address(Address::new().city("Aarhus"))).unwrap_err();
-    assert!(matches!(err, contacts_core::Error::Validation { ref field, .. } if field == "address"));
-    let err = api.update("1", &ContactPatch::new().tax_id("DK1")).unwrap_err();
-    assert!(matches!(err, contacts_core::Error::Validation { ref field, .. } if field == "tax_id"));
+    assert!(matches!(err, contacts_core::Error::Validation(ref d) if d.field() == Some("address")));
+    let err = api.update("1", &contacts_core::ContactUpdate::new().tax_id("DK1")).unwrap_err();
+    assert!(matches!(err, contacts_core::Error::Validation(ref d) if d.field() == Some("tax_id")));
     mock.assert();
 }
 
@@ -65,11 +65,12 @@ fn list_takes_its_customers_from_the_query() {
         .with_body(LIST)
         .create();
     let api = api(&server);
-    let all: Vec<_> = api.list(&ListQuery::new().customer_ids([1, 2])).collect::<Result<_, _>>().unwrap();
+    let all: Vec<_> =
+        api.list(&contacts_core::ListContacts::new().customer_ids([1, 2])).collect::<Result<_, _>>().unwrap();
     mock.assert();
     assert_eq!(all[0].name, "Contact Name");
-    let first = api.list(&ListQuery::new()).next().unwrap().unwrap_err();
-    assert!(matches!(first, contacts_core::Error::Validation { ref field, .. } if field == "customer_id"));
+    let first = api.list(&contacts_core::ListContacts::new()).next().unwrap().unwrap_err();
+    assert!(matches!(first, contacts_core::Error::Validation(ref d) if d.field() == Some("customer_id")));
 }
 
 #[test]
@@ -86,7 +87,7 @@ fn update_then_fetch_and_delete() {
         .with_body(r#"{"msg":"Entity has been successfully deleted.","result":false}"#)
         .create();
     let api = api(&server);
-    assert_eq!(api.update("4", &ContactPatch::new().name("Janet")).unwrap().name, "Janet");
+    assert_eq!(api.update("4", &contacts_core::ContactUpdate::new().name("Janet")).unwrap().name, "Janet");
     api.delete("4").unwrap();
     for m in [update, get, delete] {
         m.assert();
@@ -97,8 +98,8 @@ fn update_then_fetch_and_delete() {
 fn a_search_is_refused_not_ignored_because_the_portal_cannot_search() {
     let mut server = Server::new();
     let nothing = server.mock("GET", Matcher::Any).expect(0).create();
-    let first = api(&server).list(&ListQuery::new().customer_ids([1]).search("jane")).next().unwrap();
-    assert!(matches!(first, Err(contacts_core::Error::Validation { ref field, .. }) if field == "search"), "{first:?}");
+    let first = api(&server).list(&contacts_core::ListContacts::new().customer_ids([1]).search("jane")).next().unwrap();
+    assert!(matches!(first, Err(contacts_core::Error::Validation(ref d)) if d.field() == Some("search")), "{first:?}");
     nothing.assert();
 }
 
@@ -113,7 +114,7 @@ fn an_update_without_a_name_reads_the_current_name_first() {
         .with_body(r#"{"msg":"Successfully updated entity.","result":true}"#)
         .expect(1)
         .create();
-    api(&server).update("4", &ContactPatch::new().phone("+4599999999")).unwrap();
+    api(&server).update("4", &contacts_core::ContactUpdate::new().phone("+4599999999")).unwrap();
     get.assert();
     update.assert();
 }

@@ -1,4 +1,4 @@
-use contacts_core::{HttpResponse, Secret};
+use contacts_core::{HttpResponse, Provider, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 
 use crate::contacts::Contacts;
@@ -32,9 +32,11 @@ impl Client {
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
-                .provider("previsto")
-                .default_base_url(DEFAULT_BASE_URL),
+            http: {
+                let mut http = HttpConfig::new(Provider::Previsto, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+                http.set_default_base_url(DEFAULT_BASE_URL);
+                http
+            },
             api_key: None,
         }
     }
@@ -62,11 +64,11 @@ impl Client {
     ///
     /// ```no_run
     /// # let client = previsto::Client::new("sk_12345")?;
-    /// let jobs: serde_json::Value = client.raw().get(&["jobs"])?;
+    /// let jobs: serde_json::Value = client.raw().get(&["jobs"], &[("size", "10")])?;
     /// # Ok::<(), previsto::Error>(())
     /// ```
-    pub fn raw(&self) -> contacts_http::Raw<'_> {
-        contacts_http::Raw::new(&self.http)
+    pub fn raw(&self) -> Raw<'_> {
+        Raw::new(&self.http)
     }
 
     /// The base URL in use.
@@ -111,6 +113,11 @@ impl ClientBuilder {
     }
 }
 
+contacts_http::raw_handle!(
+    "Previsto",
+    "let client = previsto::Client::new(\"sk_12345\")?;\nlet jobs: serde_json::Value = client.raw().get(&[\"jobs\"], &[])?;\n# Ok::<(), previsto::Error>(())"
+);
+
 /// Previsto's error body: `{type, message, param}`.
 #[derive(serde::Deserialize)]
 struct ErrorBody {
@@ -136,16 +143,14 @@ pub(crate) fn decode_error(response: &HttpResponse) -> Error {
         s => format!("http status {s}"),
     });
     if response.status == 404 {
-        return Error::NotFound { status: 404, message, request_id: None };
+        return Error::not_found(404, message);
     }
     let field_errors = body.param.map(|p| vec![contacts_core::FieldError::new(p, message.clone())]).unwrap_or_default();
-    Error::Api {
-        status: response.status,
-        code: body.kind,
-        message,
-        field_errors,
-        request_id: None,
-        body: contacts_http::snippet(&response.body),
-        retry_after: None,
+    let mut error = Error::api(response.status, message)
+        .with_field_errors(field_errors)
+        .with_body(contacts_http::snippet(&response.body));
+    if let Some(kind) = body.kind {
+        error = error.with_code(kind);
     }
+    error
 }

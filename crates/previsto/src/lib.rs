@@ -42,7 +42,7 @@ mod client;
 mod contacts;
 mod unified;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{AccountingMode, AccountingTime, Contact, ContactId, ContactPage, InvoiceDelivery, Location};
 pub use contacts::request::{
@@ -50,5 +50,4 @@ pub use contacts::request::{
     META_VALUE_MAX_CHARS, MIN_PAGE_SIZE, NewContact, Order, TEXT_MAX_CHARS,
 };
 pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
-pub use contacts_http::Raw;
 pub use unified::EXTERNAL_ID_META_KEY;

@@ -1,8 +1,7 @@
 //! `contacts_core::ContactsApi` for Previsto.
 
 use contacts_core::{
-    Address, Capabilities, ContactPatch, ContactStream, ContactsApi, Field, GeoPoint, ListQuery, Operation, Provider,
-    check_new, check_patch,
+    Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider, check_new, check_update,
 };
 use contacts_http::decode_value;
 
@@ -20,14 +19,15 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
         s.push_str(apt);
     }
     let address = Address::from_parts(street, c.postal_code, c.city, c.country_code);
-    Ok(contacts_core::Contact::new(c.id.into_string(), c.name)
-        .with_email(c.email)
-        .with_phone(c.phone)
-        .with_address(address)
-        .with_tax_id(c.registration_no)
-        .with_location(c.location.map(|l| GeoPoint::new(l.longitude, l.latitude)))
-        .with_external_id(c.meta.get(EXTERNAL_ID_META_KEY).cloned())
-        .with_raw(raw))
+    let mut unified = contacts_core::Contact::new(c.id.into_string(), c.name);
+    unified.email = c.email;
+    unified.phone = c.phone;
+    unified.address = Some(address).filter(|a| !a.is_empty());
+    unified.tax_id = c.registration_no;
+    unified.location = c.location.map(|l| contacts_core::Location::new(l.longitude, l.latitude));
+    unified.external_id = c.meta.get(EXTERNAL_ID_META_KEY).cloned();
+    unified.raw = raw;
+    Ok(unified)
 }
 
 fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
@@ -64,7 +64,7 @@ fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
     new
 }
 
-fn update(patch: &ContactPatch) -> ContactUpdate {
+fn update(patch: &contacts_core::ContactUpdate) -> ContactUpdate {
     let mut update = ContactUpdate::new();
     if let Some(v) = &patch.name {
         update = update.name(v.clone());
@@ -116,32 +116,32 @@ impl ContactsApi for Client {
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
         let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
-        Ok(unify(self.contacts().create_as(&new_contact(&contact))?.value)?.with_dropped(dropped))
+        Ok(unify(self.contacts().create_as(&new_contact(&contact))?.value)?.dropped(dropped))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
         unify(self.contacts().get_as(&ContactId::from(id))?.value)
     }
 
-    fn update(&self, id: &str, patch: &ContactPatch) -> Result<contacts_core::Contact> {
-        let (patch, dropped) = check_patch(self.provider(), self.capabilities(), patch)?;
+    fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
+        let (patch, dropped) = check_update(self.provider(), self.capabilities(), patch)?;
         if patch.is_empty() && !dropped.is_empty() {
             // Everything in the patch was dropped: nothing to send, the contact as it is.
-            return Ok(ContactsApi::get(self, id)?.with_dropped(dropped));
+            return Ok(ContactsApi::get(self, id)?.dropped(dropped));
         }
-        Ok(unify(self.contacts().update_as(&ContactId::from(id), &update(&patch))?.value)?.with_dropped(dropped))
+        Ok(unify(self.contacts().update_as(&ContactId::from(id), &update(&patch))?.value)?.dropped(dropped))
     }
 
     fn delete(&self, id: &str) -> Result<()> {
         self.contacts().delete(&ContactId::from(id))
     }
 
-    fn list<'a>(&'a self, query: &ListQuery) -> ContactStream<'a> {
+    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> ContactStream<'a> {
         let mut q = ListContacts::new();
         if let Some(text) = &query.search {
             q = q.search(text.clone());
         }
-        if let Some(size) = query.page_size {
+        if let Some(size) = query.size {
             q = q.size(size);
         }
         Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))

@@ -323,10 +323,12 @@ fn bad_credentials_are_an_api_error_with_previstos_type() {
         .with_body(r#"{"type":"InvalidRequestError","message":"Bad credentials"}"#)
         .create();
     match client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err() {
-        Error::Api { status, code, message, .. } => {
-            assert_eq!((status, code.as_deref()), (401, Some("InvalidRequestError")));
-            assert!(message.starts_with("previsto GET /contacts/con_1 at 127.0.0.1:"), "{message}");
-            assert!(message.ends_with(": Bad credentials"), "{message}");
+        e @ Error::Api(_) => {
+            assert_eq!((e.status(), e.code()), (Some(401), Some("InvalidRequestError")));
+            let shown = e.to_string();
+            assert!(shown.contains("previsto GET /contacts/con_1 at 127.0.0.1:"), "{shown}");
+            assert_eq!(e.message(), "Bad credentials");
+            assert_eq!(e.provider(), Some(contacts_core::Provider::Previsto));
         }
         other => panic!("{other:?}"),
     }
@@ -342,10 +344,11 @@ fn a_refused_field_is_reported_with_its_param() {
         .create();
     let err = client(&server).contacts().create(&anna().email("anna@jensen.dk")).unwrap_err();
     match err {
-        Error::Api { status: 400, code, field_errors, .. } => {
-            assert_eq!(code.as_deref(), Some("invalid_request"));
+        e @ Error::Api(_) => {
+            assert_eq!((e.status(), e.code()), (Some(400), Some("invalid_request")));
+            let field_errors = e.field_errors();
             assert_eq!(field_errors.len(), 1);
-            assert_eq!((field_errors[0].field.as_str(), field_errors[0].message.as_str()), ("email", "Invalid email"));
+            assert_eq!((field_errors[0].field(), field_errors[0].message()), ("email", "Invalid email"));
         }
         other => panic!("{other:?}"),
     }
@@ -390,7 +393,10 @@ fn a_proxy_html_page_is_kept_in_the_error() {
     let mut server = Server::new();
     server.mock("GET", "/contacts/con_1").with_status(502).with_body("<html>Bad Gateway</html>").expect(3).create();
     match client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err() {
-        Error::Api { status: 502, body, code: None, .. } => assert!(body.contains("Bad Gateway")),
+        e @ Error::Api(_) => {
+            assert_eq!((e.status(), e.code()), (Some(502), None));
+            assert!(e.body().unwrap_or_default().contains("Bad Gateway"));
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -400,7 +406,7 @@ fn a_malformed_success_body_is_a_decode_error() {
     let mut server = Server::new();
     server.mock("GET", "/contacts/con_1").with_body(r#"{"id":"con_1""#).create();
     let err = client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err();
-    assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 
 #[test]
@@ -427,7 +433,7 @@ fn assert_refused(field: &str, call: impl FnOnce(&Client) -> previsto::Result<()
     let mut server = Server::new();
     let guard = nothing_sent(&mut server);
     match call(&client(&server)) {
-        Err(Error::Validation { field: f, .. }) => assert_eq!(f, field),
+        Err(e @ Error::Validation(_)) => assert_eq!(e.field().unwrap_or_default(), field),
         other => panic!("expected a validation error on {field}, got {other:?}"),
     }
     guard.iter().for_each(Mock::assert);
@@ -523,7 +529,7 @@ fn a_public_key_may_only_create_and_is_refused_for_the_rest_before_sending() {
         client.contacts().iter(&ListContacts::new()).next().unwrap().map(drop),
     ];
     for r in refused {
-        assert!(matches!(&r, Err(Error::Config(m)) if m.contains("public key")), "{r:?}");
+        assert!(matches!(&r, Err(Error::Config(d)) if d.message().contains("public key")), "{r:?}");
     }
     create.assert();
     update.assert();
@@ -581,7 +587,7 @@ fn iter_stops_with_an_error_when_the_server_runs_out_before_its_total() {
         .create();
     let out: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(2)).collect();
     assert_eq!(out.len(), 3);
-    assert!(matches!(out[2], Err(Error::Decode { .. })), "{:?}", out[2]);
+    assert!(matches!(out[2], Err(Error::Decode(_))), "{:?}", out[2]);
 }
 
 #[test]
@@ -598,7 +604,7 @@ fn iter_refuses_a_page_larger_than_asked() {
     let mut server = Server::new();
     server.mock("GET", "/contacts").match_query(Matcher::Any).with_body(page(0..3)).create();
     let first = client(&server).contacts().iter(&ListContacts::new().size(2)).next().unwrap();
-    assert!(matches!(first, Err(Error::Decode { .. })), "{first:?}");
+    assert!(matches!(first, Err(Error::Decode(_))), "{first:?}");
 }
 
 #[test]
@@ -612,7 +618,7 @@ fn nearby_coordinates_are_checked_like_a_location() {
     let mut server = Server::new();
     let guard = nothing_sent(&mut server);
     let first = client(&server).contacts().iter(&ListContacts::new().nearby(Location::new(f64::NAN, 0.0))).next();
-    assert!(matches!(first, Some(Err(Error::Validation { .. }))));
+    assert!(matches!(first, Some(Err(Error::Validation(_)))));
     guard.iter().for_each(Mock::assert);
 }
 
@@ -622,7 +628,7 @@ fn search_with_nearby_is_refused_before_anything_is_sent() {
     assert_refused("nearby", |c| c.contacts().list_page(&q).map(drop));
     let mut server = Server::new();
     let guard = nothing_sent(&mut server);
-    assert!(matches!(client(&server).contacts().iter(&q).next(), Some(Err(Error::Validation { .. }))));
+    assert!(matches!(client(&server).contacts().iter(&q).next(), Some(Err(Error::Validation(_)))));
     guard.iter().for_each(Mock::assert);
 }
 
@@ -688,7 +694,7 @@ fn the_page_counter_ends_with_an_error_instead_of_overflowing() {
         .create();
     let out: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(2).page(u64::MAX)).collect();
     assert_eq!(out.len(), 3);
-    assert!(matches!(out[2], Err(Error::Validation { ref field, .. }) if field == "page"), "{:?}", out[2]);
+    assert!(matches!(out[2], Err(Error::Validation(ref d)) if d.field() == Some("page")), "{:?}", out[2]);
 }
 
 #[test]
@@ -731,7 +737,10 @@ fn a_per_call_timeout_ends_a_slow_call_and_a_deadline_bounds_the_retries() {
     let started = std::time::Instant::now();
     let options = previsto::CallOptions::new().timeout(Duration::from_millis(200)).retries(0);
     let err = client.contacts().with(options).get(&ContactId::from("con_1")).unwrap_err();
-    assert!(matches!(err, Error::Transport { kind: contacts_core::TransportKind::Timeout, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport(ref d) if d.transport_kind() == Some(contacts_core::TransportKind::Timeout)),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(2), "the client's 60 s timeout applied");
 }
 
@@ -761,7 +770,7 @@ fn the_raw_handle_reaches_any_endpoint_with_the_clients_auth() {
         .match_header("user-agent", Matcher::Regex("^previsto/".into()))
         .with_body(r#"{"id":"job/1"}"#)
         .create();
-    let job: serde_json::Value = client(&server).raw().get(&["jobs", "job/1"]).unwrap();
+    let job: serde_json::Value = client(&server).raw().get(&["jobs", "job/1"], &[]).unwrap();
     assert_eq!(job["id"], "job/1");
     jobs.assert();
     server

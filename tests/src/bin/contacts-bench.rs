@@ -218,7 +218,7 @@ fn all(scale: Scale) -> Result<(), String> {
     let p = previsto::Client::builder()
         .api_key(credentials::PREVISTO_SECRET_KEY)
         .base_url(sb.previsto_base_url())
-        .agent(agent.clone())
+        .transport(contacts_http::UreqTransport::from_agent(agent.clone()))
         .build()
         .map_err(|e| e.to_string())?;
     let id = previsto::ContactId::from("con_sbx0");
@@ -266,7 +266,7 @@ fn all(scale: Scale) -> Result<(), String> {
     let l = levers_client::Client::builder()
         .token(credentials::LEVERS_TOKEN)
         .base_url(sb.levers_base_url())
-        .agent(agent.clone())
+        .transport(contacts_http::UreqTransport::from_agent(agent.clone()))
         .build()
         .map_err(|e| e.to_string())?;
     let uuid: levers_client::Uuid = UUID0.parse().map_err(|e| format!("{e}"))?;
@@ -311,7 +311,7 @@ fn all(scale: Scale) -> Result<(), String> {
     let c = cleanlife_partners::Client::builder()
         .api_key(credentials::CLEANLIFE_API_KEY)
         .base_url(sb.cleanlife_base_url())
-        .agent(agent.clone())
+        .transport(contacts_http::UreqTransport::from_agent(agent.clone()))
         .build()
         .map_err(|e| e.to_string())?;
     let cuuid: cleanlife_partners::Uuid = CL_UUID0.parse().map_err(|e| format!("{e}"))?;
@@ -360,7 +360,7 @@ fn all(scale: Scale) -> Result<(), String> {
     let po = portal_contacts::Client::builder()
         .authorization(credentials::PORTAL_AUTHORIZATION)
         .base_url(sb.portal_base_url())
-        .agent(agent.clone())
+        .transport(contacts_http::UreqTransport::from_agent(agent.clone()))
         .build()
         .map_err(|e| e.to_string())?;
     let pid = portal_contacts::ContactId::from("1");
@@ -632,7 +632,7 @@ fn sync_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
         black_box(&plan);
         plan.writes()
     } else {
-        let q = contacts_core::ListQuery::default();
+        let q = contacts_core::ListContacts::default();
         for api in [&p as &dyn ContactsApi, &l] {
             for c in api.list(&q) {
                 black_box(c.map_err(|e| e.to_string())?);
@@ -672,7 +672,7 @@ fn sync_apply(scale: Scale) -> Result<(), String> {
         return Err(format!("sync apply: planned {} creates, expected {}", plan.creates.len(), 2 * n));
     }
     // Warm the connection to the target, as the plan warmed the sync's.
-    black_box(ContactsApi::list(&l, &contacts_core::ListQuery::default()).next());
+    black_box(ContactsApi::list(&l, &contacts_core::ListContacts::default()).next());
     let (mut applied, mut bare) = (Vec::new(), Vec::new());
     for (i, chunk) in plan.creates.chunks(CHUNK).enumerate() {
         // Alternate which side a pair of chunks starts with.

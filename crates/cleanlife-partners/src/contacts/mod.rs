@@ -41,26 +41,18 @@ impl<'a> Contacts<'a> {
 
     /// Adds a fresh `x-request-id`, sends, and unwraps `{success, data}`.
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(T, Response)> {
-        let response = request.header(Header::new("x-request-id", new_request_id())).send()?;
+        let response = request.default_header(Header::new("x-request-id", new_request_id())).send()?;
         let (status, body) = (response.status(), response.body());
         let envelope: Envelope<T> = decode_json(status, body).map_err(|e| response.error(e))?;
         match envelope {
             Envelope { success: Some(false), .. } => {
-                let mut e = crate::client::envelope_error(status, body)
+                let e = crate::client::envelope_error(status, body)
                     .unwrap_or_else(|| contacts_http::default_error(&response.clone().into_inner()));
-                if let Error::Api { request_id: id @ None, .. } | Error::NotFound { request_id: id @ None, .. } = &mut e
-                {
-                    // The one TheCleanLife echoed, else the one sent.
-                    *id = response.request_id().map(str::to_owned);
-                }
                 Err(response.error(e))
             }
             Envelope { data: Some(data), .. } => Ok((data, response)),
-            Envelope { data: None, .. } => Err(response.error(Error::Decode {
-                status,
-                message: "the answer has no data".into(),
-                snippet: contacts_http::snippet(body),
-            })),
+            Envelope { data: None, .. } => Err(response
+                .error(Error::decode(Some(status), "the answer has no data").with_body(contacts_http::snippet(body)))),
         }
     }
 

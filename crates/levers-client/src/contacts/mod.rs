@@ -232,11 +232,10 @@ impl<'a> Contacts<'a> {
                 let answer: PageAnswer<T> = response.json_limited(limit)?;
                 Ok((Page::new(answer.items.0).with_total(answer.total), answer.pages, response.into_meta()))
             }
-            _ => Err(response.error(Error::Decode {
-                status,
-                message: "expected a page {items, total, …} or an array of contacts".into(),
-                snippet: contacts_http::snippet(body),
-            })),
+            _ => Err(response.error(
+                Error::decode(Some(status), "expected a page {items, total, …} or an array of contacts")
+                    .with_body(contacts_http::snippet(body)),
+            )),
         }
     }
 }

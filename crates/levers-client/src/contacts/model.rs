@@ -1,6 +1,6 @@
 //! What Levers answers: [`Contact`], its id, its enums and nested objects, and a page.
 
-use contacts_http::Date;
+use crate::Date;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

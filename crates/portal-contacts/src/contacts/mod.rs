@@ -45,17 +45,12 @@ pub(crate) struct Envelope<T> {
 /// is [`Error::NotFound`] wherever it appears.
 pub(crate) fn read_envelope<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<Envelope<T>> {
     let env: Envelope<T> = decode_json(status, body)?;
-    let api = |code: Option<&str>, message: String, field_errors: Vec<FieldError>| Error::Api {
-        status,
-        code: code.map(str::to_owned),
-        message,
-        field_errors,
-        request_id: None,
-        body: snippet(body),
-        retry_after: None,
+    // The portal sends no error codes: none is invented; its message says which refusal it is.
+    let api = |message: String, field_errors: Vec<FieldError>| {
+        Error::api(status, message).with_field_errors(field_errors).with_body(snippet(body))
     };
     if env.msg.as_deref() == Some(MSG_NOT_FOUND) || env.error.as_deref() == Some(MSG_NOT_FOUND) {
-        return Err(Error::NotFound { status, message: MSG_NOT_FOUND.to_owned(), request_id: None });
+        return Err(Error::not_found(status, MSG_NOT_FOUND));
     }
     if let Some(errors) = env.errors.as_ref().filter(|e| !e.is_empty()) {
         let field_errors: Vec<FieldError> = errors
@@ -65,17 +60,17 @@ pub(crate) fn read_envelope<T: serde::de::DeserializeOwned>(status: u16, body: &
                 other => vec![FieldError::new(field, text(other))],
             })
             .collect();
-        let message = field_errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-        return Err(api(Some("VALIDATION"), message, field_errors));
+        let message =
+            field_errors.iter().map(|e| format!("{}: {}", e.field(), e.message())).collect::<Vec<_>>().join("; ");
+        return Err(api(message, field_errors));
     }
     if let Some(error) = &env.error {
-        let code = (error == NOTHING_SENT).then_some("NOTHING_SENT");
-        return Err(api(code, error.clone(), Vec::new()));
+        return Err(api(error.clone(), Vec::new()));
     }
     // Delete answers `"result": false` on success: that message is the success signal.
     if env.result == Some(false) && env.msg.as_deref() != Some(MSG_DELETED) {
         let message = env.msg.clone().unwrap_or_else(|| "the portal answered result: false".to_owned());
-        return Err(api(None, message, Vec::new()));
+        return Err(api(message, Vec::new()));
     }
     Ok(env)
 }
@@ -289,10 +284,8 @@ impl<'a> Contacts<'a> {
         contact.fields.check()?;
         let request = contact.fields.encode(self.request(Method::Post, &["contact"])?, self.client.encoding);
         let (env, meta) = self.send::<serde_json::Value>(request)?;
-        let id = env.id.map(ContactId::from).ok_or_else(|| Error::Decode {
-            status: 200,
-            message: format!("the create answer has no id (msg: {:?})", env.msg),
-            snippet: String::new(),
+        let id = env.id.map(ContactId::from).ok_or_else(|| {
+            Error::decode(Some(meta.status), format!("the create answer has no id (msg: {:?})", env.msg))
         })?;
         Ok(WithMeta::new(id, meta))
     }
@@ -344,14 +337,6 @@ impl<'a> Contacts<'a> {
         if env.msg.as_deref() == Some(MSG_DELETED) || env.result == Some(true) {
             return Ok(());
         }
-        Err(Error::Api {
-            status: 200,
-            code: None,
-            message: format!("unexpected delete answer: {:?}", env.msg),
-            field_errors: Vec::new(),
-            request_id: None,
-            body: String::new(),
-            retry_after: None,
-        })
+        Err(Error::api(200, format!("unexpected delete answer: {:?}", env.msg)))
     }
 }

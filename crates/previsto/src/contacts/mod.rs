@@ -82,7 +82,7 @@ impl<'a> Contacts<'a> {
 
     pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
         contact.fields.check()?;
-        let response = self.request(Method::Post, &["contacts"])?.form(contact.to_form()).send()?;
+        let response = self.request(Method::Post, &["contacts"])?.form(contact.fields.form()).send()?;
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
@@ -150,7 +150,7 @@ impl<'a> Contacts<'a> {
         update.fields.check()?;
         // "Any parameters not provided will be left unchanged": a repeat sets the same values.
         let request = self.request(Method::Post, &["contacts", id.as_str()])?;
-        let response = request.form(update.to_form()).idempotent(true).send()?;
+        let response = request.form(update.fields.form()).idempotent(true).send()?;
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 

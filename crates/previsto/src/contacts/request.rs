@@ -117,7 +117,7 @@ impl Fields {
         Ok(())
     }
 
-    fn form(&self) -> Form {
+    pub(crate) fn form(&self) -> Form {
         let mut f = Form::new();
         f.field_opt("name", self.name.as_deref())
             .field_opt("address", self.address.as_deref())
@@ -170,7 +170,7 @@ fn bool_str(b: bool) -> &'static str {
 /// ```
 /// use previsto::{Location, NewContact};
 /// let anna = NewContact::new("Anna Jensen").meta("hairColor", "Brown");
-/// assert_eq!(anna.to_form().as_str(), "name=Anna%20Jensen&meta[hairColor]=Brown");
+/// assert_eq!(anna.to_form(), "name=Anna%20Jensen&meta[hairColor]=Brown");
 /// let placed = NewContact::new("Anna Jensen").location(Location::new(10.5286863, 56.8039035));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -235,9 +235,9 @@ impl NewContact {
         self
     }
 
-    /// The form body this contact is sent as.
-    pub fn to_form(&self) -> Form {
-        self.fields.form()
+    /// The form body this contact is sent as (`application/x-www-form-urlencoded`).
+    pub fn to_form(&self) -> String {
+        self.fields.form().into_string()
     }
 }
 
@@ -246,9 +246,9 @@ impl NewContact {
 ///
 /// ```
 /// let update = previsto::ContactUpdate::new().phone("+4522123456");
-/// assert_eq!(update.to_form().as_str(), "phone=%2B4522123456");
+/// assert_eq!(update.to_form(), "phone=%2B4522123456");
 /// let unlink = previsto::ContactUpdate::new().clear_paying_contact_id();
-/// assert_eq!(unlink.to_form().as_str(), "payingContactId=");
+/// assert_eq!(unlink.to_form(), "payingContactId=");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[must_use]
@@ -319,9 +319,9 @@ impl ContactUpdate {
         self
     }
 
-    /// The form body this update is sent as.
-    pub fn to_form(&self) -> Form {
-        self.fields.form()
+    /// The form body this update is sent as (`application/x-www-form-urlencoded`).
+    pub fn to_form(&self) -> String {
+        self.fields.form().into_string()
     }
 
     /// Whether nothing would change.

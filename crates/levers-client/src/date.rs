@@ -8,12 +8,12 @@ use contacts_core::Error;
 /// A calendar date (`2023-12-25`), checked to exist (leap years included).
 ///
 /// ```
-/// use contacts_http::Date;
+/// use levers_client::Date;
 /// let d: Date = "2024-02-29".parse()?;
 /// assert_eq!((d.year(), d.month(), d.day()), (2024, 2, 29));
 /// assert_eq!(d.to_string(), "2024-02-29");
 /// assert!("2023-02-29".parse::<Date>().is_err());
-/// # Ok::<(), contacts_http::core::Error>(())
+/// # Ok::<(), levers_client::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date {
