@@ -3,6 +3,7 @@
 mod bench;
 mod minimal;
 mod package;
+mod public_api;
 mod release;
 mod tidy;
 mod workspace;
@@ -31,6 +32,13 @@ enum Task {
     /// Check that the published crates build with the lowest versions their requirements allow
     /// (needs a nightly toolchain; skipped with a notice without one).
     MinimalVersions,
+    /// Compare each published crate's public API with its committed snapshot
+    /// (`crates/<crate>/public-api.txt`), or rewrite the snapshots with --write.
+    PublicApi {
+        /// Write the snapshots instead of comparing.
+        #[arg(long)]
+        write: bool,
+    },
     /// Measure every performance figure against its target (ratios and counts from one run).
     Bench {
         /// Also write the table into README.md's performance section.
@@ -51,6 +59,7 @@ fn main() -> ExitCode {
         Task::CheckPackage => package::check(&root),
         Task::MinimalVersions => minimal::check(&root),
         Task::Bench { write_readme, quick } => bench::run_bench(&root, write_readme, quick),
+        Task::PublicApi { write } => public_api::run(&root, write),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

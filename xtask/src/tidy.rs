@@ -14,6 +14,21 @@ mod tests {
 
     /// Publishing needs a version on every internal dependency; dev-dependencies must not carry
     /// one, or publishing tools order crates wrongly and versions drift.
+    /// No plumbing in a provider's semver: neither `contacts_http` nor `ureq` appears in the
+    /// public API of the four provider crates (their committed snapshots, which CI compares
+    /// with the code through `cargo xtask public-api`).
+    #[test]
+    fn provider_apis_name_neither_contacts_http_nor_ureq() {
+        for krate in crate::public_api::PROVIDERS {
+            let file = project_root().join("crates").join(krate).join("public-api.txt");
+            let api = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert!(api.lines().count() > 20, "{krate}: the snapshot is missing or empty");
+            let leaks: Vec<&str> =
+                api.lines().filter(|l| l.contains("contacts_http") || l.contains("ureq::")).collect();
+            assert!(leaks.is_empty(), "{krate} names the plumbing in its public API:\n{}", leaks.join("\n"));
+        }
+    }
+
     #[test]
     fn internal_dependencies_of_published_crates_carry_a_version() {
         let root: toml_edit::DocumentMut =
@@ -54,7 +69,7 @@ mod tests {
     /// (itself included), so a breaking change in the plumbing never forces a major version
     /// of the crate every provider shares.
     #[test]
-    fn contacts_core_has_no_http_library_and_at_most_12_crates() {
+    fn contacts_core_has_no_http_library_and_at_most_14_crates() {
         let out = crate::workspace::run(
             &project_root(),
             "cargo",
@@ -66,7 +81,8 @@ mod tests {
         names.sort();
         names.dedup();
         assert!(!names.contains(&"ureq"), "contacts-core must not depend on ureq: {names:?}");
-        assert!(names.len() <= 12, "contacts-core pulls {} crates (limit 12): {names:?}", names.len());
+        // serde, serde_json and thiserror (the chosen error crate) with what they pull.
+        assert!(names.len() <= 14, "contacts-core pulls {} crates (limit 14): {names:?}", names.len());
     }
 
     /// `rustls` and `native-tls` are real, exclusive-by-choice features: each build has only its

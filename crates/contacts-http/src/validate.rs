@@ -167,6 +167,18 @@ pub const ISO_3166_ALPHA2: [&str; 249] = [
     "ZM", "ZW",
 ];
 
+/// Refuses an option the provider has no place for (a search where it cannot search), rather
+/// than silently ignoring it.
+///
+/// # Errors
+/// [`Error::Validation`] naming the option when `present`.
+pub fn refuse_option(provider: contacts_core::Provider, option: &str, present: bool) -> Result<()> {
+    if present {
+        return Err(Error::validation(option, format!("{provider} does not support it; leave it unset")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,16 +217,4 @@ mod tests {
             assert!(email("email", bad).is_err(), "{bad:?}");
         }
     }
-}
-
-/// Refuses an option the provider has no place for (a search where it cannot search), rather
-/// than silently ignoring it.
-///
-/// # Errors
-/// [`Error::Validation`] naming the option when `present`.
-pub fn refuse_option(provider: contacts_core::Provider, option: &str, present: bool) -> Result<()> {
-    if present {
-        return Err(Error::validation(option, format!("{provider} does not support it; leave it unset")));
-    }
-    Ok(())
 }

@@ -405,7 +405,7 @@ fn debug_of_an_answer_names_the_call_and_host_never_the_query() {
     let response =
         http.request(Method::Get, &["contacts"]).unwrap().query("search", "Jane Private").send().expect("answer");
     let shown = format!("{response:?}");
-    assert!(shown.contains("contacts-core-test GET /contacts"), "{shown}");
+    assert!(shown.contains("previsto GET /contacts"), "{shown}");
     assert!(shown.contains("api.example.com"), "{shown}");
     assert!(!shown.contains("Jane") && !shown.contains("search"), "{shown}");
     assert!(!shown.contains("SECRET"), "{shown}");

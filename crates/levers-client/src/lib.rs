@@ -39,13 +39,12 @@
 
 mod client;
 mod contacts;
-mod date;
 mod unified;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{
-    Contact, ContactId, ContactPage, EmailLanguage, EmailTone, Gender, PaymentInstructions, Risk, Role,
+    Contact, ContactId, ContactPage, Date, EmailLanguage, EmailTone, Gender, PaymentInstructions, Risk, Role,
     SecondaryContactSummary, SmsLanguage, Workflow,
 };
 pub use contacts::request::{
@@ -53,5 +52,4 @@ pub use contacts::request::{
     SecondaryContact,
 };
 pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
-pub use date::Date;
 pub use uuid::Uuid;

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! The client also implements [`contacts_core::ContactsApi`]; its `list` needs the customer
-//! ids in [`contacts_core::ListQuery::customer_ids`].
+//! ids in [`contacts_core::ListContacts::customer_ids`].
 //!
 //! # Assumptions
 //! Where the document is silent, the crate assumes (and the README lists): request bodies are

@@ -710,7 +710,7 @@ fn per_call_options_override_the_client_for_that_handle_only() {
     let failing = server.mock("GET", "/contacts/con_1").with_status(503).expect(3).create();
     assert!(client(&server).contacts().get(&ContactId::from("con_1")).is_err());
     failing.assert();
-    // Headers go out; credentials cannot be replaced by one.
+    // Headers go out.
     let mut server = Server::new();
     let traced = server
         .mock("GET", "/contacts/con_1")
@@ -718,9 +718,26 @@ fn per_call_options_override_the_client_for_that_handle_only() {
         .match_header("authorization", AUTH)
         .with_body(CONTACT)
         .create();
-    let options = previsto::CallOptions::new().header("x-trace-id", "t-1").header("authorization", "Basic stolen");
+    let options = previsto::CallOptions::new().header("x-trace-id", "t-1");
     client(&server).contacts().with(options).get(&ContactId::from("con_1")).unwrap();
     traced.assert();
+    // Credentials, Host and the framing headers are the client's: a per-call one is refused
+    // before anything is sent, as is a name that is not a header name.
+    let mut server = Server::new();
+    let nothing = server.mock("GET", mockito::Matcher::Any).expect(0).create();
+    for (name, value) in [
+        ("authorization", "Basic stolen"),
+        ("Host", "evil.example"),
+        ("content-length", "0"),
+        ("transfer-encoding", "chunked"),
+        ("bad name", "x"),
+        ("x-ok", "a\r\nx-injected: 1"),
+    ] {
+        let options = previsto::CallOptions::new().header(name, value);
+        let err = client(&server).contacts().with(options).get(&ContactId::from("con_1")).unwrap_err();
+        assert!(err.is_validation() && !err.may_have_reached_server(), "{name}: {err:?}");
+    }
+    nothing.assert();
 }
 
 #[test]

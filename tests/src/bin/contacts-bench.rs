@@ -255,7 +255,7 @@ fn all(scale: Scale) -> Result<(), String> {
                     &curl,
                     ("authorization", &basic),
                     "application/x-www-form-urlencoded",
-                    form.as_str().as_bytes(),
+                    form.as_bytes(),
                 ));
             },
         ),
