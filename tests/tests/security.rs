@@ -373,3 +373,24 @@ fn attacks_of_the_security_round_are_refused_and_the_readme_says_so() {
     );
     contacts_tests::sync_readme("security", &table);
 }
+
+/// The proxy decision is made per request, by its own host: a token endpoint on this machine
+/// is called direct even when the API itself goes through a proxy (before, only the base
+/// URL's host was looked at, and the client secret went to the proxy).
+#[test]
+fn a_loopback_token_endpoint_never_goes_through_the_proxy() {
+    let proxy = contacts_tests::FaultServer::start(contacts_tests::Action::json(502, "{}")).unwrap();
+    let tokens =
+        contacts_tests::FaultServer::start(contacts_tests::Action::json(200, r#"{"access_token":"tok"}"#)).unwrap();
+    let client = levers_client::Client::builder()
+        .client_credentials("cid", "TOPSECRET")
+        .base_url("https://api.example.com/api-service/v1")
+        .auth_url(format!("{}/auth/v1/api-key/auth", tokens.url()))
+        .proxy(proxy.url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let _ = client.contacts().get(&levers_client::Uuid::nil().into());
+    assert_eq!(tokens.total(), 1, "the token endpoint was called direct");
+    assert!(proxy.total() <= 1, "only the API call may go through the proxy");
+}

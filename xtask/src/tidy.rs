@@ -14,6 +14,69 @@ mod tests {
 
     /// Publishing needs a version on every internal dependency; dev-dependencies must not carry
     /// one, or publishing tools order crates wrongly and versions drift.
+    /// One vocabulary: the names the root README's "One vocabulary" table lists are in every
+    /// provider's public API (read from the committed snapshots).
+    #[test]
+    fn every_provider_offers_the_shared_vocabulary() {
+        let common = [
+            "pub fn {c}::Client::new(",
+            "pub fn {c}::Client::builder()",
+            "pub fn {c}::Client::from_env()",
+            "pub fn {c}::Client::raw(",
+            "pub fn {c}::Client::contacts(",
+            "pub struct {c}::ClientBuilder",
+            "pub struct {c}::Raw",
+            "pub struct {c}::Contact\n",
+            "pub struct {c}::ContactId",
+            "pub struct {c}::NewContact",
+            "pub fn {c}::Contacts::with(",
+            "pub fn {c}::Contacts::get(",
+            "pub fn {c}::Contacts::get_with_meta(",
+            "pub use {c}::Error = contacts_core",
+            "pub use {c}::Result = contacts_core",
+            "pub use {c}::CallOptions = contacts_core",
+            "impl contacts_core::api::ContactsApi for {c}::Client",
+        ];
+        let listing = [
+            "pub struct {c}::ContactUpdate",
+            "pub struct {c}::ListContacts",
+            "pub struct {c}::ContactPage",
+            "pub fn {c}::Contacts::create(",
+            "pub fn {c}::Contacts::create_with_meta(",
+            "pub fn {c}::Contacts::update(",
+            "pub fn {c}::Contacts::update_with_meta(",
+            "pub fn {c}::Contacts::list_page(",
+            "pub fn {c}::Contacts::list_page_with_meta(",
+            "pub fn {c}::Contacts::iter(",
+            "pub fn {c}::Contacts::list(",
+        ];
+        for (krate, name) in [
+            ("previsto", "previsto"),
+            ("levers-client", "levers_client"),
+            ("cleanlife-partners", "cleanlife_partners"),
+            ("portal-contacts", "portal_contacts"),
+        ] {
+            let file = project_root().join("crates").join(krate).join("public-api.txt");
+            let api = std::fs::read_to_string(&file).unwrap() + "\n";
+            let mut wanted: Vec<&str> = common.to_vec();
+            if krate == "cleanlife-partners" {
+                wanted.extend([
+                    "pub fn {c}::Contacts::find_or_create(",
+                    "pub fn {c}::Contacts::find_or_create_with_meta(",
+                ]);
+            } else {
+                wanted.extend(listing);
+            }
+            if krate != "portal-contacts" {
+                wanted.push("pub const {c}::DEFAULT_BASE_URL");
+            }
+            for w in wanted {
+                let w = w.replace("{c}", name);
+                assert!(api.contains(&w), "{krate} lacks `{w}` (see the README's vocabulary table)");
+            }
+        }
+    }
+
     /// No plumbing in a provider's semver: neither `contacts_http` nor `ureq` appears in the
     /// public API of the four provider crates (their committed snapshots, which CI compares
     /// with the code through `cargo xtask public-api`).

@@ -44,21 +44,21 @@ impl fmt::Display for Provider {
     }
 }
 
-/// One operation of [`ContactsApi`].
+/// One operation of [`ContactsApi`](crate::ContactsApi).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
-    /// [`ContactsApi::create`]
+    /// [`ContactsApi::create`](crate::ContactsApi::create)
     Create,
-    /// [`ContactsApi::get`]
+    /// [`ContactsApi::get`](crate::ContactsApi::get)
     Get,
-    /// [`ContactsApi::update`]
+    /// [`ContactsApi::update`](crate::ContactsApi::update)
     Update,
-    /// [`ContactsApi::delete`]
+    /// [`ContactsApi::delete`](crate::ContactsApi::delete)
     Delete,
-    /// [`ContactsApi::list`]
+    /// [`ContactsApi::list`](crate::ContactsApi::list)
     List,
-    /// [`ContactsApi::find_or_create`]
+    /// [`ContactsApi::find_or_create`](crate::ContactsApi::find_or_create)
     FindOrCreate,
 }
 
@@ -90,29 +90,29 @@ impl Operation {
     }
 }
 
-/// A field of the unified [`Contact`], as [`Capabilities`] and refusals name it.
+/// A field of the unified [`Contact`](crate::Contact), as [`Capabilities`] and refusals name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Field {
-    /// [`Contact::name`]
+    /// [`Contact::name`](crate::Contact::name)
     Name,
-    /// [`Contact::email`]
+    /// [`Contact::email`](crate::Contact::email)
     Email,
-    /// [`Contact::phone`]
+    /// [`Contact::phone`](crate::Contact::phone)
     Phone,
-    /// [`Contact::address`]
+    /// [`Contact::address`](crate::Contact::address)
     Address,
-    /// [`Contact::tax_id`]
+    /// [`Contact::tax_id`](crate::Contact::tax_id)
     TaxId,
-    /// [`Contact::location`]
+    /// [`Contact::location`](crate::Contact::location)
     Location,
-    /// [`Contact::external_id`]
+    /// [`Contact::external_id`](crate::Contact::external_id)
     ExternalId,
 }
 
 impl Field {
-    /// Every field, in the order [`Contact`] lists them.
+    /// Every field, in the order [`Contact`](crate::Contact) lists them.
     pub const ALL: [Field; 7] =
         [Field::Name, Field::Email, Field::Phone, Field::Address, Field::TaxId, Field::Location, Field::ExternalId];
 

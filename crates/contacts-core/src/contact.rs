@@ -515,7 +515,7 @@ impl ListContacts {
     }
 }
 
-/// The answer of [`ContactsApi::find_or_create`].
+/// The answer of [`ContactsApi::find_or_create`](crate::ContactsApi::find_or_create).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FoundContact {

@@ -450,3 +450,68 @@ fn request_ids_are_32_hex_digits_and_never_repeat_across_threads() {
     );
     assert_eq!(ids.iter().collect::<std::collections::HashSet<_>>().len(), 16_000);
 }
+
+#[test]
+fn a_per_call_retry_count_keeps_the_clients_backoff() {
+    // Before: CallOptions::retries(n) started from RetryPolicy::default(), so a client with a
+    // 7 s backoff waited 0.5 s (and TheCleanLife's client retried 429s again).
+    let (script, waits) = (Script::new(vec![status(503), status(200)]), Waits::default());
+    let http = client(
+        &script,
+        &waits,
+        no_jitter().initial_backoff(Duration::from_secs(7)).max_backoff(Duration::from_secs(7)),
+    );
+    let options = contacts_core::CallOptions::new().retries(1);
+    http.request(Method::Get, &["x"]).unwrap().options(&options).send().unwrap();
+    assert_eq!(waits.all(), [Duration::from_secs(7)]);
+
+    let (script, waits) = (Script::new(vec![status(429), status(200)]), Waits::default());
+    let http = client(&script, &waits, no_jitter().retry_429_without_retry_after(false));
+    let err = http.request(Method::Get, &["x"]).unwrap().options(&options).send().unwrap_err();
+    assert_eq!((err.status(), script.requests().len(), waits.all().len()), (Some(429), 1, 0));
+}
+
+#[test]
+fn a_deadline_bounds_the_attempt_in_flight() {
+    // The transport is told what is left of the deadline, so a slow answer cannot carry the
+    // call past it (ureq applies it as the attempt's global timeout).
+    let (script, waits) = (Script::new(vec![status(200)]), Waits::default());
+    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    config.set_default_base_url("https://api.example.com");
+    config.set_transport(Arc::new(script.clone()));
+    config.set_sleeper(Arc::new(waits.clone()));
+    config.set_deadline(Some(Duration::from_secs(1)));
+    config.build(default_error).unwrap().request(Method::Get, &["x"]).unwrap().send().unwrap();
+    let left = script.requests()[0].deadline.expect("the attempt carries the deadline");
+    assert!(left <= Duration::from_secs(1) && left > Duration::from_millis(500), "{left:?}");
+}
+
+#[test]
+fn a_failed_token_exchange_is_named_as_such_and_keeps_no_secret() {
+    let echo = r#"{"detail":"bad client secret TOPSECRET for client cid-1"}"#;
+    let (script, waits) = (Script::new(vec![Ok(HttpResponse::new(401, echo))]), Waits::default());
+    let mut config = HttpConfig::new(Provider::Levers, "t", "1");
+    config.set_default_base_url("https://api.example.com/api-service/v1");
+    config.set_transport(Arc::new(script.clone()));
+    config.set_sleeper(Arc::new(waits.clone()));
+    config.set_auth(contacts_http::Auth::bearer_exchange(
+        "https://auth.example.com/auth/v1/api-key/auth",
+        contacts_core::Secret::new(r#"{"clientId":"cid-1","clientSecret":"TOPSECRET"}"#),
+        "access_token",
+    ));
+    let err = config.build(default_error).unwrap().request(Method::Get, &["contact", "1"]).unwrap().send().unwrap_err();
+    assert_eq!(err.operation(), Some("token exchange"), "{err:?}");
+    assert_eq!(err.host(), Some("auth.example.com"));
+    assert_eq!(err.status(), Some(401));
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("TOPSECRET") && !shown.contains("cid-1"), "{shown}");
+    assert!(shown.contains("levers token exchange at auth.example.com"), "{shown}");
+}
+
+#[test]
+fn debug_of_a_config_hides_proxy_credentials() {
+    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    config.set_proxy("http://user:hunter2@proxy.example:3128");
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("hunter2") && shown.contains("proxy.example"), "{shown}");
+}

@@ -305,10 +305,19 @@ impl<'a> Contacts<'a> {
     /// [`Error::Validation`] when a field breaks a limit; [`Error::NotFound`] for a missing
     /// contact.
     pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<()> {
+        Ok(self.update_with_meta(id, update)?.value)
+    }
+
+    /// Like [`update`](Self::update), with the answer's status, headers and attempts (the
+    /// same `_with_meta` set as the other crates: create, get, update, list_page).
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<()>> {
         update.fields.check()?;
         let request = self.request(Method::Post, &["contact", id.as_str()])?.idempotent(true);
-        self.send::<serde_json::Value>(update.fields.encode(request, self.client.encoding))?;
-        Ok(())
+        let (_, meta) = self.send::<serde_json::Value>(update.fields.encode(request, self.client.encoding))?;
+        Ok(WithMeta::new((), meta))
     }
 
     /// Deletes a contact (`GET /contact/{id}/delete`). Never retried automatically: it is a GET
