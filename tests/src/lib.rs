@@ -311,30 +311,3 @@ pub fn list_body_near(cap: usize, item: &str, wrap: (&str, &str)) -> Vec<u8> {
     out.push_str(wrap.1);
     out.into_bytes()
 }
-
-/// The capabilities of several providers as a Markdown table: a row per operation and per
-/// field, a column per provider (`yes`, `no`, `required`).
-pub fn capabilities_table(providers: &[(contacts_core::Provider, contacts_core::Capabilities)]) -> String {
-    use contacts_core::{Field, Operation};
-    let mut out = String::from("| | ");
-    out.push_str(&providers.iter().map(|(p, _)| p.name()).collect::<Vec<_>>().join(" | "));
-    out.push_str(" |\n|---|");
-    out.push_str(&"---|".repeat(providers.len()));
-    out.push('\n');
-    for op in Operation::ALL {
-        let cells: Vec<&str> = providers.iter().map(|(_, c)| if c.supports(op) { "yes" } else { "no" }).collect();
-        out.push_str(&format!("| {} | {} |\n", op.name(), cells.join(" | ")));
-    }
-    for field in Field::ALL {
-        let cells: Vec<&str> = providers
-            .iter()
-            .map(|(_, c)| match (c.stores(field), c.requires(field)) {
-                (_, true) => "required",
-                (true, false) => "yes",
-                (false, false) => "no",
-            })
-            .collect();
-        out.push_str(&format!("| {} | {} |\n", field.name(), cells.join(" | ")));
-    }
-    out
-}

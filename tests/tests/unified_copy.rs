@@ -267,10 +267,3 @@ fn the_trait_works_through_references_boxes_and_arcs_and_streams_cross_threads()
     let q = ListContacts::new().customer_ids([1u64, 2]);
     assert_eq!(q.customer_ids, vec![1, 2]);
 }
-
-#[test]
-fn the_capabilities_matrix_is_in_the_readme() {
-    let sb = Sandbox::start().unwrap();
-    let caps: Vec<_> = clients(&sb).iter().map(|a| (a.provider(), a.capabilities())).collect();
-    contacts_tests::sync_readme("capabilities", &contacts_tests::capabilities_table(&caps));
-}

@@ -148,6 +148,12 @@ fn capabilities_prints_the_matrix_of_operations_and_fields() {
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("| | levers | cleanlife | previsto | portal |"), "{stdout}");
     assert!(stdout.contains("| location | no | no | yes | no |"), "{stdout}");
+    // The root README's matrix is this command's output, word for word.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let (begin, end) = ("<!-- capabilities:begin -->\n", "<!-- capabilities:end -->");
+    let start = readme.find(begin).map(|i| i + begin.len()).expect("README has the capabilities:begin marker");
+    let stop = readme[start..].find(end).map(|i| start + i).expect("README has the capabilities:end marker");
+    assert_eq!(&readme[start..stop], stdout, "README's capabilities table differs from `contacts capabilities`");
 }
 
 #[test]
