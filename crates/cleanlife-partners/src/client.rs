@@ -2,12 +2,13 @@ use contacts_core::{FieldError, HttpResponse, Provider, RetryPolicy, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Deserialize;
 
-use crate::contacts::Contacts;
 use crate::{Error, Result};
 
 /// How long TheCleanLife's documents say to wait after a 429 (its limit is a 60 s sliding
 /// window and the answer has no `Retry-After`): what such an error's `retry_after()` reports.
 pub const RATE_LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "TheCleanLife",
@@ -78,29 +79,6 @@ impl Client {
             builder = builder.base_url(url);
         }
         builder.build()
-    }
-
-    /// The contacts resource.
-    pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self, options: contacts_core::CallOptions::new() }
-    }
-
-    /// Any partners endpoint the crate does not wrap (bookings, …), through this client's
-    /// key, retries, limits and errors. Answers come in TheCleanLife's `{success, data}`
-    /// envelope, as sent.
-    ///
-    /// ```no_run
-    /// # let client = cleanlife_partners::Client::new("pk_live_…")?;
-    /// let services: serde_json::Value = client.raw().get(&["partners", "services"], &[])?;
-    /// # Ok::<(), cleanlife_partners::Error>(())
-    /// ```
-    pub fn raw(&self) -> Raw<'_> {
-        Raw::new(&self.http)
-    }
-
-    /// The base URL in use.
-    pub fn base_url(&self) -> &str {
-        self.http.base_url()
     }
 }
 

@@ -4,6 +4,43 @@ use serde::{Deserialize, Serialize};
 
 use crate::capabilities::Field;
 
+/// The setters of the optional unified fields, written once for [`Contact`], [`NewContact`]
+/// and [`ContactUpdate`]: the same name and argument for the same field everywhere.
+macro_rules! optional_field_setters {
+    () => {
+        /// Sets the email.
+        pub fn email(mut self, email: impl Into<String>) -> Self {
+            self.email = Some(email.into());
+            self
+        }
+        /// Sets the phone.
+        pub fn phone(mut self, phone: impl Into<String>) -> Self {
+            self.phone = Some(phone.into());
+            self
+        }
+        /// Sets the address (an empty one is no address).
+        pub fn address(mut self, address: Address) -> Self {
+            self.address = Some(address).filter(|a| !a.is_empty());
+            self
+        }
+        /// Sets the VAT / registration / tax number.
+        pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
+            self.tax_id = Some(tax_id.into());
+            self
+        }
+        /// Sets the location.
+        pub fn location(mut self, location: Location) -> Self {
+            self.location = Some(location);
+            self
+        }
+        /// Sets the caller's own id for the contact.
+        pub fn external_id(mut self, id: impl Into<String>) -> Self {
+            self.external_id = Some(id.into());
+            self
+        }
+    };
+}
+
 /// A postal address, as much of it as the provider keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -130,36 +167,8 @@ impl Contact {
             dropped: Vec::new(),
         }
     }
-    /// Sets the email.
-    pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
-        self
-    }
-    /// Sets the phone.
-    pub fn phone(mut self, phone: impl Into<String>) -> Self {
-        self.phone = Some(phone.into());
-        self
-    }
-    /// Sets the address (an empty one becomes `None`).
-    pub fn address(mut self, address: Address) -> Self {
-        self.address = Some(address).filter(|a| !a.is_empty());
-        self
-    }
-    /// Sets the tax id.
-    pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
-        self.tax_id = Some(tax_id.into());
-        self
-    }
-    /// Sets the location.
-    pub fn location(mut self, location: Location) -> Self {
-        self.location = Some(location);
-        self
-    }
-    /// Sets the external id.
-    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
-        self.external_id = Some(external_id.into());
-        self
-    }
+    optional_field_setters!();
+
     /// Sets the provider's raw JSON.
     pub fn raw(mut self, raw: serde_json::Value) -> Self {
         self.raw = raw;
@@ -221,36 +230,8 @@ impl NewContact {
             lossy: false,
         }
     }
-    /// Sets the email.
-    pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
-        self
-    }
-    /// Sets the phone.
-    pub fn phone(mut self, phone: impl Into<String>) -> Self {
-        self.phone = Some(phone.into());
-        self
-    }
-    /// Sets the address.
-    pub fn address(mut self, address: Address) -> Self {
-        self.address = Some(address);
-        self
-    }
-    /// Sets the tax id.
-    pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
-        self.tax_id = Some(tax_id.into());
-        self
-    }
-    /// Sets the location.
-    pub fn location(mut self, location: Location) -> Self {
-        self.location = Some(location);
-        self
-    }
-    /// Sets the caller's own id for the contact.
-    pub fn external_id(mut self, id: impl Into<String>) -> Self {
-        self.external_id = Some(id.into());
-        self
-    }
+    optional_field_setters!();
+
     /// Drops (and reports) fields the provider cannot store, instead of refusing the request.
     /// Defaults to `false`.
     pub fn lossy(mut self, lossy: bool) -> Self {
@@ -356,36 +337,8 @@ impl ContactUpdate {
         self.name = Some(name.into());
         self
     }
-    /// Changes the email.
-    pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
-        self
-    }
-    /// Changes the phone.
-    pub fn phone(mut self, phone: impl Into<String>) -> Self {
-        self.phone = Some(phone.into());
-        self
-    }
-    /// Changes address parts.
-    pub fn address(mut self, address: Address) -> Self {
-        self.address = Some(address);
-        self
-    }
-    /// Changes the tax id.
-    pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
-        self.tax_id = Some(tax_id.into());
-        self
-    }
-    /// Changes the location.
-    pub fn location(mut self, location: Location) -> Self {
-        self.location = Some(location);
-        self
-    }
-    /// Changes the external id.
-    pub fn external_id(mut self, id: impl Into<String>) -> Self {
-        self.external_id = Some(id.into());
-        self
-    }
+    optional_field_setters!();
+
     /// Drops (and reports) fields the provider cannot store, instead of refusing the patch.
     /// Defaults to `false`.
     pub fn lossy(mut self, lossy: bool) -> Self {

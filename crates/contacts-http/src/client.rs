@@ -1239,3 +1239,72 @@ macro_rules! raw_handle {
         }
     };
 }
+
+/// Writes the accessors every provider `Client` shares — `contacts()`, `raw()`, `base_url()`
+/// — over its fields `http: HttpClient`, the crate's `Contacts<'_>` (from
+/// [`contacts_handle!`](crate::contacts_handle)) and its `Raw<'_>` (from
+/// [`raw_handle!`](crate::raw_handle)): one definition, so they read the same in every crate.
+#[macro_export]
+macro_rules! client_accessors {
+    () => {
+        impl Client {
+            /// The contacts resource: its operations, each one call to the provider (see
+            /// [`Contacts`](crate::Contacts)).
+            pub fn contacts(&self) -> crate::Contacts<'_> {
+                crate::Contacts { client: self, options: $crate::core::CallOptions::new() }
+            }
+
+            /// Any endpoint of the provider, through this client's auth, retries, limits and
+            /// errors: for what the crate does not wrap (see [`Raw`]).
+            pub fn raw(&self) -> Raw<'_> {
+                Raw::new(&self.http)
+            }
+
+            /// The base URL in use, without a trailing slash.
+            pub fn base_url(&self) -> &str {
+                self.http.base_url()
+            }
+        }
+    };
+}
+
+/// Writes a provider's contacts resource, `Contacts<'a>`: the client it calls through, the
+/// per-call options of [`with`](CallOptions), and the one way its operations start a request
+/// (with those options applied). The operations themselves are the provider's.
+///
+/// [`CallOptions`]: contacts_core::CallOptions
+#[macro_export]
+macro_rules! contacts_handle {
+    ($example:literal) => {
+        /// The contacts resource of a [`Client`](crate::Client): `client.contacts()`.
+        #[derive(Debug, Clone)]
+        pub struct Contacts<'a> {
+            pub(crate) client: &'a crate::Client,
+            pub(crate) options: $crate::core::CallOptions,
+        }
+
+        impl<'a> Contacts<'a> {
+            /// The same resource, its calls made with these
+            /// [`CallOptions`](crate::CallOptions) (timeout, retries, deadline, headers)
+            /// instead of the client's settings.
+            ///
+            /// ```
+            #[doc = $example]
+            /// ```
+            #[must_use]
+            pub fn with(mut self, options: $crate::core::CallOptions) -> Self {
+                self.options = options;
+                self
+            }
+
+            /// A request below the base URL, with this handle's options applied.
+            fn request(
+                &self,
+                method: $crate::core::Method,
+                segments: &[&str],
+            ) -> $crate::core::Result<$crate::RequestBuilder<'a>> {
+                Ok(self.client.http.request(method, segments)?.options(&self.options))
+            }
+        }
+    };
+}

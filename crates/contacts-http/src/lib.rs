@@ -56,6 +56,7 @@ mod macros;
 mod pages;
 mod retry;
 mod transport;
+pub mod unified;
 pub mod validate;
 
 pub use auth::Auth;

@@ -43,9 +43,6 @@ macro_rules! wire_enum {
         }
 
         impl $name {
-            /// Every documented value.
-            pub const KNOWN: &'static [$name] = &[ $( $name::$variant ),+ ];
-
             /// Every documented value as it goes on the wire.
             pub const WIRE: &'static [&'static str] = &[ $( $wire ),+ ];
 
@@ -55,11 +52,6 @@ macro_rules! wire_enum {
                     $( $name::$variant => $wire, )+
                     $name::Other(s) => s.as_str(),
                 }
-            }
-
-            /// Whether this is a documented value (not [`Other`](Self::Other)).
-            pub fn is_known(&self) -> bool {
-                !matches!(self, $name::Other(_))
             }
 
             /// Refuses a value the provider does not document, before it is sent.

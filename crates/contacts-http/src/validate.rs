@@ -136,11 +136,6 @@ pub fn country_alpha2(field: &str, value: &str) -> Result<()> {
     Err(Error::validation(field, format!("{value:?} is not an ISO 3166-1 alpha-2 code (like DK or SA)")))
 }
 
-/// `value` holds no control characters (CR, LF, NUL…).
-pub fn no_control(field: &str, value: &str) -> Result<()> {
-    crate::client::check_header_value(field, value)
-}
-
 /// `value` lies in `min..=max`.
 pub fn range<T: PartialOrd + std::fmt::Display>(field: &str, value: T, min: T, max: T) -> Result<()> {
     if value < min || value > max {

@@ -2,8 +2,9 @@ use contacts_core::{FieldError, HttpResponse, Provider, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Deserialize;
 
-use crate::contacts::Contacts;
 use crate::{Error, Result};
+
+contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "Levers",
@@ -69,22 +70,6 @@ impl Client {
             builder = builder.base_url(url);
         }
         builder.build()
-    }
-
-    /// The contacts resource.
-    pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self, options: contacts_core::CallOptions::new() }
-    }
-
-    /// Any Levers endpoint, through this client's auth (the token included), retries, limits
-    /// and errors: for what the crate does not wrap.
-    pub fn raw(&self) -> Raw<'_> {
-        Raw::new(&self.http)
-    }
-
-    /// The base URL in use.
-    pub fn base_url(&self) -> &str {
-        self.http.base_url()
     }
 }
 

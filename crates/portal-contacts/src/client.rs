@@ -4,8 +4,9 @@ use std::sync::Arc;
 use contacts_core::{HttpResponse, Provider, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 
-use crate::contacts::Contacts;
 use crate::{Error, Result};
+
+contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "portal",
@@ -88,23 +89,6 @@ impl Client {
         let auth =
             std::env::var("PORTAL_AUTHORIZATION").map_err(|_| Error::config("PORTAL_AUTHORIZATION is not set"))?;
         Client::builder().base_url(url).authorization(auth).build()
-    }
-
-    /// The contacts resource.
-    pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self, options: contacts_core::CallOptions::new() }
-    }
-
-    /// Any endpoint of your installation the crate does not wrap (customers, …), through this
-    /// client's authorization, retries, limits and errors. Answers come in the portal's
-    /// `result` envelope, as sent.
-    pub fn raw(&self) -> Raw<'_> {
-        Raw::new(&self.http)
-    }
-
-    /// The base URL in use.
-    pub fn base_url(&self) -> &str {
-        self.http.base_url()
     }
 }
 

@@ -1,6 +1,6 @@
 //! `contacts_core::ContactsApi` for the customer portal.
 
-use contacts_core::{Capabilities, ContactStream, ContactsApi, Field, Operation, Provider, check_new, check_update};
+use contacts_core::{Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
 use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, NewContact, Result};
@@ -30,16 +30,17 @@ impl ContactsApi for Client {
     /// Creates the contact, then fetches it (the portal's create answers only the id).
     /// The phone goes to `tel`; any other field is refused (or dropped and reported when lossy).
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
-        let mut new = NewContact::new(contact.name.clone());
-        if let Some(v) = &contact.email {
-            new = new.email(v.clone());
-        }
-        if let Some(v) = &contact.phone {
-            new = new.tel(v.clone());
-        }
-        let id = self.contacts().create(&new)?;
-        Ok(ContactsApi::get(self, id.as_str())?.dropped(dropped))
+        contacts_http::unified::create(self, contact, |contact| {
+            let mut new = NewContact::new(contact.name.clone());
+            if let Some(v) = &contact.email {
+                new = new.email(v.clone());
+            }
+            if let Some(v) = &contact.phone {
+                new = new.tel(v.clone());
+            }
+            let id = self.contacts().create(&new)?;
+            ContactsApi::get(self, id.as_str())
+        })
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
@@ -50,25 +51,22 @@ impl ContactsApi for Client {
     /// The portal requires the name on every update: when the patch has none, the current
     /// name is read first (one more request).
     fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
-        let (patch, dropped) = check_update(self.provider(), self.capabilities(), patch)?;
-        if patch.is_empty() && !dropped.is_empty() {
-            // Everything in the patch was dropped: nothing to send, the contact as it is.
-            return Ok(ContactsApi::get(self, id)?.dropped(dropped));
-        }
-        let contact_id = ContactId::from(id);
-        let name = match &patch.name {
-            Some(name) => name.clone(),
-            None => self.contacts().get(&contact_id)?.name,
-        };
-        let mut update = ContactUpdate::new(name);
-        if let Some(v) = &patch.email {
-            update = update.email(v.clone());
-        }
-        if let Some(v) = &patch.phone {
-            update = update.tel(v.clone());
-        }
-        self.contacts().update(&contact_id, &update)?;
-        Ok(ContactsApi::get(self, id)?.dropped(dropped))
+        contacts_http::unified::update(self, id, patch, |patch| {
+            let contact_id = ContactId::from(id);
+            let name = match &patch.name {
+                Some(name) => name.clone(),
+                None => self.contacts().get(&contact_id)?.name,
+            };
+            let mut update = ContactUpdate::new(name);
+            if let Some(v) = &patch.email {
+                update = update.email(v.clone());
+            }
+            if let Some(v) = &patch.phone {
+                update = update.tel(v.clone());
+            }
+            self.contacts().update(&contact_id, &update)?;
+            ContactsApi::get(self, id)
+        })
     }
 
     fn delete(&self, id: &str) -> Result<()> {

@@ -1,7 +1,6 @@
 use contacts_core::{HttpResponse, Provider, Secret};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 
-use crate::contacts::Contacts;
 use crate::{Error, Result};
 
 /// The documented production URL.
@@ -53,28 +52,6 @@ impl Client {
         }
         builder.build()
     }
-
-    /// The contacts resource.
-    pub fn contacts(&self) -> Contacts<'_> {
-        Contacts { client: self, options: contacts_core::CallOptions::new() }
-    }
-
-    /// Any Previsto endpoint, through this client's auth, retries, limits and errors: for what
-    /// the crate does not wrap.
-    ///
-    /// ```no_run
-    /// # let client = previsto::Client::new("sk_12345")?;
-    /// let jobs: serde_json::Value = client.raw().get(&["jobs"], &[("size", "10")])?;
-    /// # Ok::<(), previsto::Error>(())
-    /// ```
-    pub fn raw(&self) -> Raw<'_> {
-        Raw::new(&self.http)
-    }
-
-    /// The base URL in use.
-    pub fn base_url(&self) -> &str {
-        self.http.base_url()
-    }
 }
 
 /// Options for a [`Client`]; [`Client::builder`] makes one.
@@ -112,6 +89,8 @@ impl ClientBuilder {
         Ok(Client { http: self.http.build(decode_error)?, public_key })
     }
 }
+
+contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "Previsto",

@@ -1,8 +1,6 @@
 //! `contacts_core::ContactsApi` for Previsto.
 
-use contacts_core::{
-    Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider, check_new, check_update,
-};
+use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
 use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, Location, NewContact, Result};
@@ -30,75 +28,54 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     Ok(unified)
 }
 
+/// The unified fields onto Previsto's setters, for a create and an update alike (both have
+/// the same setter names): written once.
+macro_rules! map_fields {
+    ($target:expr, $from:expr) => {{
+        let (mut out, from) = ($target, $from);
+        if let Some(v) = &from.email {
+            out = out.email(v.clone());
+        }
+        if let Some(v) = &from.phone {
+            out = out.phone(v.clone());
+        }
+        if let Some(v) = &from.tax_id {
+            out = out.registration_no(v.clone());
+        }
+        if let Some(l) = from.location {
+            out = out.location(Location::new(l.longitude, l.latitude));
+        }
+        if let Some(v) = &from.external_id {
+            out = out.meta(EXTERNAL_ID_META_KEY, v.clone());
+        }
+        if let Some(a) = &from.address {
+            if let Some(v) = &a.street {
+                out = out.address(v.clone());
+            }
+            if let Some(v) = &a.postal_code {
+                out = out.postal_code(v.clone());
+            }
+            if let Some(v) = &a.city {
+                out = out.city(v.clone());
+            }
+            if let Some(v) = &a.country {
+                out = out.country_code(v.clone());
+            }
+        }
+        out
+    }};
+}
+
 fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
-    let mut new = NewContact::new(contact.name.clone());
-    if let Some(v) = &contact.email {
-        new = new.email(v.clone());
-    }
-    if let Some(v) = &contact.phone {
-        new = new.phone(v.clone());
-    }
-    if let Some(v) = &contact.tax_id {
-        new = new.registration_no(v.clone());
-    }
-    if let Some(l) = contact.location {
-        new = new.location(Location::new(l.longitude, l.latitude));
-    }
-    if let Some(v) = &contact.external_id {
-        new = new.meta(EXTERNAL_ID_META_KEY, v.clone());
-    }
-    if let Some(a) = &contact.address {
-        if let Some(v) = &a.street {
-            new = new.address(v.clone());
-        }
-        if let Some(v) = &a.postal_code {
-            new = new.postal_code(v.clone());
-        }
-        if let Some(v) = &a.city {
-            new = new.city(v.clone());
-        }
-        if let Some(v) = &a.country {
-            new = new.country_code(v.clone());
-        }
-    }
-    new
+    map_fields!(NewContact::new(contact.name.clone()), contact)
 }
 
 fn update(patch: &contacts_core::ContactUpdate) -> ContactUpdate {
-    let mut update = ContactUpdate::new();
-    if let Some(v) = &patch.name {
-        update = update.name(v.clone());
+    let update = map_fields!(ContactUpdate::new(), patch);
+    match &patch.name {
+        Some(name) => update.name(name.clone()),
+        None => update,
     }
-    if let Some(v) = &patch.email {
-        update = update.email(v.clone());
-    }
-    if let Some(v) = &patch.phone {
-        update = update.phone(v.clone());
-    }
-    if let Some(v) = &patch.tax_id {
-        update = update.registration_no(v.clone());
-    }
-    if let Some(l) = patch.location {
-        update = update.location(Location::new(l.longitude, l.latitude));
-    }
-    if let Some(v) = &patch.external_id {
-        update = update.meta(EXTERNAL_ID_META_KEY, v.clone());
-    }
-    if let Some(a) = &patch.address {
-        if let Some(v) = &a.street {
-            update = update.address(v.clone());
-        }
-        if let Some(v) = &a.postal_code {
-            update = update.postal_code(v.clone());
-        }
-        if let Some(v) = &a.city {
-            update = update.city(v.clone());
-        }
-        if let Some(v) = &a.country {
-            update = update.country_code(v.clone());
-        }
-    }
-    update
 }
 
 impl ContactsApi for Client {
@@ -115,8 +92,7 @@ impl ContactsApi for Client {
     }
 
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
-        let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
-        Ok(unify(self.contacts().create_as(&new_contact(&contact))?.value)?.dropped(dropped))
+        contacts_http::unified::create(self, contact, |c| unify(self.contacts().create_as(&new_contact(c))?.value))
     }
 
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
@@ -124,12 +100,9 @@ impl ContactsApi for Client {
     }
 
     fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
-        let (patch, dropped) = check_update(self.provider(), self.capabilities(), patch)?;
-        if patch.is_empty() && !dropped.is_empty() {
-            // Everything in the patch was dropped: nothing to send, the contact as it is.
-            return Ok(ContactsApi::get(self, id)?.dropped(dropped));
-        }
-        Ok(unify(self.contacts().update_as(&ContactId::from(id), &update(&patch))?.value)?.dropped(dropped))
+        contacts_http::unified::update(self, id, patch, |u| {
+            unify(self.contacts().update_as(&ContactId::from(id), &update(u))?.value)
+        })
     }
 
     fn delete(&self, id: &str) -> Result<()> {

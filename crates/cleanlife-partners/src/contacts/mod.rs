@@ -3,12 +3,12 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::{CallOptions, Header, Method, WithMeta};
+use contacts_core::{Header, Method, WithMeta};
 use contacts_http::{RequestBuilder, Response, decode_json, new_request_id};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Client, Contact, ContactId, Error, FoundContact, NewContact, Result};
+use crate::{Contact, ContactId, Error, FoundContact, NewContact, Result};
 
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
@@ -19,26 +19,11 @@ struct Envelope<T> {
     data: Option<T>,
 }
 
-/// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone)]
-pub struct Contacts<'a> {
-    pub(crate) client: &'a Client,
-    pub(crate) options: CallOptions,
-}
+contacts_http::contacts_handle!(
+    "# let client = cleanlife_partners::Client::new(\"pk_live_…\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(cleanlife_partners::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), cleanlife_partners::Error>(())"
+);
 
 impl<'a> Contacts<'a> {
-    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
-    /// deadline, headers) instead of the client's settings.
-    #[must_use]
-    pub fn with(mut self, options: CallOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
-        Ok(self.client.http.request(method, segments)?.options(&self.options))
-    }
-
     /// Adds a fresh `x-request-id`, sends, and unwraps `{success, data}`.
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(T, Response)> {
         let response = request.default_header(Header::new("x-request-id", new_request_id())).send()?;

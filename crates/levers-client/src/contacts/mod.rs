@@ -3,20 +3,13 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::{CallOptions, Method, ResponseMeta, WithMeta};
-use contacts_http::{Limited, Page, Pages, RequestBuilder};
+use contacts_core::{Method, ResponseMeta, WithMeta};
+use contacts_http::{Limited, Page, Pages};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use crate::{Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
 use request::ITER_PAGE_SIZE;
-
-/// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone)]
-pub struct Contacts<'a> {
-    pub(crate) client: &'a Client,
-    pub(crate) options: CallOptions,
-}
 
 /// fastapi-pagination's page: `{items, total, page, size, pages}`.
 #[derive(Deserialize)]
@@ -37,19 +30,11 @@ struct UpdateBody<'a> {
     update: &'a ContactUpdate,
 }
 
+contacts_http::contacts_handle!(
+    "# let client = levers_client::Client::new(\"eyJ…\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(levers_client::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), levers_client::Error>(())"
+);
+
 impl<'a> Contacts<'a> {
-    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
-    /// deadline, headers) instead of the client's settings.
-    #[must_use]
-    pub fn with(mut self, options: CallOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
-        Ok(self.client.http.request(method, segments)?.options(&self.options))
-    }
-
     /// Creates a contact (`POST /contact`,
     /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
     /// sent as is; lengths are counted in characters.

@@ -171,6 +171,88 @@ impl Fields {
     }
 }
 
+/// The setters of the fields every contact body shares, declared once: `NewContact`,
+/// `ContactUpdate` and `SecondaryContact` all take them from this list (in the reference's
+/// order; `name` is the constructor's argument where it is required).
+macro_rules! shared_field_setters {
+    () => {
+        contacts_http::field_setters! {
+                /// Name in Arabic (`nameAr`).
+                name_ar: String;
+                /// First name.
+                first_name: String;
+                /// First name in Arabic.
+                first_name_ar: String;
+                /// Last name.
+                last_name: String;
+                /// Last name in Arabic.
+                last_name_ar: String;
+                /// Phone number.
+                phone_number: String;
+                /// VAT number.
+                vat_number: String;
+                /// Email address (checked for shape).
+                email: String;
+                /// Building.
+                building: String;
+                /// Building in Arabic.
+                building_ar: String;
+                /// Street.
+                street: String;
+                /// Street in Arabic.
+                street_ar: String;
+                /// District.
+                district: String;
+                /// District in Arabic.
+                district_ar: String;
+                /// City.
+                city: String;
+                /// City in Arabic.
+                city_ar: String;
+                /// Country.
+                country: String;
+                /// Country in Arabic.
+                country_ar: String;
+                /// Postal code.
+                postal_code: String;
+                /// Additional number (Saudi national address).
+                additional_number: String;
+                /// Another id of yours for the contact.
+                other_id: String;
+                /// Bank name.
+                bank_name: String;
+                /// Bank contact name.
+                bank_contact_name: String;
+                /// IBAN for bank transfers.
+                iban: String;
+                /// Bank account number.
+                account_number: String;
+                /// Tone of reminder emails.
+                email_tone: EmailTone;
+                /// Whether to send email notifications.
+                send_email_notif: bool;
+                /// Language of email notifications.
+                send_email_notif_lang: EmailLanguage;
+                /// Whether to send SMS notifications.
+                send_sms_notif: bool;
+                /// Language of SMS notifications.
+                send_sms_notif_lang: SmsLanguage;
+                /// Whether payment reminders are on (Levers' default: on).
+                reminders_enabled: bool;
+                /// Id on an external platform.
+                ext_platform_id: String;
+                /// Company id on an external platform.
+                ext_company_id: String;
+                /// Whether the record has errors.
+                has_errors: bool;
+                /// Error details object.
+                error_detail: serde_json::Map<String, serde_json::Value>;
+                /// Gender (from the reference's prose table).
+                gender: Gender;
+        }
+    };
+}
+
 /// A secondary contact inside a create or update (`CreateOrUpdateSecondaryContact`).
 ///
 /// ```
@@ -197,80 +279,7 @@ impl SecondaryContact {
         self
     }
 
-    contacts_http::field_setters! {
-        /// Name in Arabic (`nameAr`).
-        name_ar: String;
-        /// First name.
-        first_name: String;
-        /// First name in Arabic.
-        first_name_ar: String;
-        /// Last name.
-        last_name: String;
-        /// Last name in Arabic.
-        last_name_ar: String;
-        /// Phone number.
-        phone_number: String;
-        /// VAT number.
-        vat_number: String;
-        /// Email address (checked for shape).
-        email: String;
-        /// Building.
-        building: String;
-        /// Building in Arabic.
-        building_ar: String;
-        /// Street.
-        street: String;
-        /// Street in Arabic.
-        street_ar: String;
-        /// District.
-        district: String;
-        /// District in Arabic.
-        district_ar: String;
-        /// City.
-        city: String;
-        /// City in Arabic.
-        city_ar: String;
-        /// Country.
-        country: String;
-        /// Country in Arabic.
-        country_ar: String;
-        /// Postal code.
-        postal_code: String;
-        /// Additional number (Saudi national address).
-        additional_number: String;
-        /// Another id of yours for the contact.
-        other_id: String;
-        /// Bank name.
-        bank_name: String;
-        /// Bank contact name.
-        bank_contact_name: String;
-        /// IBAN for bank transfers.
-        iban: String;
-        /// Bank account number.
-        account_number: String;
-        /// Tone of reminder emails.
-        email_tone: EmailTone;
-        /// Whether to send email notifications.
-        send_email_notif: bool;
-        /// Language of email notifications.
-        send_email_notif_lang: EmailLanguage;
-        /// Whether to send SMS notifications.
-        send_sms_notif: bool;
-        /// Language of SMS notifications.
-        send_sms_notif_lang: SmsLanguage;
-        /// Whether payment reminders are on (Levers' default: on).
-        reminders_enabled: bool;
-        /// Id on an external platform.
-        ext_platform_id: String;
-        /// Company id on an external platform.
-        ext_company_id: String;
-        /// Whether the record has errors.
-        has_errors: bool;
-        /// Error details object.
-        error_detail: serde_json::Map<String, serde_json::Value>;
-        /// Gender (from the reference's prose table).
-        gender: Gender;
-    }
+    shared_field_setters!();
 }
 
 fn check_secondaries(list: &Option<Vec<SecondaryContact>>) -> Result<()> {
@@ -317,80 +326,7 @@ impl NewContact {
         }
     }
 
-    contacts_http::field_setters! {
-        /// Name in Arabic (`nameAr`).
-        name_ar: String;
-        /// First name.
-        first_name: String;
-        /// First name in Arabic.
-        first_name_ar: String;
-        /// Last name.
-        last_name: String;
-        /// Last name in Arabic.
-        last_name_ar: String;
-        /// Phone number.
-        phone_number: String;
-        /// VAT number.
-        vat_number: String;
-        /// Email address (checked for shape).
-        email: String;
-        /// Building.
-        building: String;
-        /// Building in Arabic.
-        building_ar: String;
-        /// Street.
-        street: String;
-        /// Street in Arabic.
-        street_ar: String;
-        /// District.
-        district: String;
-        /// District in Arabic.
-        district_ar: String;
-        /// City.
-        city: String;
-        /// City in Arabic.
-        city_ar: String;
-        /// Country.
-        country: String;
-        /// Country in Arabic.
-        country_ar: String;
-        /// Postal code.
-        postal_code: String;
-        /// Additional number (Saudi national address).
-        additional_number: String;
-        /// Another id of yours for the contact.
-        other_id: String;
-        /// Bank name.
-        bank_name: String;
-        /// Bank contact name.
-        bank_contact_name: String;
-        /// IBAN for bank transfers.
-        iban: String;
-        /// Bank account number.
-        account_number: String;
-        /// Tone of reminder emails.
-        email_tone: EmailTone;
-        /// Whether to send email notifications.
-        send_email_notif: bool;
-        /// Language of email notifications.
-        send_email_notif_lang: EmailLanguage;
-        /// Whether to send SMS notifications.
-        send_sms_notif: bool;
-        /// Language of SMS notifications.
-        send_sms_notif_lang: SmsLanguage;
-        /// Whether payment reminders are on (Levers' default: on).
-        reminders_enabled: bool;
-        /// Id on an external platform.
-        ext_platform_id: String;
-        /// Company id on an external platform.
-        ext_company_id: String;
-        /// Whether the record has errors.
-        has_errors: bool;
-        /// Error details object.
-        error_detail: serde_json::Map<String, serde_json::Value>;
-        /// Gender (from the reference's prose table).
-        gender: Gender;
-    }
+    shared_field_setters!();
 
     /// Adds a secondary contact.
     pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
@@ -463,79 +399,9 @@ impl ContactUpdate {
     contacts_http::field_setters! {
         /// New name (1 to 255 characters).
         name: String;
-        /// Name in Arabic (`nameAr`).
-        name_ar: String;
-        /// First name.
-        first_name: String;
-        /// First name in Arabic.
-        first_name_ar: String;
-        /// Last name.
-        last_name: String;
-        /// Last name in Arabic.
-        last_name_ar: String;
-        /// Phone number.
-        phone_number: String;
-        /// VAT number.
-        vat_number: String;
-        /// Email address (checked for shape).
-        email: String;
-        /// Building.
-        building: String;
-        /// Building in Arabic.
-        building_ar: String;
-        /// Street.
-        street: String;
-        /// Street in Arabic.
-        street_ar: String;
-        /// District.
-        district: String;
-        /// District in Arabic.
-        district_ar: String;
-        /// City.
-        city: String;
-        /// City in Arabic.
-        city_ar: String;
-        /// Country.
-        country: String;
-        /// Country in Arabic.
-        country_ar: String;
-        /// Postal code.
-        postal_code: String;
-        /// Additional number (Saudi national address).
-        additional_number: String;
-        /// Another id of yours for the contact.
-        other_id: String;
-        /// Bank name.
-        bank_name: String;
-        /// Bank contact name.
-        bank_contact_name: String;
-        /// IBAN for bank transfers.
-        iban: String;
-        /// Bank account number.
-        account_number: String;
-        /// Tone of reminder emails.
-        email_tone: EmailTone;
-        /// Whether to send email notifications.
-        send_email_notif: bool;
-        /// Language of email notifications.
-        send_email_notif_lang: EmailLanguage;
-        /// Whether to send SMS notifications.
-        send_sms_notif: bool;
-        /// Language of SMS notifications.
-        send_sms_notif_lang: SmsLanguage;
-        /// Whether payment reminders are on (Levers' default: on).
-        reminders_enabled: bool;
-        /// Id on an external platform.
-        ext_platform_id: String;
-        /// Company id on an external platform.
-        ext_company_id: String;
-        /// Whether the record has errors.
-        has_errors: bool;
-        /// Error details object.
-        error_detail: serde_json::Map<String, serde_json::Value>;
-        /// Gender (from the reference's prose table).
-        gender: Gender;
     }
+
+    shared_field_setters!();
 
     /// Sets the secondary contacts (existing ones by uuid).
     pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {

@@ -5,13 +5,13 @@ pub(crate) mod request;
 
 use std::collections::BTreeMap;
 
-use contacts_core::{CallOptions, FieldError, Method, ResponseMeta, WithMeta};
+use contacts_core::{FieldError, Method, ResponseMeta, WithMeta};
 use contacts_http::lenient::opt_nonempty_string;
 use contacts_http::{RequestBuilder, decode_json, snippet};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use crate::{Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
 
 /// The documented messages, matched exactly.
 const MSG_DELETED: &str = "Entity has been successfully deleted.";
@@ -119,26 +119,11 @@ impl<T> Entities<T> {
     }
 }
 
-/// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone)]
-pub struct Contacts<'a> {
-    pub(crate) client: &'a Client,
-    pub(crate) options: CallOptions,
-}
+contacts_http::contacts_handle!(
+    "# let client = portal_contacts::Client::new(\"https://portal.example.com/api\", \"Bearer …\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(portal_contacts::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), portal_contacts::Error>(())"
+);
 
 impl<'a> Contacts<'a> {
-    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
-    /// deadline, headers) instead of the client's settings.
-    #[must_use]
-    pub fn with(mut self, options: CallOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
-        Ok(self.client.http.request(method, segments)?.options(&self.options))
-    }
-
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(Envelope<T>, ResponseMeta)> {
         let response = request.send()?;
         let env = read_envelope(response.status(), response.body()).map_err(|e| response.error(e))?;

@@ -187,6 +187,45 @@ fn check_locale(v: &str) -> Result<()> {
     Ok(())
 }
 
+/// The setters create and update share, declared once: every documented field but the name,
+/// which both take in `new` (the document requires it for both).
+macro_rules! shared_setters {
+    () => {
+        contacts_http::field_setters! {
+            /// Whether the contact is active (sent as 1 or 0).
+            is_active: bool;
+            /// Email: email-shaped, at most 191 characters.
+            email: String;
+            /// Telephone, at most 32 characters.
+            tel: String;
+            /// Second telephone, at most 32 characters.
+            tel1: String;
+            /// Fax, at most 32 characters.
+            fax: String;
+            /// Mobile, at most 32 characters.
+            mobile: String;
+            /// Role, at most 32 characters.
+            role: String;
+            /// Department, at most 64 characters.
+            department: String;
+            /// Customer portal profile id, 0..=4294967295.
+            customer_portal_profile_id: u64;
+            /// Portal password, 8 to 32 characters. Kept as a [`Secret`].
+            portal_password: Secret;
+            /// Whether the portal login is active (sent as 1 or 0).
+            portal_active: bool;
+            /// Milestone flag (sent as 1 or 0).
+            milestone: bool;
+            /// Cost center id.
+            cost_center_id: i64;
+            /// Customer's custom identifier, at most 16 characters.
+            customer_custom_identifier: String;
+            /// Locale like `en_US` (the portal's default).
+            locale: String;
+        }
+    };
+}
+
 /// A contact to create: the name is required, at most 64 characters.
 ///
 /// ```
@@ -204,38 +243,7 @@ impl NewContact {
         NewContact { fields: Fields { name: Some(name.into()), ..Fields::default() } }
     }
 
-    contacts_http::field_setters! {
-        /// Whether the contact is active (sent as 1 or 0).
-        is_active: bool;
-        /// Email: email-shaped, at most 191 characters.
-        email: String;
-        /// Telephone, at most 32 characters.
-        tel: String;
-        /// Second telephone, at most 32 characters.
-        tel1: String;
-        /// Fax, at most 32 characters.
-        fax: String;
-        /// Mobile, at most 32 characters.
-        mobile: String;
-        /// Role, at most 32 characters.
-        role: String;
-        /// Department, at most 64 characters.
-        department: String;
-        /// Customer portal profile id, 0..=4294967295.
-        customer_portal_profile_id: u64;
-        /// Portal password, 8 to 32 characters. Kept as a [`Secret`].
-        portal_password: Secret;
-        /// Whether the portal login is active (sent as 1 or 0).
-        portal_active: bool;
-        /// Milestone flag (sent as 1 or 0).
-        milestone: bool;
-        /// Cost center id.
-        cost_center_id: i64;
-        /// Customer's custom identifier, at most 16 characters.
-        customer_custom_identifier: String;
-        /// Locale like `en_US` (the portal's default).
-        locale: String;
-    }
+    shared_setters!();
 
     /// The customer the contact belongs to, sent as `customer_id`. The document's create lists
     /// no customer field (a contact's customer link is not documented): this is an assumption,
@@ -265,38 +273,7 @@ impl ContactUpdate {
         ContactUpdate { fields: Fields { name: Some(name.into()), ..Fields::default() } }
     }
 
-    contacts_http::field_setters! {
-        /// Whether the contact is active (sent as 1 or 0).
-        is_active: bool;
-        /// Email: email-shaped, at most 191 characters.
-        email: String;
-        /// Telephone, at most 32 characters.
-        tel: String;
-        /// Second telephone, at most 32 characters.
-        tel1: String;
-        /// Fax, at most 32 characters.
-        fax: String;
-        /// Mobile, at most 32 characters.
-        mobile: String;
-        /// Role, at most 32 characters.
-        role: String;
-        /// Department, at most 64 characters.
-        department: String;
-        /// Customer portal profile id, 0..=4294967295.
-        customer_portal_profile_id: u64;
-        /// Portal password, 8 to 32 characters. Kept as a [`Secret`].
-        portal_password: Secret;
-        /// Whether the portal login is active (sent as 1 or 0).
-        portal_active: bool;
-        /// Milestone flag (sent as 1 or 0).
-        milestone: bool;
-        /// Cost center id.
-        cost_center_id: i64;
-        /// Customer's custom identifier, at most 16 characters.
-        customer_custom_identifier: String;
-        /// Locale like `en_US` (the portal's default).
-        locale: String;
-    }
+    shared_setters!();
 }
 
 /// What to list: the contacts of one or more customers (`customer_id[]`, required by the

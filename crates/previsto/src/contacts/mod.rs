@@ -3,40 +3,18 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::{CallOptions, Method, ResponseMeta, WithMeta};
-use contacts_http::{Limited, Page, Pages, RequestBuilder};
+use contacts_core::{Method, ResponseMeta, WithMeta};
+use contacts_http::{Limited, Page, Pages};
 use serde::de::DeserializeOwned;
 
-use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use crate::{Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
 use request::{ITER_PAGE_SIZE, MAX_PAGE_SIZE};
 
-/// The contacts resource of a [`Client`]: `client.contacts()`.
-#[derive(Debug, Clone)]
-pub struct Contacts<'a> {
-    pub(crate) client: &'a Client,
-    pub(crate) options: CallOptions,
-}
+contacts_http::contacts_handle!(
+    "# let client = previsto::Client::new(\"sk_12345\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(previsto::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), previsto::Error>(())"
+);
 
 impl<'a> Contacts<'a> {
-    /// The same resource, its calls made with these [`CallOptions`] (timeout, retries,
-    /// deadline, headers) instead of the client's settings.
-    ///
-    /// ```
-    /// # let client = previsto::Client::new("sk_12345")?;
-    /// use std::time::Duration;
-    /// let quick = client.contacts().with(previsto::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));
-    /// # Ok::<(), previsto::Error>(())
-    /// ```
-    #[must_use]
-    pub fn with(mut self, options: CallOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
-        Ok(self.client.http.request(method, segments)?.options(&self.options))
-    }
-
     /// Previsto lets a public key (`pk_…`) create contacts and nothing else.
     fn secret_key_for(&self, operation: &str) -> Result<()> {
         if self.client.public_key {

@@ -160,6 +160,65 @@ fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
+/// The setters create and update share, declared once (every documented argument but the
+/// name, which a create takes in `new`, and `archived`, which only a create documents).
+macro_rules! shared_setters {
+    () => {
+        contacts_http::field_setters! {
+            /// Street address, e.g. `Vesterbro 11`.
+            address: String;
+            /// Apartment, e.g. `1. th` (`appartment` on the wire).
+            apartment: String;
+            /// Postal code.
+            postal_code: String;
+            /// City.
+            city: String;
+            /// ISO 3166-1 alpha-2 country code, e.g. `DK` (checked).
+            country_code: String;
+            /// Position: longitude and latitude, in that order on the wire (checked for range).
+            location: Location;
+            /// The number the contact is referred to by (an integer in requests).
+            number: i64;
+            /// Full international phone number, e.g. `+4522123456` (checked: E.164).
+            phone: String;
+            /// Email (checked for shape).
+            email: String;
+            /// EU VAT / CVR / TIN number.
+            registration_no: String;
+            /// EAN (European Article Number).
+            ean: String;
+            /// How work is invoiced.
+            accounting_mode: AccountingMode;
+            /// When work is invoiced.
+            accounting_time: AccountingTime;
+            /// How invoices are delivered.
+            invoice_delivery: InvoiceDelivery;
+            /// Free-text note (may span lines).
+            note: String;
+            /// Whether the contact is notified before work.
+            notify_before_work: bool;
+        }
+
+        /// Another contact that pays for this one's assignments.
+        pub fn paying_contact_id(mut self, id: impl Into<ContactId>) -> Self {
+            self.fields.paying_contact_id = Some(Clearable::Set(id.into()));
+            self
+        }
+
+        /// Sets a meta value (`meta[key]=value` on the wire). At most 20 keys, keys up to
+        /// 40 characters, values up to 500 (checked).
+        pub fn meta(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+            self.fields.meta.insert(key.into(), value.into());
+            self
+        }
+
+        /// The form body this is sent as (`application/x-www-form-urlencoded`).
+        pub fn to_form(&self) -> String {
+            self.fields.form().into_string()
+        }
+    };
+}
+
 /// A contact to create ([arguments](https://www.previsto.com/docs/api#create-a-contact)):
 /// the name is required, everything else optional.
 ///
@@ -186,59 +245,11 @@ impl NewContact {
     }
 
     contacts_http::field_setters! {
-        /// Street address, e.g. `Vesterbro 11`.
-        address: String;
-        /// Apartment, e.g. `1. th` (`appartment` on the wire).
-        apartment: String;
-        /// Postal code.
-        postal_code: String;
-        /// City.
-        city: String;
-        /// ISO 3166-1 alpha-2 country code, e.g. `DK` (checked).
-        country_code: String;
-        /// Position: longitude and latitude, in that order on the wire (checked for range).
-        location: Location;
-        /// The number the contact is referred to by (an integer in requests).
-        number: i64;
-        /// Full international phone number, e.g. `+4522123456` (checked: E.164).
-        phone: String;
-        /// Email (checked for shape).
-        email: String;
-        /// EU VAT / CVR / TIN number.
-        registration_no: String;
-        /// EAN (European Article Number).
-        ean: String;
-        /// How work is invoiced.
-        accounting_mode: AccountingMode;
-        /// When work is invoiced.
-        accounting_time: AccountingTime;
-        /// How invoices are delivered.
-        invoice_delivery: InvoiceDelivery;
-        /// Free-text note (may span lines).
-        note: String;
-        /// Whether the contact is notified before work.
-        notify_before_work: bool;
         /// Whether the contact is archived.
         archived: bool;
     }
 
-    /// Another contact that pays for this one's assignments.
-    pub fn paying_contact_id(mut self, id: impl Into<ContactId>) -> Self {
-        self.fields.paying_contact_id = Some(Clearable::Set(id.into()));
-        self
-    }
-
-    /// Adds a meta value (`meta[key]=value` on the wire). At most 20 keys, keys up to
-    /// 40 characters, values up to 500 (checked).
-    pub fn meta(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.fields.meta.insert(key.into(), value.into());
-        self
-    }
-
-    /// The form body this contact is sent as (`application/x-www-form-urlencoded`).
-    pub fn to_form(&self) -> String {
-        self.fields.form().into_string()
-    }
+    shared_setters!();
 }
 
 /// Changes to a contact ([arguments](https://www.previsto.com/docs/api#update-a-contact)):
@@ -265,63 +276,15 @@ impl ContactUpdate {
     contacts_http::field_setters! {
         /// New name (company or person).
         name: String;
-        /// Street address, e.g. `Vesterbro 11`.
-        address: String;
-        /// Apartment, e.g. `1. th` (`appartment` on the wire).
-        apartment: String;
-        /// Postal code.
-        postal_code: String;
-        /// City.
-        city: String;
-        /// ISO 3166-1 alpha-2 country code, e.g. `DK` (checked).
-        country_code: String;
-        /// Position: longitude and latitude (checked for range).
-        location: Location;
-        /// The number the contact is referred to by (an integer in requests).
-        number: i64;
-        /// Full international phone number, e.g. `+4522123456` (checked: E.164).
-        phone: String;
-        /// Email (checked for shape).
-        email: String;
-        /// EU VAT / CVR / TIN number.
-        registration_no: String;
-        /// EAN (European Article Number).
-        ean: String;
-        /// How work is invoiced.
-        accounting_mode: AccountingMode;
-        /// When work is invoiced.
-        accounting_time: AccountingTime;
-        /// How invoices are delivered.
-        invoice_delivery: InvoiceDelivery;
-        /// Free-text note (may span lines).
-        note: String;
-        /// Whether the contact is notified before work.
-        notify_before_work: bool;
     }
 
-    /// Another contact that pays for this one's assignments.
-    pub fn paying_contact_id(mut self, id: impl Into<ContactId>) -> Self {
-        self.fields.paying_contact_id = Some(Clearable::Set(id.into()));
-        self
-    }
+    shared_setters!();
 
     /// Removes the paying contact (the document allows `null`; a form sends it as
     /// `payingContactId=` with no value).
     pub fn clear_paying_contact_id(mut self) -> Self {
         self.fields.paying_contact_id = Some(Clearable::Clear);
         self
-    }
-
-    /// Sets a meta value (`meta[key]=value` on the wire). At most 20 keys, keys up to
-    /// 40 characters, values up to 500 (checked).
-    pub fn meta(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.fields.meta.insert(key.into(), value.into());
-        self
-    }
-
-    /// The form body this update is sent as (`application/x-www-form-urlencoded`).
-    pub fn to_form(&self) -> String {
-        self.fields.form().into_string()
     }
 
     /// Whether nothing would change.

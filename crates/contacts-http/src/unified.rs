@@ -1,0 +1,39 @@
+//! What every provider's `ContactsApi` implementation does around its own mapping, written
+//! once: the capability check before anything is mapped or sent, the report of what lossy
+//! mode dropped, and the update whose every field was dropped.
+
+use contacts_core::{Contact, ContactUpdate, ContactsApi, NewContact, Result, check_new, check_update};
+
+/// Checks `contact` against `api`'s capabilities (a field it cannot store is refused, or
+/// dropped when the request is lossy), sends what is kept through `send`, and reports the
+/// dropped fields on the answer.
+///
+/// # Errors
+/// [`Error::Validation`](contacts_core::Error::Validation) naming a refused or missing field
+/// (nothing is sent); whatever `send` returns.
+pub fn create<A: ContactsApi + ?Sized>(
+    api: &A,
+    contact: &NewContact,
+    send: impl FnOnce(&NewContact) -> Result<Contact>,
+) -> Result<Contact> {
+    let (kept, dropped) = check_new(api.provider(), api.capabilities(), contact)?;
+    Ok(send(&kept)?.dropped(dropped))
+}
+
+/// As [`create`] for an update of contact `id`. When lossy mode dropped every field there is
+/// nothing to send: the contact is read as it is, with the dropped fields reported.
+///
+/// # Errors
+/// As [`create`], and what reading the contact returns.
+pub fn update<A: ContactsApi + ?Sized>(
+    api: &A,
+    id: &str,
+    update: &ContactUpdate,
+    send: impl FnOnce(&ContactUpdate) -> Result<Contact>,
+) -> Result<Contact> {
+    let (kept, dropped) = check_update(api.provider(), api.capabilities(), update)?;
+    if kept.is_empty() && !dropped.is_empty() {
+        return Ok(api.get(id)?.dropped(dropped));
+    }
+    Ok(send(&kept)?.dropped(dropped))
+}
