@@ -1245,6 +1245,7 @@ macro_rules! raw_handle {
 /// [`contacts_handle!`](crate::contacts_handle)) and its `Raw<'_>` (from
 /// [`raw_handle!`](crate::raw_handle)): one definition, so they read the same in every crate.
 #[macro_export]
+#[allow(clippy::crate_in_macro_def)] // `crate` is the provider crate that calls it, on purpose
 macro_rules! client_accessors {
     () => {
         impl Client {
@@ -1269,11 +1270,12 @@ macro_rules! client_accessors {
 }
 
 /// Writes a provider's contacts resource, `Contacts<'a>`: the client it calls through, the
-/// per-call options of [`with`](CallOptions), and the one way its operations start a request
+/// per-call options of its `with` ([`CallOptions`]), and the one way its operations start a request
 /// (with those options applied). The operations themselves are the provider's.
 ///
 /// [`CallOptions`]: contacts_core::CallOptions
 #[macro_export]
+#[allow(clippy::crate_in_macro_def)] // `crate` is the provider crate that calls it, on purpose
 macro_rules! contacts_handle {
     ($example:literal) => {
         /// The contacts resource of a [`Client`](crate::Client): `client.contacts()`.
