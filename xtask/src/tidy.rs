@@ -22,6 +22,7 @@ mod tests {
             "pub fn {c}::Client::new(",
             "pub fn {c}::Client::builder()",
             "pub fn {c}::Client::from_env()",
+            "pub fn {c}::ClientBuilder::from_env()",
             "pub fn {c}::Client::raw(",
             "pub fn {c}::Client::contacts(",
             "pub struct {c}::ClientBuilder",

@@ -73,12 +73,7 @@ impl Client {
     /// # Errors
     /// [`Error::Config`] when `CLEANLIFE_API_KEY` is missing or empty.
     pub fn from_env() -> Result<Client> {
-        let key = std::env::var("CLEANLIFE_API_KEY").map_err(|_| Error::config("CLEANLIFE_API_KEY is not set"))?;
-        let mut builder = Client::builder().api_key(key);
-        if let Ok(url) = std::env::var("CLEANLIFE_BASE_URL") {
-            builder = builder.base_url(url);
-        }
-        builder.build()
+        ClientBuilder::from_env()?.build()
     }
 }
 
@@ -92,6 +87,19 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder from `CLEANLIFE_API_KEY` and, when set, `CLEANLIFE_BASE_URL`, to change more
+    /// before [`build`](Self::build).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `CLEANLIFE_API_KEY` is missing or empty.
+    pub fn from_env() -> Result<ClientBuilder> {
+        let builder = Client::builder().api_key(contacts_http::env::required("CLEANLIFE_API_KEY")?);
+        Ok(match contacts_http::env::optional("CLEANLIFE_BASE_URL") {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        })
+    }
+
     /// The partner API key, sent as `x-api-key` (never in the query, where it would be
     /// logged). Required.
     pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {

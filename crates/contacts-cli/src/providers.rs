@@ -54,50 +54,26 @@ impl Connection {
     /// A client from the provider's environment variables, `--base-url` and
     /// `--allow-insecure-http` overriding them.
     pub(crate) fn from_env(kind: Kind, o: &Overrides) -> Result<Connection, Error> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let missing = |name: &str| Error::config(format!("{name} is not set"));
-        let base = |name: &str| o.base_url.clone().or_else(|| var(name));
+        // Each crate's own `ClientBuilder::from_env` reads its variables; the flags override.
+        macro_rules! build {
+            ($builder:expr) => {{
+                let b = $builder.allow_insecure_http(o.allow_insecure_http);
+                match &o.base_url {
+                    Some(url) => b.base_url(url.clone()).build()?,
+                    None => b.build()?,
+                }
+            }};
+        }
         let api: Box<dyn ContactsApi> = match kind {
-            Kind::Levers => {
-                let b = match (var("LEVERS_TOKEN"), var("LEVERS_CLIENT_ID"), var("LEVERS_CLIENT_SECRET")) {
-                    (Some(t), _, _) => levers_client::Client::builder().token(t),
-                    (None, Some(id), Some(secret)) => levers_client::Client::builder().client_credentials(id, secret),
-                    _ => return Err(Error::config("set LEVERS_TOKEN, or LEVERS_CLIENT_ID and LEVERS_CLIENT_SECRET")),
-                };
-                let b = b.allow_insecure_http(o.allow_insecure_http);
-                Box::new(match base("LEVERS_BASE_URL") {
-                    Some(url) => b.base_url(url).build()?,
-                    None => b.build()?,
-                })
-            }
-            Kind::CleanLife => {
-                let b = cleanlife_partners::Client::builder()
-                    .api_key(var("CLEANLIFE_API_KEY").ok_or_else(|| missing("CLEANLIFE_API_KEY"))?)
-                    .allow_insecure_http(o.allow_insecure_http);
-                Box::new(match base("CLEANLIFE_BASE_URL") {
-                    Some(url) => b.base_url(url).build()?,
-                    None => b.build()?,
-                })
-            }
-            Kind::Previsto => {
-                let b = previsto::Client::builder()
-                    .api_key(var("PREVISTO_API_KEY").ok_or_else(|| missing("PREVISTO_API_KEY"))?)
-                    .allow_insecure_http(o.allow_insecure_http);
-                Box::new(match base("PREVISTO_BASE_URL") {
-                    Some(url) => b.base_url(url).build()?,
-                    None => b.build()?,
-                })
-            }
+            Kind::Levers => Box::new(build!(levers_client::ClientBuilder::from_env()?)),
+            Kind::CleanLife => Box::new(build!(cleanlife_partners::ClientBuilder::from_env()?)),
+            Kind::Previsto => Box::new(build!(previsto::ClientBuilder::from_env()?)),
             Kind::Portal => {
-                let url = base("PORTAL_BASE_URL")
-                    .ok_or_else(|| Error::config("PORTAL_BASE_URL is not set (or give --base-url)"))?;
-                Box::new(
-                    portal_contacts::Client::builder()
-                        .authorization(var("PORTAL_AUTHORIZATION").ok_or_else(|| missing("PORTAL_AUTHORIZATION"))?)
-                        .base_url(url)
-                        .allow_insecure_http(o.allow_insecure_http)
-                        .build()?,
-                )
+                let builder = portal_contacts::ClientBuilder::from_env()?;
+                if o.base_url.is_none() && std::env::var("PORTAL_BASE_URL").map_or(true, |v| v.is_empty()) {
+                    return Err(Error::config("PORTAL_BASE_URL is not set (or give --base-url)"));
+                }
+                Box::new(build!(builder))
             }
         };
         Ok(Connection { api, _sandbox: None })

@@ -41,6 +41,44 @@ macro_rules! optional_field_setters {
     };
 }
 
+/// Which optional fields a request sets, and dropping one: written once for [`NewContact`]
+/// and [`ContactUpdate`].
+macro_rules! optional_field_bookkeeping {
+    () => {
+        /// Whether each optional field (every field but the name) is set, in [`Field::ALL`]'s
+        /// order.
+        fn optional_set(&self) -> [bool; 6] {
+            [
+                self.email.is_some(),
+                self.phone.is_some(),
+                self.address.as_ref().is_some_and(|a| !a.is_empty()),
+                self.tax_id.is_some(),
+                self.location.is_some(),
+                self.external_id.is_some(),
+            ]
+        }
+
+        /// Unsets an optional field (the name is not one).
+        fn clear_optional(&mut self, field: Field) {
+            match field {
+                Field::Name => {}
+                Field::Email => self.email = None,
+                Field::Phone => self.phone = None,
+                Field::Address => self.address = None,
+                Field::TaxId => self.tax_id = None,
+                Field::Location => self.location = None,
+                Field::ExternalId => self.external_id = None,
+            }
+        }
+    };
+}
+
+/// The set fields, from whether the name is set and the optional fields' flags.
+fn set_fields(name: bool, optional: [bool; 6]) -> Vec<Field> {
+    let set = std::iter::once(name).chain(optional);
+    Field::ALL.into_iter().zip(set).filter(|(_, s)| *s).map(|(f, _)| f).collect()
+}
+
 /// A postal address, as much of it as the provider keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -231,6 +269,7 @@ impl NewContact {
         }
     }
     optional_field_setters!();
+    optional_field_bookkeeping!();
 
     /// Drops (and reports) fields the provider cannot store, instead of refusing the request.
     /// Defaults to `false`.
@@ -240,27 +279,10 @@ impl NewContact {
     }
     /// The fields that are set.
     pub fn fields(&self) -> Vec<Field> {
-        let set = [
-            true,
-            self.email.is_some(),
-            self.phone.is_some(),
-            self.address.as_ref().is_some_and(|a| !a.is_empty()),
-            self.tax_id.is_some(),
-            self.location.is_some(),
-            self.external_id.is_some(),
-        ];
-        Field::ALL.into_iter().zip(set).filter(|(_, s)| *s).map(|(f, _)| f).collect()
+        set_fields(true, self.optional_set())
     }
     pub(crate) fn clear(&mut self, field: Field) {
-        match field {
-            Field::Name => {}
-            Field::Email => self.email = None,
-            Field::Phone => self.phone = None,
-            Field::Address => self.address = None,
-            Field::TaxId => self.tax_id = None,
-            Field::Location => self.location = None,
-            Field::ExternalId => self.external_id = None,
-        }
+        self.clear_optional(field);
     }
 }
 
@@ -338,6 +360,7 @@ impl ContactUpdate {
         self
     }
     optional_field_setters!();
+    optional_field_bookkeeping!();
 
     /// Drops (and reports) fields the provider cannot store, instead of refusing the patch.
     /// Defaults to `false`.
@@ -351,26 +374,12 @@ impl ContactUpdate {
     }
     /// The fields that are set.
     pub fn fields(&self) -> Vec<Field> {
-        let set = [
-            self.name.is_some(),
-            self.email.is_some(),
-            self.phone.is_some(),
-            self.address.as_ref().is_some_and(|a| !a.is_empty()),
-            self.tax_id.is_some(),
-            self.location.is_some(),
-            self.external_id.is_some(),
-        ];
-        Field::ALL.into_iter().zip(set).filter(|(_, s)| *s).map(|(f, _)| f).collect()
+        set_fields(self.name.is_some(), self.optional_set())
     }
     pub(crate) fn clear(&mut self, field: Field) {
         match field {
             Field::Name => self.name = None,
-            Field::Email => self.email = None,
-            Field::Phone => self.phone = None,
-            Field::Address => self.address = None,
-            Field::TaxId => self.tax_id = None,
-            Field::Location => self.location = None,
-            Field::ExternalId => self.external_id = None,
+            other => self.clear_optional(other),
         }
     }
 

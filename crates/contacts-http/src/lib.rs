@@ -51,6 +51,7 @@ mod auth;
 mod client;
 mod decode;
 mod encode;
+pub mod env;
 pub mod lenient;
 mod macros;
 mod pages;

@@ -58,18 +58,7 @@ impl Client {
     /// # Errors
     /// [`Error::Config`] when neither a token nor both credentials are set.
     pub fn from_env() -> Result<Client> {
-        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
-        let mut builder = match (var("LEVERS_TOKEN"), var("LEVERS_CLIENT_ID"), var("LEVERS_CLIENT_SECRET")) {
-            (Some(token), _, _) => Client::builder().token(token),
-            (None, Some(id), Some(secret)) => Client::builder().client_credentials(id, secret),
-            _ => {
-                return Err(Error::config("set LEVERS_TOKEN, or LEVERS_CLIENT_ID and LEVERS_CLIENT_SECRET"));
-            }
-        };
-        if let Some(url) = var("LEVERS_BASE_URL") {
-            builder = builder.base_url(url);
-        }
-        builder.build()
+        ClientBuilder::from_env()?.build()
     }
 }
 
@@ -84,6 +73,24 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder from `LEVERS_TOKEN`, or `LEVERS_CLIENT_ID` and `LEVERS_CLIENT_SECRET`, and,
+    /// when set, `LEVERS_BASE_URL`, to change more before [`build`](Self::build).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when neither a token nor both credentials are set.
+    pub fn from_env() -> Result<ClientBuilder> {
+        use contacts_http::env::optional as var;
+        let builder = match (var("LEVERS_TOKEN"), var("LEVERS_CLIENT_ID"), var("LEVERS_CLIENT_SECRET")) {
+            (Some(token), _, _) => Client::builder().token(token),
+            (None, Some(id), Some(secret)) => Client::builder().client_credentials(id, secret),
+            _ => return Err(Error::config("set LEVERS_TOKEN, or LEVERS_CLIENT_ID and LEVERS_CLIENT_SECRET")),
+        };
+        Ok(match var("LEVERS_BASE_URL") {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        })
+    }
+
     /// A ready JWT, sent as `Authorization: Bearer <token>`. A 401 is returned as an error.
     pub fn token(mut self, token: impl Into<Secret>) -> Self {
         self.token = Some(token.into());

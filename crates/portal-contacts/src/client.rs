@@ -85,10 +85,8 @@ impl Client {
     /// # Errors
     /// [`Error::Config`] when either is missing.
     pub fn from_env() -> Result<Client> {
-        let url = std::env::var("PORTAL_BASE_URL").map_err(|_| Error::config("PORTAL_BASE_URL is not set"))?;
-        let auth =
-            std::env::var("PORTAL_AUTHORIZATION").map_err(|_| Error::config("PORTAL_AUTHORIZATION is not set"))?;
-        Client::builder().base_url(url).authorization(auth).build()
+        contacts_http::env::required("PORTAL_BASE_URL")?;
+        ClientBuilder::from_env()?.build()
     }
 }
 
@@ -102,6 +100,19 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder from `PORTAL_AUTHORIZATION` and, when set, `PORTAL_BASE_URL` (which
+    /// [`build`](Self::build) needs, from there or from [`base_url`](Self::base_url)).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `PORTAL_AUTHORIZATION` is missing or empty.
+    pub fn from_env() -> Result<ClientBuilder> {
+        let builder = Client::builder().authorization(contacts_http::env::required("PORTAL_AUTHORIZATION")?);
+        Ok(match contacts_http::env::optional("PORTAL_BASE_URL") {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        })
+    }
+
     /// The `Authorization` header value, sent as given (from the portal's Login/Auth step).
     pub fn authorization(mut self, value: impl Into<Secret>) -> Self {
         self.authorization = Some(Authorization::Fixed(value.into()));

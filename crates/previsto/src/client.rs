@@ -45,12 +45,7 @@ impl Client {
     /// # Errors
     /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
     pub fn from_env() -> Result<Client> {
-        let key = std::env::var("PREVISTO_API_KEY").map_err(|_| Error::config("PREVISTO_API_KEY is not set"))?;
-        let mut builder = Client::builder().api_key(key);
-        if let Ok(url) = std::env::var("PREVISTO_BASE_URL") {
-            builder = builder.base_url(url);
-        }
-        builder.build()
+        ClientBuilder::from_env()?.build()
     }
 }
 
@@ -63,6 +58,19 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder from `PREVISTO_API_KEY` and, when set, `PREVISTO_BASE_URL`, to change more
+    /// before [`build`](Self::build).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
+    pub fn from_env() -> Result<ClientBuilder> {
+        let builder = Client::builder().api_key(contacts_http::env::required("PREVISTO_API_KEY")?);
+        Ok(match contacts_http::env::optional("PREVISTO_BASE_URL") {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        })
+    }
+
     /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
     /// A public key (`pk_…`) may only create contacts: with one, every other operation returns
     /// [`Error::Config`] before sending. Required.

@@ -289,6 +289,35 @@ fn check_secondaries(list: &Option<Vec<SecondaryContact>>) -> Result<()> {
     Ok(())
 }
 
+/// The create and update setters beyond the shared fields, declared once.
+macro_rules! body_setters {
+    () => {
+        /// Adds a secondary contact (an existing one, to change it, by its uuid).
+        pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
+            self.secondary_contacts.get_or_insert_with(Vec::new).push(contact);
+            self
+        }
+
+        /// The uuid of the payment instructions to use.
+        pub fn payment_instructions(mut self, uuid: Uuid) -> Self {
+            self.payment_instructions = Some(uuid);
+            self
+        }
+
+        /// The uuid of the collection workflow to use.
+        pub fn workflow_uuid(mut self, uuid: Uuid) -> Self {
+            self.workflow_uuid = Some(uuid);
+            self
+        }
+
+        /// Adds a custom field value (any JSON).
+        pub fn custom_field(mut self, value: impl Into<serde_json::Value>) -> Self {
+            self.custom_fields.get_or_insert_with(Vec::new).push(value.into());
+            self
+        }
+    };
+}
+
 /// A contact to create (`POST /contact`): the name is required.
 ///
 /// ```
@@ -328,33 +357,11 @@ impl NewContact {
 
     shared_field_setters!();
 
-    /// Adds a secondary contact.
-    pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
-        self.secondary_contacts.get_or_insert_with(Vec::new).push(contact);
-        self
-    }
+    body_setters!();
 
     /// Primary or secondary.
     pub fn role(mut self, role: Role) -> Self {
         self.role = Some(role);
-        self
-    }
-
-    /// The uuid of the payment instructions to use.
-    pub fn payment_instructions(mut self, uuid: Uuid) -> Self {
-        self.payment_instructions = Some(uuid);
-        self
-    }
-
-    /// The uuid of the collection workflow to use.
-    pub fn workflow_uuid(mut self, uuid: Uuid) -> Self {
-        self.workflow_uuid = Some(uuid);
-        self
-    }
-
-    /// Adds a custom field value (any JSON).
-    pub fn custom_field(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.custom_fields.get_or_insert_with(Vec::new).push(value.into());
         self
     }
 
@@ -403,29 +410,7 @@ impl ContactUpdate {
 
     shared_field_setters!();
 
-    /// Sets the secondary contacts (existing ones by uuid).
-    pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
-        self.secondary_contacts.get_or_insert_with(Vec::new).push(contact);
-        self
-    }
-
-    /// The uuid of the payment instructions to use.
-    pub fn payment_instructions(mut self, uuid: Uuid) -> Self {
-        self.payment_instructions = Some(uuid);
-        self
-    }
-
-    /// The uuid of the collection workflow to use.
-    pub fn workflow_uuid(mut self, uuid: Uuid) -> Self {
-        self.workflow_uuid = Some(uuid);
-        self
-    }
-
-    /// Adds a custom field value (any JSON).
-    pub fn custom_field(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.custom_fields.get_or_insert_with(Vec::new).push(value.into());
-        self
-    }
+    body_setters!();
 
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
