@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use contacts_core::{ContactUpdate, ContactsApi, NewContact, Provider as P, Sleeper};
 use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
-use contacts_sync::{Match, Sync};
+use contacts_sync::{Match, SyncJob};
 
 fn previsto(url: &str) -> previsto::Client {
     previsto::Client::builder().api_key(credentials::PREVISTO_SECRET_KEY).base_url(url).build().unwrap()
@@ -48,7 +48,7 @@ fn ten_thousand_contacts_copy_once_and_a_second_run_writes_nothing() {
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     // Previsto's contacts have a location, which Levers cannot store: lossy, so it is dropped
     // and counted rather than refusing every contact.
-    let mut sync = Sync::new(&from, &to).matching(Match::ExternalId).lossy(true);
+    let mut sync = SyncJob::new(&from, &to).matching(Match::ExternalId).lossy(true);
     let plan = sync.plan().unwrap();
     assert_eq!((plan.creates.len(), plan.updates.len(), plan.source_count), (10_000, 0, 10_000));
     let report = sync.apply(&plan).unwrap();
@@ -74,7 +74,7 @@ fn child_that_dies_half_way() {
     let (from_url, to_url, journal, after): (&str, &str, &str, u64) =
         (parts[0], parts[1], parts[2], parts[3].parse().unwrap());
     let (from, to) = (previsto(from_url), levers(to_url));
-    let mut sync = Sync::new(&from, &to).lossy(true).journal(journal).progress(move |p| {
+    let mut sync = SyncJob::new(&from, &to).lossy(true).journal(journal).progress(move |p| {
         if p.done >= after {
             std::process::abort();
         }
@@ -106,7 +106,7 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
             .unwrap();
         assert!(!out.status.success() || after == 0, "seed {seed}: the child was meant to die");
         let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
-        let report = Sync::new(&from, &to).lossy(true).resume(&dir).unwrap();
+        let report = SyncJob::new(&from, &to).lossy(true).resume(&dir).unwrap();
         assert!(report.failed.is_empty(), "seed {seed}: {:?}", report.failed);
         let ids = levers_external_ids(&sb);
         let unique: HashSet<&String> = ids.iter().collect();
@@ -120,7 +120,7 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
 fn a_hundred_changed_sources_make_a_hundred_updates_with_only_their_changes() {
     let sb = Sandbox::builder().seed(Provider::Previsto, 500).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
-    let mut sync = Sync::new(&from, &to).lossy(true);
+    let mut sync = SyncJob::new(&from, &to).lossy(true);
     let plan = sync.plan().unwrap();
     sync.apply(&plan).unwrap();
     // Change the email of 100 sources, the phone of 50 of those too.
@@ -162,7 +162,7 @@ fn ambiguous_matches_and_refusals_are_in_the_plan_and_the_report() {
     from.create(&NewContact::new("Placed").phone("+4522000002").location(contacts_core::Location::new(10.0, 56.0)))
         .unwrap();
     from.create(&NewContact::new("Plain").phone("+4522000003")).unwrap();
-    let mut sync = Sync::new(&from, &to).matching(Match::Phone);
+    let mut sync = SyncJob::new(&from, &to).matching(Match::Phone);
     let plan = sync.plan().unwrap();
     assert_eq!(plan.conflicts.len(), 1);
     assert_eq!(plan.conflicts[0].target_ids.len(), 2);
@@ -179,7 +179,7 @@ fn ambiguous_matches_and_refusals_are_in_the_plan_and_the_report() {
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.refused.len(), report.conflicts.len()), (1, 2, 1));
     // Lossy: the location is dropped and counted instead.
-    let mut lossy = Sync::new(&from, &to).matching(Match::Phone).lossy(true);
+    let mut lossy = SyncJob::new(&from, &to).matching(Match::Phone).lossy(true);
     let plan = lossy.plan().unwrap();
     assert_eq!(plan.refusals.len(), 1);
     let report = lossy.apply(&plan).unwrap();
@@ -194,7 +194,8 @@ fn the_throttle_keeps_to_previstos_120_a_minute_with_no_429() {
     sb.rate_limit(Provider::Previsto, 120, move || clock.now());
     let (from, to) = (levers(&sb.levers_base_url()), previsto(&sb.previsto_base_url()));
     let clock = time.clone();
-    let mut sync = Sync::new(&from, &to).matching(Match::ExternalId).sleeper(time.clone()).clock(move || clock.now());
+    let mut sync =
+        SyncJob::new(&from, &to).matching(Match::ExternalId).sleeper(time.clone()).clock(move || clock.now());
     let plan = sync.plan().unwrap();
     assert_eq!(plan.creates.len(), 300);
     let report = sync.apply(&plan).unwrap();

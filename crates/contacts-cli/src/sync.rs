@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use contacts_core::{ContactsApi, Error, ListContacts};
 use contacts_sandbox::Sandbox;
-use contacts_sync::{Match, Sync};
+use contacts_sync::{Match, SyncJob};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::providers::{self, Kind};
@@ -129,7 +129,7 @@ fn sync(args: &SyncArgs) -> Result<bool, Error> {
     let query = ListContacts::new().customer_ids(args.customer_ids.iter().copied());
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let terminal = std::io::stderr().is_terminal();
-    let mut sync = Sync::new(from.as_ref(), to.as_ref())
+    let mut sync = SyncJob::new(from.as_ref(), to.as_ref())
         .matching(matching)
         .lossy(args.lossy)
         .source_query(query.clone())

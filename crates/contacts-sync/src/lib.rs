@@ -2,9 +2,9 @@
 //! idempotent, through [`contacts_core::ContactsApi`] only (it knows no provider).
 //!
 //! ```no_run
-//! use contacts_sync::{Match, Sync};
+//! use contacts_sync::{Match, SyncJob};
 //! # fn run(previsto: &previsto_like::Client, levers: &previsto_like::Client) -> contacts_core::Result<()> {
-//! let mut sync = Sync::new(previsto, levers)
+//! let mut sync = SyncJob::new(previsto, levers)
 //!     .matching(Match::ExternalId)     // or Match::Phone, Match::Email
 //!     .journal("previsto-to-levers.jsonl");
 //! let plan = sync.plan()?;             // reads both sides once; writes nothing
@@ -39,4 +39,4 @@ mod sync;
 
 pub use matching::Match;
 pub use plan::{Conflict, Plan, PlannedCreate, PlannedUpdate, Refusal};
-pub use sync::{Failure, Progress, Report, Sync, documented_rate};
+pub use sync::{Failure, Progress, Report, SyncJob, documented_rate};

@@ -91,7 +91,7 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// What [`Sync::apply`](crate::Sync::apply) will do: printable as a table (`Display`) and
+/// What [`SyncJob::apply`](crate::SyncJob::apply) will do: printable as a table (`Display`) and
 /// serialisable as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

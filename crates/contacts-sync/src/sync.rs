@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::matching::Match;
 use crate::plan::{self, Conflict, Plan, Refusal};
 
-/// Everything [`plan`](Sync::plan) needs, apart from the two clients.
+/// Everything [`plan`](SyncJob::plan) needs, apart from the two clients.
 pub(crate) struct Settings {
     pub(crate) matching: Match,
     pub(crate) fields: Vec<Field>,
@@ -55,7 +55,7 @@ pub struct Failure {
     pub retryable: bool,
 }
 
-/// What [`apply`](Sync::apply) did.
+/// What [`apply`](SyncJob::apply) did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Report {
@@ -102,15 +102,15 @@ struct Entry {
     error: Option<String>,
 }
 
-type Clock = dyn Fn() -> Duration + Send + std::marker::Sync;
+type Clock = dyn Fn() -> Duration + Send + Sync;
 type OnProgress<'a> = dyn FnMut(&Progress) + 'a;
 
 /// A one-way sync from one provider to another, through [`ContactsApi`] only.
 ///
 /// ```no_run
-/// use contacts_sync::{Match, Sync};
+/// use contacts_sync::{Match, SyncJob};
 /// # fn run(previsto: &dyn contacts_core::ContactsApi, levers: &dyn contacts_core::ContactsApi) -> contacts_core::Result<()> {
-/// let mut sync = Sync::new(previsto, levers).matching(Match::ExternalId).journal("previsto-to-levers.jsonl");
+/// let mut sync = SyncJob::new(previsto, levers).matching(Match::ExternalId).journal("previsto-to-levers.jsonl");
 /// let plan = sync.plan()?;
 /// println!("{plan}");
 /// let report = sync.apply(&plan)?;
@@ -118,7 +118,7 @@ type OnProgress<'a> = dyn FnMut(&Progress) + 'a;
 /// assert!(sync.plan()?.is_empty(), "a second run writes nothing");
 /// # Ok(()) }
 /// ```
-pub struct Sync<'a> {
+pub struct SyncJob<'a> {
     from: &'a dyn ContactsApi,
     to: &'a dyn ContactsApi,
     settings: Settings,
@@ -129,9 +129,9 @@ pub struct Sync<'a> {
     progress: Option<Box<OnProgress<'a>>>,
 }
 
-impl std::fmt::Debug for Sync<'_> {
+impl std::fmt::Debug for SyncJob<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sync")
+        f.debug_struct("SyncJob")
             .field("from", &self.from.provider())
             .field("to", &self.to.provider())
             .field("matching", &self.settings.matching)
@@ -150,13 +150,13 @@ pub fn documented_rate(provider: Provider) -> Option<u32> {
     }
 }
 
-impl<'a> Sync<'a> {
+impl<'a> SyncJob<'a> {
     /// A sync from `from` to `to`, matching by external id, copying every field, strict (a
     /// field the target cannot store refuses the contact), throttled to the target's
     /// documented rate, with no journal.
     pub fn new(from: &'a dyn ContactsApi, to: &'a dyn ContactsApi) -> Self {
         let started = Instant::now();
-        Sync {
+        SyncJob {
             from,
             to,
             settings: Settings {
@@ -248,7 +248,7 @@ impl<'a> Sync<'a> {
     /// Reads the time from this clock (time since any fixed start), for the throttle; tests
     /// pair it with a sleeper that moves it. Defaults to the system's monotonic clock.
     #[must_use]
-    pub fn clock(mut self, clock: impl Fn() -> Duration + Send + std::marker::Sync + 'static) -> Self {
+    pub fn clock(mut self, clock: impl Fn() -> Duration + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
     }

@@ -48,8 +48,8 @@ pub use contacts::model::{
     SecondaryContactSummary, SmsLanguage, Workflow,
 };
 pub use contacts::request::{
-    ContactUpdate, EXT_ID_MAX_CHARS, ITER_PAGE_SIZE, ListContacts, MAX_CHARS, MAX_PAGE_SIZE, NewContact,
-    SecondaryContact,
+    ContactUpdate, EXT_ID_MAX_CHARS, ITER_PAGE_SIZE, ListContacts, MAX_PAGE_SIZE, NewContact, SecondaryContact,
+    TEXT_MAX_CHARS,
 };
 pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
 pub use uuid::Uuid;

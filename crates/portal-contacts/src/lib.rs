@@ -41,8 +41,8 @@ mod unified;
 pub use client::{BodyEncoding, Client, ClientBuilder, Raw};
 pub use contacts::model::{Contact, ContactId, ContactPage, CustomerId};
 pub use contacts::request::{
-    CUSTOM_IDENTIFIER_MAX, ContactUpdate, DEPARTMENT_MAX, EMAIL_MAX, ListContacts, NAME_MAX, NewContact, PASSWORD_MAX,
-    PASSWORD_MIN, PHONE_MAX, PROFILE_ID_MAX,
+    CUSTOM_IDENTIFIER_MAX_CHARS, ContactUpdate, DEPARTMENT_MAX_CHARS, EMAIL_MAX_CHARS, ListContacts, NAME_MAX_CHARS,
+    NewContact, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PHONE_MAX_CHARS, PROFILE_ID_MAX,
 };
 pub use contacts::{Contacts, NOTHING_SENT};
 pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};

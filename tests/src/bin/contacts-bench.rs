@@ -628,7 +628,7 @@ fn sync_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let start = Instant::now();
     let writes = if mode == "plan" {
-        let plan = contacts_sync::Sync::new(&p, &l).lossy(true).unthrottled().plan().map_err(|e| e.to_string())?;
+        let plan = contacts_sync::SyncJob::new(&p, &l).lossy(true).unthrottled().plan().map_err(|e| e.to_string())?;
         black_box(&plan);
         plan.writes()
     } else {
@@ -666,7 +666,7 @@ fn sync_apply(scale: Scale) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&journal);
-    let mut sync = contacts_sync::Sync::new(&p, &l).lossy(true).unthrottled().journal(&journal);
+    let mut sync = contacts_sync::SyncJob::new(&p, &l).lossy(true).unthrottled().journal(&journal);
     let plan = sync.plan().map_err(|e| e.to_string())?;
     if plan.creates.len() != 2 * n {
         return Err(format!("sync apply: planned {} creates, expected {}", plan.creates.len(), 2 * n));

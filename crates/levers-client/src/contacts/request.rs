@@ -9,7 +9,7 @@ use super::model::{EmailLanguage, EmailTone, Gender, Role, SmsLanguage};
 use crate::{Error, Result};
 
 /// Longest string Levers accepts, in characters (Arabic counts one per letter).
-pub const MAX_CHARS: usize = 255;
+pub const TEXT_MAX_CHARS: usize = 255;
 /// Longest `extPlatformId` / `extCompanyId`, in characters. Levers documents no bound: this
 /// one is ours, generous, so a runaway value is refused before it is sent.
 pub const EXT_ID_MAX_CHARS: usize = 10_000;
@@ -138,8 +138,8 @@ impl Fields {
         let field = |name: &str| format!("{prefix}{name}");
         for (name, value) in self.strings() {
             if let Some(v) = value {
-                validate::length(&field(name), v, 1, MAX_CHARS)?;
-                validate::text(&field(name), v, MAX_CHARS)?;
+                validate::length(&field(name), v, 1, TEXT_MAX_CHARS)?;
+                validate::text(&field(name), v, TEXT_MAX_CHARS)?;
             }
         }
         for (name, value) in [("ext_platform_id", &self.ext_platform_id), ("ext_company_id", &self.ext_company_id)] {

@@ -8,21 +8,21 @@ use crate::client::BodyEncoding;
 use crate::{CustomerId, Error, Result};
 
 /// Longest name, in characters.
-pub const NAME_MAX: usize = 64;
+pub const NAME_MAX_CHARS: usize = 64;
 /// Longest email, in characters.
-pub const EMAIL_MAX: usize = 191;
+pub const EMAIL_MAX_CHARS: usize = 191;
 /// Longest tel / tel1 / fax / mobile / role, in characters.
-pub const PHONE_MAX: usize = 32;
+pub const PHONE_MAX_CHARS: usize = 32;
 /// Longest department, in characters.
-pub const DEPARTMENT_MAX: usize = 64;
+pub const DEPARTMENT_MAX_CHARS: usize = 64;
 /// Largest customer portal profile id.
 pub const PROFILE_ID_MAX: u64 = 4_294_967_295;
 /// Shortest portal password, in characters.
-pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Longest portal password, in characters.
-pub const PASSWORD_MAX: usize = 32;
+pub const PASSWORD_MAX_CHARS: usize = 32;
 /// Longest customer custom identifier, in characters.
-pub const CUSTOM_IDENTIFIER_MAX: usize = 16;
+pub const CUSTOM_IDENTIFIER_MAX_CHARS: usize = 16;
 
 /// The documented request fields, shared by create and update.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,12 +56,12 @@ enum Wire<'a> {
 impl Fields {
     pub(crate) fn check(&self) -> Result<()> {
         if let Some(v) = &self.name {
-            validate::length("name", v, 1, NAME_MAX)?;
-            validate::text("name", v, NAME_MAX)?;
+            validate::length("name", v, 1, NAME_MAX_CHARS)?;
+            validate::text("name", v, NAME_MAX_CHARS)?;
             validate::not_blank("name", v)?;
         }
         if let Some(v) = &self.email {
-            validate::length("email", v, 1, EMAIL_MAX)?;
+            validate::length("email", v, 1, EMAIL_MAX_CHARS)?;
             validate::email("email", v)?;
         }
         for (field, value) in [
@@ -72,21 +72,21 @@ impl Fields {
             ("role", &self.role),
         ] {
             if let Some(v) = value {
-                validate::text(field, v, PHONE_MAX)?;
+                validate::text(field, v, PHONE_MAX_CHARS)?;
             }
         }
         if let Some(v) = &self.department {
-            validate::text("department", v, DEPARTMENT_MAX)?;
+            validate::text("department", v, DEPARTMENT_MAX_CHARS)?;
         }
         if let Some(v) = self.customer_portal_profile_id {
             validate::range("customer_portal_profile_id", v, 0, PROFILE_ID_MAX)?;
         }
         if let Some(v) = &self.portal_password {
             // The reason never repeats the password.
-            validate::length("portal_password", v.expose(), PASSWORD_MIN, PASSWORD_MAX)?;
+            validate::length("portal_password", v.expose(), PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS)?;
         }
         if let Some(v) = &self.customer_custom_identifier {
-            validate::text("customer_custom_identifier", v, CUSTOM_IDENTIFIER_MAX)?;
+            validate::text("customer_custom_identifier", v, CUSTOM_IDENTIFIER_MAX_CHARS)?;
         }
         if let Some(v) = &self.locale {
             check_locale(v)?;
