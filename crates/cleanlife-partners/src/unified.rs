@@ -27,6 +27,19 @@ impl ContactsApi for Client {
             .requiring(&[Field::Name, Field::Phone])
     }
 
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
+
+    /// The phone rule and the name, as `find_or_create` checks them before sending.
+    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+        contacts_http::unified::validate_create(self, contact, |c| {
+            let phone =
+                c.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
+            NewContact::new(phone, c.name.clone()).body().map(|_| ())
+        })
+    }
+
     fn get(&self, id: &str) -> Result<contacts_core::Contact> {
         Ok(unify(self.contacts().get_as(&id.parse::<ContactId>()?)?.value)?.0)
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::capabilities::{Capabilities, Operation, Provider};
+use crate::capabilities::{Capabilities, Operation, Provider, check_new, check_update};
 use crate::contact::{Contact, ContactUpdate, FoundContact, ListContacts, NewContact};
 use crate::error::{Error, Result};
 
@@ -22,6 +22,31 @@ pub trait ContactsApi: Send + Sync {
 
     /// The operations this provider has and the fields it stores.
     fn capabilities(&self) -> Capabilities;
+
+    /// The host (and port) this client calls, without user info: what a record of a run (a
+    /// sync journal) names besides the provider. `None` where the client cannot say.
+    fn host(&self) -> Option<String> {
+        None
+    }
+
+    /// Checks a create (or find-or-create) as the client would before sending it — the fields
+    /// the provider stores and needs, then the provider's own documented rules — and sends
+    /// nothing: what a dry run uses to show the writes that will really be tried.
+    ///
+    /// # Errors
+    /// The [`Error::Validation`] (or [`Error::Config`]) the call itself would return before
+    /// sending.
+    fn validate_create(&self, contact: &NewContact) -> Result<()> {
+        check_new(self.provider(), self.capabilities(), contact).map(|_| ())
+    }
+
+    /// Checks an update as [`validate_create`](Self::validate_create) does a create.
+    ///
+    /// # Errors
+    /// As [`validate_create`](Self::validate_create).
+    fn validate_update(&self, update: &ContactUpdate) -> Result<()> {
+        check_update(self.provider(), self.capabilities(), update).map(|_| ())
+    }
 
     /// Creates a contact.
     ///
@@ -88,6 +113,15 @@ macro_rules! forward_contacts_api {
             }
             fn capabilities(&self) -> Capabilities {
                 (**self).capabilities()
+            }
+            fn host(&self) -> Option<String> {
+                (**self).host()
+            }
+            fn validate_create(&self, contact: &NewContact) -> Result<()> {
+                (**self).validate_create(contact)
+            }
+            fn validate_update(&self, update: &ContactUpdate) -> Result<()> {
+                (**self).validate_update(update)
             }
             fn create(&self, contact: &NewContact) -> Result<Contact> {
                 (**self).create(contact)

@@ -29,15 +29,16 @@ impl<T> Page<T> {
 
 /// Yields every item of a paged list, fetching a page only when the previous one is used up.
 ///
-/// When the provider sends a total, the total decides the end: a page shorter than asked is
-/// not the end while the total says there is more (servers cap page sizes), and running out
-/// before the total is an error, not a quiet stop. Without a total, an empty page or one
-/// shorter than the page size is the end. Never silently lost or looped:
+/// A total the provider sends is a hint, never a reason to stop early: a full page is always
+/// followed by one more request (so a total lower than the list cannot cut it), a page shorter
+/// than asked is the end unless the total says there is more (servers cap page sizes), and an
+/// empty page before the total is reached is an error, not a quiet stop. A total that
+/// disagrees with what was read is logged at `warn`. Never silently lost or looped:
 ///
 /// - a page with more items than asked is refused ([`Error::Decode`]): the list was not read
 ///   as asked, and a page size the server ignores loses or repeats items;
-/// - a page that repeats the previous one (a server that ignores `page`) ends the stream
-///   with an error instead of yielding the same contacts forever;
+/// - a page that repeats any page served before (a server that ignores `page`, or serves
+///   A, B, A, B…) ends the stream with an error instead of yielding the same contacts again;
 /// - the page counter never overflows.
 ///
 /// A failed fetch is yielded once as `Err` and ends the stream.
@@ -62,8 +63,11 @@ pub struct Pages<T, F> {
     page_size: usize,
     buffer: std::vec::IntoIter<T>,
     seen: u64,
-    /// The first and last items of the previous page, to notice a page served twice.
-    previous: Option<(T, T)>,
+    /// The first and last items and the length of every page served, to notice a page served
+    /// twice anywhere in the list.
+    served: Vec<(T, T, usize)>,
+    /// The total the provider last announced.
+    total: Option<u64>,
     /// An error found before the first request (an invalid query), yielded instead of it.
     refused: Option<Error>,
     done: bool,
@@ -89,7 +93,8 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
             page_size,
             buffer: Vec::new().into_iter(),
             seen: 0,
-            previous: None,
+            served: Vec::new(),
+            total: None,
             refused: None,
             done: false,
         }
@@ -121,35 +126,57 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
                 format!("page {page} holds {n} items, more than the {} asked for", self.page_size),
             ));
         }
-        let ends = match (fetched.items.first(), fetched.items.last()) {
-            (Some(first), Some(last)) => Some((first.clone(), last.clone())),
-            _ => None,
-        };
-        if ends.is_some() && ends == self.previous {
-            return Err(Error::decode(
-                None,
-                format!(
-                    "page {page} repeats the previous page: the server ignores the page number (stopped after {} items)",
-                    self.seen
-                ),
-            ));
+        if let (Some(first), Some(last)) = (fetched.items.first(), fetched.items.last()) {
+            let ends = (first.clone(), last.clone(), n);
+            if self.served.contains(&ends) {
+                return Err(Error::decode(
+                    None,
+                    format!(
+                        "page {page} repeats a page served before: the server ignores the page number \
+                         (stopped after {} items)",
+                        self.seen
+                    ),
+                ));
+            }
+            self.served.push(ends);
         }
-        self.previous = ends;
         self.seen = self.seen.saturating_add(n as u64);
         self.next_page = page.checked_add(1);
+        // The total is a hint: a full page is always followed by one more request (a total
+        // lower than the list must not cut it short), and a short page ends the list unless
+        // the total says there is more (servers cap page sizes).
         self.done = match fetched.total {
-            Some(total) if self.seen >= total => true,
-            Some(total) if n == 0 => {
+            Some(total) if n == 0 && self.seen < total => {
                 return Err(Error::decode(
                     None,
                     format!("the server said {total} items in all but sent only {} before an empty page", self.seen),
                 ));
             }
-            Some(_) => false,
-            None => n == 0 || n < self.page_size,
+            _ if n == 0 => true,
+            _ if n == self.page_size => false,
+            Some(total) => self.seen >= total,
+            None => true,
         };
+        if self.done
+            && let Some(total) = fetched.total.or(self.total)
+            && total != self.seen
+        {
+            log::warn!(
+                target: "contacts_http",
+                "the list said {total} items in all; {} were read (the total is a hint: every page was read)",
+                self.seen
+            );
+        }
+        if fetched.total.is_some() {
+            self.total = fetched.total;
+        }
         self.buffer = fetched.items.into_iter();
         Ok(())
+    }
+
+    /// The total the provider last announced, when it did (a hint: see [`Pages`]).
+    pub fn announced_total(&self) -> Option<u64> {
+        self.total
     }
 }
 

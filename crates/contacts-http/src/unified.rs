@@ -20,6 +20,37 @@ pub fn create<A: ContactsApi + ?Sized>(
     Ok(send(&kept)?.dropped(dropped))
 }
 
+/// The capability check of [`create`], then the provider's own check of what would be sent
+/// (`check`), sending nothing: a provider's `ContactsApi::validate_create`.
+///
+/// # Errors
+/// The first refusal.
+pub fn validate_create<A: ContactsApi + ?Sized>(
+    api: &A,
+    contact: &NewContact,
+    check: impl FnOnce(&NewContact) -> Result<()>,
+) -> Result<()> {
+    let (kept, _) = check_new(api.provider(), api.capabilities(), contact)?;
+    check(&kept)
+}
+
+/// As [`validate_create`] for an update (an update whose every field lossy mode dropped
+/// sends nothing, so it passes).
+///
+/// # Errors
+/// The first refusal.
+pub fn validate_update<A: ContactsApi + ?Sized>(
+    api: &A,
+    update: &ContactUpdate,
+    check: impl FnOnce(&ContactUpdate) -> Result<()>,
+) -> Result<()> {
+    let (kept, dropped) = check_update(api.provider(), api.capabilities(), update)?;
+    if kept.is_empty() && !dropped.is_empty() {
+        return Ok(());
+    }
+    check(&kept)
+}
+
 /// As [`create`] for an update of contact `id`. When lossy mode dropped every field there is
 /// nothing to send: the contact is read as it is, with the dropped fields reported.
 ///

@@ -82,6 +82,18 @@ impl ContactsApi for Client {
             .requiring(&[Field::Name])
     }
 
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
+
+    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+        contacts_http::unified::validate_create(self, contact, |c| new_contact(c).check())
+    }
+
+    fn validate_update(&self, patch: &contacts_core::ContactUpdate) -> Result<()> {
+        contacts_http::unified::validate_update(self, patch, |u| update(u).check())
+    }
+
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
         contacts_http::unified::create(self, contact, |c| unify(self.contacts().create_as(&new_contact(c))?.value))
     }

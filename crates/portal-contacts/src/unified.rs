@@ -14,6 +14,29 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     Ok(unified)
 }
 
+/// The unified fields onto the portal's: the phone goes to `tel`.
+macro_rules! map_fields {
+    ($target:expr, $from:expr) => {{
+        let (mut out, from) = ($target, $from);
+        if let Some(v) = &from.email {
+            out = out.email(v.clone());
+        }
+        if let Some(v) = &from.phone {
+            out = out.tel(v.clone());
+        }
+        out
+    }};
+}
+
+fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
+    map_fields!(NewContact::new(contact.name.clone()), contact)
+}
+
+/// The portal requires the name on every update: `name` is the patch's, or the current one.
+fn update(patch: &contacts_core::ContactUpdate, name: String) -> ContactUpdate {
+    map_fields!(ContactUpdate::new(name), patch)
+}
+
 impl ContactsApi for Client {
     fn provider(&self) -> Provider {
         Provider::Portal
@@ -27,18 +50,27 @@ impl ContactsApi for Client {
             .requiring(&[Field::Name])
     }
 
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
+
+    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+        contacts_http::unified::validate_create(self, contact, |c| new_contact(c).fields.check())
+    }
+
+    /// The update's own rules; when it carries no name, the current one (read at update time)
+    /// is assumed valid.
+    fn validate_update(&self, patch: &contacts_core::ContactUpdate) -> Result<()> {
+        contacts_http::unified::validate_update(self, patch, |p| {
+            update(p, p.name.clone().unwrap_or_else(|| "current name".to_owned())).fields.check()
+        })
+    }
+
     /// Creates the contact, then fetches it (the portal's create answers only the id).
     /// The phone goes to `tel`; any other field is refused (or dropped and reported when lossy).
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
         contacts_http::unified::create(self, contact, |contact| {
-            let mut new = NewContact::new(contact.name.clone());
-            if let Some(v) = &contact.email {
-                new = new.email(v.clone());
-            }
-            if let Some(v) = &contact.phone {
-                new = new.tel(v.clone());
-            }
-            let id = self.contacts().create(&new)?;
+            let id = self.contacts().create(&new_contact(contact))?;
             ContactsApi::get(self, id.as_str())
         })
     }
@@ -57,14 +89,7 @@ impl ContactsApi for Client {
                 Some(name) => name.clone(),
                 None => self.contacts().get(&contact_id)?.name,
             };
-            let mut update = ContactUpdate::new(name);
-            if let Some(v) = &patch.email {
-                update = update.email(v.clone());
-            }
-            if let Some(v) = &patch.phone {
-                update = update.tel(v.clone());
-            }
-            self.contacts().update(&contact_id, &update)?;
+            self.contacts().update(&contact_id, &update(patch, name))?;
             ContactsApi::get(self, id)
         })
     }

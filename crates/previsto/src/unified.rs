@@ -91,6 +91,21 @@ impl ContactsApi for Client {
             .requiring(&[Field::Name])
     }
 
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
+
+    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+        contacts_http::unified::validate_create(self, contact, |c| new_contact(c).fields.check())
+    }
+
+    fn validate_update(&self, patch: &contacts_core::ContactUpdate) -> Result<()> {
+        contacts_http::unified::validate_update(self, patch, |u| {
+            self.contacts().secret_key_for("update")?;
+            update(u).fields.check()
+        })
+    }
+
     fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
         contacts_http::unified::create(self, contact, |c| unify(self.contacts().create_as(&new_contact(c))?.value))
     }

@@ -16,7 +16,7 @@ contacts_http::contacts_handle!(
 
 impl<'a> Contacts<'a> {
     /// Previsto lets a public key (`pk_…`) create contacts and nothing else.
-    fn secret_key_for(&self, operation: &str) -> Result<()> {
+    pub(crate) fn secret_key_for(&self, operation: &str) -> Result<()> {
         if self.client.public_key {
             return Err(Error::config(format!(
                 "a Previsto public key (pk_…) may only create contacts; {operation} needs the secret key (sk_…)"
