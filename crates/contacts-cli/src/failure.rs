@@ -9,7 +9,7 @@ use contacts_core::Error;
 pub(crate) const EXIT_CODES: &str = "\
 Exit status:
   0  success
-  1  some writes failed (sync), or another failure
+  1  sync finished but refused, conflicted or failed some contacts, or another failure
   2  usage: a flag missing, unknown or contradicting another
   3  not found: the provider says there is no such contact
   4  invalid input: refused before anything was sent
@@ -18,7 +18,9 @@ Exit status:
   7  network: no answer (connect, TLS, timeout, broken connection)
   8  provider error: any other refusal, or an answer that could not be read
   9  configuration: missing or unusable credentials or base URL
- 10  file error: a file could not be read or written";
+ 10  file error: a file (a sync journal) could not be read or written, or is not a journal
+ 11  busy: another sync run holds the journal
+130  interrupted (SIGINT, SIGTERM): the write in flight was finished; resume with --resume";
 
 /// What went wrong, in the CLI's words.
 #[derive(Debug)]
@@ -45,17 +47,22 @@ impl CliError {
         match self {
             CliError::Usage(_) => 2,
             CliError::Io { .. } => 10,
-            CliError::Provider { error, .. } => match error {
-                e if e.is_not_found() => 3,
-                Error::Validation(_) => 4,
-                e if e.is_auth() => 5,
-                e if e.is_rate_limited() => 6,
-                Error::Transport(_) => 7,
-                Error::Config(_) => 9,
-                Error::Unsupported(_) => 2,
-                _ => 8,
-            },
+            CliError::Provider { error, .. } => exit_code_of(error),
         }
+    }
+}
+
+/// The exit status for a library error (see [`EXIT_CODES`]).
+pub(crate) fn exit_code_of(error: &Error) -> u8 {
+    match error {
+        e if e.is_not_found() => 3,
+        Error::Validation(_) => 4,
+        e if e.is_auth() => 5,
+        e if e.is_rate_limited() => 6,
+        Error::Transport(_) => 7,
+        Error::Config(_) => 9,
+        Error::Unsupported(_) => 2,
+        _ => 8,
     }
 }
 

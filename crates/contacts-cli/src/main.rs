@@ -36,10 +36,13 @@ enum Command {
     Demo,
     /// Print what each provider can do: its operations and the unified fields it stores.
     Capabilities,
-    /// Copy contacts one way between two providers: planned, throttled, resumable.
+    /// Copy contacts one way between two providers: planned, throttled, journaled, resumable.
     ///
-    /// Exit status: 0 when everything planned was applied, 1 when some writes failed or the
-    /// sync could not run, 2 for a usage error.
+    /// Exit status: 0 when everything planned was written and nothing was refused; 1 when the
+    /// run finished with refusals, conflicts or failed writes; otherwise the kind of failure
+    /// that stopped it (2 usage or a flag contradicting --resume's journal, 5 credentials,
+    /// 6 rate limit longer than the sync waits, 7 network or a dead target, 9 configuration,
+    /// 10 journal missing or damaged, 11 journal held by another run, 130 interrupted).
     Sync(sync::SyncArgs),
     /// The four local fakes as a server.
     Sandbox {

@@ -1,13 +1,16 @@
-//! `contacts sync --from A --to B`: contacts-sync from a shell.
+//! `contacts sync --from A --to B`: contacts-sync from a shell, and from cron.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use contacts_core::{ContactsApi, Error, ListContacts};
+use contacts_core::{ContactsApi, Error, Provider};
 use contacts_sandbox::Sandbox;
-use contacts_sync::{Match, SyncJob};
+use contacts_sync::{JournalHeader, Match, Progress, SyncError, SyncJob};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::providers::{self, Kind};
@@ -30,6 +33,20 @@ impl Side {
             Side::Portal => Kind::Portal,
         }
     }
+
+    fn of(provider: Provider) -> Option<Side> {
+        match provider {
+            Provider::Levers => Some(Side::Levers),
+            Provider::CleanLife => Some(Side::Cleanlife),
+            Provider::Previsto => Some(Side::Previsto),
+            Provider::Portal => Some(Side::Portal),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.kind().name()
+    }
 }
 
 /// How contacts are matched, on the command line.
@@ -43,34 +60,62 @@ pub(crate) enum MatchBy {
     Email,
 }
 
+impl MatchBy {
+    fn matching(self) -> Match {
+        match self {
+            MatchBy::ExternalId => Match::ExternalId,
+            MatchBy::Phone => Match::Phone,
+            MatchBy::Email => Match::Email,
+        }
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct SyncArgs {
-    /// The provider to read from.
-    #[arg(long, value_enum)]
-    from: Side,
-    /// The provider to write to.
-    #[arg(long, value_enum)]
-    to: Side,
-    /// How a source contact and a target contact are recognised as the same.
-    #[arg(long = "match", value_enum, default_value_t = MatchBy::ExternalId)]
-    matching: MatchBy,
-    /// Print the plan and write nothing.
+    /// The provider to read from (with --resume: the journal's).
+    #[arg(long, value_enum, required_unless_present = "resume")]
+    from: Option<Side>,
+    /// The provider to write to (with --resume: the journal's).
+    #[arg(long, value_enum, required_unless_present = "resume")]
+    to: Option<Side>,
+    /// How a source contact and a target contact are recognised as the same [default:
+    /// external-id; with --resume: the journal's].
+    #[arg(long = "match", value_enum)]
+    matching: Option<MatchBy>,
+    /// Print the plan and write nothing (also with --resume). Exits 1 when the plan holds
+    /// refusals or conflicts, so it works as a check.
     #[arg(long)]
     dry_run: bool,
-    /// Record every write in this file (JSON lines), so a cut-off run can be resumed.
+    /// Record this run in a new journal (JSON lines, mode 0600), so it can be resumed.
     #[arg(long, conflicts_with = "resume")]
     journal: Option<PathBuf>,
-    /// Finish the run this journal records: plan again, look up what was in flight, go on.
+    /// Finish the run this journal records, with every setting it holds: plan again, look
+    /// up what was in flight, go on. A flag that contradicts the journal is refused.
     #[arg(long)]
     resume: Option<PathBuf>,
     /// Drop (and count) fields the target cannot store instead of refusing those contacts.
     #[arg(long)]
     lossy: bool,
+    /// Delete target contacts this sync created whose source is gone (Previsto and portal
+    /// targets; needs --match external-id).
+    #[arg(long)]
+    delete: bool,
+    /// With --delete: refuse a plan with more deletes than this, before writing anything.
+    #[arg(long, value_name = "N")]
+    max_delete: Option<u64>,
+    /// Stop after this many writes in a row fail for reasons that are not the contact's own
+    /// (no answer, 5xx, credentials refused) [default: 5].
+    #[arg(long, value_name = "N")]
+    max_failures: Option<u32>,
+    /// At most this many writes a minute [default: the target's documented rate, Previsto
+    /// 120; none for the others].
+    #[arg(long, value_name = "N")]
+    rate_per_minute: Option<u32>,
     /// Print the plan or the report as JSON.
     #[arg(long)]
     json: bool,
     /// Run against one local sandbox serving both sides.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     sandbox: bool,
     /// With --sandbox: seed the source with this many generated contacts.
     #[arg(long, default_value_t = 0, requires = "sandbox")]
@@ -80,30 +125,148 @@ pub(crate) struct SyncArgs {
     customer_ids: Vec<u64>,
 }
 
-/// Runs the sync; exit 0 when everything planned was applied, 1 when some writes failed or
-/// the sync could not run, 2 when the flags cannot work together (same provider twice, a
-/// match the target cannot do).
+/// Exit statuses of `contacts sync` beyond the common table.
+const EXIT_INTERRUPTED: u8 = 130;
+const EXIT_LOCKED: u8 = 11;
+
+/// What the run is doing, for the signal handler: while planning nothing is written, so a
+/// signal ends the process at once; while applying, the write in flight is finished first.
+const PLANNING: u8 = 0;
+const APPLYING: u8 = 1;
+
+/// Runs the sync and maps every way it can end to its exit status and a line on stderr that
+/// says what to do next.
 pub(crate) fn run(args: &SyncArgs) -> ExitCode {
-    match sync(args) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let phase = Arc::new(AtomicU8::new(PLANNING));
+    watch_signals(&stop, &phase);
+    let journal = args.resume.clone().or_else(|| args.journal.clone());
+    let again = resume_line(journal.as_deref());
+    match sync(args, &stop, &phase) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(e @ Error::Validation(_)) => {
-            eprintln!("error: sync: {}", crate::failure::one_line(&e).replace("invalid matching", "invalid --match"));
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: sync: {message}");
             ExitCode::from(2)
         }
-        Err(e) => {
-            eprintln!("error: sync failed: {}", crate::failure::one_line(&e));
-            ExitCode::FAILURE
+        Err(Failure::Sync(e)) => {
+            let (code, hint) = match &e {
+                SyncError::Journal { .. } => (10, "check the path, or start a new run with --journal NEW".to_owned()),
+                SyncError::Mismatch { .. } => {
+                    (2, "leave the flag out: --resume takes every setting from the journal".to_owned())
+                }
+                SyncError::Locked { .. } => {
+                    (EXIT_LOCKED, "wait for that run to end; a run that died leaves no lock".to_owned())
+                }
+                SyncError::Provider(err) => {
+                    let code = provider_code(err);
+                    (code, "nothing was written; fix the cause and run again".to_owned())
+                }
+                SyncError::Stopped { error, .. } => (provider_code(error), again.clone()),
+                SyncError::Interrupted { .. } => (EXIT_INTERRUPTED, again.clone()),
+                _ => (1, again.clone()),
+            };
+            let shown = crate::failure::in_flags(&one_line(&e));
+            match &e {
+                SyncError::Interrupted { report } => eprintln!("interrupted after {} writes; {hint}", report.writes()),
+                _ => eprintln!("error: sync: {shown}\n{hint}"),
+            }
+            ExitCode::from(code)
         }
     }
 }
 
-fn sync(args: &SyncArgs) -> Result<bool, Error> {
-    if args.from == args.to {
-        return Err(Error::validation("--to", "must name another provider than --from"));
+/// A usage error of the flags, or how the sync ended.
+enum Failure {
+    Usage(String),
+    Sync(SyncError),
+}
+
+impl From<SyncError> for Failure {
+    fn from(e: SyncError) -> Failure {
+        match e {
+            SyncError::Provider(Error::Validation(d)) if matches!(d.field(), Some("matching" | "max_delete")) => {
+                Failure::Usage(
+                    crate::failure::one_line(&Error::Validation(d)).replace("invalid matching", "invalid --match"),
+                )
+            }
+            SyncError::Provider(Error::Unsupported(d)) => {
+                Failure::Usage(format!("{}: --delete needs a target that can delete", Error::Unsupported(d)))
+            }
+            other => Failure::Sync(other),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::from(SyncError::Provider(e))
+    }
+}
+
+fn provider_code(e: &Error) -> u8 {
+    crate::failure::exit_code_of(e)
+}
+
+fn one_line(e: &SyncError) -> String {
+    match e {
+        SyncError::Provider(err) => crate::failure::one_line(err),
+        other => other.to_string().replace(['\n', '\r'], " "),
+    }
+}
+
+/// The line that tells an operator how to finish a run.
+fn resume_line(journal: Option<&Path>) -> String {
+    match journal {
+        Some(path) => format!("resume with: contacts sync --resume {}", path.display()),
+        None => "run the same command again: the new plan skips what was written (--journal FILE lets a run be resumed exactly)"
+            .to_owned(),
+    }
+}
+
+/// SIGINT and SIGTERM: while planning, end at once (nothing was written); while applying, let
+/// the write in flight finish and be recorded.
+fn watch_signals(stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) {
+    let Ok(mut signals) =
+        signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])
+    else {
+        return;
+    };
+    let (stop, phase) = (Arc::clone(stop), Arc::clone(phase));
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if phase.load(Ordering::SeqCst) == PLANNING {
+                eprintln!("interrupted while planning: nothing was written");
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+            stop.store(true, Ordering::SeqCst);
+        }
+    });
+}
+
+fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Result<bool, Failure> {
+    let header = match &args.resume {
+        Some(path) => Some(JournalHeader::read(path)?),
+        None => None,
+    };
+    let (from, to) = match &header {
+        Some(h) => {
+            let (Some(from), Some(to)) = (Side::of(h.source.provider), Side::of(h.target.provider)) else {
+                return Err(Failure::Usage("the journal names a provider this contacts does not know".to_owned()));
+            };
+            check_flags(args, h, from, to)?;
+            (from, to)
+        }
+        None => match (args.from, args.to) {
+            (Some(from), Some(to)) => (from, to),
+            _ => return Err(Failure::Usage("--from and --to are required (or --resume JOURNAL)".to_owned())),
+        },
+    };
+    if from == to {
+        return Err(Failure::Usage("invalid --to: must name another provider than --from".to_owned()));
     }
     let sandbox = if args.sandbox {
-        let provider = contacts_sandbox_provider(args.from.kind());
+        let provider = contacts_sandbox_provider(from.kind());
         Some(
             Sandbox::builder()
                 .seed(provider, args.seed)
@@ -120,72 +283,165 @@ fn sync(args: &SyncArgs) -> Result<bool, Error> {
             None => Ok(providers::Connection::from_env(kind, &providers::Overrides::default())?.into_api()),
         }
     };
-    let (from, to) = (client(args.from.kind())?, client(args.to.kind())?);
-    let matching = match args.matching {
-        MatchBy::ExternalId => Match::ExternalId,
-        MatchBy::Phone => Match::Phone,
-        MatchBy::Email => Match::Email,
-    };
-    let query = ListContacts::new().customer_ids(args.customer_ids.iter().copied());
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let terminal = std::io::stderr().is_terminal();
-    let mut sync = SyncJob::new(from.as_ref(), to.as_ref())
-        .matching(matching)
-        .lossy(args.lossy)
-        .source_query(query.clone())
-        .target_query(query)
-        .progress(|p| {
-            if terminal {
-                bar.set_length(p.total);
-                bar.set_position(p.done);
-            }
-        });
-    if terminal {
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} writes ({eta} left)")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-    }
-    if let Some(path) = &args.journal {
-        sync = sync.journal(path);
-    }
-    let report = if let Some(path) = &args.resume {
-        sync.resume(path)?
+    let (source, target) = (client(from.kind())?, client(to.kind())?);
+    let mut job = SyncJob::new(source.as_ref(), target.as_ref()).stop_when(Arc::clone(stop));
+    if let Some(path) = &args.resume {
+        job = job.from_journal(path)?;
     } else {
-        let plan = sync.plan()?;
-        if args.dry_run {
-            if args.json {
-                println!("{}", serde_json::to_string(&plan).map_err(|e| Error::config(e.to_string()))?);
-            } else {
-                print!("{plan}");
-            }
-            return Ok(true);
+        job = job
+            .matching(args.matching.unwrap_or(MatchBy::ExternalId).matching())
+            .lossy(args.lossy)
+            .delete(args.delete)
+            .customer_ids(args.customer_ids.iter().copied());
+        if let Some(n) = args.max_delete {
+            job = job.max_delete(n);
         }
-        sync.apply(&plan)?
-    };
-    bar.finish_and_clear();
+        if let Some(n) = args.max_failures {
+            job = job.max_failures(n);
+        }
+        if let Some(n) = args.rate_per_minute {
+            job = job.rate_per_minute(n);
+        }
+        if let Some(path) = &args.journal {
+            job = job.journal(path);
+        }
+    }
+    let mut reporter = Reporter::new();
+    job = job.progress(move |p| reporter.show(p));
+    if let (Some(path), false) = (&args.resume, args.dry_run) {
+        // A resume plans again itself: a signal from here on stops it before its next write.
+        phase.store(APPLYING, Ordering::SeqCst);
+        return finish(args, job.resume(path)?);
+    }
+    let plan = job.plan()?;
+    if args.dry_run {
+        if args.json {
+            println!("{}", serde_json::to_string(&plan).map_err(|e| Error::config(e.to_string()))?);
+        } else {
+            print!("{plan}");
+        }
+        return Ok(plan.refusals.is_empty() && plan.conflicts.is_empty());
+    }
+    phase.store(APPLYING, Ordering::SeqCst);
+    let report = job.apply(&plan)?;
+    finish(args, report)
+}
+
+/// Prints the report; success only when everything planned was written and nothing refused.
+fn finish(args: &SyncArgs, report: contacts_sync::Report) -> Result<bool, Failure> {
     if args.json {
         println!("{}", serde_json::to_string(&report).map_err(|e| Error::config(e.to_string()))?);
     } else {
-        println!(
-            "{} created, {} updated, {} unchanged, {} refused, {} conflicts, {} failed ({} requests in {:.1?})",
-            report.created,
-            report.updated,
-            report.unchanged,
-            report.refused.len(),
-            report.conflicts.len(),
-            report.failed.len(),
-            report.requests,
-            report.duration
-        );
-        for (field, n) in &report.dropped {
-            println!("dropped {field} from {n} contacts (lossy)");
-        }
+        println!("{report}");
+        let e = contacts_core::escaped;
         for f in &report.failed {
-            eprintln!("failed {} {}: {}", f.action, f.source_id, f.error);
+            eprintln!("failed {} {}: {}", f.action, e(&f.source_id), e(&f.error));
+        }
+        for r in &report.refused {
+            eprintln!("refused {}: {}", e(&r.source_id), e(&r.reason));
+        }
+        for c in &report.conflicts {
+            eprintln!("conflict {}: {} sources, {} targets", e(&c.key), c.source_ids.len(), c.target_ids.len());
         }
     }
     Ok(report.is_success())
+}
+
+/// With --resume, every setting comes from the journal: a flag given that says otherwise is
+/// refused, naming the flag and what the journal holds.
+fn check_flags(args: &SyncArgs, h: &JournalHeader, from: Side, to: Side) -> Result<(), Failure> {
+    let refuse = |flag: &str, journal: String| {
+        Err(Failure::Usage(format!(
+            "{flag} contradicts the journal, which holds {journal}: leave it out (--resume takes every setting from the journal)"
+        )))
+    };
+    if let Some(f) = args.from.filter(|f| *f != from) {
+        return refuse(&format!("--from {}", f.name()), format!("--from {}", from.name()));
+    }
+    if let Some(t) = args.to.filter(|t| *t != to) {
+        return refuse(&format!("--to {}", t.name()), format!("--to {}", to.name()));
+    }
+    if let Some(m) = args.matching.filter(|m| m.matching() != h.matching) {
+        return refuse(&format!("--match {}", m.matching().name()), format!("--match {}", h.matching.name()));
+    }
+    if args.lossy && !h.lossy {
+        return refuse("--lossy", "a strict run (no --lossy)".to_owned());
+    }
+    if args.delete && !h.delete {
+        return refuse("--delete", "a run that deletes nothing".to_owned());
+    }
+    if !args.customer_ids.is_empty() && args.customer_ids != h.customer_ids {
+        return refuse("--customer-id", format!("customer ids {:?}", h.customer_ids));
+    }
+    if let Some(n) = args.max_delete.filter(|n| *n != h.max_delete) {
+        return refuse(&format!("--max-delete {n}"), format!("--max-delete {}", h.max_delete));
+    }
+    if let Some(n) = args.max_failures.filter(|n| *n != h.max_failures) {
+        return refuse(&format!("--max-failures {n}"), format!("--max-failures {}", h.max_failures));
+    }
+    if let Some(n) = args.rate_per_minute.filter(|n| Some(*n) != h.rate_per_minute) {
+        let held = h.rate_per_minute.map_or_else(|| "no throttle".to_owned(), |r| format!("--rate-per-minute {r}"));
+        return refuse(&format!("--rate-per-minute {n}"), held);
+    }
+    Ok(())
+}
+
+/// Progress on stderr: a bar on a terminal; in a pipe or a log, one line at most every 10 s.
+struct Reporter {
+    bar: Option<ProgressBar>,
+    last_line: Option<Instant>,
+    started: Instant,
+}
+
+impl Reporter {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn new() -> Reporter {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({eta} left)")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Reporter { bar, last_line: None, started: Instant::now() }
+    }
+
+    fn show(&mut self, p: &Progress) {
+        if let Some(bar) = &self.bar {
+            if p.planning {
+                bar.set_message(format!("planning: {} source, {} target read", p.source_read, p.target_read));
+            } else {
+                bar.set_message("writes");
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+                if p.done == p.total {
+                    bar.finish_and_clear();
+                }
+            }
+            return;
+        }
+        if self.last_line.is_some_and(|t| t.elapsed() < Self::EVERY) {
+            return;
+        }
+        self.last_line = Some(Instant::now());
+        if p.planning {
+            eprintln!("sync: planning: {} source and {} target contacts read", p.source_read, p.target_read);
+            return;
+        }
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = p.done as f64 / secs;
+        let left = if rate > 0.0 {
+            format!("~{:.0}s left", (p.total - p.done.min(p.total)) as f64 / rate)
+        } else {
+            "?".to_owned()
+        };
+        eprintln!(
+            "sync: {}/{} writes ({} created, {} updated, {} failed), {rate:.1}/s, {left}",
+            p.done, p.total, p.created, p.updated, p.failed
+        );
+    }
 }
 
 fn contacts_sandbox_provider(kind: Kind) -> contacts_sandbox::Provider {

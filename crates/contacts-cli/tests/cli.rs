@@ -161,12 +161,13 @@ fn sync_copies_between_two_sandboxed_providers_and_says_what_it_did() {
     let out = contacts(&["sync", "--from", "previsto", "--to", "levers", "--sandbox", "--seed", "20", "--lossy"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with("20 created, 0 updated"), "{stdout}");
+    assert!(stdout.starts_with("20 created, 0 found, 0 updated"), "{stdout}");
     assert!(stdout.contains("dropped location from 20 contacts (lossy)"), "{stdout}");
 
     let out =
         contacts(&["sync", "--from", "previsto", "--to", "levers", "--sandbox", "--seed", "3", "--dry-run", "--json"]);
-    assert!(out.status.success());
+    // A dry run is a check: a plan with refusals exits 1.
+    assert_eq!(out.status.code(), Some(1));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["refusals"].as_array().unwrap().len(), 3, "strict: the location refuses each");
     assert_eq!(plan["creates"].as_array().unwrap().len(), 0);

@@ -3,15 +3,16 @@
 //!
 //! ```no_run
 //! use contacts_sync::{Match, SyncJob};
-//! # fn run(previsto: &previsto_like::Client, levers: &previsto_like::Client) -> contacts_core::Result<()> {
+//! # fn run(previsto: &previsto_like::Client, levers: &previsto_like::Client) -> Result<(), contacts_sync::SyncError> {
 //! let mut sync = SyncJob::new(previsto, levers)
 //!     .matching(Match::ExternalId)     // or Match::Phone, Match::Email
 //!     .journal("previsto-to-levers.jsonl");
 //! let plan = sync.plan()?;             // reads both sides once; writes nothing
 //! println!("{plan}");                  // creates, updates (with their fields), conflicts, refusals
 //! let report = sync.apply(&plan)?;     // throttled, journaled; failures reported, not fatal
-//! println!("{} created, {} updated, {} failed", report.created, report.updated, report.failed.len());
-//! // After a crash: sync.resume("previsto-to-levers.jsonl")? — nothing is created twice.
+//! println!("{report}");               // created, found, updated, unchanged, deleted, refused, …
+//! // After a crash: SyncJob::new(previsto, levers).resume("previsto-to-levers.jsonl")? —
+//! // every setting comes from the journal, and nothing is created twice.
 //! # Ok(()) }
 //! # mod previsto_like { pub type Client = dyn contacts_core::ContactsApi; }
 //! ```
@@ -33,10 +34,16 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+mod error;
+mod journal;
 mod matching;
 mod plan;
 mod sync;
 
+pub use error::SyncError;
+pub use journal::{JOURNAL_VERSION, JournalHeader, MAX_LINE_BYTES, Side, lock_path};
 pub use matching::Match;
-pub use plan::{Conflict, Plan, PlannedCreate, PlannedUpdate, Refusal};
-pub use sync::{Failure, Progress, Report, SyncJob, documented_rate};
+pub use plan::{Conflict, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
+pub use sync::{
+    DEFAULT_MAX_DELETE, DEFAULT_MAX_FAILURES, DEFAULT_MAX_WAIT, Failure, Progress, Report, SyncJob, documented_rate,
+};

@@ -65,6 +65,17 @@ impl PlannedUpdate {
     }
 }
 
+/// A target contact this sync created (its external id names the source) whose source
+/// contact is gone: reported, and deleted only when the sync is asked to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PlannedDelete {
+    /// The match key (the external id: `previsto:con_1`).
+    pub key: String,
+    /// The target contact's id.
+    pub target_id: String,
+}
+
 /// A source contact the sync cannot match to one target contact: never guessed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -112,6 +123,10 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     /// Source contacts that will not be written, and why.
     pub refusals: Vec<Refusal>,
+    /// Target contacts this sync created whose source is gone (with [`Match::ExternalId`]):
+    /// deleted only when the sync is asked to.
+    #[serde(default)]
+    pub deletes: Vec<PlannedDelete>,
     /// Source contacts read.
     pub source_count: u64,
     /// Target contacts read.
@@ -147,15 +162,28 @@ impl fmt::Display for Plan {
         writeln!(f, "| unchanged | {} |", self.unchanged)?;
         writeln!(f, "| conflict | {} |", self.conflicts.len())?;
         writeln!(f, "| refused | {} |", self.refusals.len())?;
+        writeln!(f, "| gone from the source | {} |", self.deletes.len())?;
+        // Ids and keys come from the providers: escaped where printed.
+        let e = contacts_core::escaped;
         for u in self.updates.iter().take(20) {
             let fields: Vec<&str> = u.fields.iter().map(|f| f.name()).collect();
-            writeln!(f, "update {} ({}): {}", u.target_id, u.key, fields.join(", "))?;
+            writeln!(f, "update {} ({}): {}", e(&u.target_id), e(&u.key), fields.join(", "))?;
         }
         for c in &self.conflicts {
-            writeln!(f, "conflict {}: sources {:?}, targets {:?}", c.key, c.source_ids, c.target_ids)?;
+            let list = |ids: &[String]| ids.iter().map(|i| e(i).to_string()).collect::<Vec<_>>().join(", ");
+            writeln!(
+                f,
+                "conflict {}: sources [{}], targets [{}]",
+                e(&c.key),
+                list(&c.source_ids),
+                list(&c.target_ids)
+            )?;
         }
         for r in self.refusals.iter().take(20) {
-            writeln!(f, "refused {}: {}", r.source_id, r.reason)?;
+            writeln!(f, "refused {}: {}", e(&r.source_id), e(&r.reason))?;
+        }
+        for d in self.deletes.iter().take(20) {
+            writeln!(f, "gone from the source {} (target {})", e(&d.key), e(&d.target_id))?;
         }
         Ok(())
     }
@@ -210,7 +238,12 @@ fn refusal(source_id: &str, key: Option<String>, e: &Error) -> Refusal {
     Refusal { source_id: source_id.to_owned(), key, field, reason: e.to_string() }
 }
 
-pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -> Result<Plan> {
+pub(crate) fn plan(
+    from: &dyn ContactsApi,
+    to: &dyn ContactsApi,
+    s: &Settings,
+    on_read: &mut dyn FnMut(u64, u64),
+) -> Result<Plan> {
     let caps: Capabilities = to.capabilities();
     if s.matching == Match::ExternalId && !caps.stores(Field::ExternalId) {
         return Err(Error::validation(
@@ -223,11 +256,14 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
     }
     // The target side, read once, held as keys and digests.
     let mut index: HashMap<String, Vec<TargetEntry>> = HashMap::new();
-    let mut target_count = 0;
+    let mut target_count: u64 = 0;
     if caps.supports(Operation::List) {
         for contact in to.list(&s.target_query) {
             let contact = contact?;
             target_count += 1;
+            if target_count.is_multiple_of(100) {
+                on_read(0, target_count);
+            }
             if let Some(key) = matching::target_key(s.matching, &contact) {
                 let digests = matching::digests(&contact);
                 index.entry(key).or_default().push(TargetEntry { id: contact.id, digests });
@@ -249,6 +285,7 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
         unchanged: 0,
         conflicts: Vec::new(),
         refusals: Vec::new(),
+        deletes: Vec::new(),
         source_count: 0,
         target_count,
     };
@@ -256,12 +293,27 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
     let mut updates: Vec<Option<PlannedUpdate>> = Vec::new();
     let mut refusals: Vec<Option<Refusal>> = Vec::new();
     let mut seen: HashMap<String, Slot> = HashMap::new();
-    let synced: Vec<Field> =
-        s.fields.iter().copied().filter(|f| !(s.matching == Match::ExternalId && *f == Field::ExternalId)).collect();
+    // The name and the match field are always written: without the match field the next run
+    // would not recognise what this one wrote. Under external-id matching the external id is
+    // the sync's own (`provider:id`), set on each create below.
+    let mut synced: Vec<Field> = vec![Field::Name];
+    match s.matching {
+        Match::Email => synced.push(Field::Email),
+        Match::Phone => synced.push(Field::Phone),
+        Match::ExternalId => {}
+    }
+    for f in &s.fields {
+        if !(synced.contains(f) || s.matching == Match::ExternalId && *f == Field::ExternalId) {
+            synced.push(*f);
+        }
+    }
 
     for contact in from.list(&s.source_query) {
         let contact = contact?;
         plan.source_count += 1;
+        if plan.source_count.is_multiple_of(100) {
+            on_read(plan.source_count, target_count);
+        }
         let Some(key) = matching::source_key(s.matching, from.provider(), &contact) else {
             let reason = format!("it has no {} to match by", s.matching.name());
             refusals.push(Some(Refusal { source_id: contact.id, key: None, field: None, reason }));
@@ -301,8 +353,10 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                 }
                 let new = new.lossy(s.lossy);
                 let can_create = caps.supports(Operation::Create) || caps.supports(Operation::FindOrCreate);
+                // The capability check, then the target's own rules: the plan's creates are the
+                // ones that will really be tried.
                 let checked = if can_create {
-                    check_new(to.provider(), caps, &new)
+                    check_new(to.provider(), caps, &new).and_then(|kept| to.validate_create(&new).map(|()| kept))
                 } else {
                     Err(contacts_core::Error::unsupported(to.provider(), Operation::Create))
                 };
@@ -347,7 +401,8 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
                 } else if !caps.supports(Operation::Update) {
                     Err(contacts_core::Error::unsupported(to.provider(), Operation::Update))
                 } else {
-                    check_update(to.provider(), caps, &update.patch().lossy(s.lossy))
+                    let patch = update.patch().lossy(s.lossy);
+                    check_update(to.provider(), caps, &patch).and_then(|kept| to.validate_update(&patch).map(|()| kept))
                 };
                 match checked {
                     Ok((kept, dropped)) if kept.is_empty() => {
@@ -375,6 +430,21 @@ pub(crate) fn plan(from: &dyn ContactsApi, to: &dyn ContactsApi, s: &Settings) -
         };
         seen.insert(key, slot);
     }
+    // Target contacts this sync created (their external id names this source) whose source
+    // did not come back: the source deleted them.
+    if s.matching == Match::ExternalId {
+        let prefix = matching::external_id(from.provider(), "");
+        let mut gone: Vec<PlannedDelete> = index
+            .iter()
+            .filter(|(key, _)| key.starts_with(&prefix) && !seen.contains_key(*key))
+            .flat_map(|(key, targets)| {
+                targets.iter().map(|t| PlannedDelete { key: key.clone(), target_id: t.id.clone() })
+            })
+            .collect();
+        gone.sort_by(|a, b| a.key.cmp(&b.key));
+        plan.deletes = gone;
+    }
+    on_read(plan.source_count, target_count);
     plan.creates = creates.into_iter().flatten().collect();
     plan.updates = updates.into_iter().flatten().collect();
     plan.refusals = refusals.into_iter().flatten().collect();

@@ -1,0 +1,325 @@
+//! The journal: the run's record. A header line with every setting, then one line per write
+//! begun, done or failed; held by one run at a time.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use contacts_core::{Field, Provider};
+use serde::{Deserialize, Serialize};
+
+use crate::error::SyncError;
+use crate::matching::Match;
+
+/// The journal format this version writes and reads.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// The longest journal line read, in bytes: a longer one is an error, so a corrupt or hostile
+/// file cannot make a resume read it all into memory.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// One side of the sync, as the journal records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Side {
+    /// The provider.
+    pub provider: Provider,
+    /// The host (and port) the client called, when it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+impl Side {
+    pub(crate) fn new(provider: Provider, host: Option<String>) -> Self {
+        Side { provider, host }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.host {
+            Some(host) => write!(f, "{} at {}", self.provider, contacts_core::escaped(host)),
+            None => write!(f, "{}", self.provider),
+        }
+    }
+}
+
+/// The journal's first line: what the run was, so a resume replays exactly it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JournalHeader {
+    /// Always `contacts-sync`: tells a journal from any other JSON-lines file.
+    pub journal: String,
+    /// The format version ([`JOURNAL_VERSION`]).
+    pub version: u32,
+    /// Where the contacts come from.
+    pub source: Side,
+    /// Where they go.
+    pub target: Side,
+    /// How contacts were matched.
+    #[serde(rename = "match")]
+    pub matching: Match,
+    /// Whether fields the target cannot store were dropped.
+    pub lossy: bool,
+    /// The fields compared and copied.
+    pub fields: Vec<Field>,
+    /// The portal customer ids read.
+    #[serde(default)]
+    pub customer_ids: Vec<u64>,
+    /// Whether target contacts whose source is gone were deleted.
+    #[serde(default)]
+    pub delete: bool,
+    /// The most deletes the run would make.
+    #[serde(default)]
+    pub max_delete: u64,
+    /// Writes a minute, when throttled.
+    #[serde(default)]
+    pub rate_per_minute: Option<u32>,
+    /// Consecutive failures that stop the run.
+    #[serde(default)]
+    pub max_failures: u32,
+    /// When the journal was created, in seconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+impl JournalHeader {
+    /// Reads the header of the journal at `path`.
+    ///
+    /// # Errors
+    /// [`SyncError::Journal`] when the file is missing, unreadable, empty, not a contacts-sync
+    /// journal, of another format version, or its first line is too long or cut off.
+    pub fn read(path: &Path) -> Result<JournalHeader, SyncError> {
+        let file = File::open(path).map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
+        let mut reader = BufReader::new(file);
+        let line = read_line(&mut reader, path)?
+            .ok_or_else(|| journal_error(path, "is empty: it holds no run to resume".to_owned()))?;
+        parse_header(path, &line)
+    }
+}
+
+fn parse_header(path: &Path, line: &[u8]) -> Result<JournalHeader, SyncError> {
+    let value: serde_json::Value = serde_json::from_slice(line)
+        .map_err(|e| journal_error(path, format!("is not a contacts-sync journal (first line: {e})")))?;
+    if value.get("journal").and_then(serde_json::Value::as_str) != Some("contacts-sync") {
+        return Err(journal_error(path, "is not a contacts-sync journal (its first line has no header)".to_owned()));
+    }
+    let version = value.get("version").and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(JOURNAL_VERSION)) {
+        return Err(journal_error(
+            path,
+            format!(
+                "is format version {}, this contacts-sync reads version {JOURNAL_VERSION}",
+                version.map_or_else(|| "?".to_owned(), |v| v.to_string())
+            ),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| journal_error(path, format!("has a damaged header: {e}")))
+}
+
+/// A line of the journal after the header: each write is recorded before it is sent and
+/// after it answered.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    pub(crate) event: String,
+    pub(crate) action: String,
+    pub(crate) key: String,
+    #[serde(default)]
+    pub(crate) source_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) target_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) fn journal_error(path: &Path, message: String) -> SyncError {
+    SyncError::Journal { path: path.to_path_buf(), message }
+}
+
+/// One line, without its newline, at most [`MAX_LINE_BYTES`]; `None` at the end of the file.
+fn read_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Vec<u8>>, SyncError> {
+    let mut line = Vec::new();
+    let limit = u64::try_from(MAX_LINE_BYTES).unwrap_or(u64::MAX) + 1;
+    reader
+        .by_ref()
+        .take(limit)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
+    if line.is_empty() {
+        return Ok(None);
+    }
+    if line.len() > MAX_LINE_BYTES && !line.ends_with(b"\n") {
+        return Err(journal_error(path, format!("has a line longer than {MAX_LINE_BYTES} bytes: it is not a journal")));
+    }
+    if line.ends_with(b"\n") {
+        line.pop();
+    }
+    Ok(Some(line))
+}
+
+/// The writes the journal shows begun and never answered, and whether its last line was cut
+/// off (a process killed mid-write).
+pub(crate) fn in_flight(path: &Path) -> Result<u64, SyncError> {
+    let file = File::open(path).map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
+    let mut reader = BufReader::new(file);
+    let header = read_line(&mut reader, path)?.ok_or_else(|| journal_error(path, "is empty".to_owned()))?;
+    parse_header(path, &header)?;
+    let mut open: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    let mut torn = false;
+    while let Some(line) = read_line(&mut reader, path)? {
+        if torn {
+            return Err(journal_error(
+                path,
+                "has a damaged line before its end: it was edited or corrupted".to_owned(),
+            ));
+        }
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(entry) => {
+                let id = (entry.action, entry.key);
+                if entry.event == "begin" {
+                    open.insert(id);
+                } else {
+                    open.remove(&id);
+                }
+            }
+            // Only the last line may be cut off (the process died writing it).
+            Err(_) => torn = true,
+        }
+    }
+    Ok(open.len() as u64)
+}
+
+/// The open journal of a run: appends one flushed line per event.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    file: File,
+    path: PathBuf,
+}
+
+impl Writer {
+    /// Creates a new journal with its header (mode 0600 on Unix: it holds match keys —
+    /// emails, phones). An existing file is refused, never overwritten.
+    pub(crate) fn create(path: &Path, header: &JournalHeader) -> Result<Writer, SyncError> {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                journal_error(path, "already exists: resume that run with it, or give a new path".to_owned())
+            } else {
+                journal_error(path, format!("cannot be created: {e}"))
+            }
+        })?;
+        let mut writer = Writer { file, path: path.to_path_buf() };
+        writer.line(header)?;
+        Ok(writer)
+    }
+
+    /// Opens an existing journal to append to it (its header already checked).
+    pub(crate) fn append(path: &Path) -> Result<Writer, SyncError> {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| journal_error(path, format!("cannot be opened: {e}")))?;
+        // A line cut off by a killed process is dropped, so the journal stays whole lines.
+        drop_torn_tail(path).map_err(|e| journal_error(path, format!("cannot be repaired: {e}")))?;
+        Ok(Writer { file, path: path.to_path_buf() })
+    }
+
+    pub(crate) fn line(&mut self, value: &impl Serialize) -> Result<(), SyncError> {
+        let mut line =
+            serde_json::to_vec(value).map_err(|e| journal_error(&self.path, format!("cannot be written: {e}")))?;
+        line.push(b'\n');
+        // One write per line, flushed before the call it records is made: a process killed at
+        // any point leaves whole lines (a torn last line is ignored on resume).
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.flush())
+            .map_err(|e| journal_error(&self.path, format!("cannot be written: {e}")))
+    }
+}
+
+/// Cuts the file back to its last newline (the tail after it is a line a killed process did
+/// not finish: the header check and `in_flight` have already read the file whole).
+fn drop_torn_tail(path: &Path) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = OpenOptions::new().read(true).write(true).open(path)?;
+    let len = f.metadata()?.len();
+    let back = len.min(u64::try_from(MAX_LINE_BYTES).unwrap_or(u64::MAX) + 1);
+    f.seek(SeekFrom::Start(len - back))?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail)?;
+    if let Some(last_newline) = tail.iter().rposition(|b| *b == b'\n') {
+        let keep = len - back + last_newline as u64 + 1;
+        if keep < len {
+            f.set_len(keep)?;
+        }
+    }
+    Ok(())
+}
+
+/// An exclusive hold on a journal: `<journal>.lock`, locked for as long as the run lasts and
+/// holding its pid. The lock is the operating system's, so a run that dies releases it; a
+/// pid left in the file by such a run is reported as taken over.
+#[derive(Debug)]
+pub(crate) struct Lock {
+    file: File,
+}
+
+impl Lock {
+    pub(crate) fn acquire(journal: &Path) -> Result<Lock, SyncError> {
+        let path = lock_path(journal);
+        let mut file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(|e| {
+                journal_error(journal, format!("its lock file {} cannot be opened: {e}", path.display()))
+            })?;
+        let mut previous = String::new();
+        let _ = file.read_to_string(&mut previous);
+        let holder = previous.trim().parse::<u32>().ok();
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(SyncError::Locked { path: journal.to_path_buf(), pid: holder });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(journal_error(journal, format!("its lock file {} cannot be locked: {e}", path.display())));
+            }
+        }
+        if let Some(pid) = holder.filter(|pid| *pid != std::process::id()) {
+            log::warn!(
+                target: "contacts_sync",
+                "took over the lock on {} left by pid {pid}, which is no longer running",
+                journal.display()
+            );
+        }
+        file.set_len(0)
+            .and_then(|()| {
+                use std::io::Seek;
+                file.seek(std::io::SeekFrom::Start(0))?;
+                write!(file, "{}", std::process::id())?;
+                file.flush()
+            })
+            .map_err(|e| journal_error(journal, format!("its lock file cannot be written: {e}")))?;
+        Ok(Lock { file })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // A clean end leaves no pid behind (the lock itself goes with the file handle).
+        let _ = self.file.set_len(0);
+    }
+}
+
+/// The lock file beside a journal.
+pub fn lock_path(journal: &Path) -> PathBuf {
+    let mut name = journal.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    name.push(".lock");
+    journal.with_file_name(name)
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
