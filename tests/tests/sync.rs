@@ -35,13 +35,6 @@ impl Sleeper for FakeTime {
     }
 }
 
-fn levers_external_ids(sb: &Sandbox) -> Vec<String> {
-    let api = levers(&sb.levers_base_url());
-    api.list(&contacts_core::ListContacts::new().size(100))
-        .map(|c| c.unwrap().external_id.unwrap_or_default())
-        .collect()
-}
-
 #[test]
 fn ten_thousand_contacts_copy_once_and_a_second_run_writes_nothing() {
     let sb = Sandbox::builder().seed(Provider::Previsto, 10_000).record_limit(0).start().unwrap();
@@ -73,9 +66,9 @@ fn child_that_dies_half_way() {
     let parts: Vec<&str> = spec.split(' ').collect();
     let (from_url, to_url, journal, after): (&str, &str, &str, u64) =
         (parts[0], parts[1], parts[2], parts[3].parse().unwrap());
-    let (from, to) = (previsto(from_url), levers(to_url));
-    let mut sync = SyncJob::new(&from, &to).lossy(true).journal(journal).progress(move |p| {
-        if p.done >= after {
+    let (from, to) = (levers(from_url), previsto(to_url));
+    let mut sync = SyncJob::new(&from, &to).unthrottled().delete(true).journal(journal).progress(move |p| {
+        if !p.planning && p.done >= after {
             std::process::abort();
         }
     });
@@ -88,30 +81,43 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
     if std::env::var("CONTACTS_SYNC_CHILD").is_ok() {
         return;
     }
-    const N: u64 = 10_000;
+    // Levers to Previsto (which can delete), deleting what the sync once copied and whose
+    // source is gone: creates and deletes are cut off anywhere, connections dropped too.
+    const N: u64 = 2_000;
+    const GONE: u64 = 3;
     for seed in 0..20u64 {
-        let sb = Sandbox::builder().seed(Provider::Previsto, N).record_limit(0).start().unwrap();
+        let sb = Sandbox::builder().seed(Provider::Levers, N).record_limit(0).start().unwrap();
+        let target = previsto(&sb.previsto_base_url());
+        for k in 0..GONE {
+            target.create(&NewContact::new(format!("Gone {k}")).external_id(format!("levers:gone-{k}"))).unwrap();
+        }
         let dir = std::env::temp_dir().join(format!("contacts-sync-kill-{}-{seed}", std::process::id()));
         let _ = std::fs::remove_file(&dir);
         // A pseudo-random point, different for every seed; an injected connection drop too.
-        let after = (seed * 7919 + 13) % N;
-        sb.inject(Fault::drop_connection().on(Provider::Levers).method("POST").times(1 + seed % 3));
+        let after = (seed * 7919 + 13) % (N + GONE);
+        sb.inject(Fault::drop_connection().on(Provider::Previsto).method("POST").times(1 + seed % 3));
         let out = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "child_that_dies_half_way", "--nocapture", "--test-threads=1"])
             .env(
                 "CONTACTS_SYNC_CHILD",
-                format!("{} {} {} {after}", sb.previsto_base_url(), sb.levers_base_url(), dir.display()),
+                format!("{} {} {} {after}", sb.levers_base_url(), sb.previsto_base_url(), dir.display()),
             )
             .output()
             .unwrap();
-        assert!(!out.status.success() || after == 0, "seed {seed}: the child was meant to die");
-        let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
-        let report = SyncJob::new(&from, &to).lossy(true).resume(&dir).unwrap();
+        assert!(!out.status.success(), "seed {seed}: the child was meant to die");
+        let (from, to) = (levers(&sb.levers_base_url()), previsto(&sb.previsto_base_url()));
+        // No flag: the journal holds every setting (delete and no throttle included).
+        let report = SyncJob::new(&from, &to).resume(&dir).unwrap();
         assert!(report.failed.is_empty(), "seed {seed}: {:?}", report.failed);
-        let ids = levers_external_ids(&sb);
+        let ids: Vec<String> =
+            to.list(&contacts_core::ListContacts::new()).map(|c| c.unwrap().external_id.unwrap_or_default()).collect();
         let unique: HashSet<&String> = ids.iter().collect();
         assert_eq!(ids.len() as u64, N, "seed {seed}: {} targets", ids.len());
         assert_eq!(unique.len(), ids.len(), "seed {seed}: a contact was created twice");
+        assert!(
+            ids.iter().all(|id| !id.starts_with("levers:gone-")),
+            "seed {seed}: a copy whose source is gone stayed"
+        );
         let _ = std::fs::remove_file(&dir);
     }
 }

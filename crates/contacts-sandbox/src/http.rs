@@ -151,12 +151,14 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 fn wait_readable(reader: &mut BufReader<TcpStream>, shared: &Shared) -> io::Result<bool> {
     let since = std::time::Instant::now();
     loop {
-        if since.elapsed() > IDLE_LIMIT {
+        // A stopped sandbox answers nothing more, kept-alive connections included: a test
+        // stops it to play a dead server.
+        if since.elapsed() > IDLE_LIMIT || shared.shutdown.load(Ordering::SeqCst) {
             return Ok(false);
         }
         match reader.fill_buf() {
             Ok([]) => return Ok(false),
-            Ok(_) => return Ok(true),
+            Ok(_) => return Ok(!shared.shutdown.load(Ordering::SeqCst)),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 if shared.shutdown.load(Ordering::SeqCst) {
                     return Ok(false);

@@ -516,6 +516,18 @@ impl Sandbox {
         lock(&self.shared.previsto).send_total = on;
     }
 
+    /// A fault: Previsto's `x-total-count` says `by` fewer contacts than it holds (a total is
+    /// a hint; a client that stops at it loses contacts).
+    pub fn previsto_undercounts_total(&self, by: u64) {
+        lock(&self.shared.previsto).total_short_by = by;
+    }
+
+    /// A fault: Previsto serves its pages in a loop of `pages` (page `n` answers as page
+    /// `n % pages`), as a server that ignores the page number past a point would: A, B, A, B…
+    pub fn previsto_loops_pages(&self, pages: u64) {
+        lock(&self.shared.previsto).page_loop = Some(pages.max(1));
+    }
+
     /// How many contacts a provider holds now.
     pub fn contact_count(&self, provider: Provider) -> u64 {
         match provider {

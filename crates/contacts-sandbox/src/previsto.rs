@@ -15,6 +15,10 @@ pub(crate) struct State {
     /// Whether lists carry `x-total-count` (Previsto's newer pagination page says they do; the
     /// contact document does not mention it).
     pub(crate) send_total: bool,
+    /// A fault: how much lower than the truth `x-total-count` is.
+    pub(crate) total_short_by: u64,
+    /// A fault: pages served in a loop of this many (page `n` is page `n % loop`).
+    pub(crate) page_loop: Option<u64>,
 }
 
 fn seeded(seq: u64) -> Map<String, Value> {
@@ -66,7 +70,7 @@ fn blank(seq: u64) -> Map<String, Value> {
 
 impl State {
     pub fn new(seed: u64) -> State {
-        State { store: Store::new(seed, seeded), send_total: true }
+        State { store: Store::new(seed, seeded), send_total: true, total_short_by: 0, page_loop: None }
     }
 
     pub fn len(&self) -> u64 {
@@ -293,6 +297,10 @@ fn list(state: &State, request: &Request) -> Response {
     if search.is_some() && nearby.is_some() {
         return invalid("search cannot be used in combination with nearby", "nearby");
     }
+    let page: u64 = match state.page_loop {
+        Some(n) => page % n,
+        None => page,
+    };
     let offset = page.saturating_mul(size as u64);
     let (items, total): (Vec<Value>, u64) = match (search, nearby) {
         (None, None) => {
@@ -332,5 +340,6 @@ fn list(state: &State, request: &Request) -> Response {
         }
     };
     let response = Response::json(200, &Value::Array(items));
+    let total = total.saturating_sub(state.total_short_by);
     if state.send_total { response.with_header("x-total-count", total.to_string()) } else { response }
 }

@@ -1,0 +1,180 @@
+//! `contacts sync` as cron runs it: a sandbox of the test's own, credentials in the
+//! environment, and each way a run ends checked by its exit status and the line on stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
+
+/// `contacts` with the sandbox's Previsto and Levers in the environment.
+fn sync_cmd(sb: &Sandbox, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_contacts"));
+    cmd.arg("sync")
+        .args(args)
+        .env("PREVISTO_API_KEY", credentials::PREVISTO_SECRET_KEY)
+        .env("PREVISTO_BASE_URL", sb.previsto_base_url())
+        .env("LEVERS_TOKEN", credentials::LEVERS_TOKEN)
+        .env("LEVERS_BASE_URL", sb.levers_base_url())
+        .env_remove("LEVERS_CLIENT_ID")
+        .env_remove("CLEANLIFE_API_KEY")
+        .env_remove("PORTAL_BASE_URL");
+    cmd
+}
+
+fn run(mut cmd: Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn journal(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("contacts-cli-sync-{name}-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(contacts_sync::lock_path(&path));
+    path
+}
+
+fn levers_posts(sb: &Sandbox) -> u64 {
+    sb.count("POST", "/levers/api-service/v1/contact")
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn a_dry_run_with_resume_writes_nothing_and_a_resume_needs_no_flags() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
+    let j = journal("dry");
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("10 created, 0 found"), "{}", text(&out.stdout));
+    // Three new sources since.
+    let previsto = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(sb.previsto_base_url())
+        .build()
+        .unwrap();
+    for i in 0..3 {
+        previsto.contacts().create(&previsto::NewContact::new(format!("New {i}"))).unwrap();
+    }
+    // Before: `--resume J --dry-run` performed the writes.
+    let before = levers_posts(&sb);
+    let out = run(sync_cmd(&sb, &["--resume", p(&j), "--dry-run"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("| create | 3 |"), "{}", text(&out.stdout));
+    assert_eq!(levers_posts(&sb), before, "a dry run wrote");
+    // Before: a resume without --lossy refused every contact and exited 0.
+    let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("3 created, 0 found, 0 updated, 10 unchanged"), "{}", text(&out.stdout));
+    // A flag that contradicts the journal is refused, naming the flag and what it holds.
+    let out = run(sync_cmd(&sb, &["--resume", p(&j), "--match", "phone"]));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("--match phone") && stderr.contains("--match external-id"), "{stderr}");
+}
+
+#[test]
+fn each_way_a_run_ends_has_its_exit_status_and_a_line_saying_what_next() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 3).start().unwrap();
+    // Refusals left: 1 (strict: Levers cannot store Previsto's location).
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers"]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("refused con_sbx0"), "{}", text(&out.stderr));
+    // A missing journal: 10, never created.
+    let missing = journal("missing");
+    let out = run(sync_cmd(&sb, &["--resume", p(&missing)]));
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("start a new run with --journal"), "{}", text(&out.stderr));
+    assert!(!missing.exists());
+    // Credentials refused: 5.
+    let mut cmd = sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]);
+    cmd.env("LEVERS_TOKEN", "wrong-token");
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    // No credentials: 9.
+    let mut cmd = sync_cmd(&sb, &["--from", "previsto", "--to", "levers"]);
+    cmd.env_remove("PREVISTO_API_KEY");
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("PREVISTO_API_KEY"), "{}", text(&out.stderr));
+    // No network: 7.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/levers/api-service/v1", closed.local_addr().unwrap());
+    drop(closed);
+    let mut cmd = sync_cmd(&sb, &["--from", "previsto", "--to", "levers"]);
+    cmd.env("LEVERS_BASE_URL", url);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    // The journal held by another run: 11, with its pid.
+    let j = journal("held");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(contacts_sync::lock_path(&j))
+        .unwrap();
+    lock.try_lock().unwrap();
+    std::fs::write(contacts_sync::lock_path(&j), std::process::id().to_string()).unwrap();
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]));
+    assert_eq!(out.status.code(), Some(11), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(&format!("pid {}", std::process::id())), "{}", text(&out.stderr));
+    drop(lock);
+    // A dead target: stopped after 5 failures in a row, the failure's code and the resume line.
+    let j = journal("dead");
+    sb.inject(Fault::status(503).on(Provider::Levers).method("POST").times(100));
+    let out = run(sync_cmd(
+        &sb,
+        &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j), "--max-failures", "2"],
+    ));
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("2 writes in a row failed"), "{stderr}");
+    assert!(stderr.contains(&format!("resume with: contacts sync --resume {}", j.display())), "{stderr}");
+}
+
+#[test]
+fn sigint_finishes_the_write_in_flight_and_prints_the_resume_line() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 200).start().unwrap();
+    // Slow writes, so the signal lands mid-run.
+    sb.inject(Fault::delay(Duration::from_millis(50)).on(Provider::Levers).method("POST").times(1000));
+    let j = journal("sigint");
+    let mut cmd = sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]);
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // Wait (bounded) for a few writes to be journaled.
+    let started = Instant::now();
+    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#""event":"done""#).count()) < 3 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the run never started writing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("interrupted after "), "{stderr}");
+    assert!(stderr.contains(&format!("resume with: contacts sync --resume {}", j.display())), "{stderr}");
+    // Whole lines only, every begun write answered: nothing in flight.
+    let journal = std::fs::read_to_string(&j).unwrap();
+    assert!(journal.ends_with('\n'));
+    assert_eq!(journal.matches(r#""event":"begin""#).count(), journal.matches(r#""event":"done""#).count());
+    // The resume finishes it.
+    sb.clear_faults();
+    let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(sb.contact_count(Provider::Levers), 200);
+}
+
+#[test]
+fn progress_reaches_a_pipe_as_lines() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 5).start().unwrap();
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]));
+    assert_eq!(out.status.code(), Some(0));
+    // stderr is a pipe here: the first progress line is printed, then at most one per 10 s.
+    assert!(text(&out.stderr).starts_with("sync: planning:"), "{}", text(&out.stderr));
+}

@@ -1,0 +1,341 @@
+//! contacts-sync as cron runs it: each way a run used to damage data or hide that nothing
+//! happened, tried against the sandbox and its faults.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use contacts_core::{ContactsApi, Error, Field, NewContact, RetryPolicy, Sleeper};
+use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
+use contacts_sync::{Match, SyncError, SyncJob};
+
+fn previsto(url: &str) -> previsto::Client {
+    previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(url)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn levers(url: &str) -> levers_client::Client {
+    levers_client::Client::builder()
+        .token(credentials::LEVERS_TOKEN)
+        .base_url(url)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn cleanlife(url: &str) -> cleanlife_partners::Client {
+    cleanlife_partners::Client::builder()
+        .api_key(credentials::CLEANLIFE_API_KEY)
+        .base_url(url)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// A journal path of its own for each test, with no file and no lock file yet.
+fn journal(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("contacts-sync-{name}-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(contacts_sync::lock_path(&path));
+    path
+}
+
+/// Records the waits asked for instead of sleeping.
+#[derive(Debug, Clone, Default)]
+struct Waits(Arc<Mutex<Vec<Duration>>>);
+
+impl Sleeper for Waits {
+    fn sleep(&self, d: Duration) {
+        self.0.lock().unwrap().push(d);
+    }
+}
+
+fn target_ids(api: &dyn ContactsApi) -> Vec<String> {
+    api.list(&contacts_core::ListContacts::new()).map(|c| c.unwrap().external_id.unwrap_or_default()).collect()
+}
+
+#[test]
+fn a_resume_takes_lossy_and_every_setting_from_the_journal() {
+    // Before: the journal did not hold --lossy, so a resume without it refused all 30
+    // contacts (Levers cannot store Previsto's location), wrote nothing, and exited 0.
+    let sb = Sandbox::builder().seed(Provider::Previsto, 30).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let j = journal("lossy");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let mut first = SyncJob::new(&from, &to).lossy(true).journal(&j).stop_when(Arc::clone(&stop)).progress(move |p| {
+        if p.done >= 10 {
+            flag.store(true, Ordering::SeqCst);
+        }
+    });
+    let plan = first.plan().unwrap();
+    let Err(SyncError::Interrupted { report }) = first.apply(&plan) else { panic!("the stop flag stops the run") };
+    assert_eq!(report.created, 10);
+    drop(first);
+    let header = contacts_sync::JournalHeader::read(&j).unwrap();
+    assert!(header.lossy && header.matching == Match::ExternalId, "{header:?}");
+    let report = SyncJob::new(&from, &to).resume(&j).unwrap();
+    assert_eq!((report.created, report.refused.len()), (20, 0), "{report}");
+    assert!(report.is_success());
+    assert_eq!(target_ids(&to).len(), 30);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&j).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the journal holds match keys: its owner's only");
+    }
+}
+
+#[test]
+fn a_missing_damaged_or_foreign_journal_is_refused_and_never_created() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 2).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let refused = |path: &PathBuf| match SyncJob::new(&from, &to).lossy(true).resume(path) {
+        Err(SyncError::Journal { message, .. }) => message,
+        other => panic!("{}: {other:?}", path.display()),
+    };
+    // Before: a missing journal was created empty and the run went on (exit 0).
+    let missing = journal("missing");
+    assert!(refused(&missing).contains("cannot be read"));
+    assert!(!missing.exists(), "a missing journal is never created");
+    let cases: [(&str, Vec<u8>); 5] = [
+        ("garbage", b"hello\n".to_vec()),
+        ("empty", Vec::new()),
+        ("cut", br#"{"journal":"contacts-sync","vers"#.to_vec()),
+        ("other-format", br#"{"journal":"contacts-sync","version":99}"#.to_vec()),
+        ("huge", vec![b'x'; 2 * contacts_sync::MAX_LINE_BYTES]),
+    ];
+    for (name, bytes) in cases {
+        let path = journal(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let message = refused(&path);
+        assert!(!message.is_empty(), "{name}");
+        let _ = std::fs::remove_file(&path);
+    }
+    assert_eq!(sb.count("POST", "/levers/api-service/v1/contact"), 0, "nothing was written");
+
+    // A journal of another pair (Before: accepted, its in-flight writes replayed).
+    let j = journal("foreign");
+    let mut run = SyncJob::new(&from, &to).lossy(true).journal(&j);
+    let plan = run.plan().unwrap();
+    run.apply(&plan).unwrap();
+    drop(run);
+    let other = previsto(&sb.previsto_base_url());
+    match SyncJob::new(&to, &other).resume(&j) {
+        Err(SyncError::Mismatch { setting, journal, .. }) => {
+            assert_eq!(setting, "source");
+            assert!(journal.starts_with("previsto"), "{journal}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A new run never writes over a journal.
+    let mut again = SyncJob::new(&from, &to).lossy(true).journal(&j);
+    let plan = again.plan().unwrap();
+    assert!(matches!(again.apply(&plan), Err(SyncError::Journal { .. })));
+}
+
+#[test]
+fn a_journal_cut_off_mid_line_resumes_and_a_damaged_middle_is_refused() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 4).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let j = journal("torn");
+    let mut run = SyncJob::new(&from, &to).lossy(true).journal(&j);
+    let plan = run.plan().unwrap();
+    run.apply(&plan).unwrap();
+    drop(run);
+    // A process killed while writing leaves half a line: the resume drops it.
+    let mut text = std::fs::read(&j).unwrap();
+    text.extend_from_slice(br#"{"event":"begin","action":"crea"#);
+    std::fs::write(&j, &text).unwrap();
+    let report = SyncJob::new(&from, &to).resume(&j).unwrap();
+    assert_eq!(report.created, 0);
+    // The same half line in the middle is damage, not a crash: refused.
+    let mut lines: Vec<String> = std::fs::read_to_string(&j).unwrap().lines().map(str::to_owned).collect();
+    lines.insert(2, r#"{"event":"begin","act"#.to_owned());
+    std::fs::write(&j, lines.join("\n") + "\n").unwrap();
+    assert!(matches!(SyncJob::new(&from, &to).resume(&j), Err(SyncError::Journal { .. })));
+}
+
+#[test]
+fn one_run_at_a_time_holds_a_journal() {
+    // Before: two runs on one journal made 80 contacts for 40 sources.
+    let sb = Sandbox::builder().seed(Provider::Previsto, 40).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let j = journal("lock");
+    let mut first = SyncJob::new(&from, &to).lossy(true).journal(&j);
+    let plan = first.plan().unwrap();
+    let second = SyncJob::new(&from, &to).lossy(true).journal(&j);
+    match second.plan() {
+        Err(SyncError::Locked { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+        other => panic!("{other:?}"),
+    }
+    first.apply(&plan).unwrap();
+    assert!(matches!(SyncJob::new(&from, &to).resume(&j), Err(SyncError::Locked { .. })));
+    drop(first);
+    // The lock went with the run: a resume now finds nothing to do.
+    let report = SyncJob::new(&from, &to).resume(&j).unwrap();
+    assert_eq!((report.created, report.unchanged), (0, 40));
+    assert_eq!(target_ids(&to).len(), 40);
+}
+
+#[test]
+fn the_match_field_is_written_whatever_the_field_list_says() {
+    // Before: `.fields(&[Name])` with email matching never wrote the email, so every run
+    // created the contacts again (5, 10, 15…).
+    let sb = Sandbox::start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    for i in 0..5 {
+        from.create(&NewContact::new(format!("P{i}")).email(format!("p{i}@example.dk"))).unwrap();
+    }
+    let mut sync = SyncJob::new(&from, &to).matching(Match::Email).fields(&[Field::Name]);
+    let plan = sync.plan().unwrap();
+    assert_eq!(plan.creates.len(), 5);
+    assert_eq!(sync.apply(&plan).unwrap().created, 5);
+    let again = sync.plan().unwrap();
+    assert_eq!((again.creates.len(), again.unchanged), (0, 5), "{again}");
+}
+
+#[test]
+fn a_source_that_undercounts_its_total_loses_no_contact() {
+    // Before: the list stopped at x-total-count (150 of 250); the sync created the missing
+    // 100 again on the next run and reported conflicts for ever.
+    let sb = Sandbox::builder().seed(Provider::Previsto, 250).start().unwrap();
+    sb.previsto_undercounts_total(100);
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let plan = SyncJob::new(&from, &to).lossy(true).plan().unwrap();
+    assert_eq!((plan.source_count, plan.creates.len()), (250, 250));
+}
+
+#[test]
+fn a_source_that_serves_pages_in_a_loop_is_an_error_not_an_endless_read() {
+    // Before: pages A, B, A, B… were read 100,000 contacts long, with no error.
+    let sb = Sandbox::builder().seed(Provider::Previsto, 1000).start().unwrap();
+    sb.previsto_loops_pages(2);
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    match SyncJob::new(&from, &to).lossy(true).plan() {
+        Err(SyncError::Provider(e @ Error::Decode(_))) => assert!(e.to_string().contains("repeats a page"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(sb.count("GET", "/previsto/contacts") <= 4, "{} list requests", sb.count("GET", "/previsto/contacts"));
+}
+
+#[test]
+fn a_dead_target_stops_the_run_after_five_failures_in_a_row() {
+    // Before: one failure a second for every contact left (~5 h for 17,600), then exit 1.
+    let source = Sandbox::builder().seed(Provider::Previsto, 50).start().unwrap();
+    let target = RefCell::new(Some(Sandbox::start().unwrap()));
+    let from = previsto(&source.previsto_base_url());
+    let to = levers(&target.borrow().as_ref().unwrap().levers_base_url());
+    let j = journal("dead");
+    let mut sync = SyncJob::new(&from, &to).lossy(true).journal(&j).progress(|p| {
+        if p.done == 3 {
+            // The target goes down.
+            target.borrow_mut().take();
+        }
+    });
+    let plan = sync.plan().unwrap();
+    match sync.apply(&plan) {
+        Err(SyncError::Stopped { error, report, reason }) => {
+            assert!(matches!(error, Error::Transport(_)), "{error:?}");
+            assert!(reason.contains("5 writes in a row failed"), "{reason}");
+            assert_eq!((report.created, report.failed.len()), (3, 5));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_long_retry_after_stops_the_run_instead_of_sleeping_for_an_hour() {
+    // Before: the sync slept the Retry-After (up to an hour), three times per write.
+    let sb = Sandbox::builder().seed(Provider::Previsto, 5).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("3600").on(Provider::Levers).method("POST").times(1));
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let waits = Waits::default();
+    let mut sync = SyncJob::new(&from, &to).lossy(true).sleeper(waits.clone());
+    let plan = sync.plan().unwrap();
+    match sync.apply(&plan) {
+        Err(SyncError::Stopped { error, report, .. }) => {
+            assert!(error.is_rate_limited(), "{error:?}");
+            assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+            assert_eq!(report.created, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(waits.0.lock().unwrap().iter().all(|w| *w <= Duration::from_secs(60)), "{:?}", waits.0);
+}
+
+#[test]
+fn a_deleted_source_is_reported_and_its_copy_deleted_only_when_asked() {
+    // Before: a source contact deleted was ignored in silence; the target kept its copy.
+    let (a, b) = (Sandbox::builder().seed(Provider::Previsto, 5).start().unwrap(), Sandbox::start().unwrap());
+    let (from, to) = (previsto(&a.previsto_base_url()), previsto(&b.previsto_base_url()));
+    let mut sync = SyncJob::new(&from, &to).unthrottled();
+    let plan = sync.plan().unwrap();
+    assert_eq!(sync.apply(&plan).unwrap().created, 5);
+    from.delete("con_sbx1").unwrap();
+    from.delete("con_sbx3").unwrap();
+    let plan = sync.plan().unwrap();
+    let gone: Vec<&str> = plan.deletes.iter().map(|d| d.key.as_str()).collect();
+    assert_eq!(gone, ["previsto:con_sbx1", "previsto:con_sbx3"]);
+    assert!(plan.to_string().contains("| gone from the source | 2 |"), "{plan}");
+    // Reported, not deleted, by default.
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.deleted, report.orphans), (0, 2));
+    assert_eq!(to.list(&contacts_core::ListContacts::new()).count(), 5);
+    // More than the limit: refused before anything is deleted.
+    let mut capped = SyncJob::new(&from, &to).unthrottled().delete(true).max_delete(1);
+    let plan = capped.plan().unwrap();
+    assert!(matches!(capped.apply(&plan), Err(SyncError::Provider(Error::Validation(_)))));
+    assert_eq!(b.count("DELETE", "/previsto/contacts/con_sbx1") + b.count("DELETE", "/previsto/contacts/con_sbx3"), 0);
+    // Asked: deleted.
+    let mut deleting = SyncJob::new(&from, &to).unthrottled().delete(true);
+    let plan = deleting.plan().unwrap();
+    let report = deleting.apply(&plan).unwrap();
+    assert_eq!(report.deleted, 2, "{report}");
+    assert_eq!(to.list(&contacts_core::ListContacts::new()).count(), 3);
+    // A target that cannot delete is refused before writing.
+    let lv = levers(&b.levers_base_url());
+    let mut to_levers = SyncJob::new(&from, &lv).unthrottled().delete(true);
+    let plan = to_levers.plan().unwrap();
+    assert!(
+        plan.deletes.is_empty() || matches!(to_levers.apply(&plan), Err(SyncError::Provider(Error::Unsupported(_))))
+    );
+}
+
+#[test]
+fn contacts_thecleanlife_already_had_are_counted_found_not_created() {
+    // Before: a second run reported every find-or-create as "created".
+    let sb = Sandbox::start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), cleanlife(&sb.cleanlife_base_url()));
+    for i in 0..3 {
+        from.create(&NewContact::new(format!("Saudi {i}")).phone(format!("+96650000000{i}"))).unwrap();
+    }
+    let mut sync = SyncJob::new(&from, &to).matching(Match::Phone).unthrottled();
+    let plan = sync.plan().unwrap();
+    let first = sync.apply(&plan).unwrap();
+    assert_eq!((first.created, first.found), (3, 0), "{first}");
+    let plan = sync.plan().unwrap();
+    let second = sync.apply(&plan).unwrap();
+    assert_eq!((second.created, second.found), (0, 3), "{second}");
+    assert!(second.to_string().starts_with("0 created, 3 found"), "{second}");
+}
+
+#[test]
+fn a_dry_run_plan_refuses_what_the_target_itself_would_refuse() {
+    // Before: the plan only knew which fields a target stores; TheCleanLife's phone rule was
+    // met at write time, so the dry run promised writes that would fail.
+    let sb = Sandbox::start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), cleanlife(&sb.cleanlife_base_url()));
+    from.create(&NewContact::new("Saudi").phone("+966500000009")).unwrap();
+    from.create(&NewContact::new("Dane").phone("+4522123456")).unwrap();
+    let plan = SyncJob::new(&from, &to).matching(Match::Phone).plan().unwrap();
+    assert_eq!(plan.creates.len(), 1, "{plan}");
+    assert_eq!(plan.refusals.len(), 1);
+    assert_eq!(plan.refusals[0].field.as_deref(), Some("phone"), "{:?}", plan.refusals);
+}
