@@ -306,8 +306,19 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
             job = job.journal(path);
         }
     }
+    // A pid left in the lock file is a run that died (a clean end clears it): say so once the
+    // lock is ours.
+    let stale = journal_of(args).and_then(|j| std::fs::read_to_string(contacts_sync::lock_path(&j)).ok());
+    let stale = stale.and_then(|t| t.trim().parse::<u32>().ok()).filter(|pid| *pid != std::process::id());
     let mut reporter = Reporter::new();
-    job = job.progress(move |p| reporter.show(p));
+    let mut said = false;
+    job = job.progress(move |p| {
+        if let (Some(pid), false) = (stale, said) {
+            eprintln!("took over the journal's lock left by pid {pid}, which is no longer running");
+            said = true;
+        }
+        reporter.show(p);
+    });
     if let (Some(path), false) = (&args.resume, args.dry_run) {
         // A resume plans again itself: a signal from here on stops it before its next write.
         phase.store(APPLYING, Ordering::SeqCst);
@@ -345,6 +356,10 @@ fn finish(args: &SyncArgs, report: contacts_sync::Report) -> Result<bool, Failur
         }
     }
     Ok(report.is_success())
+}
+
+fn journal_of(args: &SyncArgs) -> Option<PathBuf> {
+    args.resume.clone().or_else(|| args.journal.clone())
 }
 
 /// With --resume, every setting comes from the journal: a flag given that says otherwise is

@@ -71,6 +71,11 @@ fn a_dry_run_with_resume_writes_nothing_and_a_resume_needs_no_flags() {
     let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("3 created, 0 found, 0 updated, 10 unchanged"), "{}", text(&out.stdout));
+    // A pid left by a run that died (its lock went with it): taken over, and said so.
+    std::fs::write(contacts_sync::lock_path(&j), "999999").unwrap();
+    let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("took over the journal's lock left by pid 999999"), "{}", text(&out.stderr));
     // A flag that contradicts the journal is refused, naming the flag and what it holds.
     let out = run(sync_cmd(&sb, &["--resume", p(&j), "--match", "phone"]));
     assert_eq!(out.status.code(), Some(2));
