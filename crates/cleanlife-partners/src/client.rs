@@ -4,6 +4,10 @@ use serde::Deserialize;
 
 use crate::{Error, Result};
 
+/// The per-request timeout TheCleanLife's documents recommend: this client's default
+/// (`timeout` changes it).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How long TheCleanLife's documents say to wait after a 429 (its limit is a 60 s sliding
 /// window and the answer has no `Retry-After`): what such an error's `retry_after()` reports.
 pub const RATE_LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
@@ -65,6 +69,8 @@ impl Client {
         // The rate limit is a 60 s window without Retry-After: sleeping a minute inside a call
         // surprises people, so the error says when to try again instead.
         http.set_retry_policy(RetryPolicy::default().retry_429_without_retry_after(false));
+        // The getting-started page recommends a 30 s timeout per request.
+        http.set_timeout(REQUEST_TIMEOUT);
         ClientBuilder { http, api_key: None, environment: Environment::Production }
     }
 

@@ -37,7 +37,7 @@ mod client;
 mod contacts;
 mod unified;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Environment, RATE_LIMIT_WINDOW, Raw};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Environment, RATE_LIMIT_WINDOW, REQUEST_TIMEOUT, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{Contact, ContactId, FoundContact};
 pub use contacts::request::{NewContact, TEXT_MAX_CHARS, normalize_saudi_phone};

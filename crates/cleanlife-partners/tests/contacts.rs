@@ -111,7 +111,6 @@ fn numbers_that_are_not_saudi_are_refused_before_sending() {
     for bad in [
         "",
         "+4522123456",
-        "+966 50 000 000",
         "05000000000",
         "0400000000",
         "+9665000000001",
@@ -130,6 +129,11 @@ fn numbers_that_are_not_saudi_are_refused_before_sending() {
     for name in ["", "   "] {
         let err = client.contacts().find_or_create(&NewContact::new("0500000000", name)).unwrap_err();
         assert!(matches!(err, Error::Validation(ref d) if d.field() == Some("name")));
+    }
+    // 8 or 9 digits after +966, whatever they start with: unified 9200, toll-free 800, 8xx
+    // (Before: only 5… and 1… were accepted).
+    for good in ["+966920012345", "+966812345678", "+96680012345", "00966 11 234 5678"] {
+        assert!(cleanlife_partners::normalize_saudi_phone(good).is_ok(), "{good}");
     }
     let err = client.contacts().find_or_create(&NewContact::new("0500000000", "A").utm_source("")).unwrap_err();
     assert!(matches!(err, Error::Validation(ref d) if d.field() == Some("utm_source")));

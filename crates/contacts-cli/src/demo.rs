@@ -128,7 +128,9 @@ fn tour(kind: Kind, api: &dyn ContactsApi) -> Vec<Row> {
     // One deliberate refusal before sending, to show how errors read.
     let invalid = match kind {
         Kind::CleanLife => NewContact::new("Bad Phone").phone("+4522123456"),
-        Kind::Previsto => NewContact::new("Bad Email").email("anna@").location(Location::new(10.5, 56.8)),
+        Kind::Previsto => NewContact::new("Bad Country")
+            .address(contacts_core::Address::new().country("Danmark"))
+            .location(Location::new(10.5, 56.8)),
         _ => NewContact::new("Bad Email").email("not-an-email"),
     };
     t.step("invalid input", Expect::Validation, |api| {

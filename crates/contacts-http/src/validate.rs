@@ -26,44 +26,19 @@ pub fn length(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Free text for a single-line field: at most `max` characters, and no control characters
-/// (NUL, CR, LF, ESC…) or bidirectional overrides (U+202A–U+202E, U+2066–U+2069), which
-/// could forge lines in a log or reverse how a name reads.
+/// Free text: at most `max` characters. Control characters, line breaks and bidirectional
+/// marks are sent as they are — JSON and form encoding carry them safely and the documents
+/// forbid none; they are escaped where printed ([`contacts_core::escaped`]). Only header
+/// values and path segments are refused for them, elsewhere.
 ///
 /// ```
 /// use contacts_http::validate;
 /// assert!(validate::text("name", "عبد الله", 255).is_ok());
-/// assert!(validate::text("name", "Anna\r\nX-Injected: 1", 255).is_err());
-/// assert!(validate::text("name", "abc\u{202E}gpj.exe", 255).is_err());
+/// assert!(validate::text("department", "Sales\tNorth", 64).is_ok());
 /// assert!(validate::text("name", &"a".repeat(256), 255).is_err());
 /// ```
 pub fn text(field: &str, value: &str, max: usize) -> Result<()> {
-    length(field, value, 0, max)?;
-    if let Some(c) = value.chars().find(|c| c.is_control() || is_bidi_control(*c)) {
-        return Err(Error::validation(
-            field,
-            format!("must not contain control characters (found U+{:04X})", u32::from(c)),
-        ));
-    }
-    Ok(())
-}
-
-/// Like [`text`], for a field documented as multi-line (a note): line breaks and tabs are
-/// kept, other control characters refused.
-pub fn multiline_text(field: &str, value: &str, max: usize) -> Result<()> {
-    length(field, value, 0, max)?;
-    if let Some(c) = value.chars().find(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_bidi_control(*c))
-    {
-        return Err(Error::validation(
-            field,
-            format!("must not contain control characters (found U+{:04X})", u32::from(c)),
-        ));
-    }
-    Ok(())
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    length(field, value, 0, max)
 }
 
 /// `value` is not empty once surrounding whitespace is ignored.
@@ -101,22 +76,6 @@ pub fn email(field: &str, value: &str) -> Result<()> {
     // Refuse only what surely is not an address: `a@localhost` and `a@intranet` are valid.
     if domain.split('.').any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-')) {
         return bad("the domain after @ is empty or malformed");
-    }
-    Ok(())
-}
-
-/// `value` is an E.164 phone number: `+`, then 7 to 15 digits, the first not 0.
-///
-/// ```
-/// use contacts_http::validate;
-/// assert!(validate::e164("phone", "+4522123456").is_ok());
-/// assert!(validate::e164("phone", "22123456").is_err());
-/// ```
-pub fn e164(field: &str, value: &str) -> Result<()> {
-    let digits = value.strip_prefix('+').unwrap_or("");
-    let ok = (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
-    if !ok {
-        return Err(Error::validation(field, "must be an international number like +4522123456 (E.164)"));
     }
     Ok(())
 }
@@ -191,16 +150,6 @@ mod tests {
         let err = length("name", &"م".repeat(256), 1, 255).unwrap_err();
         assert!(matches!(err, Error::Validation(ref d) if d.field() == Some("name")));
         assert!(err.to_string().contains("got 256"));
-    }
-
-    #[test]
-    fn e164_bounds() {
-        assert!(e164("p", "+1234567").is_ok());
-        assert!(e164("p", "+123456").is_err());
-        assert!(e164("p", "+123456789012345").is_ok());
-        assert!(e164("p", "+1234567890123456").is_err());
-        assert!(e164("p", "+0123456789").is_err());
-        assert!(e164("p", "+45 22123456").is_err());
     }
 
     #[test]

@@ -11,10 +11,14 @@ pub const TEXT_MAX_CHARS: usize = 10_000;
 
 /// Turns a Saudi number as people type it into `+966` and nine digits.
 ///
-/// Accepted: `+966500000000`, `966500000000`, `00966500000000`, `0500000000`, `500000000`,
-/// with spaces, dashes, dots or parentheses anywhere (`+966 50 000 0000`, `050-000-0000`),
-/// and a stray trunk zero after the country code (`+966 0500000000`). The national number
-/// must be nine digits starting with 5 (mobile) or 1 (landline).
+/// The document asks for "a Saudi phone number in international format, no spaces" and
+/// normalises the rest server-side. Accepted: any `+966` number with 8 or 9 digits after the
+/// country code — mobiles `5…`, landlines `1…`, unified `9200…`, toll-free `800…` — written
+/// `+966…`, `966…` or `00966…`, with a stray trunk zero after the country code
+/// (`+966 0500000000`); spaces, dashes, dots or parentheses anywhere are dropped. A national
+/// number with its trunk zero (`0500000000`) or without (`500000000`) is taken as Saudi when
+/// it is a mobile or landline (nine digits starting with 5 or 1): an Assumption of this crate,
+/// so people can type numbers as they do.
 ///
 /// ```
 /// use cleanlife_partners::normalize_saudi_phone;
@@ -46,16 +50,24 @@ pub fn normalize_saudi_phone(input: &str) -> Result<String> {
         digits.strip_prefix("966").ok_or_else(refuse)?
     } else if let Some(n) = digits.strip_prefix("00966") {
         n
-    } else if digits.len() == 12 && digits.starts_with("966") {
+    } else if (11..=12).contains(&digits.len()) && digits.starts_with("966") {
         &digits[3..]
     } else {
         &digits
     };
+    let international = plus || digits.starts_with("00966") || (digits.len() >= 11 && digits.starts_with("966"));
     let national = match national.len() {
         10 if national.starts_with('0') => &national[1..],
         _ => national,
     };
-    if national.len() != 9 || !(national.starts_with('5') || national.starts_with('1')) {
+    let ok = if international {
+        // After the country code, the document excludes no prefix: 8 or 9 digits.
+        matches!(national.len(), 8 | 9) && !national.starts_with('0')
+    } else {
+        // Without a country code, only what is surely Saudi: a mobile or a landline.
+        national.len() == 9 && (national.starts_with('5') || national.starts_with('1'))
+    };
+    if !ok {
         return Err(refuse());
     }
     Ok(format!("+966{national}"))
@@ -105,6 +117,7 @@ impl NewContact {
             validate::not_blank("utm_source", source)?;
             validate::text("utm_source", source, TEXT_MAX_CHARS)?;
         }
-        Ok(Body { phone, name: self.name.trim(), utm_source: self.utm_source.as_deref() })
+        // The name goes as given: nothing is changed in silence.
+        Ok(Body { phone, name: &self.name, utm_source: self.utm_source.as_deref() })
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::model::{EmailLanguage, EmailTone, Gender, Role, SmsLanguage};
-use crate::{Error, Result};
+use crate::Result;
 
 /// Longest string Levers accepts, in characters (Arabic counts one per letter).
 pub const TEXT_MAX_CHARS: usize = 255;
@@ -139,12 +139,12 @@ impl Fields {
         for (name, value) in self.strings() {
             if let Some(v) = value {
                 validate::length(&field(name), v, 1, TEXT_MAX_CHARS)?;
-                validate::text(&field(name), v, TEXT_MAX_CHARS)?;
             }
         }
+        // The external ids have no documented bound: "" is sent (it clears them), and only a
+        // runaway value over ours is refused.
         for (name, value) in [("ext_platform_id", &self.ext_platform_id), ("ext_company_id", &self.ext_company_id)] {
             if let Some(v) = value {
-                validate::length(&field(name), v, 1, EXT_ID_MAX_CHARS)?;
                 validate::text(&field(name), v, EXT_ID_MAX_CHARS)?;
             }
         }
@@ -422,9 +422,8 @@ impl ContactUpdate {
     }
 
     pub(crate) fn check(&self) -> Result<()> {
-        if self.is_empty() {
-            return Err(Error::validation("update", "nothing to change: set at least one field"));
-        }
+        // An update with nothing set is sent as `{"uuid": …}`: the document forbids no empty
+        // update, and Levers' answer decides.
         self.fields.check("")?;
         check_secondaries(&self.secondary_contacts)
     }

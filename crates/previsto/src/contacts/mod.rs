@@ -122,9 +122,8 @@ impl<'a> Contacts<'a> {
 
     pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<T>> {
         self.secret_key_for("update")?;
-        if update.is_empty() {
-            return Err(Error::validation("update", "nothing to change: set at least one field"));
-        }
+        // An update with nothing set is sent as it is (Previsto answers the contact unchanged):
+        // the document forbids no empty update.
         update.fields.check()?;
         // "Any parameters not provided will be left unchanged": a repeat sets the same values.
         let request = self.request(Method::Post, &["contacts", id.as_str()])?;

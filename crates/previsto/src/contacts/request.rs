@@ -72,8 +72,7 @@ impl Fields {
             }
         }
         if let Some(note) = &self.note {
-            // The one multi-line field: line breaks are kept, other control characters refused.
-            validate::multiline_text("note", note, TEXT_MAX_CHARS)?;
+            validate::text("note", note, TEXT_MAX_CHARS)?;
         }
         if let Some(name) = &self.name {
             validate::not_blank("name", name)?;
@@ -84,12 +83,8 @@ impl Fields {
         if let Some(location) = &self.location {
             location.check("location")?;
         }
-        if let Some(phone) = &self.phone {
-            validate::e164("phone", phone)?;
-        }
-        if let Some(email) = &self.email {
-            validate::email("email", email)?;
-        }
+        // Phone and email are sent as given: the document asks for a "full international"
+        // number and an email, and Previsto's answer decides (no shape is refused here).
         if let Some(Clearable::Set(id)) = &self.paying_contact_id {
             validate::text("paying_contact_id", id.as_str(), TEXT_MAX_CHARS)?;
             validate::not_blank("paying_contact_id", id.as_str())?;
@@ -109,8 +104,12 @@ impl Fields {
         for (key, value) in &self.meta {
             validate::length("meta key", key, 1, META_KEY_MAX_CHARS)?;
             validate::text("meta key", key, META_KEY_MAX_CHARS)?;
+            // `meta[key]=value` cannot carry a bracket in the key: it would end the key early.
             if key.contains(['[', ']']) {
-                return Err(Error::validation("meta key", format!("{key:?} must not contain [ or ]")));
+                return Err(Error::validation(
+                    "meta key",
+                    format!("{key:?} must not contain [ or ]: the form encoding meta[key] cannot carry them"),
+                ));
             }
             validate::text(&format!("meta[{key}]"), value, META_VALUE_MAX_CHARS)?;
         }
@@ -179,9 +178,9 @@ macro_rules! shared_setters {
             location: Location;
             /// The number the contact is referred to by (an integer in requests).
             number: i64;
-            /// Full international phone number, e.g. `+4522123456` (checked: E.164).
+            /// Full international phone number, e.g. `+4522123456` (sent as given).
             phone: String;
-            /// Email (checked for shape).
+            /// Email (sent as given: Previsto's answer decides).
             email: String;
             /// EU VAT / CVR / TIN number.
             registration_no: String;
@@ -351,13 +350,32 @@ const PROPERTIES: [(&str, &str); 22] = [
 ];
 
 /// The wire name of a documented property given by its wire or Rust name.
-fn property(name: &str) -> Result<&'static str> {
-    PROPERTIES.iter().find(|(wire, rust)| *wire == name || *rust == name).map(|(wire, _)| *wire).ok_or_else(|| {
-        Error::validation(
+fn property(name: &str) -> Result<std::borrow::Cow<'static, str>> {
+    // A location is a coordinate pair: equality on it has no documented query syntax (an
+    // Assumption in the README); `nearby` is the documented way to ask by position.
+    if name == "location" {
+        return Err(Error::validation(
             "filter",
-            format!("{name:?} is not a documented contact property (like city, postalCode or name)"),
-        )
-    })
+            "equality on location has no documented query syntax: use nearby(location) to sort by distance",
+        ));
+    }
+    // A meta value filters as Previsto's form syntax writes it: `meta[key]`.
+    if let Some(key) = name.strip_prefix("meta[").and_then(|k| k.strip_suffix(']')) {
+        if key.is_empty() || key.contains(['[', ']']) || key.chars().count() > META_KEY_MAX_CHARS {
+            return Err(Error::validation("filter", format!("{name:?} is not a meta key filter like meta[hairColor]")));
+        }
+        return Ok(std::borrow::Cow::Owned(name.to_owned()));
+    }
+    PROPERTIES
+        .iter()
+        .find(|(wire, rust)| *wire == name || *rust == name)
+        .map(|(wire, _)| std::borrow::Cow::Borrowed(*wire))
+        .ok_or_else(|| {
+            Error::validation(
+                "filter",
+                format!("{name:?} is not a documented contact property (like city, postalCode or name)"),
+            )
+        })
 }
 
 /// What to list ([arguments](https://www.previsto.com/docs/api#list-all-contacts)): page
@@ -456,7 +474,7 @@ impl ListContacts {
         }
         for (name, value) in &self.equals {
             let wire = property(name)?;
-            if matches!(wire, "page" | "size" | "search" | "nearby" | "sort") {
+            if matches!(&*wire, "page" | "size" | "search" | "nearby" | "sort") {
                 return Err(Error::validation("filter", format!("{name:?} is a list argument, not a property")));
             }
             validate::text(&format!("filter {name}"), value, TEXT_MAX_CHARS)?;
@@ -482,7 +500,7 @@ impl ListContacts {
         }
         for (name, value) in &self.equals {
             if let Ok(wire) = property(name) {
-                request = request.query(wire, value);
+                request = request.query(&wire, value);
             }
         }
         if let Some((name, order)) = &self.sort
