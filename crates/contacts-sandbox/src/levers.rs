@@ -116,8 +116,10 @@ pub(crate) fn handle(state: &mut State, request: &Request, path: &[&str]) -> Res
     }
 }
 
-/// The details answer adds fields the create/update answers do not carry.
+/// The details answer follows the reference's "Get Contact Details" example: fields the
+/// create/update answers do not carry, and no top-level `uuid` (the id is the path's).
 fn details(mut c: Map<String, Value>) -> Value {
+    c.remove("uuid");
     c.insert("averageDelay".into(), json!(0));
     c.insert("lastContacted".into(), Value::Null);
     Value::Object(c)
@@ -188,7 +190,8 @@ fn check(obj: &Map<String, Value>, loc: &[String]) -> Result<(), Response> {
             None => {}
             Some(Value::String(s)) => {
                 let n = s.chars().count();
-                if n < 1 {
+                // The external ids have no documented bound, lower or upper.
+                if n < 1 && !UNBOUNDED.contains(&key) {
                     return Err(fail(
                         key,
                         "ensure this value has at least 1 characters",
@@ -290,7 +293,9 @@ fn check_body(body: &Map<String, Value>) -> Result<(), Response> {
 fn merge(contact: &mut Map<String, Value>, body: Map<String, Value>) {
     for (key, value) in body {
         match key.as_str() {
-            "uuid" => {}
+            // Not echoed: the response schema lists no `gender` (it is accepted, from the
+            // reference's prose table, and kept out of the answer).
+            "uuid" | "gender" => {}
             "secondaryContacts" => {
                 let short: Vec<Value> = value
                     .as_array()

@@ -384,3 +384,24 @@ fn hostile_pages_and_faults_are_bounded_not_panics() {
     // The server still answers after all of that.
     assert_eq!(ok("GET", &format!("{base}/contacts/con_sbx0"), &h, None).status, 200);
 }
+
+#[test]
+fn levers_details_follow_the_reference_example_and_gender_is_not_echoed() {
+    let sb = Sandbox::start().unwrap();
+    let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
+    let auth = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+    let created = ok(
+        "POST",
+        &format!("{}/contact", sb.levers_base_url()),
+        &auth,
+        Some(r#"{"name":"A","gender":"female","extPlatformId":""}"#),
+    );
+    assert_eq!(created.status, 200, "{}", created.body);
+    let c = created.json();
+    assert!(c.get("gender").is_none(), "the response schema lists no gender: {c}");
+    assert_eq!(c["extPlatformId"], "", "an empty external id is accepted: the reference bounds it nowhere");
+    let id = c["uuid"].as_str().unwrap().to_owned();
+    let details = ok("GET", &format!("{}/contact/{id}", sb.levers_base_url()), &auth, None).json();
+    assert!(details.get("uuid").is_none(), "the details example has no top-level uuid: {details}");
+    assert_eq!(details["name"], "A");
+}

@@ -550,3 +550,20 @@ fn per_call_options_and_metadata_work_as_in_every_crate() {
     let got = client(&server).contacts().get_with_meta(&uuid().into()).unwrap();
     assert_eq!((got.meta.status, got.meta.attempts), (200, 1));
 }
+
+#[test]
+fn a_details_answer_without_a_top_level_uuid_takes_the_id_asked_for() {
+    // The reference's own "Get Contact Details" example has no top-level `uuid`. Before: the
+    // client required it and failed to decode such an answer, typed and unified alike.
+    let mut details: serde_json::Value = serde_json::from_str(DETAILS).unwrap();
+    details.as_object_mut().unwrap().remove("uuid");
+    let mut server = Server::new();
+    let mock =
+        server.mock("GET", format!("{API}/contact/{UUID}").as_str()).with_body(details.to_string()).expect(2).create();
+    let c = client(&server).contacts().get(&uuid().into()).unwrap();
+    assert_eq!(c.uuid, uuid());
+    assert_eq!(c.name, "Acme Trading");
+    let unified = contacts_core::ContactsApi::get(&client(&server), UUID).unwrap();
+    assert_eq!(unified.id, UUID);
+    mock.assert();
+}

@@ -98,7 +98,16 @@ impl<'a> Contacts<'a> {
         let mut buf = uuid::Uuid::encode_buffer();
         let id = id.encode(&mut buf);
         let response = self.request(Method::Get, &["contact", id])?.send()?;
-        Ok(WithMeta::new(response.json()?, response.into_meta()))
+        // The reference's own "Get Contact Details" answer has no top-level `uuid`: the id
+        // asked for is the contact's, so it is taken from the path when the answer lacks it.
+        let mut value: serde_json::Value = response.json()?;
+        if let Some(object) = value.as_object_mut()
+            && !object.contains_key("uuid")
+        {
+            object.insert("uuid".to_owned(), serde_json::Value::String(id.to_owned()));
+        }
+        let contact = contacts_http::decode_value(&value).map_err(|e| response.error(e))?;
+        Ok(WithMeta::new(contact, response.into_meta()))
     }
 
     /// Updates a contact (`PUT /contact` with the uuid in the body,
