@@ -160,7 +160,7 @@ const STRINGS: [&str; 12] = [
 ];
 
 /// Applies form fields to a contact, checking what the reference documents.
-fn apply(contact: &mut Map<String, Value>, form: &[(String, String)], creating: bool) -> Result<(), Response> {
+fn apply(contact: &mut Map<String, Value>, form: &[(String, String)]) -> Result<(), Response> {
     let mut location = Vec::new();
     let mut meta = contact.get("meta").and_then(Value::as_object).cloned().unwrap_or_default();
     for (key, value) in form {
@@ -173,9 +173,6 @@ fn apply(contact: &mut Map<String, Value>, form: &[(String, String)], creating: 
                 contact.insert("number".into(), json!(n.to_string()));
             }
             "notifyBeforeWork" | "archived" => {
-                if key == "archived" && !creating {
-                    return Err(invalid("Unknown parameter: archived", key));
-                }
                 let b = match value.as_str() {
                     "true" | "1" => true,
                     "false" | "0" => false,
@@ -208,10 +205,16 @@ fn apply(contact: &mut Map<String, Value>, form: &[(String, String)], creating: 
                 }
                 meta.insert(name.to_owned(), json!(value));
             }
+            // The document allows `null` to unlink a paying contact; a form sends it empty.
+            "payingContactId" if value.is_empty() => {
+                contact.insert("payingContactId".into(), Value::Null);
+            }
             k if STRINGS.contains(&k) => {
                 contact.insert(k.to_owned(), json!(value));
             }
-            other => return Err(invalid(&format!("Unknown parameter: {other}"), other)),
+            // The documents forbid no other parameter: it is accepted and ignored (an
+            // Assumption in the sandbox README), as a server that knows more fields would.
+            _ => {}
         }
     }
     if meta.len() > 20 {
@@ -249,7 +252,7 @@ fn form(request: &Request) -> Vec<(String, String)> {
 
 fn create(state: &mut State, request: &Request) -> Response {
     let mut contact = blank(0);
-    if let Err(r) = apply(&mut contact, &form(request), true) {
+    if let Err(r) = apply(&mut contact, &form(request)) {
         return r;
     }
     let (_, contact) = state.store.insert_with(|seq| {
@@ -261,7 +264,7 @@ fn create(state: &mut State, request: &Request) -> Response {
 
 fn update(state: &mut State, request: &Request, id: &str) -> Response {
     let Some((seq, mut contact)) = find(state, id) else { return missing(id) };
-    if let Err(r) = apply(&mut contact, &form(request), false) {
+    if let Err(r) = apply(&mut contact, &form(request)) {
         return r;
     }
     state.store.put(seq, contact.clone());
@@ -270,8 +273,20 @@ fn update(state: &mut State, request: &Request, id: &str) -> Response {
 
 fn list(state: &State, request: &Request) -> Response {
     let (mut size, mut page, mut search, mut nearby) = (20usize, 0u64, None, None);
+    // Previsto's API introduction: every list filters by equality on any property
+    // (`?city=Kundeby`, `?meta[hairColor]=Brown`) and sorts (`?sort=name,desc`).
+    let mut equals: Vec<(String, String)> = Vec::new();
+    let mut sort: Option<(String, bool)> = None;
     for (k, v) in request.query_pairs() {
         match k.as_str() {
+            "sort" => {
+                let (field, order) = v.split_once(',').unwrap_or((v.as_str(), "asc"));
+                match order {
+                    "asc" => sort = Some((field.to_owned(), false)),
+                    "desc" => sort = Some((field.to_owned(), true)),
+                    _ => return invalid("sort must be property,asc or property,desc", "sort"),
+                }
+            }
             "size" => match v.parse::<usize>() {
                 // "Size can range between 1 and 100": a larger size is served as 100, as a
                 // server that caps its pages does (the total then tells the client there is more).
@@ -291,7 +306,7 @@ fn list(state: &State, request: &Request) -> Response {
                     None => return invalid("nearby must be longitude,latitude", "nearby"),
                 }
             }
-            _ => {}
+            _ => equals.push((k, v)),
         }
     }
     if search.is_some() && nearby.is_some() {
@@ -303,6 +318,22 @@ fn list(state: &State, request: &Request) -> Response {
     };
     let offset = page.saturating_mul(size as u64);
     let (items, total): (Vec<Value>, u64) = match (search, nearby) {
+        (None, None) if !equals.is_empty() || sort.is_some() => {
+            let mut hits: Vec<Map<String, Value>> = state
+                .store
+                .iter()
+                .map(|(_, c)| c)
+                .filter(|c| equals.iter().all(|(k, v)| property(c, k).is_some_and(|p| p == *v)))
+                .collect();
+            if let Some((field, desc)) = &sort {
+                hits.sort_by(|a, b| {
+                    let order = property(a, field).unwrap_or_default().cmp(&property(b, field).unwrap_or_default());
+                    if *desc { order.reverse() } else { order }
+                });
+            }
+            let total = hits.len() as u64;
+            (hits.into_iter().skip(offset as usize).take(size).map(Value::Object).collect(), total)
+        }
         (None, None) => {
             let items = state.store.page(offset, size).into_iter().map(|(_, c)| Value::Object(c)).collect();
             (items, state.store.len())
@@ -342,4 +373,19 @@ fn list(state: &State, request: &Request) -> Response {
     let response = Response::json(200, &Value::Array(items));
     let total = total.saturating_sub(state.total_short_by);
     if state.send_total { response.with_header("x-total-count", total.to_string()) } else { response }
+}
+
+/// A contact's property as a list filter compares it: strings as they are, numbers and
+/// booleans as written in a query, `meta[key]` from the meta values; `None` when unset.
+fn property(contact: &Map<String, Value>, name: &str) -> Option<String> {
+    let value = match name.strip_prefix("meta[").and_then(|k| k.strip_suffix(']')) {
+        Some(key) => contact.get("meta")?.get(key)?,
+        None => contact.get(name)?,
+    };
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }

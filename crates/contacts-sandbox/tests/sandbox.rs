@@ -405,3 +405,43 @@ fn levers_details_follow_the_reference_example_and_gender_is_not_echoed() {
     assert!(details.get("uuid").is_none(), "the details example has no top-level uuid: {details}");
     assert_eq!(details["name"], "A");
 }
+
+#[test]
+fn previsto_lists_filter_on_any_property_and_sort_as_the_help_pages_say() {
+    // Before: `?city=…` and `?sort=…` were ignored (every contact, in store order).
+    let sb = Sandbox::start().unwrap();
+    let base = sb.previsto_base_url();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    let h = [("authorization", auth.as_str()), FORM];
+    for (name, city, hair) in [("Bo", "Aarhus", "Brown"), ("Anna", "Kundeby", "Red"), ("Cai", "Aarhus", "Red")] {
+        let body = format!("name={name}&city={city}&meta[hairColor]={hair}");
+        assert_eq!(ok("POST", &format!("{base}/contacts"), &h, Some(&body)).status, 200);
+    }
+    let names = |query: &str| -> Vec<String> {
+        let a = ok("GET", &format!("{base}/contacts?{query}"), &h, None);
+        assert_eq!(a.status, 200, "{query}: {}", a.body);
+        a.json().as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(names("city=Aarhus"), ["Bo", "Cai"]);
+    assert_eq!(names("city=Aarhus&sort=name,desc"), ["Cai", "Bo"]);
+    assert_eq!(names("sort=name,asc"), ["Anna", "Bo", "Cai"]);
+    assert_eq!(names("meta%5BhairColor%5D=Red&sort=name,desc"), ["Cai", "Anna"]);
+    assert_eq!(names("city=Nowhere"), Vec::<String>::new());
+}
+
+#[test]
+fn previsto_accepts_what_the_documents_do_not_forbid_and_a_cleared_payer_is_null() {
+    let sb = Sandbox::start().unwrap();
+    let base = sb.previsto_base_url();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    let h = [("authorization", auth.as_str()), FORM];
+    let c = ok("POST", &format!("{base}/contacts"), &h, Some("name=A&payingContactId=con_sbx9&futureField=x")).json();
+    assert_eq!(c["payingContactId"], "con_sbx9");
+    let id = c["id"].as_str().unwrap().to_owned();
+    // Before: `archived` on update and any unknown parameter answered 400.
+    let u = ok("POST", &format!("{base}/contacts/{id}"), &h, Some("archived=true&payingContactId=&another=1"));
+    assert_eq!(u.status, 200, "{}", u.body);
+    let c = u.json();
+    assert_eq!(c["archived"], true);
+    assert!(c["payingContactId"].is_null(), "a cleared payer comes back null, not \"\": {c}");
+}

@@ -863,3 +863,12 @@ fn the_raw_handle_reaches_any_endpoint_with_the_clients_auth() {
     let err = client(&server).raw().post::<_, serde_json::Value>(&["jobs"], &serde_json::json!({"a": 1})).unwrap_err();
     assert!(err.is_not_found(), "the provider's own errors, as for any call: {err:?}");
 }
+
+#[test]
+fn an_empty_paying_contact_id_reads_as_none() {
+    // Before: a cleared payer that came back as "" was read as Some(ContactId("")).
+    let mut server = Server::new();
+    server.mock("GET", "/contacts/con_1").with_body(r#"{"id":"con_1","name":"A","payingContactId":""}"#).create();
+    let c = client(&server).contacts().get(&ContactId::from("con_1")).unwrap();
+    assert_eq!(c.paying_contact_id, None);
+}

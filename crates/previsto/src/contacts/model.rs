@@ -163,8 +163,9 @@ pub struct Contact {
     /// How invoices are delivered.
     #[serde(default)]
     pub invoice_delivery: Option<InvoiceDelivery>,
-    /// Another contact that pays for this one's assignments.
-    #[serde(default)]
+    /// Another contact that pays for this one's assignments (`None` when unlinked: an empty
+    /// id, as a form-cleared value may come back, is none).
+    #[serde(default, deserialize_with = "no_empty_id")]
     pub paying_contact_id: Option<ContactId>,
     /// Free-text note.
     #[serde(default)]
@@ -210,4 +211,9 @@ pub struct ContactPage {
     pub contacts: Vec<Contact>,
     /// The number of contacts across all pages, when the server said (`x-total-count`).
     pub total: Option<u64>,
+}
+
+/// An optional id where `""` means none.
+fn no_empty_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ContactId>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()).map(ContactId::from))
 }
