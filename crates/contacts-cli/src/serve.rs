@@ -17,7 +17,30 @@ pub(crate) enum SandboxCommand {
         /// Start every provider with this many generated contacts.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Enforce a rate limit per API key, as PROVIDER=N/min (Previsto documents
+        /// previsto=120/min); 429 with Retry-After past it. Repeat for several providers.
+        /// Defaults to none.
+        #[arg(long = "rate-limit", value_name = "PROVIDER=N/min", value_parser = parse_rate_limit)]
+        rate_limits: Vec<(Provider, usize)>,
     },
+}
+
+/// `previsto=120/min` → (Previsto, 120).
+fn parse_rate_limit(text: &str) -> Result<(Provider, usize), String> {
+    let bad = || format!("{text:?} is not PROVIDER=N/min (like previsto=120/min)");
+    let (name, rate) = text.split_once('=').ok_or_else(bad)?;
+    let provider = match name {
+        "levers" => Provider::Levers,
+        "cleanlife" => Provider::CleanLife,
+        "previsto" => Provider::Previsto,
+        "portal" => Provider::Portal,
+        _ => return Err(format!("{name:?} is not one of levers, cleanlife, previsto, portal")),
+    };
+    let n = rate.strip_suffix("/min").unwrap_or(rate).parse::<usize>().map_err(|_| bad())?;
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok((provider, n))
 }
 
 /// The environment lines for a sandbox at `sb`.
@@ -40,12 +63,16 @@ fn environment(sb: &Sandbox) -> String {
 
 pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
     match command {
-        SandboxCommand::Serve { port, seed } => {
+        SandboxCommand::Serve { port, seed, rate_limits } => {
             let mut builder = Sandbox::builder().port(*port).record_limit(0);
+            for (provider, per_minute) in rate_limits {
+                builder = builder.rate_limit(*provider, *per_minute);
+            }
             for p in [Provider::Levers, Provider::CleanLife, Provider::Previsto, Provider::Portal] {
                 builder = builder.seed(p, *seed);
             }
-            let sb = builder.start().map_err(|e| CliError::io("starting the sandbox on port", None, e))?;
+            let sb =
+                builder.start().map_err(|e| CliError::io(format!("starting the sandbox on port {port}"), None, e))?;
             eprintln!("sandbox listening on {} (Ctrl-C to stop); point the CLI at it with:", sb.url());
             out.print(&environment(&sb));
             // Serve until the process is interrupted: Ctrl-C's default action ends it, and the

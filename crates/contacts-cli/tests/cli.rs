@@ -317,3 +317,10 @@ fn completions_and_a_man_page_are_generated() {
     assert!(man.status.success());
     assert!(text(&man.stdout).contains(".TH contacts"), "{}", text(&man.stdout));
 }
+
+#[test]
+fn sandbox_serve_refuses_a_malformed_rate_limit() {
+    let out = contacts(&["sandbox", "serve", "--rate-limit", "previsto=fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("PROVIDER=N/min"), "{}", text(&out.stderr));
+}

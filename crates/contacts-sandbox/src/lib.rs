@@ -257,29 +257,32 @@ impl Shared {
     }
 }
 
-/// A per-minute request limit on one provider, on a clock the caller gives (tests move it
-/// instead of sleeping).
+/// A per-minute request limit on one provider, per API key (as Previsto's 120 a minute and
+/// TheCleanLife's configured limit are), on a clock the caller gives (tests move it instead of
+/// sleeping).
 struct Limiter {
     per_minute: usize,
     clock: Arc<dyn Fn() -> Duration + Send + Sync>,
-    recent: VecDeque<Duration>,
+    recent: HashMap<String, VecDeque<Duration>>,
     refused: u64,
 }
 
 impl Limiter {
-    /// `None` when the request may go on; otherwise the seconds until a slot frees up.
-    fn admit(&mut self) -> Option<u64> {
+    /// `None` when the request with credential `key` may go on; otherwise the seconds until a
+    /// slot frees up.
+    fn admit(&mut self, key: &str) -> Option<u64> {
         let now = (self.clock)();
-        while self.recent.front().is_some_and(|t| now.saturating_sub(*t) >= Duration::from_secs(60)) {
-            self.recent.pop_front();
+        let recent = self.recent.entry(key.to_owned()).or_default();
+        while recent.front().is_some_and(|t| now.saturating_sub(*t) >= Duration::from_secs(60)) {
+            recent.pop_front();
         }
-        if self.recent.len() >= self.per_minute {
+        if recent.len() >= self.per_minute {
             self.refused += 1;
-            let oldest = self.recent.front().copied().unwrap_or(now);
+            let oldest = recent.front().copied().unwrap_or(now);
             let wait = (oldest + Duration::from_secs(60)).saturating_sub(now);
             return Some(wait.as_secs().max(1));
         }
-        self.recent.push_back(now);
+        recent.push_back(now);
         None
     }
 }
@@ -297,7 +300,8 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
     };
     if let Some(limiter) = provider.and_then(|p| lock(&shared.limits).remove(&p).map(|l| (p, l))) {
         let (p, mut limiter) = limiter;
-        let verdict = limiter.admit();
+        let key = request.header("x-api-key").or_else(|| request.header("authorization")).unwrap_or_default();
+        let verdict = limiter.admit(key);
         lock(&shared.limits).insert(p, limiter);
         if let Some(wait) = verdict {
             return http::Response::json(
@@ -323,6 +327,7 @@ pub struct SandboxBuilder {
     seeds: HashMap<Provider, u64>,
     record_limit: usize,
     port: u16,
+    limits: Vec<(Provider, usize)>,
 }
 
 impl SandboxBuilder {
@@ -344,6 +349,14 @@ impl SandboxBuilder {
     /// How many of the last requests are kept for [`Sandbox::requests`]. Defaults to 1,000.
     pub fn record_limit(mut self, n: usize) -> Self {
         self.record_limit = n;
+        self
+    }
+
+    /// Limits `provider` to `per_minute` requests per API key in any 60 s, answering 429 with
+    /// `Retry-After` past it (Previsto documents 120 a minute; TheCleanLife's limiter is "only
+    /// active when a rateLimit value has been configured" for the key). Defaults to no limit.
+    pub fn rate_limit(mut self, provider: Provider, per_minute: usize) -> Self {
+        self.limits.push((provider, per_minute));
         self
     }
 
@@ -370,7 +383,18 @@ impl SandboxBuilder {
             recorded: Mutex::new(VecDeque::new()),
             counts: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
-            limits: Mutex::new(HashMap::new()),
+            limits: Mutex::new({
+                let started = std::time::Instant::now();
+                let clock: Arc<dyn Fn() -> Duration + Send + Sync> = Arc::new(move || started.elapsed());
+                self.limits
+                    .iter()
+                    .map(|(p, n)| {
+                        let limiter =
+                            Limiter { per_minute: *n, clock: Arc::clone(&clock), recent: HashMap::new(), refused: 0 };
+                        (*p, limiter)
+                    })
+                    .collect()
+            }),
             levers: Mutex::new(levers::State::new(seed(Provider::Levers))),
             cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CleanLife))),
             previsto: Mutex::new(previsto::State::new(seed(Provider::Previsto))),
@@ -407,7 +431,7 @@ impl Sandbox {
 
     /// A builder for seeding and recording options.
     pub fn builder() -> SandboxBuilder {
-        SandboxBuilder { seeds: HashMap::new(), record_limit: 1000, port: 0 }
+        SandboxBuilder { seeds: HashMap::new(), record_limit: 1000, port: 0, limits: Vec::new() }
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -500,7 +524,7 @@ impl Sandbox {
         per_minute: usize,
         clock: impl Fn() -> Duration + Send + Sync + 'static,
     ) {
-        let limiter = Limiter { per_minute, clock: Arc::new(clock), recent: VecDeque::new(), refused: 0 };
+        let limiter = Limiter { per_minute, clock: Arc::new(clock), recent: HashMap::new(), refused: 0 };
         lock(&self.shared.limits).insert(provider, limiter);
     }
 

@@ -445,3 +445,29 @@ fn previsto_accepts_what_the_documents_do_not_forbid_and_a_cleared_payer_is_null
     assert_eq!(c["archived"], true);
     assert!(c["payingContactId"].is_null(), "a cleared payer comes back null, not \"\": {c}");
 }
+
+#[test]
+fn a_rate_limit_is_per_key_and_off_unless_asked_for() {
+    let sb = Sandbox::builder().rate_limit(Provider::Previsto, 2).start().unwrap();
+    let base = sb.previsto_base_url();
+    let secret = basic(credentials::PREVISTO_SECRET_KEY);
+    let public = basic(credentials::PREVISTO_PUBLIC_KEY);
+    let list = |auth: &str| call("GET", &format!("{base}/contacts"), &[("authorization", auth)], None).unwrap();
+    assert_eq!(list(&secret).status, 200);
+    assert_eq!(list(&secret).status, 200);
+    let third = list(&secret);
+    assert_eq!(third.status, 429);
+    assert!(third.header("retry-after").is_some_and(|s| s.parse::<u64>().unwrap() <= 60));
+    // Another key has its own window.
+    let created =
+        call("POST", &format!("{base}/contacts"), &[("authorization", public.as_str()), FORM], Some("name=A"));
+    assert_eq!(created.unwrap().status, 200);
+    // Off by default: Levers is not limited.
+    let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
+    for _ in 0..5 {
+        assert_eq!(
+            ok("GET", &format!("{}/contact", sb.levers_base_url()), &[("authorization", bearer.as_str())], None).status,
+            200
+        );
+    }
+}
