@@ -124,8 +124,7 @@ pub(crate) fn serve(listener: TcpListener, shared: Arc<Shared>) {
         }
         let Ok(mut stream) = stream else { continue };
         shared.connections.fetch_add(1, Ordering::SeqCst);
-        if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
+        if !admit(&shared) {
             let _ = write_response(&mut stream, &Response::empty(503).with_header("Retry-After", "1"), true);
             continue;
         }
@@ -143,6 +142,28 @@ pub(crate) fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// Takes a connection slot. When all are taken, idle keep-alive connections are asked to give
+/// theirs up (they close after [`IDLE_UNDER_PRESSURE`]) and a slot is awaited for up to 2 s:
+/// idle clients must not starve new ones. `false` when none freed up.
+fn admit(shared: &Shared) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        if shared.active.fetch_add(1, Ordering::SeqCst) < MAX_CONNECTIONS {
+            shared.pressure.store(false, Ordering::SeqCst);
+            return true;
+        }
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+        shared.pressure.store(true, Ordering::SeqCst);
+        if std::time::Instant::now() >= deadline || shared.shutdown.load(Ordering::SeqCst) {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// How long an idle connection keeps its slot while new connections wait for one.
+const IDLE_UNDER_PRESSURE: Duration = Duration::from_millis(200);
+
 /// How long a connection may sit idle between requests before the sandbox closes it.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
@@ -154,6 +175,9 @@ fn wait_readable(reader: &mut BufReader<TcpStream>, shared: &Shared) -> io::Resu
         // A stopped sandbox answers nothing more, kept-alive connections included: a test
         // stops it to play a dead server.
         if since.elapsed() > IDLE_LIMIT || shared.shutdown.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        if shared.pressure.load(Ordering::SeqCst) && since.elapsed() > IDLE_UNDER_PRESSURE {
             return Ok(false);
         }
         match reader.fill_buf() {
@@ -247,9 +271,22 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok());
-    if headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked")) || length.unwrap_or(0) > MAX_BODY
-    {
+    // Where the body ends must be beyond doubt, or what follows would be read as another
+    // request (a DELETE hidden in a body): two different Content-Lengths, one that is not a
+    // number, or any Transfer-Encoding (the sandbox reads no chunked bodies) are refused with
+    // 400 and the connection closed.
+    let lengths: Vec<&str> = headers.iter().filter(|(n, _)| n == "content-length").map(|(_, v)| v.as_str()).collect();
+    if lengths.windows(2).any(|w| w[0] != w[1]) || headers.iter().any(|(n, _)| n == "transfer-encoding") {
+        return Ok(None);
+    }
+    let length = match lengths.first() {
+        None => None,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => return Ok(None),
+        },
+    };
+    if length.unwrap_or(0) > MAX_BODY {
         return Ok(None);
     }
     let mut body = vec![0; length.unwrap_or(0)];

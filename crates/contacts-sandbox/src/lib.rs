@@ -215,6 +215,8 @@ pub(crate) struct Shared {
     connections: AtomicU64,
     /// Connections being served now, each on its own thread (bounded by [`MAX_CONNECTIONS`]).
     active: std::sync::atomic::AtomicUsize,
+    /// Set while a new connection waits for a slot: idle ones give theirs up.
+    pressure: AtomicBool,
     requests: AtomicU64,
     record_limit: usize,
     recorded: Mutex<VecDeque<Request>>,
@@ -378,6 +380,7 @@ impl SandboxBuilder {
             shutdown: AtomicBool::new(false),
             connections: AtomicU64::new(0),
             active: std::sync::atomic::AtomicUsize::new(0),
+            pressure: AtomicBool::new(false),
             requests: AtomicU64::new(0),
             record_limit: self.record_limit,
             recorded: Mutex::new(VecDeque::new()),

@@ -471,3 +471,57 @@ fn a_rate_limit_is_per_key_and_off_unless_asked_for() {
         );
     }
 }
+
+#[test]
+fn an_ambiguous_body_length_is_refused_and_nothing_hidden_in_it_runs() {
+    use std::io::{Read, Write};
+    let sb = Sandbox::start().unwrap();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    let created = ok(
+        "POST",
+        &format!("{}/contacts", sb.previsto_base_url()),
+        &[("authorization", auth.as_str()), FORM],
+        Some("name=Keep"),
+    );
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let hidden = format!("DELETE /previsto/contacts/{id} HTTP/1.1\r\nAuthorization: {auth}\r\n\r\n");
+    let body = format!("name=A{hidden}");
+    for framing in [
+        // Before: the first length won and the rest of the body ran as a second request.
+        format!("Content-Length: 6\r\nContent-Length: {}\r\n", body.len()),
+        "Content-Length: 6\r\nTransfer-Encoding: gzip\r\n".to_owned(),
+        "Content-Length: 6x\r\n".to_owned(),
+    ] {
+        let mut s = std::net::TcpStream::connect(sb.addr()).unwrap();
+        let request = format!(
+            "POST /previsto/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n{body}"
+        );
+        s.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{framing:?}: {answer}");
+        assert_eq!(answer.matches("HTTP/1.1").count(), 1, "one answer, then the connection closed: {answer}");
+    }
+    let still =
+        ok("GET", &format!("{}/contacts/{id}", sb.previsto_base_url()), &[("authorization", auth.as_str())], None);
+    assert_eq!(still.status, 200, "the DELETE hidden in a body ran");
+}
+
+#[test]
+fn idle_connections_do_not_starve_a_new_client() {
+    // Before: 64 idle sockets took every slot for a minute, and every other client got 503.
+    let sb = Sandbox::start().unwrap();
+    let idle: Vec<_> = (0..64).filter_map(|_| std::net::TcpStream::connect(sb.addr()).ok()).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while sb.connection_count() < 64 && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    let mut s = std::net::TcpStream::connect(sb.addr()).unwrap();
+    use std::io::{Read, Write};
+    s.write_all(b"GET /previsto/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(!answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 401"), "the request was served: {answer}");
+    drop(idle);
+}
