@@ -78,6 +78,77 @@ mod tests {
         }
     }
 
+    /// Each provider README's Assumptions section lists every assumption the code makes (the
+    /// ones below, each a decision taken where the document is silent): a reading that
+    /// changes in the code without its README changing fails here.
+    #[test]
+    fn every_assumption_of_the_code_is_in_its_readme() {
+        let assumptions: [(&str, &[&str]); 4] = [
+            (
+                "previsto",
+                &[
+                    "`location` is optional on create",
+                    "location[]=<lon>&location[]=<lat>",
+                    "1..=100",
+                    "is a hint",
+                    "`meta[key]`",
+                    "Filtering on `location` is refused",
+                    "`[` or `]`",
+                    "payingContactId",
+                    "10,000 characters",
+                    "nothing set is sent",
+                ],
+            ),
+            (
+                "levers-client",
+                &[
+                    "api.dev.uselevers.com",
+                    "renews it once",
+                    "fastapi-pagination",
+                    "top-level `uuid`",
+                    "`\"\"` is sent",
+                    "1..=255",
+                    "nothing set is sent",
+                    "`gender`",
+                    "no delete",
+                ],
+            ),
+            (
+                "cleanlife-partners",
+                &[
+                    "api.cleanlife.sa",
+                    "without a country code",
+                    "8 or 9 digits",
+                    "not retried by default",
+                    "`FoundContact::retried`",
+                    "10,000 characters",
+                ],
+            ),
+            (
+                "portal-contacts",
+                &[
+                    "no default",
+                    "401 or 403",
+                    "form-encoded",
+                    "customer_id[]",
+                    "`name (required)`",
+                    "`NewContact::customer_id`",
+                    "Locales",
+                    "sent as given",
+                ],
+            ),
+        ];
+        for (krate, wanted) in assumptions {
+            let readme = std::fs::read_to_string(project_root().join("crates").join(krate).join("README.md")).unwrap();
+            let section =
+                readme.split("## Assumptions").nth(1).unwrap_or_else(|| panic!("{krate}: no Assumptions section"));
+            let section = section.split("\n## ").next().unwrap_or_default();
+            for w in wanted {
+                assert!(section.contains(w), "{krate}'s README Assumptions do not say {w:?}");
+            }
+        }
+    }
+
     /// No plumbing in a provider's semver: neither `contacts_http` nor `ureq` appears in the
     /// public API of the four provider crates (their committed snapshots, which CI compares
     /// with the code through `cargo xtask public-api`).

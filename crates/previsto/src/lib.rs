@@ -33,7 +33,8 @@
 //! Where the document is silent, the crate assumes (and the README lists): `location` is
 //! optional on create (the document's own example sends none); `location` goes on the wire as
 //! `location[]=<lon>&location[]=<lat>`; pages hold 1..=100 contacts; `x-total-count`, when
-//! sent, is the total; a cleared `payingContactId` is sent as an empty form value.
+//! sent, is a hint (a short or empty page ends a list); a cleared `payingContactId` is sent as an
+//! empty form value; a meta key holding `[` or `]` is refused (the form cannot carry it).
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
