@@ -203,7 +203,61 @@ fn a_rate_limit_error_says_when_to_try_again() {
         .create();
     let err = client(&server).contacts().find_or_create(&NewContact::new("0500000000", "A")).unwrap_err();
     assert!(err.to_string().contains("wait 60 s"), "{err}");
-    assert!(err.is_retryable());
+    assert!(err.is_retryable() && err.is_rate_limited());
+    // The documents' advice as data: callers and the sync know how long to wait.
+    assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(60)));
+    // And a 200 envelope saying RATE_LIMIT_EXCEEDED is the rate limit too (the provider's code).
+    let mut server = Server::new();
+    server.mock("POST", "/v1/partners/contacts").with_body(error("RATE_LIMIT_EXCEEDED", "Too many")).create();
+    let err = client(&server).contacts().find_or_create(&NewContact::new("0500000000", "A")).unwrap_err();
+    assert!(err.is_rate_limited() && err.status() == Some(200), "{err:?}");
+}
+
+#[test]
+fn both_documented_not_found_codes_are_not_found() {
+    // The errors page says RESOURCE_NOT_FOUND, the best-practices page NOT_FOUND.
+    for code in ["RESOURCE_NOT_FOUND", "NOT_FOUND"] {
+        let mut server = Server::new();
+        server.mock("GET", Matcher::Any).with_status(404).with_body(error(code, "Contact not found")).create();
+        let err = client(&server).contacts().get(&Uuid::nil().into()).unwrap_err();
+        assert!(err.is_not_found(), "{code}: {err:?}");
+    }
+}
+
+#[test]
+fn a_callers_request_id_replaces_the_generated_one() {
+    // Before: both went out, two x-request-id headers.
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/v1/partners/contacts")
+        .match_header("x-request-id", "order-42")
+        .with_body(EXISTING)
+        .create();
+    let options = cleanlife_partners::CallOptions::new().header("x-request-id", "order-42");
+    client(&server).contacts().with(options.clone()).find_or_create(&NewContact::new("0500000000", "A")).unwrap();
+    mock.assert();
+    // Exactly one x-request-id goes out: the caller's.
+    #[derive(Debug, Default, Clone)]
+    struct Record(std::sync::Arc<std::sync::Mutex<Vec<contacts_core::HttpRequest>>>);
+    impl contacts_core::Transport for Record {
+        fn send(&self, r: &contacts_core::HttpRequest) -> Result<contacts_core::HttpResponse, Error> {
+            self.0.lock().unwrap().push(r.clone());
+            Ok(contacts_core::HttpResponse::new(200, EXISTING))
+        }
+    }
+    let record = Record::default();
+    let recorded = Client::builder().api_key(KEY).transport(record.clone()).build().unwrap();
+    recorded.contacts().with(options).find_or_create(&NewContact::new("0500000000", "A")).unwrap();
+    let sent = record.0.lock().unwrap();
+    let ids: Vec<&str> = sent[0].headers.iter().filter(|h| h.name == "x-request-id").map(|h| &*h.value).collect();
+    assert_eq!(ids, ["order-42"]);
+}
+
+#[test]
+fn the_default_timeout_is_the_documents_30_seconds() {
+    assert_eq!(cleanlife_partners::REQUEST_TIMEOUT, std::time::Duration::from_secs(30));
+    let builder = format!("{:?}", Client::builder());
+    assert!(builder.contains("timeout: 30s"), "{builder}");
 }
 
 #[test]
