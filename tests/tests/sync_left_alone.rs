@@ -339,3 +339,26 @@ fn a_dry_run_plan_refuses_what_the_target_itself_would_refuse() {
     assert_eq!(plan.refusals.len(), 1);
     assert_eq!(plan.refusals[0].field.as_deref(), Some("phone"), "{:?}", plan.refusals);
 }
+
+#[test]
+fn an_update_of_name_and_email_reports_no_dropped_location() {
+    // Before: a field the target cannot store differed on every run, so an update of the
+    // name and email reported "dropped location" (and a strict run refused the update).
+    let sb = Sandbox::builder().seed(Provider::Previsto, 3).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let mut first = SyncJob::new(&from, &to).lossy(true);
+    let plan = first.plan().unwrap();
+    first.apply(&plan).unwrap();
+    from.update("con_sbx1", &contacts_core::ContactUpdate::new().name("Renamed").email("renamed@example.dk")).unwrap();
+    for lossy in [false, true] {
+        let mut sync = SyncJob::new(&from, &to).lossy(lossy);
+        let plan = sync.plan().unwrap();
+        assert_eq!((plan.updates.len(), plan.refusals.len()), (1, 0), "lossy {lossy}: {plan}");
+        assert_eq!(plan.updates[0].fields, [Field::Name, Field::Email]);
+        assert!(plan.updates[0].dropped.is_empty());
+        if lossy {
+            let report = sync.apply(&plan).unwrap();
+            assert!(report.dropped.is_empty(), "{report}");
+        }
+    }
+}

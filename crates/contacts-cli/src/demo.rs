@@ -120,7 +120,7 @@ fn tour(kind: Kind, api: &dyn ContactsApi) -> Vec<Row> {
     if caps.supports(Operation::List) {
         t.step("list (every page, 2 a page)", Expect::Ok, |api| {
             let all = api.list(&query).collect::<Result<Vec<_>, _>>()?;
-            Ok(format!("{} contacts", all.len()))
+            Ok(format!("{} {}", all.len(), plural(all.len() as u64, "contact", "contacts")))
         });
     } else {
         t.step("list", Expect::Unsupported, |api| api.list(&query).next().transpose().map(|_| String::new()));
@@ -190,11 +190,17 @@ pub(crate) fn run() -> ExitCode {
     println!("{table}");
     let failed = rows.iter().filter(|r| !r.passed).count();
     println!(
-        "\n{} steps, {} as expected, {failed} not · {} requests over {} connection(s) to the sandbox",
+        "\n{} steps, {} as expected, {failed} not · {} {} over {} {} to the sandbox",
         rows.len(),
         rows.len() - failed,
         sandbox.request_count(),
-        sandbox.connection_count()
+        plural(sandbox.request_count(), "request", "requests"),
+        sandbox.connection_count(),
+        plural(sandbox.connection_count(), "connection", "connections"),
     );
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }

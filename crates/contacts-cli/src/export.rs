@@ -99,7 +99,7 @@ pub(crate) fn run(
     bar.set_position(n);
     bar.finish_and_clear();
     if output.is_some() {
-        eprintln!("exported {n} contacts");
+        eprintln!("exported {n} {}", if n == 1 { "contact" } else { "contacts" });
     }
     Ok(n)
 }

@@ -96,7 +96,8 @@ pub(crate) fn one_line(e: &Error) -> String {
 pub(crate) fn in_flags(message: &str) -> String {
     let mut s = message
         .replace("opt in with allow_insecure_http(true)", "opt in with --allow-insecure-http")
-        .replace("set it with base_url(…)", "set it with --base-url");
+        .replace("set it with base_url(…)", "set it with --base-url")
+        .replace("or ask for lossy mapping to drop it", "or give --lossy to drop it");
     for (field, flag) in [
         ("customer_id", "--customer-id"),
         ("customer_ids", "--customer-id"),
@@ -104,6 +105,7 @@ pub(crate) fn in_flags(message: &str) -> String {
         ("external_id", "--external-id"),
         ("postal_code", "--postal-code"),
         ("page_size", "--page-size"),
+        ("size", "--page-size"),
         ("location", "--location"),
         ("email", "--email"),
         ("phone", "--phone"),

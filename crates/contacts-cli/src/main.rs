@@ -4,6 +4,7 @@
 mod demo;
 mod export;
 mod failure;
+mod man;
 mod output;
 mod providers;
 mod serve;
@@ -286,13 +287,21 @@ fn command() -> clap::Command {
     let mut cmd = Cli::command();
     for kind in Kind::ALL {
         let caps = providers::capabilities_of(kind);
-        cmd = cmd.mut_subcommand(kind.name(), |mut provider| {
-            for (name, needs) in Operation::NEEDS {
-                if !caps.supports(needs) {
-                    provider = provider.mut_subcommand(name, |s| s.hide(true));
-                }
+        // Rebuilt with only the operations the provider has: hidden ones would still be
+        // offered by shell completions and listed in the man page.
+        cmd = cmd.mut_subcommand(kind.name(), |provider| {
+            let has = |name: &str| Operation::NEEDS.iter().any(|(n, needs)| *n == name && caps.supports(*needs));
+            let mut rebuilt = clap::Command::new(kind.name())
+                .about(provider.get_about().cloned().unwrap_or_default())
+                .subcommand_required(true)
+                .arg_required_else_help(true);
+            for arg in provider.get_arguments() {
+                rebuilt = rebuilt.arg(arg.clone());
             }
-            provider
+            for sub in provider.get_subcommands().filter(|s| has(s.get_name())) {
+                rebuilt = rebuilt.subcommand(sub.clone());
+            }
+            rebuilt
         });
     }
     cmd
@@ -316,16 +325,13 @@ fn main() -> ExitCode {
             out.write_bytes(&buf);
             Ok(())
         }
-        Command::Man => {
-            let mut buf = Vec::new();
-            match clap_mangen::Man::new(command()).render(&mut buf) {
-                Ok(()) => {
-                    out.write_bytes(&buf);
-                    Ok(())
-                }
-                Err(e) => Err(CliError::io("rendering the man page", None, e)),
+        Command::Man => match man::page(command()) {
+            Ok(buf) => {
+                out.write_bytes(&buf);
+                Ok(())
             }
-        }
+            Err(e) => Err(CliError::io("rendering the man page", None, e)),
+        },
         Command::Levers(a) => run(Kind::Levers, &a, &out),
         Command::Cleanlife(a) => run(Kind::CleanLife, &a, &out),
         Command::Previsto(a) => run(Kind::Previsto, &a, &out),
@@ -340,10 +346,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// A list flag the provider has no use for is refused, not ignored: `--customer-id` is the
+/// portal's alone, `--search` Previsto's.
+fn refuse_unused_list_flags(kind: Kind, list: &ListArgs) -> Result<(), CliError> {
+    if !list.customer_ids.is_empty() && kind != Kind::Portal {
+        return Err(CliError::Usage(format!(
+            "--customer-id: {} does not list by customer (only the portal does); leave it out",
+            kind.name()
+        )));
+    }
+    if list.search.is_some() && kind != Kind::Previsto {
+        return Err(CliError::Usage(format!(
+            "--search: {} has no search (only Previsto has); leave it out",
+            kind.name()
+        )));
+    }
+    Ok(())
+}
+
 fn run(kind: Kind, args: &ProviderArgs, out: &Out) -> Result<(), CliError> {
     let needs = Operation::NEEDS.iter().find(|(name, _)| *name == op_name(&args.operation)).map(|(_, n)| *n);
     if let Some(needs) = needs.filter(|n| !providers::capabilities_of(kind).supports(*n)) {
         return Err(CliError::Usage(format!("{} has no {} operation", kind.name(), needs.name().replace('_', "-"))));
+    }
+    if let Operation::List(list) | Operation::Export { list, .. } = &args.operation {
+        refuse_unused_list_flags(kind, list)?;
     }
     let overrides =
         providers::Overrides { base_url: args.base_url.clone(), allow_insecure_http: args.allow_insecure_http };

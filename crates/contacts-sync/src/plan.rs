@@ -379,9 +379,12 @@ pub(crate) fn plan(
                 }
             }
             Some([target]) => {
+                // A field the target cannot store never matches (its side is empty): it is no
+                // change to send, and not a field "dropped" from an update of other fields.
                 let changed: Vec<Field> = synced
                     .iter()
                     .copied()
+                    .filter(|f| caps.stores(*f))
                     .filter(|f| {
                         let i = Field::ALL.iter().position(|x| x == f).unwrap_or(0);
                         let source = matching::digest(&restricted, *f);
