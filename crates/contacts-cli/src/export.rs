@@ -128,15 +128,39 @@ fn row<'a>(provider: &'a str, c: &'a Contact) -> [&'a str; 10] {
 }
 
 /// OWASP's advice against CSV injection: a value a spreadsheet would run as a formula gets a
-/// leading `'`. A plain phone number (`+` then digits and spaces) cannot hold a formula and is
+/// leading `'`. That is a value whose first character, after any spaces (a space, a
+/// non-breaking space, a tab, a line break), is `=`, `+`, `-` or `@` — or their full-width
+/// forms `＝ ＋ － ＠` — or that starts with a tab or a carriage return. A `;` followed by such
+/// a character (a second cell, for a spreadsheet in a locale that splits on `;`) gets the same
+/// `'` after it. A plain phone number (`+` then digits and spaces) cannot hold a formula and is
 /// kept as it is.
 fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
-    let phone =
-        value.strip_prefix('+').is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == ' '));
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !phone => std::borrow::Cow::Owned(format!("'{value}")),
-        _ => std::borrow::Cow::Borrowed(value),
+    fn formula_start(cell: &str) -> bool {
+        let trimmed = cell.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{feff}');
+        let phone = trimmed
+            .strip_prefix('+')
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == ' '));
+        let starts = matches!(
+            trimmed.chars().next(),
+            Some('=' | '+' | '-' | '@' | '\u{ff1d}' | '\u{ff0b}' | '\u{ff0d}' | '\u{ff20}')
+        );
+        (starts && !phone) || cell.starts_with(['\t', '\r'])
     }
+    let needs = formula_start(value) || value.split(';').skip(1).any(formula_start);
+    if !needs {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 4);
+    for (i, cell) in value.split(';').enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        if formula_start(cell) {
+            out.push('\'');
+        }
+        out.push_str(cell);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -151,6 +175,15 @@ mod tests {
         assert_eq!(neutralise("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
         assert_eq!(neutralise("\t=1"), "'\t=1");
         assert_eq!(neutralise("+4522123456"), "+4522123456");
+        // OWASP's further forms: leading spaces, a non-breaking space, full-width signs, and a
+        // second cell after `;` for semicolon locales.
+        assert_eq!(neutralise(" =1+1"), "' =1+1");
+        assert_eq!(neutralise("\u{a0}=1+1"), "'\u{a0}=1+1");
+        assert_eq!(neutralise("\u{ff1d}1+1"), "'\u{ff1d}1+1");
+        assert_eq!(neutralise("a;=1+1"), "a;'=1+1");
+        assert_eq!(neutralise("a; @SUM(A1)"), "a;' @SUM(A1)");
+        assert_eq!(neutralise(" +45 22 12 34 56"), " +45 22 12 34 56");
+        assert_eq!(neutralise("Nørre Allé; 2"), "Nørre Allé; 2");
         assert_eq!(neutralise("Anna Jensen"), "Anna Jensen");
         assert_eq!(neutralise(""), "");
     }

@@ -31,8 +31,9 @@ impl Out {
         self.write_bytes(text.as_bytes());
     }
 
-    /// One JSON value: pretty on a terminal, one line in a pipe.
-    pub(crate) fn json(&self, value: &serde_json::Value) {
+    /// One JSON value: pretty on a terminal, one line in a pipe. Keys in the order the type
+    /// declares them, as `list --json` prints them.
+    pub(crate) fn json(&self, value: &impl serde::Serialize) {
         let text = if self.terminal { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
         self.print(&format!("{}\n", text.unwrap_or_default()));
     }
@@ -40,7 +41,7 @@ impl Out {
     /// One contact, as JSON or as a small table.
     pub(crate) fn contact(&self, c: &Contact, json: bool) {
         if json {
-            self.json(&serde_json::to_value(c).unwrap_or_default());
+            self.json(c);
             return;
         }
         let mut table = comfy_table::Table::new();
@@ -57,17 +58,21 @@ impl Out {
 
 const HEADER: [&str; 6] = ["id", "name", "email", "phone", "address", "tax id"];
 
+/// A contact's cells, each escaped as everything from a server is where it is printed
+/// (control and bidi characters as `\u{…}`, so no value can move the cursor, set a window
+/// title or break a tab-separated line).
 fn row(c: &Contact) -> [String; 6] {
     let address = c.address.as_ref().map(|a| {
         [&a.street, &a.postal_code, &a.city, &a.country].into_iter().flatten().cloned().collect::<Vec<_>>().join(", ")
     });
+    let e = |s: &str| contacts_core::escaped(s).to_string();
     [
-        c.id.clone(),
-        c.name.clone(),
-        c.email.clone().unwrap_or_default(),
-        c.phone.clone().unwrap_or_default(),
-        address.unwrap_or_default(),
-        c.tax_id.clone().unwrap_or_default(),
+        e(&c.id),
+        e(&c.name),
+        e(c.email.as_deref().unwrap_or_default()),
+        e(c.phone.as_deref().unwrap_or_default()),
+        e(&address.unwrap_or_default()),
+        e(c.tax_id.as_deref().unwrap_or_default()),
     ]
 }
 
@@ -86,11 +91,7 @@ pub(crate) fn stream(
         if n == 0 && !json {
             header();
         }
-        let line = if json {
-            serde_json::to_string(&contact).unwrap_or_default()
-        } else {
-            row(&contact).iter().map(|v| v.replace(['\t', '\n', '\r'], " ")).collect::<Vec<_>>().join("\t")
-        };
+        let line = if json { serde_json::to_string(&contact).unwrap_or_default() } else { row(&contact).join("\t") };
         out.print(&format!("{line}\n"));
         n += 1;
         if n.is_multiple_of(256) {
@@ -102,7 +103,7 @@ pub(crate) fn stream(
         header();
     }
     if !json && out.terminal {
-        eprintln!("{n} contact(s)");
+        eprintln!("{n} {}", if n == 1 { "contact" } else { "contacts" });
     }
     Ok(())
 }

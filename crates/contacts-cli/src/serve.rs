@@ -22,6 +22,11 @@ pub(crate) enum SandboxCommand {
         /// Defaults to none.
         #[arg(long = "rate-limit", value_name = "PROVIDER=N/min", value_parser = parse_rate_limit)]
         rate_limits: Vec<(Provider, usize)>,
+        /// Also write the environment lines to this file once the sandbox listens (written
+        /// whole, then renamed into place), so a shell can start the server in the background
+        /// and `.` the file when it appears.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -63,7 +68,7 @@ fn environment(sb: &Sandbox) -> String {
 
 pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
     match command {
-        SandboxCommand::Serve { port, seed, rate_limits } => {
+        SandboxCommand::Serve { port, seed, rate_limits, env_file } => {
             let mut builder = Sandbox::builder().port(*port).record_limit(0);
             for (provider, per_minute) in rate_limits {
                 builder = builder.rate_limit(*provider, *per_minute);
@@ -75,6 +80,12 @@ pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
                 builder.start().map_err(|e| CliError::io(format!("starting the sandbox on port {port}"), None, e))?;
             eprintln!("sandbox listening on {} (Ctrl-C to stop); point the CLI at it with:", sb.url());
             out.print(&environment(&sb));
+            if let Some(path) = env_file {
+                let partial = path.with_extension("partial");
+                std::fs::write(&partial, environment(&sb))
+                    .and_then(|()| std::fs::rename(&partial, path))
+                    .map_err(|e| CliError::io("writing the environment file", Some(path), e))?;
+            }
             // Serve until the process is interrupted: Ctrl-C's default action ends it, and the
             // sandbox holds nothing that needs saving.
             loop {

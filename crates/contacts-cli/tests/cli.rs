@@ -324,3 +324,35 @@ fn sandbox_serve_refuses_a_malformed_rate_limit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("PROVIDER=N/min"), "{}", text(&out.stderr));
 }
+
+/// The README's lines that start the sandbox server in the background and point the CLI at
+/// it, run as written in `sh` (Before: `eval "$(contacts sandbox serve &)"` never returned).
+#[test]
+fn the_readme_sandbox_shell_lines_work_in_sh() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let block = readme
+        .split("<!-- sandbox-shell:begin -->")
+        .nth(1)
+        .unwrap()
+        .split("<!-- sandbox-shell:end -->")
+        .next()
+        .unwrap();
+    let script = block.trim().trim_start_matches("```sh").trim_end_matches("```").trim();
+    let dir = std::env::temp_dir().join(format!("contacts-readme-sh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_contacts")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    // `timeout` bounds the wait loop should the server never start.
+    let out = std::process::Command::new("timeout")
+        .args(["60", "sh", "-c", &format!("set -e\n{script}")])
+        .current_dir(&dir)
+        .env("PATH", path)
+        .env_remove("PREVISTO_API_KEY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(r#""name":"Anna Jensen""#), "{stdout}");
+    assert_eq!(stdout.lines().filter(|l| l.contains("Kunde")).count(), 2, "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
