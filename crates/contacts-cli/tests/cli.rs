@@ -385,3 +385,94 @@ fn the_readme_sandbox_shell_lines_work_in_sh() {
     assert_eq!(stdout.lines().filter(|l| l.contains("Kunde")).count(), 2, "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn completions_help_and_man_offer_only_what_each_provider_has() {
+    // Before: completions offered `levers delete` and `find-or-create`, which then failed.
+    let bash = text(&contacts(&["completions", "bash"]).stdout);
+    let levers = bash.split("contacts__subcmd__levers)").nth(1).unwrap().lines().nth(1).unwrap().to_owned();
+    assert!(levers.contains(" create get update list export ") && !levers.contains("delete"), "{levers}");
+    assert!(!levers.contains("find-or-create"), "{levers}");
+    let help = text(&contacts(&["cleanlife", "--help"]).stdout);
+    assert!(help.contains("find-or-create") && !help.contains("\n  create") && !help.contains("\n  list"), "{help}");
+    // Before: the man page named contacts-sync(1), contacts-levers(1)… which do not exist,
+    // and said nothing of sync or the environment.
+    let man = text(&contacts(&["man"]).stdout);
+    assert!(
+        !man.contains("(1)") || man.matches("(1)").count() == man.matches("contacts(1)").count(),
+        "pages that do not exist"
+    );
+    for needed in [
+        ".SH ENVIRONMENT",
+        ".SH \"EXIT STATUS\"",
+        "contacts sync",
+        "--resume",
+        "PREVISTO_API_KEY",
+        "LEVERS_CLIENT_SECRET",
+        "PORTAL_AUTHORIZATION",
+    ] {
+        assert!(man.contains(needed), "the man page lacks {needed}");
+    }
+    assert!(!man.contains("contacts levers delete"), "levers has no delete");
+}
+
+#[test]
+fn errors_name_the_flag_and_unused_flags_are_refused() {
+    // Before: "invalid size", "ask for lossy mapping", and --customer-id accepted and ignored.
+    let out = contacts(&["previsto", "list", "--sandbox", "--page-size", "0"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out.stderr).contains("invalid --page-size"), "{}", text(&out.stderr));
+    let out = contacts(&["levers", "create", "--sandbox", "--name", "A", "--location", "1,2"]);
+    assert!(
+        text(&out.stderr).contains("invalid --location") && text(&out.stderr).contains("--lossy"),
+        "{}",
+        text(&out.stderr)
+    );
+    for args in
+        [["previsto", "list", "--sandbox", "--customer-id", "5"], ["levers", "list", "--sandbox", "--search", "x"]]
+    {
+        let out = contacts(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn get_and_list_print_json_keys_in_one_order() {
+    let order = |line: &str| -> Vec<String> {
+        let mut keys = Vec::new();
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let obj = v.as_object().unwrap();
+        // The order as printed, not as the map iterates.
+        let mut at = 0;
+        for k in obj.keys() {
+            at = line.find(&format!("\"{k}\":")).unwrap_or(at);
+            keys.push((at, k.clone()));
+        }
+        keys.sort();
+        keys.into_iter().map(|(_, k)| k).collect::<Vec<_>>()
+    };
+    let list = text(&contacts(&["previsto", "list", "--sandbox", "--seed", "1", "--json"]).stdout);
+    let get = text(&contacts(&["previsto", "get", "con_sbx0", "--sandbox", "--seed", "1", "--json"]).stdout);
+    assert_eq!(order(get.trim()), order(list.lines().next().unwrap()), "{get}\n{list}");
+}
+
+#[test]
+fn server_text_never_reaches_the_terminal_raw() {
+    // A name holding ESC ] 0 ; (set the window title) and ESC [ 2 J (clear the screen).
+    let hostile = "Anna\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}";
+    let out = contacts(&["previsto", "create", "--sandbox", "--name", hostile]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202e}'), "{shown:?}");
+    assert!(shown.contains("\\u{1b}]0;pwned"), "{shown}");
+}
+
+#[test]
+fn the_cli_readme_states_the_exit_statuses_it_has() {
+    // Before: it said errors "exit with status 1", against its own table.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(!readme.contains("exit with status 1"));
+    for code in ["11 a sync", "130 interrupted", "10 file error"] {
+        assert!(readme.contains(code), "the CLI README lacks {code}");
+    }
+}
