@@ -183,3 +183,13 @@ fn progress_reaches_a_pipe_as_lines() {
     // stderr is a pipe here: the first progress line is printed, then at most one per 10 s.
     assert!(text(&out.stderr).starts_with("sync: planning:"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn counts_of_one_read_in_the_singular() {
+    // Before: "1 requests", "from 1 contacts".
+    let sb = Sandbox::builder().seed(Provider::Previsto, 1).start().unwrap();
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("(1 request in") && stdout.contains("dropped location from 1 contact (lossy)"), "{stdout}");
+    assert!(stdout.contains("0 conflicts") && !stdout.contains("1 requests"), "{stdout}");
+}
