@@ -67,11 +67,13 @@ fn child_that_dies_half_way() {
     let (from_url, to_url, journal, after): (&str, &str, &str, u64) =
         (parts[0], parts[1], parts[2], parts[3].parse().unwrap());
     let (from, to) = (levers(from_url), previsto(to_url));
-    let mut sync = SyncJob::new(&from, &to).unthrottled().delete(true).journal(journal).progress(move |p| {
-        if !p.planning && p.done >= after {
-            std::process::abort();
-        }
-    });
+    // Eight writes in flight when the process dies: eight begun and not answered.
+    let mut sync =
+        SyncJob::new(&from, &to).unthrottled().concurrency(8).delete(true).journal(journal).progress(move |p| {
+            if !p.planning && p.done >= after {
+                std::process::abort();
+            }
+        });
     let plan = sync.plan().unwrap();
     let _ = sync.apply(&plan);
 }
@@ -85,6 +87,7 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
     // source is gone: creates and deletes are cut off anywhere, connections dropped too.
     const N: u64 = 2_000;
     const GONE: u64 = 3;
+    let mut most_in_flight = 0;
     for seed in 0..20u64 {
         let sb = Sandbox::builder().seed(Provider::Levers, N).record_limit(0).start().unwrap();
         let target = previsto(&sb.previsto_base_url());
@@ -106,8 +109,10 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
             .unwrap();
         assert!(!out.status.success(), "seed {seed}: the child was meant to die");
         let (from, to) = (levers(&sb.levers_base_url()), previsto(&sb.previsto_base_url()));
-        // No flag: the journal holds every setting (delete and no throttle included).
+        // No flag: the journal holds every setting (delete, no throttle, concurrency 8).
         let report = SyncJob::new(&from, &to).resume(&dir).unwrap();
+        assert_eq!(report.concurrency, 8, "seed {seed}");
+        most_in_flight = most_in_flight.max(report.resumed_in_flight);
         assert!(report.failed.is_empty(), "seed {seed}: {:?}", report.failed);
         let ids: Vec<String> =
             to.list(&contacts_core::ListContacts::new()).map(|c| c.unwrap().external_id.unwrap_or_default()).collect();
@@ -120,6 +125,7 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
         );
         let _ = std::fs::remove_file(&dir);
     }
+    assert!(most_in_flight > 1, "some run died with several writes in flight: {most_in_flight}");
 }
 
 #[test]
@@ -200,13 +206,19 @@ fn the_throttle_keeps_to_previstos_120_a_minute_with_no_429() {
     sb.rate_limit(Provider::Previsto, 120, move || clock.now());
     let (from, to) = (levers(&sb.levers_base_url()), previsto(&sb.previsto_base_url()));
     let clock = time.clone();
-    let mut sync =
-        SyncJob::new(&from, &to).matching(Match::ExternalId).sleeper(time.clone()).clock(move || clock.now());
+    // One write at a time: fake time jumps when a worker sleeps, so with several in flight a
+    // request already let through would reach the sandbox stamped later than it was sent.
+    // The bench checks the throttle at concurrency 8 in real time (`cargo xtask bench`).
+    let mut sync = SyncJob::new(&from, &to)
+        .matching(Match::ExternalId)
+        .concurrency(1)
+        .sleeper(time.clone())
+        .clock(move || clock.now());
     let plan = sync.plan().unwrap();
     assert_eq!(plan.creates.len(), 300);
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.failed.len()), (300, 0));
-    assert_eq!(sb.rate_limited(Provider::Previsto), 0, "no request met the limit");
+    assert_eq!(sb.rate_limited(Provider::Previsto), 0, "no request met the limit: {report}, {:?}", time.now());
     // 300 writes half a second apart: two and a half minutes of (fake) time.
     assert!(time.now() >= Duration::from_secs(150), "{:?}", time.now());
     assert_eq!(to.provider(), P::Previsto);

@@ -76,12 +76,14 @@ fn a_resume_takes_lossy_and_every_setting_from_the_journal() {
     });
     let plan = first.plan().unwrap();
     let Err(SyncError::Interrupted { report }) = first.apply(&plan) else { panic!("the stop flag stops the run") };
-    assert_eq!(report.created, 10);
+    // The writes in flight when the flag was set (up to 3 more at concurrency 4) finish.
+    let first_created = report.created;
+    assert!((10..=13).contains(&first_created), "{report}");
     drop(first);
     let header = contacts_sync::JournalHeader::read(&j).unwrap();
     assert!(header.lossy && header.matching == Match::ExternalId, "{header:?}");
     let report = SyncJob::new(&from, &to).resume(&j).unwrap();
-    assert_eq!((report.created, report.refused.len()), (20, 0), "{report}");
+    assert_eq!((report.created + first_created, report.refused.len()), (30, 0), "{report}");
     assert!(report.is_success());
     assert_eq!(target_ids(&to).len(), 30);
     #[cfg(unix)]
@@ -228,12 +230,19 @@ fn a_source_that_serves_pages_in_a_loop_is_an_error_not_an_endless_read() {
 #[test]
 fn a_dead_target_stops_the_run_after_five_failures_in_a_row() {
     // Before: one failure a second for every contact left (~5 h for 17,600), then exit 1.
+    dead_target_stops(1);
+    // Eight in flight: the writes already sent when the fifth failure comes back finish and
+    // are counted, and nothing more is sent.
+    dead_target_stops(8);
+}
+
+fn dead_target_stops(concurrency: u32) {
     let source = Sandbox::builder().seed(Provider::Previsto, 50).start().unwrap();
     let target = RefCell::new(Some(Sandbox::start().unwrap()));
     let from = previsto(&source.previsto_base_url());
     let to = levers(&target.borrow().as_ref().unwrap().levers_base_url());
     let j = journal("dead");
-    let mut sync = SyncJob::new(&from, &to).lossy(true).journal(&j).progress(|p| {
+    let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(concurrency).journal(&j).progress(|p| {
         if p.done == 3 {
             // The target goes down.
             target.borrow_mut().take();
@@ -243,27 +252,47 @@ fn a_dead_target_stops_the_run_after_five_failures_in_a_row() {
     match sync.apply(&plan) {
         Err(SyncError::Stopped { error, report, reason }) => {
             assert!(matches!(error, Error::Transport(_)), "{error:?}");
-            assert!(reason.contains("5 writes in a row failed"), "{reason}");
-            assert_eq!((report.created, report.failed.len()), (3, 5));
+            assert!(reason.contains("writes in a row failed"), "{reason}");
+            if concurrency == 1 {
+                assert_eq!((report.created, report.failed.len()), (3, 5));
+            } else {
+                let (created, failed) = (report.created, report.failed.len() as u64);
+                // At most one window of writes in flight when the target went, and one when the
+                // breaker tripped (a success among them starts the count again).
+                assert!((3..=3 + 8).contains(&created) && (5..=5 + 2 * 8).contains(&failed), "{report}");
+                assert!(created + failed < 50, "{report}");
+            }
+            // The journal closes every write it began.
+            let text = std::fs::read_to_string(&j).unwrap();
+            let begun = text.lines().filter(|l| l.contains(r#""event":"begin""#)).count() as u64;
+            assert_eq!(begun, report.created + report.failed.len() as u64, "{text}");
         }
         other => panic!("{other:?}"),
     }
+    let _ = std::fs::remove_file(&j);
 }
 
 #[test]
 fn a_long_retry_after_stops_the_run_instead_of_sleeping_for_an_hour() {
     // Before: the sync slept the Retry-After (up to an hour), three times per write.
+    long_retry_after_stops(1);
+    long_retry_after_stops(8);
+}
+
+fn long_retry_after_stops(concurrency: u32) {
     let sb = Sandbox::builder().seed(Provider::Previsto, 5).start().unwrap();
     sb.inject(Fault::status(429).retry_after("3600").on(Provider::Levers).method("POST").times(1));
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let waits = Waits::default();
-    let mut sync = SyncJob::new(&from, &to).lossy(true).sleeper(waits.clone());
+    let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(concurrency).sleeper(waits.clone());
     let plan = sync.plan().unwrap();
     match sync.apply(&plan) {
         Err(SyncError::Stopped { error, report, .. }) => {
             assert!(error.is_rate_limited(), "{error:?}");
             assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
-            assert_eq!(report.created, 0);
+            // Only the writes already in flight beside the refused one.
+            assert!(report.created < u64::from(concurrency), "{report}");
+            assert_eq!(report.slowed_down, 1, "{report}");
         }
         other => panic!("{other:?}"),
     }
@@ -361,4 +390,81 @@ fn an_update_of_name_and_email_reports_no_dropped_location() {
             assert!(report.dropped.is_empty(), "{report}");
         }
     }
+}
+
+// Several writes in flight (`concurrency`): the same guarantees, and a target that says
+// "slow down" is waited out by every worker at once.
+
+#[test]
+fn eight_writes_in_flight_journal_each_write_once_and_a_second_run_writes_nothing() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 500).record_limit(0).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let j = journal("eight");
+    let most = Arc::new(Mutex::new(0u32));
+    let seen = Arc::clone(&most);
+    let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(8).journal(&j).progress(move |p| {
+        let mut most = seen.lock().unwrap();
+        *most = (*most).max(p.concurrency);
+    });
+    let plan = sync.plan().unwrap();
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.created, report.requests, report.failed.len()), (500, 500, 0), "{report}");
+    assert_eq!((report.concurrency, report.lowest_concurrency, report.final_concurrency), (8, 8, 8));
+    assert_eq!(*most.lock().unwrap(), 8);
+    let text = std::fs::read_to_string(&j).unwrap();
+    let keys = |event: &str| {
+        let mut keys: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["event"] == event)
+            .map(|v| v["key"].as_str().unwrap().to_owned())
+            .collect();
+        keys.sort();
+        keys
+    };
+    let (begun, done) = (keys("begin"), keys("done"));
+    assert_eq!(begun.len(), 500);
+    assert_eq!(begun, done, "every write begun is answered, once");
+    assert!(begun.windows(2).all(|w| w[0] != w[1]), "no write twice");
+    let ids = target_ids(&to);
+    assert_eq!(ids.len(), 500);
+    assert!(SyncJob::new(&from, &to).lossy(true).concurrency(8).plan().unwrap().is_empty());
+    let _ = std::fs::remove_file(&j);
+}
+
+#[test]
+fn a_429_makes_every_write_wait_halves_the_concurrency_and_is_sent_again() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 40).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("2").on(Provider::Levers).method("POST").times(3));
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let waits = Waits::default();
+    let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(8).sleeper(waits.clone());
+    let plan = sync.plan().unwrap();
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.created, report.failed.len(), report.slowed_down), (40, 0, 3), "{report}");
+    assert_eq!(report.requests, 43, "each refused write sent once more: {report}");
+    assert!(report.lowest_concurrency <= 4, "{report}");
+    assert!(report.final_concurrency >= report.lowest_concurrency, "{report}");
+    assert!(
+        report.to_string().contains("the target asked to slow down 3 times: concurrency 8 went down to"),
+        "{report}"
+    );
+    // The wait went to the shared throttle: whoever came next waited it (no real sleep).
+    let waits = waits.0.lock().unwrap();
+    assert!(waits.iter().any(|w| *w > Duration::from_secs(1) && *w <= Duration::from_secs(2)), "{waits:?}");
+    let ids = target_ids(&to);
+    assert_eq!(ids.len(), 40, "nothing lost, nothing twice");
+}
+
+#[test]
+fn a_503_with_retry_after_is_a_slow_down_not_a_failure() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
+    sb.inject(Fault::status(503).retry_after("1").on(Provider::Levers).method("POST").times(1));
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(1).sleeper(Waits::default());
+    let plan = sync.plan().unwrap();
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.created, report.failed.len(), report.slowed_down), (10, 0, 1), "{report}");
+    assert_eq!((report.lowest_concurrency, report.final_concurrency), (1, 1));
 }

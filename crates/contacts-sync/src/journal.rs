@@ -79,8 +79,16 @@ pub struct JournalHeader {
     /// Consecutive failures that stop the run.
     #[serde(default)]
     pub max_failures: u32,
+    /// Writes in flight at once (a resume may change it: it sets how fast, not what is
+    /// written). Journals written before it existed read as 1.
+    #[serde(default = "one")]
+    pub concurrency: u32,
     /// When the journal was created, in seconds since the Unix epoch.
     pub created_at: u64,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl JournalHeader {

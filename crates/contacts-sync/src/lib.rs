@@ -37,6 +37,7 @@
 mod error;
 mod journal;
 mod matching;
+mod pace;
 mod plan;
 mod sync;
 
@@ -45,5 +46,6 @@ pub use journal::{JOURNAL_VERSION, JournalHeader, MAX_LINE_BYTES, Side, lock_pat
 pub use matching::Match;
 pub use plan::{Conflict, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
 pub use sync::{
-    DEFAULT_MAX_DELETE, DEFAULT_MAX_FAILURES, DEFAULT_MAX_WAIT, Failure, Progress, Report, SyncJob, documented_rate,
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_DELETE, DEFAULT_MAX_FAILURES, DEFAULT_MAX_WAIT, Failure, MAX_CONCURRENCY,
+    Progress, Report, SyncJob, documented_rate,
 };

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use contacts_core::{
     Capabilities, Contact, ContactUpdate, ContactsApi, Error, Field, NewContact, Operation, Provider, Result,
@@ -254,26 +256,101 @@ pub(crate) fn plan(
     if !from.capabilities().supports(Operation::List) {
         return Err(contacts_core::Error::unsupported(from.provider(), Operation::List));
     }
-    // The target side, read once, held as keys and digests.
-    let mut index: HashMap<String, Vec<TargetEntry>> = HashMap::new();
-    let mut target_count: u64 = 0;
-    if caps.supports(Operation::List) {
-        for contact in to.list(&s.target_query) {
-            let contact = contact?;
-            target_count += 1;
-            if target_count.is_multiple_of(100) {
-                on_read(0, target_count);
-            }
-            if let Some(key) = matching::target_key(s.matching, &contact) {
-                let digests = matching::digests(&contact);
-                index.entry(key).or_default().push(TargetEntry { id: contact.id, digests });
-            }
-        }
-    } else if !(caps.supports(Operation::FindOrCreate) && s.matching == Match::Phone) {
+    let lists_target = caps.supports(Operation::List);
+    if !lists_target && !(caps.supports(Operation::FindOrCreate) && s.matching == Match::Phone) {
         return Err(Error::validation(
             "matching",
             format!("{} cannot list its contacts: only a find-or-create by phone can sync to it", to.provider()),
         ));
+    }
+    // The name and the match field are always written: without the match field the next run
+    // would not recognise what this one wrote. Under external-id matching the external id is
+    // the sync's own (`provider:id`), set on each create below.
+    let mut synced: Vec<Field> = vec![Field::Name];
+    match s.matching {
+        Match::Email => synced.push(Field::Email),
+        Match::Phone => synced.push(Field::Phone),
+        Match::ExternalId => {}
+    }
+    for f in &s.fields {
+        if !(synced.contains(f) || s.matching == Match::ExternalId && *f == Field::ExternalId) {
+            synced.push(*f);
+        }
+    }
+    // Both sides are read at once, each on its own thread, so the plan waits for the slower
+    // side's round trips rather than for the sum of both; each list fetches its next page
+    // while this thread works through the one before. The target comes one page ahead at
+    // most (a bounded channel); the source is kept, already cut down to the synced fields,
+    // until the target is whole, since no source contact can be decided before.
+    let source_read = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        let (targets, target_rx) = mpsc::sync_channel::<Result<(Option<String>, TargetEntry)>>(TARGET_AHEAD);
+        let (sources, source_rx) = mpsc::channel::<Result<(Option<String>, Contact)>>();
+        if lists_target {
+            scope.spawn(move || {
+                for contact in to.list(&s.target_query) {
+                    let entry = contact.map(|c| {
+                        let key = matching::target_key(s.matching, &c);
+                        let digests = if key.is_some() { matching::digests(&c) } else { Digests::default() };
+                        (key, TargetEntry { id: c.id, digests })
+                    });
+                    let stop = entry.is_err();
+                    if targets.send(entry).is_err() || stop {
+                        break;
+                    }
+                }
+            });
+        } else {
+            drop(targets);
+        }
+        let (synced, source_read) = (&synced, &source_read);
+        scope.spawn(move || {
+            for contact in from.list(&s.source_query) {
+                let entry = contact.map(|c| {
+                    let key = matching::source_key(s.matching, from.provider(), &c);
+                    (key, restrict(c, synced))
+                });
+                source_read.fetch_add(1, Ordering::Relaxed);
+                let stop = entry.is_err();
+                if sources.send(entry).is_err() || stop {
+                    break;
+                }
+            }
+        });
+        // Returning (or failing) drops both receivers: a thread still reading stops at its
+        // next contact.
+        decide(from, to, s, caps, synced, target_rx, source_rx, &|| source_read.load(Ordering::Relaxed), on_read)
+    })
+}
+
+/// Target contacts read ahead of the plan, at most: about one page.
+const TARGET_AHEAD: usize = 128;
+
+/// Builds the plan from the two sides' streams: the target's whole, then the source's.
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    from: &dyn ContactsApi,
+    to: &dyn ContactsApi,
+    s: &Settings,
+    caps: Capabilities,
+    synced: &[Field],
+    targets: mpsc::Receiver<Result<(Option<String>, TargetEntry)>>,
+    sources: mpsc::Receiver<Result<(Option<String>, Contact)>>,
+    source_read: &dyn Fn() -> u64,
+    on_read: &mut dyn FnMut(u64, u64),
+) -> Result<Plan> {
+    // The target side, read once, held as keys and digests.
+    let mut index: HashMap<String, Vec<TargetEntry>> = HashMap::new();
+    let mut target_count: u64 = 0;
+    for entry in targets {
+        let (key, entry) = entry?;
+        target_count += 1;
+        if target_count.is_multiple_of(100) {
+            on_read(source_read(), target_count);
+        }
+        if let Some(key) = key {
+            index.entry(key).or_default().push(entry);
+        }
     }
 
     let mut plan = Plan {
@@ -293,28 +370,13 @@ pub(crate) fn plan(
     let mut updates: Vec<Option<PlannedUpdate>> = Vec::new();
     let mut refusals: Vec<Option<Refusal>> = Vec::new();
     let mut seen: HashMap<String, Slot> = HashMap::new();
-    // The name and the match field are always written: without the match field the next run
-    // would not recognise what this one wrote. Under external-id matching the external id is
-    // the sync's own (`provider:id`), set on each create below.
-    let mut synced: Vec<Field> = vec![Field::Name];
-    match s.matching {
-        Match::Email => synced.push(Field::Email),
-        Match::Phone => synced.push(Field::Phone),
-        Match::ExternalId => {}
-    }
-    for f in &s.fields {
-        if !(synced.contains(f) || s.matching == Match::ExternalId && *f == Field::ExternalId) {
-            synced.push(*f);
-        }
-    }
-
-    for contact in from.list(&s.source_query) {
-        let contact = contact?;
+    for entry in sources {
+        let (key, contact) = entry?;
         plan.source_count += 1;
         if plan.source_count.is_multiple_of(100) {
             on_read(plan.source_count, target_count);
         }
-        let Some(key) = matching::source_key(s.matching, from.provider(), &contact) else {
+        let Some(key) = key else {
             let reason = format!("it has no {} to match by", s.matching.name());
             refusals.push(Some(Refusal { source_id: contact.id, key: None, field: None, reason }));
             continue;
@@ -342,7 +404,7 @@ pub(crate) fn plan(
             plan.conflicts.push(Conflict { key, source_ids, target_ids: targets });
             continue;
         }
-        let restricted = restrict(contact, &synced);
+        let restricted = contact;
         let slot = match index.get(&key).map(Vec::as_slice) {
             None | Some([]) => {
                 let mut restricted = restricted;

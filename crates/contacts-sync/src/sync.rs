@@ -1,10 +1,11 @@
 //! The sync itself: settings, apply with throttle, circuit breaker and journal, resume.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use contacts_core::{
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::SyncError;
 use crate::journal::{self, Entry, JOURNAL_VERSION, JournalHeader, Lock, Side, Writer};
 use crate::matching::Match;
-use crate::plan::{self, Conflict, Plan, Refusal};
+use crate::pace::{Throttle, Window};
+use crate::plan::{self, Conflict, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
 
 /// Everything [`plan`](SyncJob::plan) needs, apart from the two clients.
 pub(crate) struct Settings {
@@ -47,6 +49,8 @@ pub struct Progress {
     pub updated: u64,
     /// Writes that failed so far.
     pub failed: u64,
+    /// Writes allowed in flight now (lower than asked for after the target said "slow down").
+    pub concurrency: u32,
 }
 
 /// A write that failed; the rest of the plan went on.
@@ -96,6 +100,22 @@ pub struct Report {
     pub resumed_in_flight: u64,
     /// How long applying took.
     pub duration: Duration,
+    /// The writes in flight at once asked for ([`SyncJob::concurrency`]).
+    #[serde(default)]
+    pub concurrency: u32,
+    /// The fewest writes in flight the run went down to after the target said "slow down"
+    /// (the same as `concurrency` when it never did).
+    #[serde(default)]
+    pub lowest_concurrency: u32,
+    /// The writes in flight allowed at the end of the run.
+    #[serde(default)]
+    pub final_concurrency: u32,
+    /// Answers that asked the sync to slow down (429, or 503 with `Retry-After`): each write
+    /// was waited out and sent again, and each overload halved the concurrency. Calls the
+    /// client itself retries (idempotent updates and deletes) are counted by the client's
+    /// log, not here.
+    #[serde(default)]
+    pub slowed_down: u64,
 }
 
 impl Report {
@@ -114,6 +134,10 @@ impl Report {
             requests: 0,
             resumed_in_flight,
             duration: Duration::ZERO,
+            concurrency: 1,
+            lowest_concurrency: 1,
+            final_concurrency: 1,
+            slowed_down: 0,
         }
     }
 
@@ -157,6 +181,17 @@ impl fmt::Display for Report {
                 plural(self.orphans, "contact", "contacts")
             )?;
         }
+        if self.slowed_down > 0 {
+            write!(
+                f,
+                "\nthe target asked to slow down {} {}: concurrency {} went down to {} and ended at {}",
+                self.slowed_down,
+                plural(self.slowed_down, "time", "times"),
+                self.concurrency,
+                self.lowest_concurrency,
+                self.final_concurrency
+            )?;
+        }
         for (field, n) in &self.dropped {
             write!(f, "\ndropped {field} from {n} {} (lossy)", plural(*n, "contact", "contacts"))?;
         }
@@ -168,9 +203,13 @@ pub(crate) fn plural(n: u64, one: &'static str, many: &'static str) -> &'static 
     if n == 1 { one } else { many }
 }
 
-type Clock = dyn Fn() -> Duration + Send + Sync;
+pub(crate) type Clock = dyn Fn() -> Duration + Send + Sync;
 type OnProgress<'a> = dyn FnMut(&Progress) + 'a;
 
+/// The default number of writes in flight at once.
+pub const DEFAULT_CONCURRENCY: u32 = 4;
+/// The most writes in flight at once a sync allows.
+pub const MAX_CONCURRENCY: u32 = 64;
 /// The default number of consecutive failures (not the contact's own) that stop a run.
 pub const DEFAULT_MAX_FAILURES: u32 = 5;
 /// The default most deletes a run makes; a plan with more is refused before writing.
@@ -196,6 +235,7 @@ pub struct SyncJob<'a> {
     to: &'a dyn ContactsApi,
     settings: Settings,
     per_minute: Option<u32>,
+    concurrency: u32,
     journal: Option<PathBuf>,
     /// Set by `resume`: the journal exists and is appended to.
     resuming: bool,
@@ -218,6 +258,7 @@ impl fmt::Debug for SyncJob<'_> {
             .field("matching", &self.settings.matching)
             .field("lossy", &self.settings.lossy)
             .field("per_minute", &self.per_minute)
+            .field("concurrency", &self.concurrency)
             .field("journal", &self.journal)
             .field("delete", &self.delete)
             .field("max_failures", &self.max_failures)
@@ -251,6 +292,7 @@ impl<'a> SyncJob<'a> {
                 target_query: ListContacts::new(),
             },
             per_minute: documented_rate(to.provider()),
+            concurrency: DEFAULT_CONCURRENCY,
             journal: None,
             resuming: false,
             delete: false,
@@ -317,6 +359,19 @@ impl<'a> SyncJob<'a> {
     #[must_use]
     pub fn rate_per_minute(mut self, per_minute: u32) -> Self {
         self.per_minute = Some(per_minute.max(1));
+        self
+    }
+
+    /// How many writes are in flight at once, each on its own thread over the same target
+    /// client (clamped to 1..=64). Defaults to 4; 1 sends them one after the other in the
+    /// plan's order. The journal, the resume, the lock, the circuit breaker and the counts
+    /// hold at any concurrency, and the throttle is shared: the rate is never exceeded. When
+    /// the target answers 429 (or 503 with `Retry-After`), every write waits, the concurrency
+    /// halves, and it climbs back by one after each run of successes; the report says the
+    /// lowest and final concurrency.
+    #[must_use]
+    pub fn concurrency(mut self, n: u32) -> Self {
+        self.concurrency = n.clamp(1, MAX_CONCURRENCY);
         self
     }
 
@@ -432,6 +487,7 @@ impl<'a> SyncJob<'a> {
         self.delete = header.delete;
         self.max_delete = header.max_delete;
         self.max_failures = header.max_failures.max(1);
+        self.concurrency = header.concurrency.clamp(1, MAX_CONCURRENCY);
         self.journal = Some(path.to_path_buf());
         self.resuming = true;
         Ok(self)
@@ -522,6 +578,7 @@ impl<'a> SyncJob<'a> {
             max_delete: self.max_delete,
             rate_per_minute: self.per_minute,
             max_failures: self.max_failures,
+            concurrency: self.concurrency,
             created_at: journal::now_secs(),
         }
     }
@@ -566,55 +623,75 @@ impl<'a> SyncJob<'a> {
         let mut journal = self.open_journal()?;
         // Once a run is under way, it is the record's: a resume continues it.
         self.resuming = true;
+        let mut items: Vec<Item<'_>> = plan.creates.iter().map(Item::Create).collect();
+        items.extend(plan.updates.iter().map(Item::Update));
+        if self.delete {
+            items.extend(plan.deletes.iter().map(Item::Delete));
+        }
+        report.concurrency = self.concurrency;
+        let throttle = Throttle::new(self.per_minute, Arc::clone(&self.clock), Arc::clone(&self.sleeper));
+        let (jobs, queue) = mpsc::channel::<(usize, u64)>();
+        let queue = Mutex::new(queue);
         let mut run = Run {
             job: self,
             report,
-            progress: Progress {
-                total: plan.writes() as u64 + if self.delete { plan.deletes.len() as u64 } else { 0 },
-                ..Progress::default()
-            },
-            interval: self.per_minute.map(|n| Duration::from_secs(60) / n),
-            // The first write waits one interval too: the plan's own reads count.
-            last: (self.clock)(),
+            progress: Progress { total: items.len() as u64, concurrency: self.concurrency, ..Progress::default() },
             consecutive: 0,
+            window: Window::new(self.concurrency),
+            throttle: &throttle,
+            retries: vec![0; items.len()],
+            sent: 0,
         };
-        for create in &plan.creates {
-            let mut new = NewContact::from(&create.contact);
-            new.lossy = run.job.settings.lossy;
-            let write = Write { action: "create", key: &create.key, source_id: &create.source_id, target_id: None };
-            run.write(&mut journal, &write, &create.dropped, || {
-                if caps.supports(Operation::Create) {
-                    self.to.create(&new).map(|c| (c, true))
-                } else {
-                    self.to.find_or_create(&new).map(|f| (f.contact, f.created))
-                }
-            })?;
-        }
-        for update in &plan.updates {
-            let patch = update.patch().lossy(run.job.settings.lossy);
-            let write = Write {
-                action: "update",
-                key: &update.key,
-                source_id: &update.source_id,
-                target_id: Some(&update.target_id),
-            };
-            run.write(&mut journal, &write, &update.dropped, || {
-                self.to.update(&update.target_id, &patch).map(|c| (c, false))
-            })?;
-        }
-        if self.delete {
-            for delete in &plan.deletes {
-                let write =
-                    Write { action: "delete", key: &delete.key, source_id: "", target_id: Some(&delete.target_id) };
-                run.write(&mut journal, &write, &[], || {
-                    self.to.delete(&delete.target_id).map(|()| (Contact::new(delete.target_id.clone(), ""), false))
-                })?;
+        let to = self.to;
+        let create = caps.supports(Operation::Create);
+        let lossy = self.settings.lossy;
+        let workers = (self.concurrency as usize).min(items.len());
+        let outcome = std::thread::scope(|scope| {
+            let (answers, done) = mpsc::channel::<Answer>();
+            for _ in 0..workers {
+                let (queue, answers, items, throttle) = (&queue, answers.clone(), &items, &throttle);
+                let stop = self.stop.as_deref();
+                scope.spawn(move || {
+                    loop {
+                        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        let Ok((i, seq)) = job else { break };
+                        throttle.acquire();
+                        // Asked to stop while this write waited its turn: it is not sent.
+                        let outcome = if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+                            None
+                        } else {
+                            Some(items[i].send(to, create, lossy))
+                        };
+                        if answers.send(Answer { item: i, seq, outcome }).is_err() {
+                            break;
+                        }
+                    }
+                });
             }
-        }
+            drop(answers);
+            let result = run.drive(&items, &mut journal, &jobs, &done);
+            drop(jobs);
+            result
+        });
         let mut report = run.report;
+        report.lowest_concurrency = run.window.lowest();
+        report.final_concurrency = run.window.limit();
         report.duration = started.elapsed();
-        log::info!(target: "contacts_sync", "{}", report.to_string().replace('\n', "; "));
-        Ok(report)
+        match outcome {
+            Ok(None) => {
+                log::info!(target: "contacts_sync", "{}", report.to_string().replace('\n', "; "));
+                Ok(report)
+            }
+            Ok(Some(End::Interrupted)) => {
+                report.duration = Duration::ZERO;
+                Err(SyncError::Interrupted { report: Box::new(report) })
+            }
+            Ok(Some(End::Stopped { reason, error })) => {
+                report.duration = Duration::ZERO;
+                Err(SyncError::Stopped { reason, error, report: Box::new(report) })
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -627,6 +704,53 @@ fn same_side(journal: &Side, given: &Side) -> bool {
         }
 }
 
+/// One write of the plan.
+enum Item<'p> {
+    Create(&'p PlannedCreate),
+    Update(&'p PlannedUpdate),
+    Delete(&'p PlannedDelete),
+}
+
+impl Item<'_> {
+    /// The write, as the journal names it.
+    fn write(&self) -> Write<'_> {
+        match self {
+            Item::Create(c) => Write { action: "create", key: &c.key, source_id: &c.source_id, target_id: None },
+            Item::Update(u) => {
+                Write { action: "update", key: &u.key, source_id: &u.source_id, target_id: Some(&u.target_id) }
+            }
+            Item::Delete(d) => Write { action: "delete", key: &d.key, source_id: "", target_id: Some(&d.target_id) },
+        }
+    }
+
+    /// The fields the plan already dropped from it.
+    fn dropped(&self) -> &[Field] {
+        match self {
+            Item::Create(c) => &c.dropped,
+            Item::Update(u) => &u.dropped,
+            Item::Delete(_) => &[],
+        }
+    }
+
+    /// Sends it: the contact as it now is, and whether it was created (`false` for a
+    /// find-or-create that found it).
+    fn send(&self, to: &dyn ContactsApi, create: bool, lossy: bool) -> contacts_core::Result<(Contact, bool)> {
+        match self {
+            Item::Create(c) => {
+                let mut new = NewContact::from(&c.contact);
+                new.lossy = lossy;
+                if create {
+                    to.create(&new).map(|c| (c, true))
+                } else {
+                    to.find_or_create(&new).map(|f| (f.contact, f.created))
+                }
+            }
+            Item::Update(u) => to.update(&u.target_id, &u.patch().lossy(lossy)).map(|c| (c, false)),
+            Item::Delete(d) => to.delete(&d.target_id).map(|()| (Contact::new(d.target_id.clone(), ""), false)),
+        }
+    }
+}
+
 /// One write, as the journal names it.
 struct Write<'w> {
     action: &'static str,
@@ -635,38 +759,113 @@ struct Write<'w> {
     target_id: Option<&'w str>,
 }
 
-/// The state of an apply under way.
+/// A worker's answer for the write numbered `item`, sent as request number `seq`: `None`
+/// when the run was stopped before it was sent.
+struct Answer {
+    item: usize,
+    seq: u64,
+    outcome: Option<contacts_core::Result<(Contact, bool)>>,
+}
+
+/// Why a run ended before its plan did.
+enum End {
+    Interrupted,
+    Stopped { reason: String, error: Error },
+}
+
+/// The state of an apply under way. Only the thread that called `apply` touches it (the
+/// workers send and answer): the journal, the counts and the progress callback see one write
+/// at a time.
 struct Run<'j, 'a> {
     job: &'j SyncJob<'a>,
     report: Report,
     progress: Progress,
-    interval: Option<Duration>,
-    last: Duration,
+    /// Target-side failures in a row.
     consecutive: u32,
+    window: Window,
+    throttle: &'j Throttle,
+    /// How many times each write was answered "slow down" and sent again.
+    retries: Vec<u8>,
+    /// Requests sent so far (numbering them).
+    sent: u64,
 }
 
 impl Run<'_, '_> {
-    /// One write: journaled before and after, throttled, its outcome counted; stops the run
-    /// when asked to, when the target looks dead, or when it asks for a longer wait than the
-    /// sync makes.
-    fn write(
+    /// Hands writes to the workers — as many in flight as the window allows, each journaled
+    /// before it is handed over — and takes their answers in the order they come. Once the
+    /// run must end (asked to, a dead target, a wait too long), nothing more is handed over,
+    /// and the writes in flight are finished and recorded first.
+    fn drive(
+        &mut self,
+        items: &[Item<'_>],
+        journal: &mut Option<Writer>,
+        jobs: &mpsc::Sender<(usize, u64)>,
+        done: &mpsc::Receiver<Answer>,
+    ) -> Result<Option<End>, SyncError> {
+        let mut next = 0;
+        let mut again: VecDeque<usize> = VecDeque::new();
+        let mut in_flight: u32 = 0;
+        let mut end = None;
+        loop {
+            while end.is_none() && in_flight < self.window.limit() {
+                if self.job.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+                    end = Some(End::Interrupted);
+                    break;
+                }
+                let i = match again.pop_front() {
+                    Some(i) => i,
+                    None if next < items.len() => {
+                        self.record(journal, "begin", &items[next].write(), None, None)?;
+                        next += 1;
+                        next - 1
+                    }
+                    None => break,
+                };
+                self.sent += 1;
+                self.report.requests += 1;
+                if jobs.send((i, self.sent)).is_err() {
+                    break;
+                }
+                in_flight += 1;
+            }
+            if in_flight == 0 {
+                break;
+            }
+            let Ok(answer) = done.recv() else { break };
+            in_flight -= 1;
+            self.answer(journal, &items[answer.item], answer, &mut again, &mut end)?;
+            self.progress.concurrency = self.window.limit();
+            if let Some(p) = self.job.progress.borrow_mut().as_mut() {
+                p(&self.progress);
+            }
+        }
+        // A write told to slow down and not sent again is not done: journaled as cancelled.
+        for i in again {
+            self.record(journal, "cancelled", &items[i].write(), None, None)?;
+        }
+        Ok(end)
+    }
+
+    /// Journals and counts one answer; decides whether its write is sent again (the target
+    /// asked to slow down) and whether the run must end.
+    fn answer(
         &mut self,
         journal: &mut Option<Writer>,
-        w: &Write<'_>,
-        planned_drops: &[Field],
-        mut call: impl FnMut() -> contacts_core::Result<(Contact, bool)>,
+        item: &Item<'_>,
+        answer: Answer,
+        again: &mut VecDeque<usize>,
+        end: &mut Option<End>,
     ) -> Result<(), SyncError> {
-        if self.job.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
-            return Err(SyncError::Interrupted { report: Box::new(self.finish()) });
-        }
-        self.record(journal, "begin", w, None, None)?;
-        let outcome = self.with_retry(&mut call);
-        self.progress.done += 1;
-        let result = match outcome {
+        let w = item.write();
+        let Some(outcome) = answer.outcome else {
+            return self.record(journal, "cancelled", &w, None, None);
+        };
+        match outcome {
             Ok((contact, created)) => {
-                self.record(journal, "done", w, Some(&contact.id), None)?;
+                self.record(journal, "done", &w, Some(&contact.id), None)?;
                 self.consecutive = 0;
-                note_dropped(&mut self.report.dropped, planned_drops);
+                self.window.success();
+                note_dropped(&mut self.report.dropped, item.dropped());
                 note_dropped(&mut self.report.dropped, &contact.dropped);
                 match (w.action, created) {
                     ("create", true) => self.report.created += 1,
@@ -676,44 +875,62 @@ impl Run<'_, '_> {
                 }
                 self.progress.created = self.report.created + self.report.found;
                 self.progress.updated = self.report.updated;
-                Ok(())
             }
-            Err(Stop::Wait(e, wait)) => {
-                self.record(journal, "failed", w, None, Some(&e))?;
-                let reason = format!(
-                    "the target asked to wait {}s, longer than the {}s the sync waits",
-                    wait.as_secs(),
-                    self.job.max_wait.as_secs()
-                );
-                log::warn!(target: "contacts_sync", "stopping: {reason}: {e}");
-                return Err(SyncError::Stopped { reason, error: e, report: Box::new(self.finish()) });
-            }
-            Err(Stop::Failed(e)) => {
-                self.record(journal, "failed", w, None, Some(&e))?;
-                log::warn!(target: "contacts_sync", "{} {} failed: {e}", w.action, contacts_core::escaped(w.key));
-                self.report.failed.push(failure(w, &e));
-                self.progress.failed += 1;
-                if is_targets_fault(&e) {
-                    self.consecutive += 1;
-                    if self.consecutive >= self.job.max_failures {
-                        let reason = format!("{} writes in a row failed", self.consecutive);
-                        log::warn!(target: "contacts_sync", "stopping: {reason}: the target looks unreachable");
-                        return Err(SyncError::Stopped { reason, error: e, report: Box::new(self.finish()) });
+            Err(e) if asks_to_slow_down(&e) => {
+                self.report.slowed_down += 1;
+                let wait = e.retry_after().unwrap_or(self.job.max_wait);
+                if wait > self.job.max_wait {
+                    self.record(journal, "failed", &w, None, Some(&e))?;
+                    let reason = format!(
+                        "the target asked to wait {}s, longer than the {}s the sync waits",
+                        wait.as_secs(),
+                        self.job.max_wait.as_secs()
+                    );
+                    log::warn!(target: "contacts_sync", "stopping: {reason}: {e}");
+                    if end.is_none() {
+                        *end = Some(End::Stopped { reason, error: e });
                     }
+                } else if end.is_some() || self.retries[answer.item] >= 3 {
+                    self.failed(journal, &w, e, end)?;
+                } else {
+                    // A refused write changed nothing: it goes again once the wait is over,
+                    // and everyone waits, with fewer writes in flight.
+                    self.retries[answer.item] += 1;
+                    log::info!(target: "contacts_sync", "slowed down by the target: waiting {}s", wait.as_secs());
+                    self.throttle.pause(wait);
+                    self.window.slow_down(answer.seq, self.sent);
+                    again.push_back(answer.item);
+                    return Ok(());
                 }
-                Ok(())
             }
-        };
-        if let Some(p) = self.job.progress.borrow_mut().as_mut() {
-            p(&self.progress);
+            Err(e) => self.failed(journal, &w, e, end)?,
         }
-        result
+        self.progress.done += 1;
+        Ok(())
     }
 
-    fn finish(&mut self) -> Report {
-        let mut report = self.report.clone();
-        report.duration = Duration::ZERO;
-        report
+    /// A write that failed: journaled, reported; several in a row that are the target's fault
+    /// end the run.
+    fn failed(
+        &mut self,
+        journal: &mut Option<Writer>,
+        w: &Write<'_>,
+        e: Error,
+        end: &mut Option<End>,
+    ) -> Result<(), SyncError> {
+        self.record(journal, "failed", w, None, Some(&e))?;
+        log::warn!(target: "contacts_sync", "{} {} failed: {e}", w.action, contacts_core::escaped(w.key));
+        self.report.failed.push(failure(w, &e));
+        self.progress.failed += 1;
+        if is_targets_fault(&e) {
+            self.consecutive += 1;
+            if self.consecutive >= self.job.max_failures && end.is_none() {
+                let reason = format!("{} writes in a row failed", self.consecutive);
+                log::warn!(target: "contacts_sync", "stopping: {reason}: the target looks unreachable");
+                *end = Some(End::Stopped { reason, error: e });
+            }
+        }
+        Ok(())
     }
 
     fn record(
@@ -734,51 +951,12 @@ impl Run<'_, '_> {
             error: error.map(ToString::to_string),
         })
     }
-
-    /// One write, spaced `interval` after the previous one; a 429 whose wait the sync accepts
-    /// is waited out and repeated (a refused write changed nothing), three times at most.
-    fn with_retry(
-        &mut self,
-        call: &mut impl FnMut() -> contacts_core::Result<(Contact, bool)>,
-    ) -> Result<(Contact, bool), Stop> {
-        let mut tries = 0;
-        loop {
-            if let Some(interval) = self.interval {
-                let now = (self.job.clock)();
-                let next = self.last + interval;
-                if now < next {
-                    self.job.sleeper.sleep(next - now);
-                }
-                self.last = (self.job.clock)();
-            }
-            self.report.requests += 1;
-            tries += 1;
-            match call() {
-                Ok(done) => return Ok(done),
-                Err(e) if e.is_rate_limited() => {
-                    let wait = e.retry_after().unwrap_or(self.job.max_wait);
-                    if wait > self.job.max_wait {
-                        return Err(Stop::Wait(e, wait));
-                    }
-                    if tries >= 4 {
-                        return Err(Stop::Failed(e));
-                    }
-                    log::info!(target: "contacts_sync", "rate limited: waiting {}s", wait.as_secs());
-                    self.job.sleeper.sleep(wait);
-                    self.last = (self.job.clock)();
-                }
-                Err(e) => return Err(Stop::Failed(e)),
-            }
-        }
-    }
 }
 
-/// Why a write ended without success.
-enum Stop {
-    /// It failed (after the retries the sync makes).
-    Failed(Error),
-    /// The target asked for a longer wait than the sync makes.
-    Wait(Error, Duration),
+/// Whether the target asked the sync to slow down: a 429, or a 503 with `Retry-After`. The
+/// write changed nothing and is sent again once the wait is over.
+fn asks_to_slow_down(e: &Error) -> bool {
+    e.is_rate_limited() || (e.status() == Some(503) && e.retry_after().is_some())
 }
 
 /// A failure that is the target's (or the network's), not the contact's: no answer, 5xx,

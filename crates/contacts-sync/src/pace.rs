@@ -1,0 +1,178 @@
+//! How fast the sync writes: a throttle shared by every worker, and a concurrency that backs
+//! off when the target says "slow down" (AIMD).
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use contacts_core::Sleeper;
+
+use crate::sync::Clock;
+
+/// A throttle shared by every worker: at most one request passes per `interval`, spaced from
+/// the moment the previous one really passed (a late wake-up never lets two through close
+/// together), and nothing passes before a pause the target asked for is over.
+pub(crate) struct Throttle {
+    interval: Option<Duration>,
+    /// When the next request may pass, on `clock`.
+    next: Mutex<Duration>,
+    clock: Arc<Clock>,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+/// The margin kept under a documented rate: 1% slower than `60 s ÷ rate` between requests, so
+/// the jitter of the network between our clock and the provider's never makes one request too
+/// many in its window.
+const MARGIN_PERCENT: u32 = 1;
+
+impl Throttle {
+    /// A throttle of `per_minute` requests a minute (none: only pauses). The first request
+    /// waits one interval too: the plan's reads count against the same limit.
+    pub(crate) fn new(per_minute: Option<u32>, clock: Arc<Clock>, sleeper: Arc<dyn Sleeper>) -> Throttle {
+        let interval = per_minute.map(|n| Duration::from_secs(60) * (100 + MARGIN_PERCENT) / 100 / n.max(1));
+        let now = clock();
+        Throttle { interval, next: Mutex::new(now + interval.unwrap_or_default()), clock, sleeper }
+    }
+
+    /// Blocks until this request may be sent. The lock is held while waiting, so requests pass
+    /// one at a time, each `interval` after the one before.
+    pub(crate) fn acquire(&self) {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = (self.clock)();
+        if now < *next {
+            self.sleeper.sleep(*next - now);
+        }
+        let passed = if now < *next { (self.clock)().max(*next) } else { now };
+        *next = passed + self.interval.unwrap_or_default();
+    }
+
+    /// Nothing passes for `wait` from now (the target's `Retry-After`).
+    pub(crate) fn pause(&self, wait: Duration) {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        let until = (self.clock)() + wait;
+        if until > *next {
+            *next = until;
+        }
+    }
+}
+
+/// How many writes may be in flight: starts at the concurrency asked for, halves when the
+/// target answers 429 (or 503 with `Retry-After`), and climbs back by one after each full
+/// window of successes (additive increase, multiplicative decrease, as TCP does).
+#[derive(Debug)]
+pub(crate) struct Window {
+    max: u32,
+    limit: u32,
+    lowest: u32,
+    successes: u32,
+    /// Requests sent up to the last cut: their 429s are the same overload, not a new one.
+    cut_at: u64,
+}
+
+impl Window {
+    pub(crate) fn new(max: u32) -> Window {
+        let max = max.max(1);
+        Window { max, limit: max, lowest: max, successes: 0, cut_at: 0 }
+    }
+
+    /// How many writes may be in flight now.
+    pub(crate) fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The lowest the limit went.
+    pub(crate) fn lowest(&self) -> u32 {
+        self.lowest
+    }
+
+    /// A write succeeded.
+    pub(crate) fn success(&mut self) {
+        if self.limit >= self.max {
+            return;
+        }
+        self.successes += 1;
+        if self.successes >= self.limit {
+            self.limit += 1;
+            self.successes = 0;
+            log::info!(target: "contacts_sync", "concurrency back up to {}", self.limit);
+        }
+    }
+
+    /// The request numbered `seq` was told to slow down; `sent` requests have been sent so
+    /// far. Halves the limit once per overload: the other requests already in flight when it
+    /// was cut meet the same overload and do not cut it again. Returns whether it was cut.
+    pub(crate) fn slow_down(&mut self, seq: u64, sent: u64) -> bool {
+        self.successes = 0;
+        if seq <= self.cut_at {
+            return false;
+        }
+        self.cut_at = sent;
+        let before = self.limit;
+        self.limit = (self.limit / 2).max(1);
+        self.lowest = self.lowest.min(self.limit);
+        log::info!(target: "contacts_sync", "the target asked to slow down: concurrency {before} -> {}", self.limit);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use super::{Throttle, Window};
+
+    #[test]
+    fn the_window_halves_once_per_overload_and_climbs_back_one_at_a_time() {
+        let mut w = Window::new(8);
+        // Requests 1..=8 are in flight; 3 and 5 are answered 429.
+        assert!(w.slow_down(3, 8));
+        assert_eq!(w.limit(), 4);
+        assert!(!w.slow_down(5, 8), "the same overload cuts once");
+        assert_eq!(w.limit(), 4);
+        // A 429 to a request sent after the cut is a new overload.
+        assert!(w.slow_down(9, 10));
+        assert_eq!((w.limit(), w.lowest()), (2, 2));
+        for _ in 0..2 {
+            w.success();
+        }
+        assert_eq!(w.limit(), 3);
+        for _ in 0..3 + 4 + 5 + 6 + 7 {
+            w.success();
+        }
+        assert_eq!(w.limit(), 8);
+        w.success();
+        assert_eq!((w.limit(), w.lowest()), (8, 2));
+        let mut one = Window::new(1);
+        one.slow_down(1, 1);
+        assert_eq!(one.limit(), 1, "never below one");
+    }
+
+    #[derive(Debug)]
+    struct Fake(Arc<AtomicU64>);
+    impl contacts_core::Sleeper for Fake {
+        fn sleep(&self, d: Duration) {
+            self.0.fetch_add(d.as_millis() as u64, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn the_throttle_spaces_requests_a_hair_under_the_rate_and_honours_pauses() {
+        let ms = Arc::new(AtomicU64::new(0));
+        let clock_ms = Arc::clone(&ms);
+        let clock = Arc::new(move || Duration::from_millis(clock_ms.load(Ordering::SeqCst)));
+        let t = Throttle::new(Some(120), clock, Arc::new(Fake(Arc::clone(&ms))));
+        let mut passed = Vec::new();
+        for _ in 0..3 {
+            t.acquire();
+            passed.push(ms.load(Ordering::SeqCst));
+        }
+        assert_eq!(passed, vec![505, 1010, 1515]);
+        t.pause(Duration::from_secs(10));
+        t.acquire();
+        assert_eq!(ms.load(Ordering::SeqCst), 11_515);
+        let none = Throttle::new(None, Arc::new(|| Duration::ZERO), Arc::new(Fake(Arc::new(AtomicU64::new(0)))));
+        none.acquire();
+        none.acquire();
+    }
+}
