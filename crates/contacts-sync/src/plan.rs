@@ -257,7 +257,7 @@ pub(crate) fn plan(
         return Err(contacts_core::Error::unsupported(from.provider(), Operation::List));
     }
     let lists_target = caps.supports(Operation::List);
-    if !lists_target && !(caps.supports(Operation::FindOrCreate) && s.matching == Match::Phone) {
+    if !(lists_target || caps.supports(Operation::FindOrCreate) && s.matching == Match::Phone) {
         return Err(Error::validation(
             "matching",
             format!("{} cannot list its contacts: only a find-or-create by phone can sync to it", to.provider()),
