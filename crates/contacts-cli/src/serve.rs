@@ -22,6 +22,10 @@ pub(crate) enum SandboxCommand {
         /// Defaults to none.
         #[arg(long = "rate-limit", value_name = "PROVIDER=N/min", value_parser = parse_rate_limit)]
         rate_limits: Vec<(Provider, usize)>,
+        /// Wait this long before every answer (like 50ms or 1s), as a real network's round
+        /// trip would: shows what concurrency and read-ahead do for `contacts sync`.
+        #[arg(long, value_name = "DURATION", default_value = "0ms", value_parser = humantime::parse_duration)]
+        latency: std::time::Duration,
         /// Also write the environment lines to this file once the sandbox listens (written
         /// whole, then renamed into place), so a shell can start the server in the background
         /// and `.` the file when it appears.
@@ -68,8 +72,8 @@ fn environment(sb: &Sandbox) -> String {
 
 pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
     match command {
-        SandboxCommand::Serve { port, seed, rate_limits, env_file } => {
-            let mut builder = Sandbox::builder().port(*port).record_limit(0);
+        SandboxCommand::Serve { port, seed, rate_limits, latency, env_file } => {
+            let mut builder = Sandbox::builder().port(*port).record_limit(0).latency(*latency);
             for (provider, per_minute) in rate_limits {
                 builder = builder.rate_limit(*provider, *per_minute);
             }

@@ -354,6 +354,35 @@ fn sandbox_serve_refuses_a_malformed_rate_limit() {
     assert!(text(&out.stderr).contains("PROVIDER=N/min"), "{}", text(&out.stderr));
 }
 
+#[test]
+fn sandbox_serve_waits_the_latency_asked_for_before_each_answer() {
+    use std::io::BufRead;
+    let out = contacts(&["sandbox", "serve", "--latency", "5 parsecs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--latency"), "{}", text(&out.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(["sandbox", "serve", "--latency", "150ms"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> =
+        std::io::BufReader::new(child.stdout.take().unwrap()).lines().take(8).map(|l| l.unwrap()).collect();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_contacts"));
+    cmd.args(["previsto", "list", "--json"]);
+    for l in &lines {
+        let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
+        cmd.env(k, v.trim_matches('\''));
+    }
+    let started = std::time::Instant::now();
+    let listed = cmd.output().unwrap();
+    let took = started.elapsed();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    assert!(took >= std::time::Duration::from_millis(150), "{took:?}");
+}
+
 /// The README's lines that start the sandbox server in the background and point the CLI at
 /// it, run as written in `sh` (Before: `eval "$(contacts sandbox serve &)"` never returned).
 #[test]

@@ -243,6 +243,7 @@ fn connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
             }
             Some(FaultKind::Delay) | None => crate::route(shared, &request),
         };
+        shared.wait_latency();
         write_response(&mut writer, &response, close)?;
         if close {
             return Ok(());

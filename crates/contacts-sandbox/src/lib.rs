@@ -223,6 +223,8 @@ pub(crate) struct Shared {
     counts: Mutex<HashMap<String, u64>>,
     faults: Mutex<Vec<Fault>>,
     limits: Mutex<HashMap<Provider, Limiter>>,
+    latency: Duration,
+    sleep: Arc<Sleep>,
     levers: Mutex<levers::State>,
     cleanlife: Mutex<cleanlife::State>,
     previsto: Mutex<previsto::State>,
@@ -235,6 +237,13 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// The round trip of a network, before an answer is written (outside every lock).
+    pub(crate) fn wait_latency(&self) {
+        if !self.latency.is_zero() {
+            (self.sleep)(self.latency);
+        }
+    }
+
     fn record(&self, request: &Request) {
         self.requests.fetch_add(1, Ordering::SeqCst);
         *lock(&self.counts).entry(format!("{} {}", request.method, request.path)).or_default() += 1;
@@ -263,7 +272,8 @@ impl Shared {
 /// TheCleanLife's configured limit are), on a clock the caller gives (tests move it instead of
 /// sleeping).
 struct Limiter {
-    per_minute: usize,
+    per_window: usize,
+    window: Duration,
     clock: Arc<dyn Fn() -> Duration + Send + Sync>,
     recent: HashMap<String, VecDeque<Duration>>,
     refused: u64,
@@ -275,14 +285,15 @@ impl Limiter {
     fn admit(&mut self, key: &str) -> Option<u64> {
         let now = (self.clock)();
         let recent = self.recent.entry(key.to_owned()).or_default();
-        while recent.front().is_some_and(|t| now.saturating_sub(*t) >= Duration::from_secs(60)) {
+        while recent.front().is_some_and(|t| now.saturating_sub(*t) >= self.window) {
             recent.pop_front();
         }
-        if recent.len() >= self.per_minute {
+        if recent.len() >= self.per_window {
             self.refused += 1;
             let oldest = recent.front().copied().unwrap_or(now);
-            let wait = (oldest + Duration::from_secs(60)).saturating_sub(now);
-            return Some(wait.as_secs().max(1));
+            let wait = (oldest + self.window).saturating_sub(now);
+            // Whole seconds, rounded up: a client that waits what it is told finds a slot.
+            return Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
         }
         recent.push_back(now);
         None
@@ -323,13 +334,30 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
 }
 
 /// Options for a [`Sandbox`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct SandboxBuilder {
     seeds: HashMap<Provider, u64>,
     record_limit: usize,
     port: u16,
-    limits: Vec<(Provider, usize)>,
+    limits: Vec<(Provider, usize, Duration)>,
+    latency: Duration,
+    sleep: Arc<Sleep>,
+}
+
+/// How the sandbox waits out its latency: `std::thread::sleep` unless a test gives another.
+type Sleep = dyn Fn(Duration) + Send + Sync;
+
+impl std::fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("seeds", &self.seeds)
+            .field("record_limit", &self.record_limit)
+            .field("port", &self.port)
+            .field("limits", &self.limits)
+            .field("latency", &self.latency)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SandboxBuilder {
@@ -358,7 +386,30 @@ impl SandboxBuilder {
     /// `Retry-After` past it (Previsto documents 120 a minute; TheCleanLife's limiter is "only
     /// active when a rateLimit value has been configured" for the key). Defaults to no limit.
     pub fn rate_limit(mut self, provider: Provider, per_minute: usize) -> Self {
-        self.limits.push((provider, per_minute));
+        self.limits.push((provider, per_minute, Duration::from_secs(60)));
+        self
+    }
+
+    /// Limits `provider` to `n` requests per API key in any `window` (a shorter window than
+    /// a minute makes the same rate quick to measure: 10 in 1 s is 600 a minute). Defaults to
+    /// no limit.
+    pub fn rate_limit_per(mut self, provider: Provider, n: usize, window: Duration) -> Self {
+        self.limits.push((provider, n, window.max(Duration::from_millis(1))));
+        self
+    }
+
+    /// Waits this long before every answer, faults included (each connection on its own
+    /// thread, so answers overlap as they would from a real server): what a network's round
+    /// trip costs, so concurrency and read-ahead can be measured and shown. Defaults to none.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Waits out the [`latency`](Self::latency) with `sleep` instead of
+    /// `std::thread::sleep` (tests record it instead of sleeping).
+    pub fn sleeper(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.sleep = Arc::new(sleep);
         self
     }
 
@@ -391,13 +442,20 @@ impl SandboxBuilder {
                 let clock: Arc<dyn Fn() -> Duration + Send + Sync> = Arc::new(move || started.elapsed());
                 self.limits
                     .iter()
-                    .map(|(p, n)| {
-                        let limiter =
-                            Limiter { per_minute: *n, clock: Arc::clone(&clock), recent: HashMap::new(), refused: 0 };
+                    .map(|(p, n, window)| {
+                        let limiter = Limiter {
+                            per_window: *n,
+                            window: *window,
+                            clock: Arc::clone(&clock),
+                            recent: HashMap::new(),
+                            refused: 0,
+                        };
                         (*p, limiter)
                     })
                     .collect()
             }),
+            latency: self.latency,
+            sleep: Arc::clone(&self.sleep),
             levers: Mutex::new(levers::State::new(seed(Provider::Levers))),
             cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CleanLife))),
             previsto: Mutex::new(previsto::State::new(seed(Provider::Previsto))),
@@ -434,7 +492,14 @@ impl Sandbox {
 
     /// A builder for seeding and recording options.
     pub fn builder() -> SandboxBuilder {
-        SandboxBuilder { seeds: HashMap::new(), record_limit: 1000, port: 0, limits: Vec::new() }
+        SandboxBuilder {
+            seeds: HashMap::new(),
+            record_limit: 1000,
+            port: 0,
+            limits: Vec::new(),
+            latency: Duration::ZERO,
+            sleep: Arc::new(std::thread::sleep),
+        }
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -527,7 +592,13 @@ impl Sandbox {
         per_minute: usize,
         clock: impl Fn() -> Duration + Send + Sync + 'static,
     ) {
-        let limiter = Limiter { per_minute, clock: Arc::new(clock), recent: HashMap::new(), refused: 0 };
+        let limiter = Limiter {
+            per_window: per_minute,
+            window: Duration::from_secs(60),
+            clock: Arc::new(clock),
+            recent: HashMap::new(),
+            refused: 0,
+        };
         lock(&self.shared.limits).insert(provider, limiter);
     }
 

@@ -473,6 +473,51 @@ fn a_rate_limit_is_per_key_and_off_unless_asked_for() {
 }
 
 #[test]
+fn every_answer_waits_the_latency_asked_for_faults_included() {
+    let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&waits);
+    let sb = Sandbox::builder()
+        .latency(Duration::from_millis(50))
+        .sleeper(move |d| seen.lock().unwrap().push(d))
+        .start()
+        .unwrap();
+    sb.inject(Fault::status(503).on(Provider::Previsto).times(1));
+    let base = sb.previsto_base_url();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    assert_eq!(
+        call("GET", &format!("{base}/contacts"), &[("authorization", auth.as_str())], None).unwrap().status,
+        503
+    );
+    assert_eq!(ok("GET", &format!("{base}/contacts"), &[("authorization", auth.as_str())], None).status, 200);
+    let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
+    ok("GET", &format!("{}/contact", sb.levers_base_url()), &[("authorization", bearer.as_str())], None);
+    assert_eq!(*waits.lock().unwrap(), vec![Duration::from_millis(50); 3]);
+    // None by default.
+    let plain = Sandbox::start().unwrap();
+    let t = Instant::now();
+    ok("GET", &format!("{}/contacts", plain.previsto_base_url()), &[("authorization", auth.as_str())], None);
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn a_short_window_keeps_the_rate_and_its_retry_after_is_rounded_up() {
+    // 3 in any 10 s: a 429's Retry-After is whole seconds, never less than the real wait
+    // (before: rounded down, so a client that waited what it was told was refused again).
+    let sb = Sandbox::builder().rate_limit_per(Provider::Previsto, 3, Duration::from_secs(10)).start().unwrap();
+    let base = sb.previsto_base_url();
+    let auth = basic(credentials::PREVISTO_SECRET_KEY);
+    let list = || call("GET", &format!("{base}/contacts"), &[("authorization", auth.as_str())], None).unwrap();
+    for _ in 0..3 {
+        assert_eq!(list().status, 200);
+    }
+    let refused = list();
+    assert_eq!(refused.status, 429);
+    let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert_eq!(wait, 10, "9.99… s is said as 10, not 9");
+    assert_eq!(sb.rate_limited(Provider::Previsto), 1);
+}
+
+#[test]
 fn an_ambiguous_body_length_is_refused_and_nothing_hidden_in_it_runs() {
     use std::io::{Read, Write};
     let sb = Sandbox::start().unwrap();
