@@ -111,6 +111,13 @@ pub(crate) struct SyncArgs {
     /// 120; none for the others].
     #[arg(long, value_name = "N")]
     rate_per_minute: Option<u32>,
+    /// Writes in flight at once, 1 to 64 [default: 4; with --resume: the journal's, unless
+    /// given: it sets how fast, not what is written]. 1 writes in the plan's order. The
+    /// throttle is shared by all of them, so the rate is never exceeded; when the target
+    /// answers 429 (or 503 with Retry-After) every write waits, the concurrency halves and
+    /// climbs back one at a time, and the report says how often and how low it went.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    concurrency: Option<u32>,
     /// Print the plan or the report as JSON.
     #[arg(long)]
     json: bool,
@@ -319,6 +326,9 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
         }
         reporter.show(p);
     });
+    if let Some(n) = args.concurrency {
+        job = job.concurrency(n);
+    }
     if let (Some(path), false) = (&args.resume, args.dry_run) {
         // A resume plans again itself: a signal from here on stops it before its next write.
         phase.store(APPLYING, Ordering::SeqCst);
@@ -453,8 +463,8 @@ impl Reporter {
             "?".to_owned()
         };
         eprintln!(
-            "sync: {}/{} writes ({} created, {} updated, {} failed), {rate:.1}/s, {left}",
-            p.done, p.total, p.created, p.updated, p.failed
+            "sync: {}/{} writes ({} created, {} updated, {} failed), {rate:.1}/s at concurrency {}, {left}",
+            p.done, p.total, p.created, p.updated, p.failed, p.concurrency
         );
     }
 }

@@ -193,3 +193,40 @@ fn counts_of_one_read_in_the_singular() {
     assert!(stdout.contains("(1 request in") && stdout.contains("dropped location from 1 contact (lossy)"), "{stdout}");
     assert!(stdout.contains("0 conflicts") && !stdout.contains("1 requests"), "{stdout}");
 }
+
+#[test]
+fn concurrency_is_a_flag_the_journal_keeps_and_a_resume_may_change() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 30).start().unwrap();
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--concurrency", "0"]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--concurrency"), "{}", text(&out.stderr));
+    assert_eq!(levers_posts(&sb), 0);
+    // Three 429s (Retry-After: 0, so the binary does not sleep): sent again, reported.
+    sb.inject(Fault::status(429).retry_after("0").on(Provider::Levers).method("POST").times(3));
+    let j = journal("concurrency");
+    let out = run(sync_cmd(
+        &sb,
+        &["--from", "previsto", "--to", "levers", "--lossy", "--concurrency", "8", "--journal", p(&j), "--json"],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["created"].as_u64(), report["concurrency"].as_u64()), (Some(30), Some(8)), "{report}");
+    assert_eq!(report["slowed_down"], 3, "{report}");
+    assert!(report["lowest_concurrency"].as_u64().unwrap() <= 4, "{report}");
+    assert_eq!(contacts_sync::JournalHeader::read(&j).unwrap().concurrency, 8);
+    // A resume keeps the journal's concurrency unless told otherwise (it is not a setting of
+    // what gets written, so it does not contradict the journal).
+    let out = run(sync_cmd(&sb, &["--resume", p(&j), "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["concurrency"], 8);
+    let out = run(sync_cmd(&sb, &["--resume", p(&j), "--concurrency", "2", "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["concurrency"], 2);
+    // Said in words too.
+    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("0").on(Provider::Levers).method("POST").times(1));
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]));
+    let said = text(&out.stdout);
+    assert!(said.contains("the target asked to slow down 1 time: concurrency 4 went down to 2"), "{said}");
+    let _ = std::fs::remove_file(&j);
+}

@@ -544,7 +544,8 @@ impl<'a> SyncJob<'a> {
     }
 
     /// Finishes a run that was cut off (process killed, network down, target gone): takes its
-    /// settings from the journal ([`from_journal`](Self::from_journal)), reads what was in
+    /// settings from the journal ([`from_journal`](Self::from_journal), unless this job was
+    /// made by it: `job.from_journal(j)?.concurrency(2).resume(j)` resumes at 2), reads what was in
     /// flight, plans again from both sides — so a create whose answer was lost is found by its
     /// match key instead of made twice — and applies that plan, appending to the journal.
     ///
@@ -553,7 +554,11 @@ impl<'a> SyncJob<'a> {
     /// [`apply`](Self::apply). A missing journal is refused, never created.
     pub fn resume(mut self, journal: impl AsRef<Path>) -> Result<Report, SyncError> {
         let path = journal.as_ref().to_path_buf();
-        self = self.from_journal(&path)?;
+        // Already read by `from_journal` (to change the concurrency before resuming, say):
+        // what was set since stays.
+        if !(self.resuming && self.journal.as_deref() == Some(path.as_path())) {
+            self = self.from_journal(&path)?;
+        }
         self.hold_lock()?;
         let in_flight = journal::in_flight(&path)?;
         let plan = self.plan()?;
