@@ -138,6 +138,74 @@ pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), Str
                     f("ours_peak_rss_kb") < 30.0 * 1024.0,
                 ));
             }
+            Some("levers-token") => rows.push(row(
+                format!(
+                    "8 threads: Levers get with an exchanged token (cache behind a Mutex) vs a fixed token (median of {} paired runs)",
+                    v["pairs"]
+                ),
+                format!("{:.2}× (pairs from {:.2}× to {:.2}×)", f("ratio"), f("lowest"), f("highest")),
+                "≥ 0.95×",
+                f("ratio") >= 0.95,
+            )),
+            Some("sync-concurrent") => {
+                let n = format_count(f("writes") as u64);
+                rows.push(row(
+                    format!(
+                        "sync apply, {n} creates into Levers at {} ms latency, concurrency 8: wall time vs {n} × latency ÷ 8",
+                        v["latency_ms"]
+                    ),
+                    format!("{:.2}× ({:.1} s vs {:.1} s)", f("vs_ideal"), f("c8_s"), f("ideal_s")),
+                    "≤ 1.25×",
+                    f("vs_ideal") <= 1.25,
+                ));
+                rows.push(row(
+                    format!("sync apply, {n} creates into Levers at {} ms latency: concurrency 8 vs 1", v["latency_ms"]),
+                    format!("{:.1}× faster ({:.1} s vs {:.1} s)", f("speedup"), f("c8_s"), f("c1_s")),
+                    "≥ 6×",
+                    f("speedup") >= 6.0,
+                ));
+            }
+            Some("sync-throttled") => rows.push(row(
+                format!(
+                    "sync apply, {} creates into Previsto enforcing 120/min, concurrency 8: 429s, and wall time vs what 120/min allows",
+                    format_count(f("writes") as u64)
+                ),
+                format!("{} 429s; {:.3}× ({:.1} s vs {:.1} s)", v["rate_limited"], f("ratio"), f("secs"), f("allowed_s")),
+                "0 429s, ≤ 1.05×",
+                v["rate_limited"].as_u64() == Some(0) && f("ratio") <= 1.05,
+            )),
+            Some("sync-adaptive") => rows.push(row(
+                format!(
+                    "sync apply, {} creates into Levers limited to {} per {} s (not told to the sync), concurrency 8: share of 429s, and wall time vs the least the limit allows",
+                    format_count(f("writes") as u64),
+                    v["limit"],
+                    v["window_s"]
+                ),
+                format!(
+                    "{:.1}% ({} of {}), concurrency down to {} and back to {}; {:.2}× ({:.1} s vs {:.1} s)",
+                    f("share_429") * 100.0,
+                    v["rate_limited"],
+                    v["requests"],
+                    v["lowest"],
+                    v["final"],
+                    f("ratio"),
+                    f("secs"),
+                    f("least_s")
+                ),
+                "≤ 2%, ≤ 1.3×",
+                f("share_429") <= 0.02 && f("ratio") <= 1.3,
+            )),
+            Some("sync-readahead") => {
+                let n = format_count(f("contacts_each_side") as u64);
+                rows.push(row(
+                    format!(
+                        "sync plan, Previsto {n} → Levers {n} at 20 ms latency: both sides at once vs one page after the other"
+                    ),
+                    format!("{:.2}× ({:.1} s vs {:.1} s)", f("ratio"), f("plan_s"), f("sequential_s")),
+                    "≤ 0.6×",
+                    f("ratio") <= 0.6,
+                ));
+            }
             _ => return Err(format!("unknown figure: {line}")),
         }
     }

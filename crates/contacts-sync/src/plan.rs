@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use contacts_core::{
-    Capabilities, Contact, ContactUpdate, ContactsApi, Error, Field, NewContact, Operation, Provider, Result,
-    check_new, check_update,
+    Capabilities, Contact, ContactUpdate, ContactsApi, Error, Field, ListContacts, NewContact, Operation, Provider,
+    Result, check_new, check_update,
 };
 use serde::{Deserialize, Serialize};
 
@@ -283,12 +283,13 @@ pub(crate) fn plan(
     // most (a bounded channel); the source is kept, already cut down to the synced fields,
     // until the target is whole, since no source contact can be decided before.
     let source_read = AtomicU64::new(0);
+    let (target_query, source_query) = (full_pages(&s.target_query), full_pages(&s.source_query));
     std::thread::scope(|scope| {
         let (targets, target_rx) = mpsc::sync_channel::<Result<(Option<String>, TargetEntry)>>(TARGET_AHEAD);
         let (sources, source_rx) = mpsc::channel::<Result<(Option<String>, Contact)>>();
         if lists_target {
             scope.spawn(move || {
-                for contact in to.list(&s.target_query) {
+                for contact in to.list(&target_query) {
                     let entry = contact.map(|c| {
                         let key = matching::target_key(s.matching, &c);
                         let digests = if key.is_some() { matching::digests(&c) } else { Digests::default() };
@@ -305,7 +306,7 @@ pub(crate) fn plan(
         }
         let (synced, source_read) = (&synced, &source_read);
         scope.spawn(move || {
-            for contact in from.list(&s.source_query) {
+            for contact in from.list(&source_query) {
                 let entry = contact.map(|c| {
                     let key = matching::source_key(s.matching, from.provider(), &c);
                     (key, restrict(c, synced))
@@ -325,6 +326,19 @@ pub(crate) fn plan(
 
 /// Target contacts read ahead of the plan, at most: about one page.
 const TARGET_AHEAD: usize = 128;
+
+/// The page size a plan asks for: the largest every provider takes (Previsto's documented
+/// 100, Levers' cap of 100; the portal has no page size), so a full read makes the fewest
+/// round trips.
+pub(crate) const PLAN_PAGE_SIZE: u32 = 100;
+
+/// `query`, asking for [`PLAN_PAGE_SIZE`] when it names no page size.
+fn full_pages(query: &ListContacts) -> ListContacts {
+    match query.size {
+        Some(_) => query.clone(),
+        None => query.clone().size(PLAN_PAGE_SIZE),
+    }
+}
 
 /// Builds the plan from the two sides' streams: the target's whole, then the source's.
 #[allow(clippy::too_many_arguments)]

@@ -55,6 +55,7 @@ fn only(figure: &str, scale: Scale) -> Result<(), String> {
         "huge" => huge(),
         "sync-plan" => sync_plan(scale),
         "sync-apply" => sync_apply(scale),
+        "sync-network" => sync_network(scale),
         "connections" => connections(),
         other => Err(format!("no figure {other:?}: threads, listing, huge, sync-plan, sync-apply, connections")),
     }
@@ -76,6 +77,16 @@ struct Scale {
     sync_plan: u64,
     /// Writes in the sync apply figure.
     sync_apply: u64,
+    /// Creates in the concurrent apply figure (each at [`LATENCY`]).
+    concurrent: u64,
+    /// Creates in the throttled apply figure (Previsto at 120 a minute).
+    throttled: u64,
+    /// Creates in the adaptive figure, and the limit the sync is not told about (`n` in any
+    /// `window`: 600 a minute either way).
+    adaptive: u64,
+    adaptive_limit: (usize, Duration),
+    /// Contacts on each side of the read-ahead figure.
+    read_ahead: u64,
 }
 
 impl Scale {
@@ -83,10 +94,15 @@ impl Scale {
         quick: false,
         rounds: 2000,
         per_thread: 1000,
-        thread_pairs: 15,
+        thread_pairs: 31,
         listing: 100_000,
         sync_plan: 100_000,
         sync_apply: 1000,
+        concurrent: 2000,
+        throttled: 300,
+        adaptive: 1000,
+        adaptive_limit: (600, Duration::from_secs(60)),
+        read_ahead: 20_000,
     };
     const QUICK: Scale = Scale {
         quick: true,
@@ -98,6 +114,11 @@ impl Scale {
         // As many as the full run: fewer chunks leave the medians to chance (200 writes gave
         // 1.17-1.43x), and 2,000 writes take a fifth of a second.
         sync_apply: 1000,
+        concurrent: 400,
+        throttled: 20,
+        adaptive: 150,
+        adaptive_limit: (100, Duration::from_secs(10)),
+        read_ahead: 5_000,
     };
 }
 
@@ -163,6 +184,19 @@ fn raw_get<T: for<'de> Deserialize<'de>>(agent: &ureq::Agent, url: &str, header:
     let mut r = agent.get(url).header(header.0, header.1).call().expect("raw get");
     let bytes = r.body_mut().read_to_vec().expect("raw body");
     serde_json::from_slice(&bytes).expect("raw decode")
+}
+
+/// Levers' details answer has no top-level `uuid` (the reference's own example): a
+/// hand-written client gives the contact the id it asked for, as ours does.
+fn raw_levers_details(agent: &ureq::Agent, url: &str, bearer: &str) -> levers_client::Contact {
+    let mut value: serde_json::Value = raw_get(agent, url, ("authorization", bearer));
+    if let Some(object) = value.as_object_mut()
+        && !object.contains_key("uuid")
+    {
+        let id = url.rsplit('/').next().unwrap_or_default();
+        object.insert("uuid".to_owned(), serde_json::Value::String(id.to_owned()));
+    }
+    serde_json::from_value(value).expect("raw decode")
 }
 
 fn raw_post<T: for<'de> Deserialize<'de>>(
@@ -280,7 +314,7 @@ fn all(scale: Scale) -> Result<(), String> {
                 black_box(l.contacts().get(&uuid.into()).expect("get"));
             },
             || {
-                black_box(raw_get::<levers_client::Contact>(&agent, &url, ("authorization", &bearer)));
+                black_box(raw_levers_details(&agent, &url, &bearer));
             },
         ),
     );
@@ -410,6 +444,7 @@ fn all(scale: Scale) -> Result<(), String> {
     huge()?;
     sync_plan(scale)?;
     sync_apply(scale)?;
+    sync_network(scale)?;
     Ok(())
 }
 
@@ -447,7 +482,7 @@ fn threads(scale: Scale) -> Result<(), String> {
         Box::new({
             let url = format!("{}/contact/{UUID0}", sb.levers_base_url());
             move |a: &ureq::Agent| {
-                black_box(raw_get::<levers_client::Contact>(a, &url, ("authorization", &bearer)));
+                black_box(raw_levers_details(a, &url, &bearer));
             }
         }),
         Box::new({
@@ -505,6 +540,40 @@ fn threads(scale: Scale) -> Result<(), String> {
             "ours_per_s": calls / median(ours_times).as_secs_f64(), "raw_per_s": calls / median(raw_times).as_secs_f64(),
             "ratio": ratios[ratios.len() / 2]}));
     }
+    levers_token_cache(&sb, scale)
+}
+
+/// Whether Levers' token cache costs anything: the same typed `get` on 8 threads through a
+/// client that exchanged client credentials for a token (each attempt locks the cache, clones
+/// the token and formats the header) against one given the token (a fixed header, as the
+/// other providers send), median of the pairs' ratios.
+fn levers_token_cache(sb: &Sandbox, scale: Scale) -> Result<(), String> {
+    let e = |e: Error| e.to_string();
+    let fixed = levers_at(&sb.levers_base_url())?;
+    let exchanged = levers_client::Client::builder()
+        .client_credentials(credentials::LEVERS_CLIENT_ID, credentials::LEVERS_CLIENT_SECRET)
+        .base_url(sb.levers_base_url())
+        .build()
+        .map_err(e)?;
+    let id: levers_client::ContactId = UUID0.parse().map_err(e)?;
+    let get = |c: &levers_client::Client| {
+        black_box(c.contacts().get(&id).expect("get"));
+    };
+    black_box((on_threads(scale.per_thread, &|| get(&exchanged)), on_threads(scale.per_thread, &|| get(&fixed))));
+    let mut ratios = Vec::new();
+    for pair in 0..scale.thread_pairs {
+        let (x, f) = if pair % 2 == 0 {
+            let f = on_threads(scale.per_thread, &|| get(&fixed));
+            (on_threads(scale.per_thread, &|| get(&exchanged)), f)
+        } else {
+            let x = on_threads(scale.per_thread, &|| get(&exchanged));
+            (x, on_threads(scale.per_thread, &|| get(&fixed)))
+        };
+        ratios.push(f.as_secs_f64() / x.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    emit(json!({"figure": "levers-token", "pairs": scale.thread_pairs, "ratio": ratios[ratios.len() / 2],
+        "lowest": ratios[0], "highest": ratios[ratios.len() - 1]}));
     Ok(())
 }
 
@@ -632,7 +701,8 @@ fn sync_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
         black_box(&plan);
         plan.writes()
     } else {
-        let q = contacts_core::ListContacts::default();
+        // The page size the plan asks for.
+        let q = contacts_core::ListContacts::default().size(100);
         for api in [&p as &dyn ContactsApi, &l] {
             for c in api.list(&q) {
                 black_box(c.map_err(|e| e.to_string())?);
@@ -666,7 +736,8 @@ fn sync_apply(scale: Scale) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&journal);
-    let mut sync = contacts_sync::SyncJob::new(&p, &l).lossy(true).unthrottled().journal(&journal);
+    // One write at a time: this figure is what the sync adds to a write, not concurrency.
+    let mut sync = contacts_sync::SyncJob::new(&p, &l).lossy(true).unthrottled().concurrency(1).journal(&journal);
     let plan = sync.plan().map_err(|e| e.to_string())?;
     if plan.creates.len() != 2 * n {
         return Err(format!("sync apply: planned {} creates, expected {}", plan.creates.len(), 2 * n));
@@ -833,5 +904,115 @@ fn list_child(which: &str, url: &str) -> Result<(), String> {
         "{}",
         json!({"count": count, "ns_per_contact": elapsed.as_nanos() as f64 / count.max(1) as f64, "peak_rss_kb": peak_rss_kb()})
     );
+    Ok(())
+}
+
+/// The round trip every sandbox answer waits in the network figures.
+const LATENCY: Duration = Duration::from_millis(20);
+
+fn previsto_at(url: &str) -> Result<previsto::Client, String> {
+    previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(url)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn levers_at(url: &str) -> Result<levers_client::Client, String> {
+    levers_client::Client::builder().token(credentials::LEVERS_TOKEN).base_url(url).build().map_err(|e| e.to_string())
+}
+
+/// Plans a sync from `from` to `to` as `job` sets it up, then times its apply alone.
+fn timed_apply<'a>(
+    job: contacts_sync::SyncJob<'a>,
+    expected: u64,
+) -> Result<(Duration, contacts_sync::Report), String> {
+    let mut job = job;
+    let plan = job.plan().map_err(|e| e.to_string())?;
+    if plan.creates.len() as u64 != expected {
+        return Err(format!("planned {} creates, expected {expected}", plan.creates.len()));
+    }
+    let t = Instant::now();
+    let report = job.apply(&plan).map_err(|e| e.to_string())?;
+    let took = t.elapsed();
+    if !report.is_success() || report.created != expected {
+        return Err(format!("apply: {report}"));
+    }
+    Ok((took, report))
+}
+
+/// The sync over a network's round trip ([`LATENCY`] before every answer): concurrent
+/// apply, the shared throttle, the adaptive concurrency, and the plan's read-ahead.
+fn sync_network(scale: Scale) -> Result<(), String> {
+    let start =
+        |b: contacts_sandbox::SandboxBuilder| b.latency(LATENCY).record_limit(0).start().map_err(|e| e.to_string());
+
+    // Concurrent apply: Previsto -> Levers (no documented rate), 8 in flight vs 1, each run
+    // into an empty Levers of its own.
+    let n = scale.concurrent;
+    let mut times = Vec::new();
+    for concurrency in [8, 1] {
+        let sb = start(Sandbox::builder().seed(Provider::Previsto, n))?;
+        let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
+        let job = contacts_sync::SyncJob::new(&p, &l).lossy(true).concurrency(concurrency);
+        times.push(timed_apply(job, n)?.0);
+    }
+    let ideal = LATENCY.as_secs_f64() * n as f64 / 8.0;
+    emit(json!({"figure": "sync-concurrent", "writes": n, "latency_ms": LATENCY.as_millis() as u64,
+        "c8_s": times[0].as_secs_f64(), "c1_s": times[1].as_secs_f64(), "ideal_s": ideal,
+        "vs_ideal": times[0].as_secs_f64() / ideal, "speedup": times[1].as_secs_f64() / times[0].as_secs_f64()}));
+
+    // Throttled apply: Levers -> Previsto at 8 in flight, the sandbox enforcing Previsto's
+    // documented 120 a minute (quick: 20 in any 10 s, the same rate).
+    let n = scale.throttled;
+    let limit = if scale.quick { (20, Duration::from_secs(10)) } else { (120, Duration::from_secs(60)) };
+    let sb = start(Sandbox::builder().seed(Provider::Levers, n).rate_limit_per(Provider::Previsto, limit.0, limit.1))?;
+    let (l, p) = (levers_at(&sb.levers_base_url())?, previsto_at(&sb.previsto_base_url())?);
+    let (took, report) = timed_apply(contacts_sync::SyncJob::new(&l, &p).concurrency(8), n)?;
+    let allowed = n as f64 * 60.0 / 120.0;
+    emit(json!({"figure": "sync-throttled", "writes": n, "secs": took.as_secs_f64(), "allowed_s": allowed,
+        "ratio": took.as_secs_f64() / allowed, "rate_limited": sb.rate_limited(Provider::Previsto),
+        "slowed_down": report.slowed_down}));
+
+    // Adaptive: Previsto -> Levers at 8 in flight, Levers limited to 600 a minute, which the
+    // sync is not told. The least time that limit allows: every request past the first
+    // window's waits for a window to pass.
+    let n = scale.adaptive;
+    let (per, window) = scale.adaptive_limit;
+    let sb = start(Sandbox::builder().seed(Provider::Previsto, n).rate_limit_per(Provider::Levers, per, window))?;
+    let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
+    let (took, report) = timed_apply(contacts_sync::SyncJob::new(&p, &l).lossy(true).concurrency(8), n)?;
+    // The plan's one list request to Levers counts against the limit too.
+    let requests = report.requests + 1;
+    let least = ((requests - 1) / per as u64) as f64 * window.as_secs_f64();
+    let refused = sb.rate_limited(Provider::Levers);
+    emit(json!({"figure": "sync-adaptive", "writes": n, "limit": per, "window_s": window.as_secs(),
+        "secs": took.as_secs_f64(), "least_s": least, "ratio": took.as_secs_f64() / least,
+        "requests": requests, "rate_limited": refused, "share_429": refused as f64 / requests as f64,
+        "lowest": report.lowest_concurrency, "final": report.final_concurrency}));
+
+    // Read-ahead: the plan (both sides at once, each a page ahead) against listing both sides
+    // one page after the other, with the same clients, over the same latency.
+    let n = scale.read_ahead;
+    let sb = start(Sandbox::builder().seed(Provider::Previsto, n).seed(Provider::Levers, n))?;
+    let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
+    let (mut plan_s, mut seq_s) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..2 {
+        let t = Instant::now();
+        let plan = contacts_sync::SyncJob::new(&p, &l).lossy(true).plan().map_err(|e| e.to_string())?;
+        plan_s = plan_s.min(t.elapsed().as_secs_f64());
+        black_box(plan);
+        let t = Instant::now();
+        // The page size the plan asks for.
+        let q = contacts_core::ListContacts::default().size(100);
+        for api in [&p as &dyn ContactsApi, &l] {
+            for c in api.list(&q) {
+                black_box(c.map_err(|e| e.to_string())?);
+            }
+        }
+        seq_s = seq_s.min(t.elapsed().as_secs_f64());
+    }
+    emit(json!({"figure": "sync-readahead", "contacts_each_side": n, "plan_s": plan_s, "sequential_s": seq_s,
+        "ratio": plan_s / seq_s}));
     Ok(())
 }
