@@ -39,6 +39,15 @@ enum Command {
     Capabilities,
     /// Copy contacts one way between two providers: planned, throttled, journaled, resumable.
     ///
+    /// Writes go --concurrency N at a time (default 4) through one client per side, and the
+    /// plan reads both sides at once. One throttle is shared by every write in flight, so the
+    /// target's documented rate (Previsto: 120 a minute) or --rate-per-minute is never
+    /// exceeded. When the target answers 429 (or 503 with Retry-After), every write waits it
+    /// out, the write is sent again, and the concurrency halves, then climbs back one at a
+    /// time; the report ends with "the target asked to slow down N times: concurrency 8 went
+    /// down to 4 and ended at 8" (slowed_down, lowest_concurrency, final_concurrency in
+    /// --json).
+    ///
     /// Exit status: 0 when everything planned was written and nothing was refused; 1 when the
     /// run finished with refusals, conflicts or failed writes; otherwise the kind of failure
     /// that stopped it (2 usage or a flag contradicting --resume's journal, 5 credentials,

@@ -230,3 +230,20 @@ fn concurrency_is_a_flag_the_journal_keeps_and_a_resume_may_change() {
     assert!(said.contains("the target asked to slow down 1 time: concurrency 4 went down to 2"), "{said}");
     let _ = std::fs::remove_file(&j);
 }
+
+#[test]
+fn sync_help_explains_concurrency_the_shared_throttle_and_what_the_report_says_about_429s() {
+    let out = Command::new(env!("CARGO_BIN_EXE_contacts")).args(["sync", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for said in [
+        "--concurrency <N>",
+        "default 4",
+        "One throttle is shared by every write in flight",
+        "429 (or 503 with Retry-After)",
+        "the target asked to slow down",
+        "lowest_concurrency",
+    ] {
+        assert!(help.contains(said), "{said:?} missing from:\n{help}");
+    }
+}

@@ -23,9 +23,12 @@
 //!   never guessed.
 //! - **Plan**: creates, updates (each with only its changed fields), unchanged, conflicts and
 //!   refusals; the target side is held as match keys and a digest per field, not as contacts.
-//! - **Apply**: throttled to the target's documented rate (Previsto: 120 a minute), a 429's
-//!   `Retry-After` waited out; each write recorded in the journal before it is sent and after
-//!   it answered; a second apply of the same sync writes nothing.
+//! - **Apply**: `concurrency` writes in flight at once (default 4) over one client, throttled
+//!   together to the target's documented rate (Previsto: 120 a minute); a 429 (or 503 with
+//!   `Retry-After`) is waited out by every worker and halves the concurrency, which climbs
+//!   back one at a time (the report says how low it went); each write recorded in the journal
+//!   before it is sent and after it answered; a second apply of the same sync writes nothing.
+//! - **Plan**: both sides read at once, each list a page ahead.
 //! - **Lossy**: a field the target cannot store refuses the contact (reported), unless
 //!   `.lossy(true)`, which drops it and counts it in the report.
 //! - A target with find-or-create (TheCleanLife) gets find-or-create; a target without update
