@@ -138,15 +138,26 @@ pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), Str
                     f("ours_peak_rss_kb") < 30.0 * 1024.0,
                 ));
             }
-            Some("levers-token") => rows.push(row(
-                format!(
-                    "8 threads: Levers get with an exchanged token (cache behind a Mutex) vs a fixed token (median of {} paired runs)",
-                    v["pairs"]
-                ),
-                format!("{:.2}× (pairs from {:.2}× to {:.2}×)", f("ratio"), f("lowest"), f("highest")),
-                "≥ 0.95×",
-                f("ratio") >= 0.95,
-            )),
+            Some("levers-token") => {
+                rows.push(row(
+                    format!(
+                        "per-call: levers get with an exchanged token (cache behind a Mutex) vs a fixed token (median of {} interleaved calls)",
+                        v["rounds"]
+                    ),
+                    format!("{:.2}× ({:.0} µs vs {:.0} µs)", f("per_call"), f("exchanged_us"), f("fixed_us")),
+                    "≤ 1.05×",
+                    f("per_call") <= 1.05,
+                ));
+                rows.push(row(
+                    format!(
+                        "8 threads: levers get, exchanged token vs fixed token (median of {} paired runs; spread shown)",
+                        v["pairs"]
+                    ),
+                    format!("{:.2}× (pairs from {:.2}× to {:.2}×)", f("threads_ratio"), f("lowest"), f("highest")),
+                    "≥ 0.9×",
+                    f("threads_ratio") >= 0.9,
+                ));
+            }
             Some("sync-concurrent") => {
                 let n = format_count(f("writes") as u64);
                 rows.push(row(

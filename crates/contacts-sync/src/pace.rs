@@ -8,9 +8,10 @@ use contacts_core::Sleeper;
 
 use crate::sync::Clock;
 
-/// A throttle shared by every worker: at most one request passes per `interval`, spaced from
-/// the moment the previous one really passed (a late wake-up never lets two through close
-/// together), and nothing passes before a pause the target asked for is over.
+/// A throttle shared by every worker: each request takes the next free slot, `interval` after
+/// the one before, and nothing passes before a pause the target asked for is over. The lock
+/// is held only to take a slot, never while waiting for it, so a pause set meanwhile (the
+/// thread that runs the sync, on a 429) never waits behind a sleeping worker.
 pub(crate) struct Throttle {
     interval: Option<Duration>,
     /// When the next request may pass, on `clock`.
@@ -20,8 +21,9 @@ pub(crate) struct Throttle {
 }
 
 /// The margin kept under a documented rate: 1% slower than `60 s ÷ rate` between requests, so
-/// the jitter of the network between our clock and the provider's never makes one request too
-/// many in its window.
+/// a worker that wakes late for its slot (or a request slower on the wire than the next one)
+/// never makes one request too many in the provider's window: at 120 a minute, the margin
+/// over a window is 0.6 s.
 const MARGIN_PERCENT: u32 = 1;
 
 impl Throttle {
@@ -33,16 +35,18 @@ impl Throttle {
         Throttle { interval, next: Mutex::new(now + interval.unwrap_or_default()), clock, sleeper }
     }
 
-    /// Blocks until this request may be sent. The lock is held while waiting, so requests pass
-    /// one at a time, each `interval` after the one before.
+    /// Takes the next slot and blocks until it comes.
     pub(crate) fn acquire(&self) {
-        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = (self.clock)();
-        if now < *next {
-            self.sleeper.sleep(*next - now);
+        let (now, slot) = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = (self.clock)();
+            let slot = now.max(*next);
+            *next = slot + self.interval.unwrap_or_default();
+            (now, slot)
+        };
+        if slot > now {
+            self.sleeper.sleep(slot - now);
         }
-        let passed = if now < *next { (self.clock)().max(*next) } else { now };
-        *next = passed + self.interval.unwrap_or_default();
     }
 
     /// Nothing passes for `wait` from now (the target's `Retry-After`).
@@ -174,5 +178,44 @@ mod tests {
         let none = Throttle::new(None, Arc::new(|| Duration::ZERO), Arc::new(Fake(Arc::new(AtomicU64::new(0)))));
         none.acquire();
         none.acquire();
+    }
+
+    /// Sleeps until the test says so.
+    #[derive(Debug)]
+    struct Held {
+        asleep: std::sync::Mutex<std::sync::mpsc::Sender<()>>,
+        wake: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    }
+    impl contacts_core::Sleeper for Held {
+        fn sleep(&self, _: Duration) {
+            let _ = self.asleep.lock().unwrap().send(());
+            let _ = self.wake.lock().unwrap().recv();
+        }
+    }
+
+    #[test]
+    fn a_pause_is_set_at_once_while_a_worker_waits_for_its_slot() {
+        // Before: the lock was held while sleeping, so the sync's thread, setting the pause a
+        // 429 asked for, waited behind a worker's minute-long wait and then paused again.
+        use std::sync::mpsc;
+        let (asleep, is_asleep) = mpsc::channel();
+        let (wake, woken) = mpsc::channel();
+        let held = Held { asleep: std::sync::Mutex::new(asleep), wake: std::sync::Mutex::new(woken) };
+        let t = Throttle::new(None, Arc::new(|| Duration::ZERO), Arc::new(held));
+        t.pause(Duration::from_secs(60));
+        std::thread::scope(|s| {
+            s.spawn(|| t.acquire());
+            is_asleep.recv().unwrap();
+            let (done, is_done) = mpsc::channel();
+            let t = &t;
+            s.spawn(move || {
+                t.pause(Duration::from_secs(30));
+                done.send(()).unwrap();
+            });
+            let set = is_done.recv_timeout(Duration::from_secs(10));
+            wake.send(()).unwrap();
+            assert!(set.is_ok(), "the pause waited behind the sleeping worker");
+        });
+        assert_eq!(*t.next.lock().unwrap(), Duration::from_secs(60), "the later of the two pauses");
     }
 }

@@ -1,6 +1,6 @@
 //! What a sync would do: read both sides once, and decide per source contact.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -285,47 +285,72 @@ pub(crate) fn plan(
     let source_read = AtomicU64::new(0);
     let (target_query, source_query) = (full_pages(&s.target_query), full_pages(&s.source_query));
     std::thread::scope(|scope| {
-        let (targets, target_rx) = mpsc::sync_channel::<Result<(Option<String>, TargetEntry)>>(TARGET_AHEAD);
-        let (sources, source_rx) = mpsc::channel::<Result<(Option<String>, Contact)>>();
+        let (targets, target_rx) = mpsc::sync_channel(TARGET_AHEAD);
+        let (sources, source_rx) = mpsc::sync_channel(SOURCE_AHEAD / BATCH);
         if lists_target {
             scope.spawn(move || {
-                for contact in to.list(&target_query) {
-                    let entry = contact.map(|c| {
-                        let key = matching::target_key(s.matching, &c);
-                        let digests = if key.is_some() { matching::digests(&c) } else { Digests::default() };
-                        (key, TargetEntry { id: c.id, digests })
-                    });
-                    let stop = entry.is_err();
-                    if targets.send(entry).is_err() || stop {
-                        break;
-                    }
-                }
+                let entry = |c: Contact| {
+                    let key = matching::target_key(s.matching, &c);
+                    let digests = if key.is_some() { matching::digests(&c) } else { Digests::default() };
+                    (key, TargetEntry { id: c.id, digests })
+                };
+                forward(to.list(&target_query), entry, &targets, None);
             });
         } else {
             drop(targets);
         }
         let (synced, source_read) = (&synced, &source_read);
         scope.spawn(move || {
-            for contact in from.list(&source_query) {
-                let entry = contact.map(|c| {
-                    let key = matching::source_key(s.matching, from.provider(), &c);
-                    (key, restrict(c, synced))
-                });
-                source_read.fetch_add(1, Ordering::Relaxed);
-                let stop = entry.is_err();
-                if sources.send(entry).is_err() || stop {
-                    break;
-                }
-            }
+            let entry = |c: Contact| (matching::source_key(s.matching, from.provider(), &c), restrict(c, synced));
+            forward(from.list(&source_query), entry, &sources, Some(source_read));
         });
         // Returning (or failing) drops both receivers: a thread still reading stops at its
-        // next contact.
+        // next page.
+        let (target_rx, source_rx) = (target_rx.into_iter().flatten(), source_rx.into_iter().flatten());
         decide(from, to, s, caps, synced, target_rx, source_rx, &|| source_read.load(Ordering::Relaxed), on_read)
     })
 }
 
-/// Target contacts read ahead of the plan, at most: about one page.
-const TARGET_AHEAD: usize = 128;
+/// Contacts handed from a list's thread to the plan at once: a page.
+const BATCH: usize = 100;
+
+/// Batches of target contacts read ahead of the plan, at most: one page (and the next one
+/// being fetched).
+const TARGET_AHEAD: usize = 1;
+
+/// Sends `items`, each through `entry`, in batches of [`BATCH`]; the first error is sent and
+/// ends it, and so does a plan that stopped listening. `read` counts what was sent.
+fn forward<T>(
+    items: impl Iterator<Item = Result<Contact>>,
+    mut entry: impl FnMut(Contact) -> T,
+    to: &mpsc::SyncSender<Vec<Result<T>>>,
+    read: Option<&AtomicU64>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    for item in items {
+        let failed = item.is_err();
+        batch.push(item.map(&mut entry));
+        if failed || batch.len() == BATCH {
+            if let Some(read) = read {
+                read.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            }
+            if to.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() || failed {
+                return;
+            }
+        }
+    }
+    if let Some(read) = read {
+        read.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    }
+    if !batch.is_empty() {
+        let _ = to.send(batch);
+    }
+}
+
+/// Source contacts kept while the target is still read, at most (about 13 MB): enough to read
+/// both sides of a 20,000-contact sync wholly at once, and a bound on what a larger one holds
+/// twice — past it, the source waits for the target.
+const SOURCE_AHEAD: usize = 25_000;
 
 /// The page size a plan asks for: the largest every provider takes (Previsto's documented
 /// 100, Levers' cap of 100; the portal has no page size), so a full read makes the fewest
@@ -348,8 +373,8 @@ fn decide(
     s: &Settings,
     caps: Capabilities,
     synced: &[Field],
-    targets: mpsc::Receiver<Result<(Option<String>, TargetEntry)>>,
-    sources: mpsc::Receiver<Result<(Option<String>, Contact)>>,
+    targets: impl Iterator<Item = Result<(Option<String>, TargetEntry)>>,
+    sources: impl Iterator<Item = Result<(Option<String>, Contact)>>,
     source_read: &dyn Fn() -> u64,
     on_read: &mut dyn FnMut(u64, u64),
 ) -> Result<Plan> {
@@ -380,9 +405,12 @@ fn decide(
         source_count: 0,
         target_count,
     };
-    let mut creates: Vec<Option<PlannedCreate>> = Vec::new();
-    let mut updates: Vec<Option<PlannedUpdate>> = Vec::new();
-    let mut refusals: Vec<Option<Refusal>> = Vec::new();
+    // Writes undone by a later conflict are marked, then removed in place at the end (no
+    // second copy of 100,000 creates).
+    let mut creates: Vec<PlannedCreate> = Vec::new();
+    let mut updates: Vec<PlannedUpdate> = Vec::new();
+    let mut refusals: Vec<Refusal> = Vec::new();
+    let mut undone: [HashSet<usize>; 3] = Default::default();
     let mut seen: HashMap<String, Slot> = HashMap::new();
     for entry in sources {
         let (key, contact) = entry?;
@@ -392,7 +420,7 @@ fn decide(
         }
         let Some(key) = key else {
             let reason = format!("it has no {} to match by", s.matching.name());
-            refusals.push(Some(Refusal { source_id: contact.id, key: None, field: None, reason }));
+            refusals.push(Refusal { source_id: contact.id, key: None, field: None, reason });
             continue;
         };
         // A second source contact with the same key: neither is written.
@@ -400,9 +428,9 @@ fn decide(
             let targets: Vec<String> =
                 index.get(&key).map(|t| t.iter().map(|e| e.id.clone()).collect()).unwrap_or_default();
             let first = match std::mem::replace(slot, Slot::Conflict(plan.conflicts.len())) {
-                Slot::Create(i) => creates[i].take().map(|c| c.source_id),
-                Slot::Update(i) => updates[i].take().map(|u| u.source_id),
-                Slot::Refused(i) => refusals[i].take().map(|r| r.source_id),
+                Slot::Create(i) => undone[0].insert(i).then(|| creates[i].source_id.clone()),
+                Slot::Update(i) => undone[1].insert(i).then(|| updates[i].source_id.clone()),
+                Slot::Refused(i) => undone[2].insert(i).then(|| refusals[i].source_id.clone()),
                 Slot::Unchanged(id) => {
                     plan.unchanged = plan.unchanged.saturating_sub(1);
                     Some(id)
@@ -445,11 +473,11 @@ fn decide(
                         sent.location = kept.location;
                         sent.external_id = kept.external_id;
                         sent.address = kept.address;
-                        creates.push(Some(PlannedCreate { key: key.clone(), source_id: id, contact: sent, dropped }));
+                        creates.push(PlannedCreate { key: key.clone(), source_id: id, contact: sent, dropped });
                         Slot::Create(creates.len() - 1)
                     }
                     Err(e) => {
-                        refusals.push(Some(refusal(&id, Some(key.clone()), &e)));
+                        refusals.push(refusal(&id, Some(key.clone()), &e));
                         Slot::Refused(refusals.len() - 1)
                     }
                 }
@@ -492,11 +520,11 @@ fn decide(
                     Ok((kept, dropped)) => {
                         update.fields = kept.fields();
                         update.dropped = dropped;
-                        updates.push(Some(update));
+                        updates.push(update);
                         Slot::Update(updates.len() - 1)
                     }
                     Err(e) => {
-                        refusals.push(Some(refusal(&update.source_id, Some(key.clone()), &e)));
+                        refusals.push(refusal(&update.source_id, Some(key.clone()), &e));
                         Slot::Refused(refusals.len() - 1)
                     }
                 }
@@ -524,8 +552,20 @@ fn decide(
         plan.deletes = gone;
     }
     on_read(plan.source_count, target_count);
-    plan.creates = creates.into_iter().flatten().collect();
-    plan.updates = updates.into_iter().flatten().collect();
-    plan.refusals = refusals.into_iter().flatten().collect();
+    plan.creates = without(creates, &undone[0]);
+    plan.updates = without(updates, &undone[1]);
+    plan.refusals = without(refusals, &undone[2]);
     Ok(plan)
+}
+
+/// `items` without the ones at the indices `undone`, removed in place.
+fn without<T>(mut items: Vec<T>, undone: &HashSet<usize>) -> Vec<T> {
+    if !undone.is_empty() {
+        let mut i = 0;
+        items.retain(|_| {
+            i += 1;
+            !undone.contains(&(i - 1))
+        });
+    }
+    items
 }

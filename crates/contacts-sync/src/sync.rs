@@ -650,34 +650,38 @@ impl<'a> SyncJob<'a> {
         let to = self.to;
         let create = caps.supports(Operation::Create);
         let lossy = self.settings.lossy;
-        let workers = (self.concurrency as usize).min(items.len());
-        let outcome = std::thread::scope(|scope| {
-            let (answers, done) = mpsc::channel::<Answer>();
-            for _ in 0..workers {
-                let (queue, answers, items, throttle) = (&queue, answers.clone(), &items, &throttle);
-                let stop = self.stop.as_deref();
-                scope.spawn(move || {
-                    loop {
-                        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                        let Ok((i, seq)) = job else { break };
-                        throttle.acquire();
-                        // Asked to stop while this write waited its turn: it is not sent.
-                        let outcome = if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
-                            None
-                        } else {
-                            Some(items[i].send(to, create, lossy))
-                        };
-                        if answers.send(Answer { item: i, seq, outcome }).is_err() {
-                            break;
+        let stop = self.stop.as_deref();
+        // What a worker does with write `i`: waits for its slot, then sends it — unless the run
+        // was asked to stop while it waited (`None`: not sent).
+        let work = |i: usize| {
+            throttle.acquire();
+            if stop.is_some_and(|s| s.load(Ordering::SeqCst)) { None } else { Some(items[i].send(to, create, lossy)) }
+        };
+        let outcome = if self.concurrency <= 1 {
+            // One at a time: sent from this thread, with no hand-over to pay for.
+            run.drive(&items, &mut journal, &mut Inline { work: &work, ready: VecDeque::new() })
+        } else {
+            let workers = (self.concurrency as usize).min(items.len());
+            std::thread::scope(|scope| {
+                let (answers, done) = mpsc::channel::<Answer>();
+                for _ in 0..workers {
+                    let (queue, answers, work) = (&queue, answers.clone(), &work);
+                    scope.spawn(move || {
+                        loop {
+                            let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                            let Ok((item, seq)) = job else { break };
+                            if answers.send(Answer { item, seq, outcome: work(item) }).is_err() {
+                                break;
+                            }
                         }
-                    }
-                });
-            }
-            drop(answers);
-            let result = run.drive(&items, &mut journal, &jobs, &done);
-            drop(jobs);
-            result
-        });
+                    });
+                }
+                drop(answers);
+                let result = run.drive(&items, &mut journal, &mut Workers { jobs: &jobs, done: &done });
+                drop(jobs);
+                result
+            })
+        };
         let mut report = run.report;
         report.lowest_concurrency = run.window.lowest();
         report.final_concurrency = run.window.limit();
@@ -772,6 +776,46 @@ struct Answer {
     outcome: Option<contacts_core::Result<(Contact, bool)>>,
 }
 
+/// Where `drive` hands writes and gets their answers.
+trait Hand {
+    /// Hands over write `item` as request `seq`; `false` when no one takes it.
+    fn hand(&mut self, item: usize, seq: u64) -> bool;
+    /// The next answer, `None` when no one will answer.
+    fn answer(&mut self) -> Option<Answer>;
+}
+
+/// The worker threads.
+struct Workers<'c> {
+    jobs: &'c mpsc::Sender<(usize, u64)>,
+    done: &'c mpsc::Receiver<Answer>,
+}
+
+impl Hand for Workers<'_> {
+    fn hand(&mut self, item: usize, seq: u64) -> bool {
+        self.jobs.send((item, seq)).is_ok()
+    }
+    fn answer(&mut self) -> Option<Answer> {
+        self.done.recv().ok()
+    }
+}
+
+/// This thread, one write at a time.
+struct Inline<'w> {
+    work: &'w dyn Fn(usize) -> Option<contacts_core::Result<(Contact, bool)>>,
+    ready: VecDeque<Answer>,
+}
+
+impl Hand for Inline<'_> {
+    fn hand(&mut self, item: usize, seq: u64) -> bool {
+        let outcome = (self.work)(item);
+        self.ready.push_back(Answer { item, seq, outcome });
+        true
+    }
+    fn answer(&mut self) -> Option<Answer> {
+        self.ready.pop_front()
+    }
+}
+
 /// Why a run ended before its plan did.
 enum End {
     Interrupted,
@@ -804,8 +848,7 @@ impl Run<'_, '_> {
         &mut self,
         items: &[Item<'_>],
         journal: &mut Option<Writer>,
-        jobs: &mpsc::Sender<(usize, u64)>,
-        done: &mpsc::Receiver<Answer>,
+        workers: &mut dyn Hand,
     ) -> Result<Option<End>, SyncError> {
         let mut next = 0;
         let mut again: VecDeque<usize> = VecDeque::new();
@@ -828,7 +871,7 @@ impl Run<'_, '_> {
                 };
                 self.sent += 1;
                 self.report.requests += 1;
-                if jobs.send((i, self.sent)).is_err() {
+                if !workers.hand(i, self.sent) {
                     break;
                 }
                 in_flight += 1;
@@ -836,7 +879,7 @@ impl Run<'_, '_> {
             if in_flight == 0 {
                 break;
             }
-            let Ok(answer) = done.recv() else { break };
+            let Some(answer) = workers.answer() else { break };
             in_flight -= 1;
             self.answer(journal, &items[answer.item], answer, &mut again, &mut end)?;
             self.progress.concurrency = self.window.limit();

@@ -572,8 +572,13 @@ fn levers_token_cache(sb: &Sandbox, scale: Scale) -> Result<(), String> {
         ratios.push(f.as_secs_f64() / x.as_secs_f64());
     }
     ratios.sort_by(f64::total_cmp);
-    emit(json!({"figure": "levers-token", "pairs": scale.thread_pairs, "ratio": ratios[ratios.len() / 2],
-        "lowest": ratios[0], "highest": ratios[ratios.len() - 1]}));
+    // One thread, interleaved calls: the cost of the cache itself, without the scheduling
+    // noise of 8 threads on 2 cores.
+    let (x, f) = interleaved(scale.rounds, || get(&exchanged), || get(&fixed));
+    emit(json!({"figure": "levers-token", "pairs": scale.thread_pairs, "threads_ratio": ratios[ratios.len() / 2],
+        "lowest": ratios[0], "highest": ratios[ratios.len() - 1], "rounds": scale.rounds,
+        "exchanged_us": x.as_secs_f64() * 1e6, "fixed_us": f.as_secs_f64() * 1e6,
+        "per_call": x.as_secs_f64() / f.as_secs_f64()}));
     Ok(())
 }
 
