@@ -3,10 +3,13 @@
 use contacts_core::{ContactsApi, Error};
 use contacts_sandbox::{Provider, Sandbox, credentials};
 
-/// Which provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which provider, as the command line names it (`levers`, `cleanlife`, `previsto`,
+/// `portal`): the one CLI-side list, matched exhaustively, beside `contacts_core::Provider`
+/// (which may grow) and the sandbox's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Kind {
     Levers,
+    #[value(name = "cleanlife")]
     CleanLife,
     Previsto,
     Portal,
@@ -17,15 +20,26 @@ impl Kind {
 
     /// The subcommand's name.
     pub(crate) fn name(self) -> &'static str {
+        self.provider().name()
+    }
+
+    /// The library's name for it.
+    pub(crate) fn provider(self) -> contacts_core::Provider {
         match self {
-            Kind::Levers => "levers",
-            Kind::CleanLife => "cleanlife",
-            Kind::Previsto => "previsto",
-            Kind::Portal => "portal",
+            Kind::Levers => contacts_core::Provider::Levers,
+            Kind::CleanLife => contacts_core::Provider::CleanLife,
+            Kind::Previsto => contacts_core::Provider::Previsto,
+            Kind::Portal => contacts_core::Provider::Portal,
         }
     }
 
-    fn sandbox_provider(self) -> Provider {
+    /// The CLI's name for a provider a journal names; `None` for one it does not know.
+    pub(crate) fn of(provider: contacts_core::Provider) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.provider() == provider)
+    }
+
+    /// The sandbox's name for it.
+    pub(crate) fn sandbox_provider(self) -> Provider {
         match self {
             Kind::Levers => Provider::Levers,
             Kind::CleanLife => Provider::CleanLife,

@@ -8,46 +8,12 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use contacts_core::{ContactsApi, Error, Provider};
+use contacts_core::{ContactsApi, Error};
 use contacts_sandbox::Sandbox;
 use contacts_sync::{JournalHeader, Match, Progress, SyncError, SyncJob};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::providers::{self, Kind};
-
-/// A provider on the command line.
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Side {
-    Levers,
-    Cleanlife,
-    Previsto,
-    Portal,
-}
-
-impl Side {
-    fn kind(self) -> Kind {
-        match self {
-            Side::Levers => Kind::Levers,
-            Side::Cleanlife => Kind::CleanLife,
-            Side::Previsto => Kind::Previsto,
-            Side::Portal => Kind::Portal,
-        }
-    }
-
-    fn of(provider: Provider) -> Option<Side> {
-        match provider {
-            Provider::Levers => Some(Side::Levers),
-            Provider::CleanLife => Some(Side::Cleanlife),
-            Provider::Previsto => Some(Side::Previsto),
-            Provider::Portal => Some(Side::Portal),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        self.kind().name()
-    }
-}
 
 /// How contacts are matched, on the command line.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,10 +40,10 @@ impl MatchBy {
 pub(crate) struct SyncArgs {
     /// The provider to read from (with --resume: the journal's).
     #[arg(long, value_enum, required_unless_present = "resume")]
-    from: Option<Side>,
+    from: Option<Kind>,
     /// The provider to write to (with --resume: the journal's).
     #[arg(long, value_enum, required_unless_present = "resume")]
-    to: Option<Side>,
+    to: Option<Kind>,
     /// How a source contact and a target contact are recognised as the same [default:
     /// external-id; with --resume: the journal's].
     #[arg(long = "match", value_enum)]
@@ -258,7 +224,7 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
     };
     let (from, to) = match &header {
         Some(h) => {
-            let (Some(from), Some(to)) = (Side::of(h.source.provider), Side::of(h.target.provider)) else {
+            let (Some(from), Some(to)) = (Kind::of(h.source.provider), Kind::of(h.target.provider)) else {
                 return Err(Failure::Usage("the journal names a provider this contacts does not know".to_owned()));
             };
             check_flags(args, h, from, to)?;
@@ -273,7 +239,7 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
         return Err(Failure::Usage("invalid --to: must name another provider than --from".to_owned()));
     }
     let sandbox = if args.sandbox {
-        let provider = contacts_sandbox_provider(from.kind());
+        let provider = from.sandbox_provider();
         Some(
             Sandbox::builder()
                 .seed(provider, args.seed)
@@ -290,7 +256,7 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
             None => Ok(providers::Connection::from_env(kind, &providers::Overrides::default())?.into_api()),
         }
     };
-    let (source, target) = (client(from.kind())?, client(to.kind())?);
+    let (source, target) = (client(from)?, client(to)?);
     let mut job = SyncJob::new(source.as_ref(), target.as_ref()).stop_when(Arc::clone(stop));
     if let Some(path) = &args.resume {
         job = job.from_journal(path)?;
@@ -374,7 +340,7 @@ fn journal_of(args: &SyncArgs) -> Option<PathBuf> {
 
 /// With --resume, every setting comes from the journal: a flag given that says otherwise is
 /// refused, naming the flag and what the journal holds.
-fn check_flags(args: &SyncArgs, h: &JournalHeader, from: Side, to: Side) -> Result<(), Failure> {
+fn check_flags(args: &SyncArgs, h: &JournalHeader, from: Kind, to: Kind) -> Result<(), Failure> {
     let refuse = |flag: &str, journal: String| {
         Err(Failure::Usage(format!(
             "{flag} contradicts the journal, which holds {journal}: leave it out (--resume takes every setting from the journal)"
@@ -466,14 +432,5 @@ impl Reporter {
             "sync: {}/{} writes ({} created, {} updated, {} failed), {rate:.1}/s at concurrency {}, {left}",
             p.done, p.total, p.created, p.updated, p.failed, p.concurrency
         );
-    }
-}
-
-fn contacts_sandbox_provider(kind: Kind) -> contacts_sandbox::Provider {
-    match kind {
-        Kind::Levers => contacts_sandbox::Provider::Levers,
-        Kind::CleanLife => contacts_sandbox::Provider::CleanLife,
-        Kind::Previsto => contacts_sandbox::Provider::Previsto,
-        Kind::Portal => contacts_sandbox::Provider::Portal,
     }
 }

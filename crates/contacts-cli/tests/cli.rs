@@ -298,23 +298,7 @@ fn each_provider_offers_only_what_it_can_do() {
 
 #[test]
 fn sandbox_serve_prints_the_environment_that_points_the_cli_at_it() {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
-        .args(["sandbox", "serve", "--seed", "3"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let env: Vec<(String, String)> = std::io::BufReader::new(stdout)
-        .lines()
-        .take(8)
-        .map(|l| {
-            let l = l.unwrap();
-            let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
-            (k.to_owned(), v.trim_matches('\'').to_owned())
-        })
-        .collect();
+    let (mut child, env) = serve(&["--seed", "3"]);
     let run = |args: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_contacts"));
         cmd.args(args);
@@ -356,24 +340,12 @@ fn sandbox_serve_refuses_a_malformed_rate_limit() {
 
 #[test]
 fn sandbox_serve_waits_the_latency_asked_for_before_each_answer() {
-    use std::io::BufRead;
     let out = contacts(&["sandbox", "serve", "--latency", "5 parsecs"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--latency"), "{}", text(&out.stderr));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
-        .args(["sandbox", "serve", "--latency", "150ms"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines: Vec<String> =
-        std::io::BufReader::new(child.stdout.take().unwrap()).lines().take(8).map(|l| l.unwrap()).collect();
+    let (mut child, env) = serve(&["--latency", "150ms"]);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_contacts"));
-    cmd.args(["previsto", "list", "--json"]);
-    for l in &lines {
-        let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
-        cmd.env(k, v.trim_matches('\''));
-    }
+    cmd.args(["previsto", "list", "--json"]).envs(env);
     let started = std::time::Instant::now();
     let listed = cmd.output().unwrap();
     let took = started.elapsed();
@@ -504,4 +476,27 @@ fn the_cli_readme_states_the_exit_statuses_it_has() {
     for code in ["11 a sync", "130 interrupted", "10 file error"] {
         assert!(readme.contains(code), "the CLI README lacks {code}");
     }
+}
+
+/// `contacts sandbox serve ARGS` in the background, and the environment it prints.
+fn serve(args: &[&str]) -> (std::process::Child, Vec<(String, String)>) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(["sandbox", "serve"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let env = std::io::BufReader::new(stdout)
+        .lines()
+        .take(8)
+        .map(|l| {
+            let l = l.unwrap();
+            let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
+            (k.to_owned(), v.trim_matches('\'').to_owned())
+        })
+        .collect();
+    (child, env)
 }

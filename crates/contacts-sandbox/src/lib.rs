@@ -334,7 +334,7 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
 }
 
 /// Options for a [`Sandbox`].
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct SandboxBuilder {
     seeds: HashMap<Provider, u64>,
@@ -342,21 +342,19 @@ pub struct SandboxBuilder {
     port: u16,
     limits: Vec<(Provider, usize, Duration)>,
     latency: Duration,
-    sleep: Arc<Sleep>,
+    sleep: SleepFn,
 }
 
 /// How the sandbox waits out its latency: `std::thread::sleep` unless a test gives another.
 type Sleep = dyn Fn(Duration) + Send + Sync;
 
-impl std::fmt::Debug for SandboxBuilder {
+/// A [`Sleep`] that debug-prints as its name.
+#[derive(Clone)]
+struct SleepFn(Arc<Sleep>);
+
+impl std::fmt::Debug for SleepFn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxBuilder")
-            .field("seeds", &self.seeds)
-            .field("record_limit", &self.record_limit)
-            .field("port", &self.port)
-            .field("limits", &self.limits)
-            .field("latency", &self.latency)
-            .finish_non_exhaustive()
+        f.write_str("SleepFn")
     }
 }
 
@@ -409,7 +407,7 @@ impl SandboxBuilder {
     /// Waits out the [`latency`](Self::latency) with `sleep` instead of
     /// `std::thread::sleep` (tests record it instead of sleeping).
     pub fn sleeper(mut self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
-        self.sleep = Arc::new(sleep);
+        self.sleep = SleepFn(Arc::new(sleep));
         self
     }
 
@@ -455,7 +453,7 @@ impl SandboxBuilder {
                     .collect()
             }),
             latency: self.latency,
-            sleep: Arc::clone(&self.sleep),
+            sleep: Arc::clone(&self.sleep.0),
             levers: Mutex::new(levers::State::new(seed(Provider::Levers))),
             cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CleanLife))),
             previsto: Mutex::new(previsto::State::new(seed(Provider::Previsto))),
@@ -498,7 +496,7 @@ impl Sandbox {
             port: 0,
             limits: Vec::new(),
             latency: Duration::ZERO,
-            sleep: Arc::new(std::thread::sleep),
+            sleep: SleepFn(Arc::new(std::thread::sleep)),
         }
     }
 

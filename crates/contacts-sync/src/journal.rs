@@ -197,11 +197,22 @@ pub(crate) fn in_flight(path: &Path) -> Result<u64, SyncError> {
     Ok(open.len() as u64)
 }
 
-/// The open journal of a run: appends one flushed line per event.
+/// The open journal of a run: appends one line per event. A line that must be in the file
+/// before a request is sent (`begin`) is written at once; an answer's line waits for the next
+/// such line and goes out with it, in one write to the file (and at the end, or when the
+/// writer is dropped). A process killed in between leaves that write looking in flight, and
+/// a resume looks it up by its key, as for any write whose answer was lost.
 #[derive(Debug)]
 pub(crate) struct Writer {
     file: File,
     path: PathBuf,
+    pending: Vec<u8>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
 }
 
 impl Writer {
@@ -219,7 +230,7 @@ impl Writer {
                 journal_error(path, format!("cannot be created: {e}"))
             }
         })?;
-        let mut writer = Writer { file, path: path.to_path_buf() };
+        let mut writer = Writer { file, path: path.to_path_buf(), pending: Vec::new() };
         writer.line(header)?;
         Ok(writer)
     }
@@ -232,19 +243,32 @@ impl Writer {
             .map_err(|e| journal_error(path, format!("cannot be opened: {e}")))?;
         // A line cut off by a killed process is dropped, so the journal stays whole lines.
         drop_torn_tail(path).map_err(|e| journal_error(path, format!("cannot be repaired: {e}")))?;
-        Ok(Writer { file, path: path.to_path_buf() })
+        Ok(Writer { file, path: path.to_path_buf(), pending: Vec::new() })
     }
 
+    /// Writes `value`'s line now, after any waiting, before the call it records is made: a
+    /// process killed at any point leaves whole lines (a torn last line is ignored on resume).
     pub(crate) fn line(&mut self, value: &impl Serialize) -> Result<(), SyncError> {
-        let mut line =
-            serde_json::to_vec(value).map_err(|e| journal_error(&self.path, format!("cannot be written: {e}")))?;
-        line.push(b'\n');
-        // One write per line, flushed before the call it records is made: a process killed at
-        // any point leaves whole lines (a torn last line is ignored on resume).
-        self.file
-            .write_all(&line)
-            .and_then(|()| self.file.flush())
-            .map_err(|e| journal_error(&self.path, format!("cannot be written: {e}")))
+        self.line_later(value)?;
+        self.flush()
+    }
+
+    /// Keeps `value`'s line to go out with the next [`line`](Self::line) or [`flush`](Self::flush).
+    pub(crate) fn line_later(&mut self, value: &impl Serialize) -> Result<(), SyncError> {
+        serde_json::to_writer(&mut self.pending, value)
+            .map_err(|e| journal_error(&self.path, format!("cannot be written: {e}")))?;
+        self.pending.push(b'\n');
+        Ok(())
+    }
+
+    /// Writes the lines waiting, in one write.
+    pub(crate) fn flush(&mut self) -> Result<(), SyncError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let written = self.file.write_all(&self.pending).and_then(|()| self.file.flush());
+        self.pending.clear();
+        written.map_err(|e| journal_error(&self.path, format!("cannot be written: {e}")))
     }
 }
 

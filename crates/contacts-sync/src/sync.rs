@@ -891,6 +891,9 @@ impl Run<'_, '_> {
         for i in again {
             self.record(journal, "cancelled", &items[i].write(), None, None)?;
         }
+        if let Some(journal) = journal {
+            journal.flush()?;
+        }
         Ok(end)
     }
 
@@ -990,14 +993,17 @@ impl Run<'_, '_> {
         error: Option<&Error>,
     ) -> Result<(), SyncError> {
         let Some(journal) = journal else { return Ok(()) };
-        journal.line(&Entry {
+        let entry = Entry {
             event: event.to_owned(),
             action: w.action.to_owned(),
             key: w.key.to_owned(),
             source_id: w.source_id.to_owned(),
             target_id: answered.or(w.target_id).map(str::to_owned),
             error: error.map(ToString::to_string),
-        })
+        };
+        // A write's `begin` is in the file before it is sent; its answer goes out with the
+        // next `begin` (one write to the file per request) or at the end of the run.
+        if event == "begin" { journal.line(&entry) } else { journal.line_later(&entry) }
     }
 }
 
