@@ -120,7 +120,7 @@ impl Window {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use std::sync::{Arc, PoisonError};
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::Duration;
 
@@ -188,8 +188,8 @@ mod tests {
     }
     impl contacts_core::Sleeper for Held {
         fn sleep(&self, _: Duration) {
-            let _ = self.asleep.lock().unwrap().send(());
-            let _ = self.wake.lock().unwrap().recv();
+            let _ = self.asleep.lock().unwrap_or_else(PoisonError::into_inner).send(());
+            let _ = self.wake.lock().unwrap_or_else(PoisonError::into_inner).recv();
         }
     }
 
@@ -205,17 +205,21 @@ mod tests {
         t.pause(Duration::from_secs(60));
         std::thread::scope(|s| {
             s.spawn(|| t.acquire());
-            is_asleep.recv().unwrap();
+            assert!(is_asleep.recv().is_ok(), "the worker waits for its slot");
             let (done, is_done) = mpsc::channel();
             let t = &t;
             s.spawn(move || {
                 t.pause(Duration::from_secs(30));
-                done.send(()).unwrap();
+                let _ = done.send(());
             });
             let set = is_done.recv_timeout(Duration::from_secs(10));
-            wake.send(()).unwrap();
+            let _ = wake.send(());
             assert!(set.is_ok(), "the pause waited behind the sleeping worker");
         });
-        assert_eq!(*t.next.lock().unwrap(), Duration::from_secs(60), "the later of the two pauses");
+        assert_eq!(
+            *t.next.lock().unwrap_or_else(PoisonError::into_inner),
+            Duration::from_secs(60),
+            "the later of the two pauses"
+        );
     }
 }
