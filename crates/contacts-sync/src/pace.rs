@@ -120,8 +120,8 @@ impl Window {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, PoisonError};
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, PoisonError};
     use std::time::Duration;
 
     use super::{Throttle, Window};
