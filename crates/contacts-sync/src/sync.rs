@@ -625,7 +625,7 @@ impl<'a> SyncJob<'a> {
         } else {
             report.orphans = plan.deletes.len() as u64;
         }
-        let mut journal = self.open_journal()?;
+        let journal = self.open_journal()?;
         // Once a run is under way, it is the record's: a resume continues it.
         self.resuming = true;
         let mut items: Vec<Item<'_>> = plan.creates.iter().map(Item::Create).collect();
@@ -646,6 +646,9 @@ impl<'a> SyncJob<'a> {
             throttle: &throttle,
             retries: vec![0; items.len()],
             sent: 0,
+            journal,
+            again: VecDeque::new(),
+            end: None,
         };
         let to = self.to;
         let create = caps.supports(Operation::Create);
@@ -659,7 +662,7 @@ impl<'a> SyncJob<'a> {
         };
         let outcome = if self.concurrency <= 1 {
             // One at a time: sent from this thread, with no hand-over to pay for.
-            run.drive(&items, &mut journal, &mut Inline { work: &work, ready: VecDeque::new() })
+            run.drive(&items, &mut Inline { work: &work, ready: VecDeque::new() })
         } else {
             let workers = (self.concurrency as usize).min(items.len());
             std::thread::scope(|scope| {
@@ -677,7 +680,7 @@ impl<'a> SyncJob<'a> {
                     });
                 }
                 drop(answers);
-                let result = run.drive(&items, &mut journal, &mut Workers { jobs: &jobs, done: &done });
+                let result = run.drive(&items, &mut Workers { jobs: &jobs, done: &done });
                 drop(jobs);
                 result
             })
@@ -837,6 +840,11 @@ struct Run<'j, 'a> {
     retries: Vec<u8>,
     /// Requests sent so far (numbering them).
     sent: u64,
+    journal: Option<Writer>,
+    /// Writes the target asked to slow down for, to be sent again.
+    again: VecDeque<usize>,
+    /// Why the run must end, once it must: nothing more is handed over.
+    end: Option<End>,
 }
 
 impl Run<'_, '_> {
@@ -844,26 +852,19 @@ impl Run<'_, '_> {
     /// before it is handed over — and takes their answers in the order they come. Once the
     /// run must end (asked to, a dead target, a wait too long), nothing more is handed over,
     /// and the writes in flight are finished and recorded first.
-    fn drive(
-        &mut self,
-        items: &[Item<'_>],
-        journal: &mut Option<Writer>,
-        workers: &mut dyn Hand,
-    ) -> Result<Option<End>, SyncError> {
+    fn drive(&mut self, items: &[Item<'_>], workers: &mut dyn Hand) -> Result<Option<End>, SyncError> {
         let mut next = 0;
-        let mut again: VecDeque<usize> = VecDeque::new();
         let mut in_flight: u32 = 0;
-        let mut end = None;
         loop {
-            while end.is_none() && in_flight < self.window.limit() {
+            while self.end.is_none() && in_flight < self.window.limit() {
                 if self.job.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
-                    end = Some(End::Interrupted);
+                    self.end = Some(End::Interrupted);
                     break;
                 }
-                let i = match again.pop_front() {
+                let i = match self.again.pop_front() {
                     Some(i) => i,
                     None if next < items.len() => {
-                        self.record(journal, "begin", &items[next].write(), None, None)?;
+                        self.record("begin", &items[next].write(), None, None)?;
                         next += 1;
                         next - 1
                     }
@@ -881,39 +882,32 @@ impl Run<'_, '_> {
             }
             let Some(answer) = workers.answer() else { break };
             in_flight -= 1;
-            self.answer(journal, &items[answer.item], answer, &mut again, &mut end)?;
+            self.answer(&items[answer.item], answer)?;
             self.progress.concurrency = self.window.limit();
             if let Some(p) = self.job.progress.borrow_mut().as_mut() {
                 p(&self.progress);
             }
         }
         // A write told to slow down and not sent again is not done: journaled as cancelled.
-        for i in again {
-            self.record(journal, "cancelled", &items[i].write(), None, None)?;
+        while let Some(i) = self.again.pop_front() {
+            self.record("cancelled", &items[i].write(), None, None)?;
         }
-        if let Some(journal) = journal {
+        if let Some(journal) = &mut self.journal {
             journal.flush()?;
         }
-        Ok(end)
+        Ok(self.end.take())
     }
 
     /// Journals and counts one answer; decides whether its write is sent again (the target
     /// asked to slow down) and whether the run must end.
-    fn answer(
-        &mut self,
-        journal: &mut Option<Writer>,
-        item: &Item<'_>,
-        answer: Answer,
-        again: &mut VecDeque<usize>,
-        end: &mut Option<End>,
-    ) -> Result<(), SyncError> {
+    fn answer(&mut self, item: &Item<'_>, answer: Answer) -> Result<(), SyncError> {
         let w = item.write();
         let Some(outcome) = answer.outcome else {
-            return self.record(journal, "cancelled", &w, None, None);
+            return self.record("cancelled", &w, None, None);
         };
         match outcome {
             Ok((contact, created)) => {
-                self.record(journal, "done", &w, Some(&contact.id), None)?;
+                self.record("done", &w, Some(&contact.id), None)?;
                 self.consecutive = 0;
                 self.window.success();
                 note_dropped(&mut self.report.dropped, item.dropped());
@@ -931,18 +925,18 @@ impl Run<'_, '_> {
                 self.report.slowed_down += 1;
                 let wait = e.retry_after().unwrap_or(self.job.max_wait);
                 if wait > self.job.max_wait {
-                    self.record(journal, "failed", &w, None, Some(&e))?;
+                    self.record("failed", &w, None, Some(&e))?;
                     let reason = format!(
                         "the target asked to wait {}s, longer than the {}s the sync waits",
                         wait.as_secs(),
                         self.job.max_wait.as_secs()
                     );
                     log::warn!(target: "contacts_sync", "stopping: {reason}: {e}");
-                    if end.is_none() {
-                        *end = Some(End::Stopped { reason, error: e });
+                    if self.end.is_none() {
+                        self.end = Some(End::Stopped { reason, error: e });
                     }
-                } else if end.is_some() || self.retries[answer.item] >= 3 {
-                    self.failed(journal, &w, e, end)?;
+                } else if self.end.is_some() || self.retries[answer.item] >= 3 {
+                    self.failed(&w, e)?;
                 } else {
                     // A refused write changed nothing: it goes again once the wait is over,
                     // and everyone waits, with fewer writes in flight.
@@ -950,11 +944,11 @@ impl Run<'_, '_> {
                     log::info!(target: "contacts_sync", "slowed down by the target: waiting {}s", wait.as_secs());
                     self.throttle.pause(wait);
                     self.window.slow_down(answer.seq, self.sent);
-                    again.push_back(answer.item);
+                    self.again.push_back(answer.item);
                     return Ok(());
                 }
             }
-            Err(e) => self.failed(journal, &w, e, end)?,
+            Err(e) => self.failed(&w, e)?,
         }
         self.progress.done += 1;
         Ok(())
@@ -962,37 +956,30 @@ impl Run<'_, '_> {
 
     /// A write that failed: journaled, reported; several in a row that are the target's fault
     /// end the run.
-    fn failed(
-        &mut self,
-        journal: &mut Option<Writer>,
-        w: &Write<'_>,
-        e: Error,
-        end: &mut Option<End>,
-    ) -> Result<(), SyncError> {
-        self.record(journal, "failed", w, None, Some(&e))?;
+    fn failed(&mut self, w: &Write<'_>, e: Error) -> Result<(), SyncError> {
+        self.record("failed", w, None, Some(&e))?;
         log::warn!(target: "contacts_sync", "{} {} failed: {e}", w.action, contacts_core::escaped(w.key));
         self.report.failed.push(failure(w, &e));
         self.progress.failed += 1;
         if is_targets_fault(&e) {
             self.consecutive += 1;
-            if self.consecutive >= self.job.max_failures && end.is_none() {
+            if self.consecutive >= self.job.max_failures && self.end.is_none() {
                 let reason = format!("{} writes in a row failed", self.consecutive);
                 log::warn!(target: "contacts_sync", "stopping: {reason}: the target looks unreachable");
-                *end = Some(End::Stopped { reason, error: e });
+                self.end = Some(End::Stopped { reason, error: e });
             }
         }
         Ok(())
     }
 
     fn record(
-        &self,
-        journal: &mut Option<Writer>,
+        &mut self,
         event: &str,
         w: &Write<'_>,
         answered: Option<&str>,
         error: Option<&Error>,
     ) -> Result<(), SyncError> {
-        let Some(journal) = journal else { return Ok(()) };
+        let Some(journal) = &mut self.journal else { return Ok(()) };
         let entry = Entry {
             event: event.to_owned(),
             action: w.action.to_owned(),
