@@ -1,11 +1,11 @@
 //! Building a client per provider, from the environment or against a fresh sandbox.
 
 use contacts_core::{ContactsApi, Error};
-use contacts_sandbox::{Provider, Sandbox, credentials};
+use contacts_sandbox::{Sandbox, credentials};
 
 /// Which provider, as the command line names it (`levers`, `cleanlife`, `previsto`,
-/// `portal`): the one CLI-side list, matched exhaustively, beside `contacts_core::Provider`
-/// (which may grow) and the sandbox's own.
+/// `portal`): the CLI's list, matched exhaustively, of the `contacts_core::Provider`s it
+/// builds clients for (that enum may grow; the sandbox uses it too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Kind {
     Levers,
@@ -36,16 +36,6 @@ impl Kind {
     /// The CLI's name for a provider a journal names; `None` for one it does not know.
     pub(crate) fn of(provider: contacts_core::Provider) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.provider() == provider)
-    }
-
-    /// The sandbox's name for it.
-    pub(crate) fn sandbox_provider(self) -> Provider {
-        match self {
-            Kind::Levers => Provider::Levers,
-            Kind::CleanLife => Provider::CleanLife,
-            Kind::Previsto => Provider::Previsto,
-            Kind::Portal => Provider::Portal,
-        }
     }
 }
 
@@ -95,7 +85,7 @@ impl Connection {
 
     pub(crate) fn sandbox(kind: Kind, seed: u64) -> Result<Connection, Error> {
         let sandbox = Sandbox::builder()
-            .seed(kind.sandbox_provider(), seed)
+            .seed(kind.provider(), seed)
             .record_limit(0)
             .start()
             .map_err(|e| Error::config(format!("could not start the sandbox: {e}")))?;

@@ -38,13 +38,10 @@ pub(crate) enum SandboxCommand {
 fn parse_rate_limit(text: &str) -> Result<(Provider, usize), String> {
     let bad = || format!("{text:?} is not PROVIDER=N/min (like previsto=120/min)");
     let (name, rate) = text.split_once('=').ok_or_else(bad)?;
-    let provider = match name {
-        "levers" => Provider::Levers,
-        "cleanlife" => Provider::CleanLife,
-        "previsto" => Provider::Previsto,
-        "portal" => Provider::Portal,
-        _ => return Err(format!("{name:?} is not one of levers, cleanlife, previsto, portal")),
-    };
+    let provider = Provider::ALL
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| format!("{name:?} is not one of levers, cleanlife, previsto, portal"))?;
     let n = rate.strip_suffix("/min").unwrap_or(rate).parse::<usize>().map_err(|_| bad())?;
     if n == 0 {
         return Err(bad());
@@ -77,7 +74,7 @@ pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
             for (provider, per_minute) in rate_limits {
                 builder = builder.rate_limit(*provider, *per_minute);
             }
-            for p in [Provider::Levers, Provider::CleanLife, Provider::Previsto, Provider::Portal] {
+            for p in Provider::ALL {
                 builder = builder.seed(p, *seed);
             }
             let sb =

@@ -239,7 +239,7 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
         return Err(Failure::Usage("invalid --to: must name another provider than --from".to_owned()));
     }
     let sandbox = if args.sandbox {
-        let provider = from.sandbox_provider();
+        let provider = from.provider();
         Some(
             Sandbox::builder()
                 .seed(provider, args.seed)

@@ -65,32 +65,13 @@ pub mod credentials {
     pub const PORTAL_AUTHORIZATION: &str = "Bearer sandbox-portal-token";
 }
 
-/// One of the faked APIs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Provider {
-    /// Levers api-service v1.
-    Levers,
-    /// TheCleanLife partners API.
-    CleanLife,
-    /// Previsto.
-    Previsto,
-    /// The customer portal.
-    Portal,
-}
+/// One of the faked APIs: the contract's own [`contacts_core::Provider`], so a test names a
+/// provider once for the sandbox and the clients alike.
+pub use contacts_core::Provider;
 
-impl Provider {
-    /// Every provider.
-    pub const ALL: [Provider; 4] = [Provider::Levers, Provider::CleanLife, Provider::Previsto, Provider::Portal];
-
-    fn prefix(self) -> &'static str {
-        match self {
-            Provider::Levers => "/levers/",
-            Provider::CleanLife => "/cleanlife/",
-            Provider::Previsto => "/previsto/",
-            Provider::Portal => "/portal/",
-        }
-    }
+/// The path under which the sandbox serves `provider`: `/levers/`, `/cleanlife/`…
+fn prefix(provider: Provider) -> String {
+    format!("/{}/", provider.name())
 }
 
 /// What a [`Fault`] does.
@@ -205,7 +186,7 @@ impl Fault {
     }
 
     fn matches(&self, request: &Request) -> bool {
-        self.provider.is_none_or(|p| request.path.starts_with(p.prefix()))
+        self.provider.is_none_or(|p| request.path.starts_with(&prefix(p)))
             && self.method.as_deref().is_none_or(|m| m == request.method)
     }
 }
@@ -631,6 +612,7 @@ impl Sandbox {
             Provider::CleanLife => lock(&self.shared.cleanlife).len(),
             Provider::Previsto => lock(&self.shared.previsto).len(),
             Provider::Portal => lock(&self.shared.portal).len(),
+            _ => 0,
         }
     }
 }
