@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use contacts_core::Sleeper;
 
-use crate::sync::Clock;
+/// Time since any fixed start: the system's monotonic clock, or a test's.
+pub(crate) type Clock = dyn Fn() -> Duration + Send + Sync;
 
 /// A throttle shared by every worker: each request takes the next free slot, `interval` after
 /// the one before, and nothing passes before a pause the target asked for is over. The lock

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::SyncError;
 use crate::journal::{self, Entry, JOURNAL_VERSION, JournalHeader, Lock, Side, Writer};
 use crate::matching::Match;
-use crate::pace::{Throttle, Window};
+use crate::pace::{Clock, Throttle, Window};
 use crate::plan::{self, Conflict, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
 
 /// Everything [`plan`](SyncJob::plan) needs, apart from the two clients.
@@ -203,7 +203,6 @@ pub(crate) fn plural(n: u64, one: &'static str, many: &'static str) -> &'static 
     if n == 1 { one } else { many }
 }
 
-pub(crate) type Clock = dyn Fn() -> Duration + Send + Sync;
 type OnProgress<'a> = dyn FnMut(&Progress) + 'a;
 
 /// The default number of writes in flight at once.
