@@ -468,3 +468,43 @@ fn a_503_with_retry_after_is_a_slow_down_not_a_failure() {
     assert_eq!((report.created, report.failed.len(), report.slowed_down), (10, 0, 1), "{report}");
     assert_eq!((report.lowest_concurrency, report.final_concurrency), (1, 1));
 }
+
+/// A sleeper that sets the stop flag (a signal arriving while the workers wait for the
+/// throttle) and returns at once.
+#[derive(Debug, Clone)]
+struct SignalWhileWaiting(Arc<AtomicBool>);
+
+impl Sleeper for SignalWhileWaiting {
+    fn sleep(&self, _: Duration) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn writes_still_waiting_for_the_throttle_when_stopped_are_not_sent_and_journaled_as_cancelled() {
+    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let j = journal("cancelled");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut sync = SyncJob::new(&from, &to)
+        .lossy(true)
+        .concurrency(4)
+        .rate_per_minute(60)
+        .journal(&j)
+        .stop_when(Arc::clone(&stop))
+        .sleeper(SignalWhileWaiting(Arc::clone(&stop)));
+    let plan = sync.plan().unwrap();
+    let Err(SyncError::Interrupted { report }) = sync.apply(&plan) else { panic!("the stop flag stops the run") };
+    assert_eq!(report.writes(), 0, "{report}");
+    assert_eq!(sb.count("POST", "/levers/api-service/v1/contact"), 0, "a write waiting its turn was sent");
+    let text = std::fs::read_to_string(&j).unwrap();
+    let count = |event: &str| text.lines().filter(|l| l.contains(&format!(r#""event":"{event}""#))).count();
+    assert!(count("begin") > 0, "{text}");
+    assert_eq!(count("begin"), count("cancelled"), "each begun write is closed: {text}");
+    drop(sync);
+    // Nothing was in flight; the resume writes all ten.
+    let report = SyncJob::new(&from, &to).sleeper(Waits::default()).resume(&j).unwrap();
+    assert_eq!((report.created, report.resumed_in_flight), (10, 0), "{report}");
+    assert_eq!(target_ids(&to).len(), 10);
+    let _ = std::fs::remove_file(&j);
+}
