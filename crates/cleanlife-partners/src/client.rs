@@ -100,10 +100,7 @@ impl ClientBuilder {
     /// [`Error::Config`] when `CLEANLIFE_API_KEY` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
         let builder = Client::builder().api_key(contacts_http::env::required("CLEANLIFE_API_KEY")?);
-        Ok(match contacts_http::env::optional("CLEANLIFE_BASE_URL") {
-            Some(url) => builder.base_url(url),
-            None => builder,
-        })
+        Ok(builder.base_url_from_env("CLEANLIFE_BASE_URL"))
     }
 
     /// The partner API key, sent as `x-api-key` (never in the query, where it would be

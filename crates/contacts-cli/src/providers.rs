@@ -118,31 +118,22 @@ pub(crate) fn capabilities_of(kind: Kind) -> contacts_core::Capabilities {
 
 /// A client for `kind` pointed at `sandbox` with the credentials it accepts.
 pub(crate) fn client_for(kind: Kind, sandbox: &Sandbox) -> Result<Box<dyn ContactsApi>, Error> {
+    use credentials::*;
+    let url = sandbox.base_url(kind.provider());
     Ok(match kind {
         Kind::Levers => Box::new(
             levers_client::Client::builder()
-                .client_credentials(credentials::LEVERS_CLIENT_ID, credentials::LEVERS_CLIENT_SECRET)
-                .base_url(sandbox.levers_base_url())
+                .client_credentials(LEVERS_CLIENT_ID, LEVERS_CLIENT_SECRET)
+                .base_url(url)
                 .build()?,
         ),
-        Kind::CleanLife => Box::new(
-            cleanlife_partners::Client::builder()
-                .api_key(credentials::CLEANLIFE_API_KEY)
-                .base_url(sandbox.cleanlife_base_url())
-                .build()?,
-        ),
-        Kind::Previsto => Box::new(
-            previsto::Client::builder()
-                .api_key(credentials::PREVISTO_SECRET_KEY)
-                .base_url(sandbox.previsto_base_url())
-                .build()?,
-        ),
-        Kind::Portal => Box::new(
-            portal_contacts::Client::builder()
-                .authorization(credentials::PORTAL_AUTHORIZATION)
-                .base_url(sandbox.portal_base_url())
-                .build()?,
-        ),
+        Kind::CleanLife => {
+            Box::new(cleanlife_partners::Client::builder().api_key(CLEANLIFE_API_KEY).base_url(url).build()?)
+        }
+        Kind::Previsto => Box::new(previsto::Client::builder().api_key(PREVISTO_SECRET_KEY).base_url(url).build()?),
+        Kind::Portal => {
+            Box::new(portal_contacts::Client::builder().authorization(PORTAL_AUTHORIZATION).base_url(url).build()?)
+        }
     })
 }
 

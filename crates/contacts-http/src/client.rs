@@ -1020,6 +1020,14 @@ macro_rules! http_builder_methods {
             self
         }
 
+        /// The base URL from the environment variable `var` when it is set; else unchanged.
+        fn base_url_from_env(self, var: &str) -> Self {
+            match $crate::env::optional(var) {
+                Some(url) => self.base_url(url),
+                None => self,
+            }
+        }
+
         /// Sets the timeout for each phase of a request: sending it, waiting for the answer's
         /// head, and reading its body (so one attempt ends within `connect_timeout` + 3 × this
         /// at worst; see [`deadline`](Self::deadline) for a bound on the whole call).

@@ -2,7 +2,7 @@
 //! once: the capability check before anything is mapped or sent, the report of what lossy
 //! mode dropped, and the update whose every field was dropped.
 
-use contacts_core::{Contact, ContactUpdate, ContactsApi, NewContact, Result, check_new, check_update};
+use contacts_core::{Contact, ContactUpdate, ContactsApi, Field, NewContact, Result, check_new, check_update};
 
 /// Checks `contact` against `api`'s capabilities (a field it cannot store is refused, or
 /// dropped when the request is lossy), sends what is kept through `send`, and reports the
@@ -44,11 +44,10 @@ pub fn validate_update<A: ContactsApi + ?Sized>(
     update: &ContactUpdate,
     check: impl FnOnce(&ContactUpdate) -> Result<()>,
 ) -> Result<()> {
-    let (kept, dropped) = check_update(api.provider(), api.capabilities(), update)?;
-    if kept.is_empty() && !dropped.is_empty() {
-        return Ok(());
+    match kept_update(api, update)? {
+        (Some(kept), _) => check(&kept),
+        (None, _) => Ok(()),
     }
-    check(&kept)
 }
 
 /// As [`create`] for an update of contact `id`. When lossy mode dropped every field there is
@@ -62,9 +61,21 @@ pub fn update<A: ContactsApi + ?Sized>(
     update: &ContactUpdate,
     send: impl FnOnce(&ContactUpdate) -> Result<Contact>,
 ) -> Result<Contact> {
+    let (kept, dropped) = kept_update(api, update)?;
+    let contact = match kept {
+        Some(kept) => send(&kept)?,
+        None => api.get(id)?,
+    };
+    Ok(contact.dropped(dropped))
+}
+
+/// The update the capability check leaves, `None` when lossy mode dropped every field (there
+/// is nothing to send), and the dropped fields.
+fn kept_update<A: ContactsApi + ?Sized>(
+    api: &A,
+    update: &ContactUpdate,
+) -> Result<(Option<ContactUpdate>, Vec<Field>)> {
     let (kept, dropped) = check_update(api.provider(), api.capabilities(), update)?;
-    if kept.is_empty() && !dropped.is_empty() {
-        return Ok(api.get(id)?.dropped(dropped));
-    }
-    Ok(send(&kept)?.dropped(dropped))
+    let nothing_left = kept.is_empty() && !dropped.is_empty();
+    Ok(((!nothing_left).then_some(kept), dropped))
 }

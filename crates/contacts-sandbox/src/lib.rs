@@ -516,6 +516,18 @@ impl Sandbox {
         format!("{}/portal", self.url())
     }
 
+    /// The base URL of `provider`'s API in this sandbox, as the four methods above give it.
+    pub fn base_url(&self, provider: Provider) -> String {
+        match provider {
+            Provider::Levers => self.levers_base_url(),
+            Provider::CleanLife => self.cleanlife_base_url(),
+            Provider::Previsto => self.previsto_base_url(),
+            Provider::Portal => self.portal_base_url(),
+            // A provider added to the contract after this sandbox: its root, which serves nothing.
+            _ => self.url(),
+        }
+    }
+
     /// Requests received so far.
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)

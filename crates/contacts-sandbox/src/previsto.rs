@@ -38,27 +38,9 @@ fn seeded(seq: u64) -> Map<String, Value> {
 fn blank(seq: u64) -> Map<String, Value> {
     let mut c = Map::new();
     c.insert("id".into(), json!(format!("{ID_PREFIX}{seq}")));
-    for key in [
-        "name",
-        "address",
-        "appartment",
-        "postalCode",
-        "city",
-        "countryCode",
-        "location",
-        "number",
-        "remoteId",
-        "remoteOrderId",
-        "phone",
-        "email",
-        "registrationNo",
-        "ean",
-        "accountingMode",
-        "accountingTime",
-        "invoiceDelivery",
-        "payingContactId",
-        "note",
-    ] {
+    let nullable =
+        ["location", "number", "remoteId", "remoteOrderId", "accountingMode", "accountingTime", "invoiceDelivery"];
+    for key in STRINGS.into_iter().chain(nullable) {
         c.insert(key.into(), Value::Null);
     }
     c.insert("notifyBeforeWork".into(), json!(false));
@@ -144,6 +126,7 @@ fn find(state: &State, id: &str) -> Option<(u64, Map<String, Value>)> {
     state.store.get(seq).map(|c| (seq, c))
 }
 
+/// The documented fields that hold text (null until set).
 const STRINGS: [&str; 12] = [
     "name",
     "address",

@@ -85,10 +85,7 @@ impl ClientBuilder {
             (None, Some(id), Some(secret)) => Client::builder().client_credentials(id, secret),
             _ => return Err(Error::config("set LEVERS_TOKEN, or LEVERS_CLIENT_ID and LEVERS_CLIENT_SECRET")),
         };
-        Ok(match var("LEVERS_BASE_URL") {
-            Some(url) => builder.base_url(url),
-            None => builder,
-        })
+        Ok(builder.base_url_from_env("LEVERS_BASE_URL"))
     }
 
     /// A ready JWT, sent as `Authorization: Bearer <token>`. A 401 is returned as an error.

@@ -107,10 +107,7 @@ impl ClientBuilder {
     /// [`Error::Config`] when `PORTAL_AUTHORIZATION` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
         let builder = Client::builder().authorization(contacts_http::env::required("PORTAL_AUTHORIZATION")?);
-        Ok(match contacts_http::env::optional("PORTAL_BASE_URL") {
-            Some(url) => builder.base_url(url),
-            None => builder,
-        })
+        Ok(builder.base_url_from_env("PORTAL_BASE_URL"))
     }
 
     /// The `Authorization` header value, sent as given (from the portal's Login/Auth step).

@@ -65,10 +65,7 @@ impl ClientBuilder {
     /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
         let builder = Client::builder().api_key(contacts_http::env::required("PREVISTO_API_KEY")?);
-        Ok(match contacts_http::env::optional("PREVISTO_BASE_URL") {
-            Some(url) => builder.base_url(url),
-            None => builder,
-        })
+        Ok(builder.base_url_from_env("PREVISTO_BASE_URL"))
     }
 
     /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
