@@ -8,8 +8,9 @@
 //! ```
 
 use cleanlife_partners::{Client, NewContact};
+use contacts_sandbox::{Sandbox, credentials};
 
-fn main() -> cleanlife_partners::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let phone = args.next().unwrap_or_else(|| "+966500000000".to_owned());
     let name = args.next().unwrap_or_else(|| "Ahmed Ali".to_owned());
@@ -28,14 +29,8 @@ fn main() -> cleanlife_partners::Result<()> {
 }
 
 /// The real API when `CLEANLIFE_API_KEY` is set; otherwise a local sandbox, so the example runs anywhere.
-fn connect() -> cleanlife_partners::Result<(Client, Option<contacts_sandbox::Sandbox>)> {
-    if std::env::var_os("CLEANLIFE_API_KEY").is_some() {
-        return Ok((Client::from_env()?, None));
-    }
-    use contacts_sandbox::{Sandbox, credentials};
-    let sandbox = Sandbox::start().map_err(|e| cleanlife_partners::Error::config(format!("sandbox: {e}")))?;
-    println!("CLEANLIFE_API_KEY is not set: using a local sandbox at {}", sandbox.url());
-    let client =
-        Client::builder().api_key(credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
-    Ok((client, Some(sandbox)))
+fn connect() -> Result<(Client, Option<Sandbox>), Box<dyn std::error::Error>> {
+    let Some(sandbox) = Sandbox::for_example(&["CLEANLIFE_API_KEY"])? else { return Ok((Client::from_env()?, None)) };
+    let client = Client::builder().api_key(credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url());
+    Ok((client.build()?, Some(sandbox)))
 }

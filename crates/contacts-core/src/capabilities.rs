@@ -229,18 +229,7 @@ impl fmt::Debug for Capabilities {
 /// # Errors
 /// [`Error::Validation`] naming the first field refused or missing.
 pub fn check_new(provider: Provider, caps: Capabilities, contact: &NewContact) -> Result<(NewContact, Vec<Field>)> {
-    let mut kept = contact.clone();
-    let mut dropped = Vec::new();
-    for field in contact.fields() {
-        if caps.stores(field) {
-            continue;
-        }
-        if !contact.lossy {
-            return Err(not_stored(provider, field));
-        }
-        kept.clear(field);
-        dropped.push(field);
-    }
+    let (kept, dropped) = keep_stored(provider, caps, contact, contact.lossy, NewContact::fields, NewContact::clear)?;
     for field in Field::ALL.into_iter().filter(|f| caps.requires(*f)) {
         if !kept.fields().contains(&field) {
             return Err(Error::validation(field.name(), format!("{provider} needs it to create a contact")));
@@ -258,16 +247,26 @@ pub fn check_update(
     caps: Capabilities,
     patch: &ContactUpdate,
 ) -> Result<(ContactUpdate, Vec<Field>)> {
-    let mut kept = patch.clone();
+    keep_stored(provider, caps, patch, patch.lossy, ContactUpdate::fields, ContactUpdate::clear)
+}
+
+/// `value` without the fields `caps` does not store (listed as dropped), or the first of them
+/// refused when the request is not `lossy`.
+fn keep_stored<T: Clone>(
+    provider: Provider,
+    caps: Capabilities,
+    value: &T,
+    lossy: bool,
+    fields: fn(&T) -> Vec<Field>,
+    clear: fn(&mut T, Field),
+) -> Result<(T, Vec<Field>)> {
+    let mut kept = value.clone();
     let mut dropped = Vec::new();
-    for field in patch.fields() {
-        if caps.stores(field) {
-            continue;
-        }
-        if !patch.lossy {
+    for field in fields(value).into_iter().filter(|f| !caps.stores(*f)) {
+        if !lossy {
             return Err(not_stored(provider, field));
         }
-        kept.clear(field);
+        clear(&mut kept, field);
         dropped.push(field);
     }
     Ok((kept, dropped))

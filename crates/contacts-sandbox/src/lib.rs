@@ -469,6 +469,28 @@ impl Sandbox {
         Sandbox::builder().start()
     }
 
+    /// For an example or a demo that runs anywhere: `Ok(None)` when any of `vars` is set (the
+    /// program is meant for the real API and reads its credentials from there), otherwise a
+    /// started sandbox, announced on stderr.
+    ///
+    /// ```
+    /// # use contacts_sandbox::Sandbox;
+    /// let sandbox = Sandbox::for_example(&["CONTACTS_DOC_TEST_UNSET_VARIABLE"])?;
+    /// assert!(sandbox.is_some());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Sandbox::start`].
+    pub fn for_example(vars: &[&str]) -> io::Result<Option<Sandbox>> {
+        if vars.iter().any(|var| std::env::var_os(var).is_some()) {
+            return Ok(None);
+        }
+        let sandbox = Sandbox::start()?;
+        eprintln!("{} is not set: using a local sandbox at {}", vars.join(" or "), sandbox.url());
+        Ok(Some(sandbox))
+    }
+
     /// A builder for seeding and recording options.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {

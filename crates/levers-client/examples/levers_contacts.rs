@@ -7,9 +7,10 @@
 //! # or LEVERS_CLIENT_ID=… LEVERS_CLIENT_SECRET=… [LEVERS_BASE_URL=…]
 //! ```
 
+use contacts_sandbox::{Sandbox, credentials};
 use levers_client::{Client, ContactUpdate, EmailLanguage, EmailTone, ListContacts, NewContact, SecondaryContact};
 
-fn main() -> levers_client::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _sandbox) = connect()?;
     let contacts = client.contacts();
 
@@ -41,16 +42,12 @@ fn main() -> levers_client::Result<()> {
 }
 
 /// The real API when `LEVERS_TOKEN` is set; otherwise a local sandbox, so the example runs anywhere.
-fn connect() -> levers_client::Result<(Client, Option<contacts_sandbox::Sandbox>)> {
-    if std::env::var_os("LEVERS_TOKEN").is_some() || std::env::var_os("LEVERS_CLIENT_ID").is_some() {
+fn connect() -> Result<(Client, Option<Sandbox>), Box<dyn std::error::Error>> {
+    let Some(sandbox) = Sandbox::for_example(&["LEVERS_TOKEN", "LEVERS_CLIENT_ID"])? else {
         return Ok((Client::from_env()?, None));
-    }
-    use contacts_sandbox::{Sandbox, credentials};
-    let sandbox = Sandbox::start().map_err(|e| levers_client::Error::config(format!("sandbox: {e}")))?;
-    println!("LEVERS_TOKEN is not set: using a local sandbox at {}", sandbox.url());
+    };
     let client = Client::builder()
         .client_credentials(credentials::LEVERS_CLIENT_ID, credentials::LEVERS_CLIENT_SECRET)
-        .base_url(sandbox.levers_base_url())
-        .build()?;
-    Ok((client, Some(sandbox)))
+        .base_url(sandbox.levers_base_url());
+    Ok((client.build()?, Some(sandbox)))
 }

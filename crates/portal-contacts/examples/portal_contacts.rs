@@ -7,9 +7,10 @@
 //! ```
 //! The argument is a customer id whose contacts are listed.
 
+use contacts_sandbox::{Sandbox, credentials};
 use portal_contacts::{Client, ContactUpdate, ListContacts, NewContact};
 
-fn main() -> portal_contacts::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let customer: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1);
     let (client, _sandbox) = connect()?;
     let contacts = client.contacts();
@@ -32,16 +33,10 @@ fn main() -> portal_contacts::Result<()> {
 }
 
 /// The real API when `PORTAL_AUTHORIZATION` is set; otherwise a local sandbox, so the example runs anywhere.
-fn connect() -> portal_contacts::Result<(Client, Option<contacts_sandbox::Sandbox>)> {
-    if std::env::var_os("PORTAL_AUTHORIZATION").is_some() {
+fn connect() -> Result<(Client, Option<Sandbox>), Box<dyn std::error::Error>> {
+    let Some(sandbox) = Sandbox::for_example(&["PORTAL_AUTHORIZATION"])? else {
         return Ok((Client::from_env()?, None));
-    }
-    use contacts_sandbox::{Sandbox, credentials};
-    let sandbox = Sandbox::start().map_err(|e| portal_contacts::Error::config(format!("sandbox: {e}")))?;
-    println!("PORTAL_AUTHORIZATION is not set: using a local sandbox at {}", sandbox.url());
-    let client = Client::builder()
-        .authorization(credentials::PORTAL_AUTHORIZATION)
-        .base_url(sandbox.portal_base_url())
-        .build()?;
-    Ok((client, Some(sandbox)))
+    };
+    let client = Client::builder().authorization(credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url());
+    Ok((client.build()?, Some(sandbox)))
 }

@@ -6,9 +6,10 @@
 //! PREVISTO_API_KEY=sk_… [PREVISTO_BASE_URL=…] cargo run -p previsto --example previsto_contacts
 //! ```
 
+use contacts_sandbox::{Sandbox, credentials};
 use previsto::{Client, ContactUpdate, ListContacts, Location, NewContact};
 
-fn main() -> previsto::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _sandbox) = connect()?;
     let contacts = client.contacts();
 
@@ -38,14 +39,10 @@ fn main() -> previsto::Result<()> {
 }
 
 /// The real API when `PREVISTO_API_KEY` is set; otherwise a local sandbox, so the example runs anywhere.
-fn connect() -> previsto::Result<(Client, Option<contacts_sandbox::Sandbox>)> {
-    if std::env::var_os("PREVISTO_API_KEY").is_some() {
-        return Ok((Client::from_env()?, None));
-    }
-    use contacts_sandbox::{Sandbox, credentials};
-    let sandbox = Sandbox::start().map_err(|e| previsto::Error::config(format!("sandbox: {e}")))?;
-    println!("PREVISTO_API_KEY is not set: using a local sandbox at {}", sandbox.url());
-    let client =
-        Client::builder().api_key(credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-    Ok((client, Some(sandbox)))
+fn connect() -> Result<(Client, Option<Sandbox>), Box<dyn std::error::Error>> {
+    let started =
+        Sandbox::for_example(&["PREVISTO_API_KEY"]).map_err(|e| previsto::Error::config(format!("sandbox: {e}")));
+    let Some(sandbox) = started? else { return Ok((Client::from_env()?, None)) };
+    let client = Client::builder().api_key(credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url());
+    Ok((client.build()?, Some(sandbox)))
 }
