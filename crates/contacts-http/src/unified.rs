@@ -79,3 +79,74 @@ fn kept_update<A: ContactsApi + ?Sized>(
     let nothing_left = kept.is_empty() && !dropped.is_empty();
     Ok(((!nothing_left).then_some(kept), dropped))
 }
+
+/// Sets a unified contact's (or update's) optional fields on a provider's request type, one
+/// setter each, and evaluates to it:
+/// `set_unified!(target, from, { email => email, phone => phone_number }, address { city => city })`.
+///
+/// A field or address part left out of the lists is one the provider does not store: its
+/// capabilities refuse it (or drop it, when lossy) before any mapping runs. The name is not in
+/// the lists: a create's is required and an update's optional, so the caller sets it.
+#[macro_export]
+macro_rules! set_unified {
+    (
+        $target:expr, $from:expr,
+        { $($field:ident => $setter:ident),* $(,)? }
+        $(, address { $($part:ident => $part_setter:ident),* $(,)? })? $(,)?
+    ) => {{
+        let (mut out, from) = ($target, $from);
+        $(
+            if let Some(v) = &from.$field {
+                out = out.$setter(v.clone());
+            }
+        )*
+        $(
+            if let Some(a) = &from.address {
+                $(
+                    if let Some(v) = &a.$part {
+                        out = out.$part_setter(v.clone());
+                    }
+                )*
+            }
+        )?
+        out
+    }};
+}
+
+/// Writes a provider's `fn new_contact(&contacts_core::NewContact) -> crate::NewContact` and
+/// `fn update(&contacts_core::ContactUpdate) -> crate::ContactUpdate` for a provider whose
+/// create and update share their setter names: the name, then the lists as [`set_unified!`]
+/// takes them, then an optional `extra(out, from) { … }` block, evaluating to `out`, for
+/// what is more than one setter.
+#[macro_export]
+#[allow(clippy::crate_in_macro_def)] // `crate` is the provider crate that calls it, on purpose
+macro_rules! unified_setters {
+    (
+        { $($field:ident => $setter:ident),* $(,)? },
+        address { $($part:ident => $part_setter:ident),* $(,)? }
+        $(, extra($out:ident, $from:ident) $extra:block)? $(,)?
+    ) => {
+        /// The unified contact onto this provider's create.
+        fn new_contact(contact: &$crate::core::NewContact) -> crate::NewContact {
+            let out = $crate::set_unified!(
+                crate::NewContact::new(contact.name.clone()), contact,
+                { $($field => $setter),* }, address { $($part => $part_setter),* }
+            );
+            $(let ($out, $from) = (out, contact); let out = $extra;)?
+            out
+        }
+
+        /// The unified update onto this provider's update.
+        fn update(patch: &$crate::core::ContactUpdate) -> crate::ContactUpdate {
+            let mut out = $crate::set_unified!(
+                crate::ContactUpdate::new(), patch,
+                { $($field => $setter),* }, address { $($part => $part_setter),* }
+            );
+            if let Some(name) = &patch.name {
+                out = out.name(name.clone());
+            }
+            $(let ($out, $from) = (out, patch); let out = $extra;)?
+            out
+        }
+    };
+}

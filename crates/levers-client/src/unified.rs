@@ -3,7 +3,7 @@
 use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, NewContact, Result};
+use crate::{Client, Contact, ContactId, ListContacts, Result};
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
@@ -22,51 +22,9 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     Ok(unified)
 }
 
-/// The unified fields onto Levers' setters, for a create and an update alike (both have
-/// the same setter names): written once.
-macro_rules! map_fields {
-    ($target:expr, $from:expr) => {{
-        let (mut out, from) = ($target, $from);
-        if let Some(v) = &from.external_id {
-            out = out.ext_platform_id(v.clone());
-        }
-        if let Some(v) = &from.email {
-            out = out.email(v.clone());
-        }
-        if let Some(v) = &from.phone {
-            out = out.phone_number(v.clone());
-        }
-        if let Some(v) = &from.tax_id {
-            out = out.vat_number(v.clone());
-        }
-        if let Some(a) = &from.address {
-            if let Some(v) = &a.street {
-                out = out.street(v.clone());
-            }
-            if let Some(v) = &a.postal_code {
-                out = out.postal_code(v.clone());
-            }
-            if let Some(v) = &a.city {
-                out = out.city(v.clone());
-            }
-            if let Some(v) = &a.country {
-                out = out.country(v.clone());
-            }
-        }
-        out
-    }};
-}
-
-fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
-    map_fields!(NewContact::new(contact.name.clone()), contact)
-}
-
-fn update(patch: &contacts_core::ContactUpdate) -> ContactUpdate {
-    let update = map_fields!(ContactUpdate::new(), patch);
-    match &patch.name {
-        Some(name) => update.name(name.clone()),
-        None => update,
-    }
+contacts_http::unified_setters! {
+    { external_id => ext_platform_id, email => email, phone => phone_number, tax_id => vat_number },
+    address { street => street, postal_code => postal_code, city => city, country => country },
 }
 
 impl ContactsApi for Client {

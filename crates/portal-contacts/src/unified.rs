@@ -16,16 +16,9 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
 
 /// The unified fields onto the portal's: the phone goes to `tel`.
 macro_rules! map_fields {
-    ($target:expr, $from:expr) => {{
-        let (mut out, from) = ($target, $from);
-        if let Some(v) = &from.email {
-            out = out.email(v.clone());
-        }
-        if let Some(v) = &from.phone {
-            out = out.tel(v.clone());
-        }
-        out
-    }};
+    ($target:expr, $from:expr) => {
+        contacts_http::set_unified!($target, $from, { email => email, phone => tel })
+    };
 }
 
 fn new_contact(contact: &contacts_core::NewContact) -> NewContact {

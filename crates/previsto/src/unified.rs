@@ -3,7 +3,7 @@
 use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, Location, NewContact, Result};
+use crate::{Client, Contact, ContactId, ListContacts, Location, Result};
 
 /// The meta key that holds the unified `external_id` (the caller's own id for a contact):
 /// Previsto documents meta as the place for a caller's own values.
@@ -28,54 +28,19 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     Ok(unified)
 }
 
-/// The unified fields onto Previsto's setters, for a create and an update alike (both have
-/// the same setter names): written once.
-macro_rules! map_fields {
-    ($target:expr, $from:expr) => {{
-        let (mut out, from) = ($target, $from);
-        if let Some(v) = &from.email {
-            out = out.email(v.clone());
+contacts_http::unified_setters! {
+    { email => email, phone => phone, tax_id => registration_no },
+    address { street => address, postal_code => postal_code, city => city, country => country_code },
+    extra(out, from) {
+        let out = match from.location {
+            Some(l) => out.location(Location::new(l.longitude, l.latitude)),
+            None => out,
+        };
+        match &from.external_id {
+            Some(id) => out.meta(EXTERNAL_ID_META_KEY, id.clone()),
+            None => out,
         }
-        if let Some(v) = &from.phone {
-            out = out.phone(v.clone());
-        }
-        if let Some(v) = &from.tax_id {
-            out = out.registration_no(v.clone());
-        }
-        if let Some(l) = from.location {
-            out = out.location(Location::new(l.longitude, l.latitude));
-        }
-        if let Some(v) = &from.external_id {
-            out = out.meta(EXTERNAL_ID_META_KEY, v.clone());
-        }
-        if let Some(a) = &from.address {
-            if let Some(v) = &a.street {
-                out = out.address(v.clone());
-            }
-            if let Some(v) = &a.postal_code {
-                out = out.postal_code(v.clone());
-            }
-            if let Some(v) = &a.city {
-                out = out.city(v.clone());
-            }
-            if let Some(v) = &a.country {
-                out = out.country_code(v.clone());
-            }
-        }
-        out
-    }};
-}
-
-fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
-    map_fields!(NewContact::new(contact.name.clone()), contact)
-}
-
-fn update(patch: &contacts_core::ContactUpdate) -> ContactUpdate {
-    let update = map_fields!(ContactUpdate::new(), patch);
-    match &patch.name {
-        Some(name) => update.name(name.clone()),
-        None => update,
-    }
+    },
 }
 
 impl ContactsApi for Client {

@@ -35,6 +35,24 @@ fn anna() -> NewContact {
     NewContact::new("Anna Jensen").location(Location::new(10.5286863, 56.8039035))
 }
 
+/// Serves `pages` in order, each once, as `GET /contacts?size={size}&page={n}`, with an
+/// `x-total-count` when `total` is given.
+fn serve_pages(server: &mut Server, size: u32, total: Option<u32>, pages: &[&str]) -> Vec<Mock> {
+    let mut mocks = Vec::new();
+    for (n, body) in pages.iter().enumerate() {
+        let mut mock = server.mock("GET", "/contacts").match_query(Matcher::Exact(format!("size={size}&page={n}")));
+        if let Some(total) = total {
+            mock = mock.with_header("x-total-count", &total.to_string());
+        }
+        mocks.push(mock.with_body(body).expect(1).create());
+    }
+    mocks
+}
+
+fn ids(client: &Client, size: u32) -> Vec<String> {
+    client.contacts().iter(&ListContacts::new().size(size)).map(|c| c.unwrap().id.into_string()).collect()
+}
+
 fn page(ids: std::ops::Range<u32>) -> String {
     let items: Vec<String> = ids.map(|i| CONTACT.replace("con_123123123", &format!("con_{i}"))).collect();
     format!("[{}]", items.join(","))
@@ -238,75 +256,32 @@ fn list_without_options_sends_no_query() {
 #[test]
 fn iter_stops_after_a_short_page() {
     let mut server = Server::new();
-    let p0 = server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=0".into()))
-        .with_body(page(0..2))
-        .create();
-    let p1 = server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=1".into()))
-        .with_body(page(2..3))
-        .create();
-    let ids: Vec<String> =
-        client(&server).contacts().iter(&ListContacts::new().size(2)).map(|c| c.unwrap().id.into_string()).collect();
-    assert_eq!(ids, ["con_0", "con_1", "con_2"]);
-    p0.assert();
-    p1.assert();
+    let mocks = serve_pages(&mut server, 2, None, &[&page(0..2), &page(2..3)]);
+    assert_eq!(ids(&client(&server), 2), ["con_0", "con_1", "con_2"]);
+    mocks.iter().for_each(Mock::assert);
 }
 
 #[test]
 fn iter_stops_after_an_empty_page() {
     let mut server = Server::new();
-    let p0 = server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=0".into()))
-        .with_body(page(0..2))
-        .create();
-    let p1 =
-        server.mock("GET", "/contacts").match_query(Matcher::Exact("size=2&page=1".into())).with_body("[]").create();
+    let mocks = serve_pages(&mut server, 2, None, &[&page(0..2), "[]"]);
     assert_eq!(client(&server).contacts().iter(&ListContacts::new().size(2)).count(), 2);
-    p0.assert();
-    p1.assert();
+    mocks.iter().for_each(Mock::assert);
 }
 
 #[test]
 fn iter_reads_one_page_past_a_full_page_even_at_x_total_count() {
     let mut server = Server::new();
-    let p0 = server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=0".into()))
-        .with_header("x-total-count", "4")
-        .with_body(page(0..2))
-        .create();
-    let p1 = server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=1".into()))
-        .with_header("x-total-count", "4")
-        .with_body(page(2..4))
-        .create();
-    // The total is a hint: a full last page is followed by one more request.
-    let extra = server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=2".into()))
-        .with_header("x-total-count", "4")
-        .with_body("[]")
-        .expect(1)
-        .create();
+    // The total is a hint: a full last page is followed by one more request (the empty one).
+    let mocks = serve_pages(&mut server, 2, Some(4), &[&page(0..2), &page(2..4), "[]"]);
     assert_eq!(client(&server).contacts().iter(&ListContacts::new().size(2)).count(), 4);
-    p0.assert();
-    p1.assert();
-    extra.assert();
+    mocks.iter().for_each(Mock::assert);
 }
 
 #[test]
 fn iter_uses_pages_of_100_by_default_and_yields_a_failed_page_once() {
     let mut server = Server::new();
-    let p0 = server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=100&page=0".into()))
-        .with_body(page(0..100))
-        .create();
+    let p0 = serve_pages(&mut server, 100, None, &[&page(0..100)]);
     let p1 = server
         .mock("GET", "/contacts")
         .match_query(Matcher::Exact("size=100&page=1".into()))
@@ -317,7 +292,7 @@ fn iter_uses_pages_of_100_by_default_and_yields_a_failed_page_once() {
     assert_eq!(results.len(), 101);
     assert!(results[..100].iter().all(Result::is_ok));
     assert_eq!(results[100].as_ref().unwrap_err().status(), Some(401));
-    p0.assert();
+    p0.iter().for_each(Mock::assert);
     p1.assert();
 }
 
@@ -559,41 +534,19 @@ fn the_documents_own_create_example_is_sent_as_is_without_a_location() {
 fn iter_follows_the_total_past_a_page_shorter_than_asked() {
     // A server that caps its pages below what was asked, and says how many there are.
     let mut server = Server::new();
-    let mocks: Vec<Mock> = [(0, 0..2), (1, 2..4), (2, 4..5)]
-        .into_iter()
-        .map(|(p, ids)| {
-            server
-                .mock("GET", "/contacts")
-                .match_query(Matcher::Exact(format!("size=3&page={p}")))
-                .with_header("x-total-count", "5")
-                .with_body(page(ids))
-                .expect(1)
-                .create()
-        })
-        .collect();
-    let all: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(3)).map(Result::unwrap).collect();
-    assert_eq!(all.len(), 5);
+    let mocks = serve_pages(&mut server, 3, Some(5), &[&page(0..2), &page(2..4), &page(4..5)]);
+    assert_eq!(ids(&client(&server), 3).len(), 5);
     mocks.iter().for_each(Mock::assert);
 }
 
 #[test]
 fn iter_stops_with_an_error_when_the_server_runs_out_before_its_total() {
     let mut server = Server::new();
-    server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=0".into()))
-        .with_header("x-total-count", "9")
-        .with_body(page(0..2))
-        .create();
-    server
-        .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=2&page=1".into()))
-        .with_header("x-total-count", "9")
-        .with_body("[]")
-        .create();
+    let mocks = serve_pages(&mut server, 2, Some(9), &[&page(0..2), "[]"]);
     let out: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(2)).collect();
     assert_eq!(out.len(), 3);
     assert!(matches!(out[2], Err(Error::Decode(_))), "{:?}", out[2]);
+    mocks.iter().for_each(Mock::assert);
 }
 
 #[test]
@@ -611,13 +564,7 @@ fn iter_stops_with_an_error_when_pages_come_back_a_b_a_b() {
     // for ever (100,000 contacts from 2 pages).
     let mut server = Server::new();
     let (a, b) = (page(0..2), page(2..4));
-    for (n, body) in [(0, &a), (1, &b), (2, &a), (3, &b)] {
-        server
-            .mock("GET", "/contacts")
-            .match_query(Matcher::Exact(format!("size=2&page={n}")))
-            .with_body(body)
-            .create();
-    }
+    serve_pages(&mut server, 2, None, &[&a, &b, &a, &b]);
     let out: Vec<_> = client(&server).contacts().iter(&ListContacts::new().size(2)).take(100).collect();
     assert_eq!(out.len(), 5, "four contacts, then the error");
     assert!(out[4].as_ref().unwrap_err().to_string().contains("repeats a page served before"), "{:?}", out[4]);
@@ -628,17 +575,8 @@ fn a_total_lower_than_the_list_does_not_cut_it_short() {
     // Before: x-total-count decided the end, so a server that under-counted lost contacts
     // (and a sync created them again on every run).
     let mut server = Server::new();
-    for (n, body) in [(0, page(0..2)), (1, page(2..4)), (2, page(4..5))] {
-        server
-            .mock("GET", "/contacts")
-            .match_query(Matcher::Exact(format!("size=2&page={n}")))
-            .with_header("x-total-count", "2")
-            .with_body(body)
-            .create();
-    }
-    let ids: Vec<String> =
-        client(&server).contacts().iter(&ListContacts::new().size(2)).map(|c| c.unwrap().id.into_string()).collect();
-    assert_eq!(ids, ["con_0", "con_1", "con_2", "con_3", "con_4"]);
+    serve_pages(&mut server, 2, Some(2), &[&page(0..2), &page(2..4), &page(4..5)]);
+    assert_eq!(ids(&client(&server), 2), ["con_0", "con_1", "con_2", "con_3", "con_4"]);
 }
 
 #[test]
