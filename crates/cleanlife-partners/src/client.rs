@@ -1,5 +1,5 @@
 use contacts_core::{FieldError, HttpResponse, Provider, RetryPolicy, Secret};
-use contacts_http::{Auth, HttpClient, HttpConfig};
+use contacts_http::Auth;
 use serde::Deserialize;
 
 use crate::{Error, Result};
@@ -11,8 +11,6 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// How long TheCleanLife's documents say to wait after a 429 (its limit is a 60 s sliding
 /// window and the answer has no `Retry-After`): what such an error's `retry_after()` reports.
 pub const RATE_LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
-
-contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "TheCleanLife",
@@ -43,15 +41,18 @@ impl Environment {
     }
 }
 
-/// A TheCleanLife partners client. Cheap to clone: clones share one connection pool.
-///
-/// ```no_run
-/// let client = cleanlife_partners::Client::new("pk_live_…")?;
-/// # Ok::<(), cleanlife_partners::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub(crate) http: HttpClient,
+contacts_http::client_types! {
+    /// A TheCleanLife partners client. Cheap to clone: clones share one connection pool.
+    ///
+    /// ```no_run
+    /// let client = cleanlife_partners::Client::new("pk_live_…")?;
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    pub struct Client {}
+    pub struct ClientBuilder {
+        api_key: Option<Secret>,
+        environment: Environment,
+    }
 }
 
 impl Client {
@@ -65,7 +66,7 @@ impl Client {
 
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
-        let mut http = HttpConfig::new(Provider::CleanLife, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+        let mut http = contacts_http::http_config!(Provider::CleanLife);
         // The rate limit is a 60 s window without Retry-After: sleeping a minute inside a call
         // surprises people, so the error says when to try again instead.
         http.set_retry_policy(RetryPolicy::default().retry_429_without_retry_after(false));
@@ -73,23 +74,6 @@ impl Client {
         http.set_timeout(REQUEST_TIMEOUT);
         ClientBuilder { http, api_key: None, environment: Environment::Production }
     }
-
-    /// A client from `CLEANLIFE_API_KEY` and, when set, `CLEANLIFE_BASE_URL`.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when `CLEANLIFE_API_KEY` is missing or empty.
-    pub fn from_env() -> Result<Client> {
-        ClientBuilder::from_env()?.build()
-    }
-}
-
-/// Options for a [`Client`]; [`Client::builder`] makes one.
-#[derive(Debug)]
-#[must_use]
-pub struct ClientBuilder {
-    http: HttpConfig,
-    api_key: Option<Secret>,
-    environment: Environment,
 }
 
 impl ClientBuilder {

@@ -1005,6 +1005,21 @@ impl Response {
     }
 }
 
+/// A provider crate's [`HttpConfig`]: its provider, the calling crate's own name and version
+/// (for the `User-Agent`), and its documented base URL when it has one:
+/// `http_config!(Provider::Previsto, DEFAULT_BASE_URL)`.
+#[macro_export]
+macro_rules! http_config {
+    ($provider:expr) => {
+        $crate::HttpConfig::new($provider, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+    };
+    ($provider:expr, $default_base_url:expr) => {{
+        let mut http = $crate::http_config!($provider);
+        http.set_default_base_url($default_base_url);
+        http
+    }};
+}
+
 /// Writes the setters every provider `ClientBuilder` shares, over a field `http: HttpConfig`.
 ///
 /// One definition, so `base_url`, `timeout`, `connect_timeout`, `deadline`, `retry_policy`,
@@ -1248,14 +1263,36 @@ macro_rules! raw_handle {
     };
 }
 
-/// Writes the accessors every provider `Client` shares — `contacts()`, `raw()`, `base_url()`
-/// — over its fields `http: HttpClient`, the crate's `Contacts<'_>` (from
-/// [`contacts_handle!`](crate::contacts_handle)) and its `Raw<'_>` (from
+/// Declares a provider's `Client` and `ClientBuilder` over the shared plumbing, and writes the
+/// accessors every `Client` shares — `contacts()`, `raw()`, `base_url()` — over the crate's
+/// `Contacts<'_>` (from [`contacts_handle!`](crate::contacts_handle)) and its `Raw<'_>` (from
 /// [`raw_handle!`](crate::raw_handle)): one definition, so they read the same in every crate.
+///
+/// Each struct lists only the provider's own fields: the client's `http: HttpClient` and the
+/// builder's `http: HttpConfig` are added here.
 #[macro_export]
 #[allow(clippy::crate_in_macro_def)] // `crate` is the provider crate that calls it, on purpose
-macro_rules! client_accessors {
-    () => {
+macro_rules! client_types {
+    (
+        $(#[$client_meta:meta])*
+        pub struct Client { $($(#[$field_meta:meta])* $field_vis:vis $field:ident : $field_ty:ty),* $(,)? }
+        pub struct ClientBuilder { $($(#[$option_meta:meta])* $option:ident : $option_ty:ty),* $(,)? }
+    ) => {
+        $(#[$client_meta])*
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            pub(crate) http: $crate::HttpClient,
+            $($(#[$field_meta])* $field_vis $field: $field_ty,)*
+        }
+
+        /// Options for a [`Client`]; [`Client::builder`] makes one.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ClientBuilder {
+            http: $crate::HttpConfig,
+            $($(#[$option_meta])* $option: $option_ty,)*
+        }
+
         impl Client {
             /// The contacts resource: its operations, each one call to the provider (see
             /// [`Contacts`](crate::Contacts)).
@@ -1272,6 +1309,17 @@ macro_rules! client_accessors {
             /// The base URL in use, without a trailing slash.
             pub fn base_url(&self) -> &str {
                 self.http.base_url()
+            }
+
+            /// A client from the environment variables that
+            /// [`ClientBuilder::from_env`](crate::ClientBuilder::from_env) reads.
+            ///
+            /// # Errors
+            /// [`Error::Config`](crate::Error::Config) when a required variable is missing or
+            /// empty, or when [`ClientBuilder::build`](crate::ClientBuilder::build) refuses what
+            /// they say.
+            pub fn from_env() -> $crate::core::Result<Client> {
+                crate::ClientBuilder::from_env()?.build()
             }
         }
     };

@@ -1,10 +1,8 @@
 use contacts_core::{FieldError, HttpResponse, Provider, Secret};
-use contacts_http::{Auth, HttpClient, HttpConfig};
+use contacts_http::Auth;
 use serde::Deserialize;
 
 use crate::{Error, Result};
-
-contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "Levers",
@@ -17,16 +15,20 @@ pub const DEFAULT_BASE_URL: &str = "https://api.dev.uselevers.com/api-service/v1
 const API_SUFFIX: &str = "/api-service/v1";
 const AUTH_PATH: &str = "/auth/v1/api-key/auth";
 
-/// A Levers client. Cheap to clone: clones share one connection pool and one cached token.
-///
-/// ```no_run
-/// let client = levers_client::Client::new("eyJ…")?;
-/// let client = levers_client::Client::builder().client_credentials("id", "secret").build()?;
-/// # Ok::<(), levers_client::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub(crate) http: HttpClient,
+contacts_http::client_types! {
+    /// A Levers client. Cheap to clone: clones share one connection pool and one cached token.
+    ///
+    /// ```no_run
+    /// let client = levers_client::Client::new("eyJ…")?;
+    /// let client = levers_client::Client::builder().client_credentials("id", "secret").build()?;
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    pub struct Client {}
+    pub struct ClientBuilder {
+        token: Option<Secret>,
+        credentials: Option<(Secret, Secret)>,
+        auth_url: Option<String>,
+    }
 }
 
 impl Client {
@@ -41,35 +43,12 @@ impl Client {
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: {
-                let mut http = HttpConfig::new(Provider::Levers, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-                http.set_default_base_url(DEFAULT_BASE_URL);
-                http
-            },
+            http: contacts_http::http_config!(Provider::Levers, DEFAULT_BASE_URL),
             token: None,
             credentials: None,
             auth_url: None,
         }
     }
-
-    /// A client from `LEVERS_TOKEN`, or `LEVERS_CLIENT_ID` and `LEVERS_CLIENT_SECRET`, and,
-    /// when set, `LEVERS_BASE_URL`.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when neither a token nor both credentials are set.
-    pub fn from_env() -> Result<Client> {
-        ClientBuilder::from_env()?.build()
-    }
-}
-
-/// Options for a [`Client`]; [`Client::builder`] makes one.
-#[derive(Debug)]
-#[must_use]
-pub struct ClientBuilder {
-    http: HttpConfig,
-    token: Option<Secret>,
-    credentials: Option<(Secret, Secret)>,
-    auth_url: Option<String>,
 }
 
 impl ClientBuilder {

@@ -2,11 +2,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use contacts_core::{HttpResponse, Provider, Secret};
-use contacts_http::{Auth, HttpClient, HttpConfig};
+use contacts_http::Auth;
 
 use crate::{Error, Result};
-
-contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "portal",
@@ -43,21 +41,25 @@ pub enum BodyEncoding {
     Json,
 }
 
-/// A customer-portal client. Cheap to clone: clones share one connection pool.
-///
-/// There is no public default host: every installation has its own, so `base_url` is required.
-///
-/// ```no_run
-/// let client = portal_contacts::Client::builder()
-///     .base_url("https://portal.example.com/api")
-///     .authorization("Bearer eyJ…")
-///     .build()?;
-/// # Ok::<(), portal_contacts::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub(crate) http: HttpClient,
-    pub(crate) encoding: BodyEncoding,
+contacts_http::client_types! {
+    /// A customer-portal client. Cheap to clone: clones share one connection pool.
+    ///
+    /// There is no public default host: every installation has its own, so `base_url` is required.
+    ///
+    /// ```no_run
+    /// let client = portal_contacts::Client::builder()
+    ///     .base_url("https://portal.example.com/api")
+    ///     .authorization("Bearer eyJ…")
+    ///     .build()?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    pub struct Client {
+        pub(crate) encoding: BodyEncoding,
+    }
+    pub struct ClientBuilder {
+        authorization: Option<Authorization>,
+        encoding: BodyEncoding,
+    }
 }
 
 impl Client {
@@ -74,29 +76,11 @@ impl Client {
     /// A builder; `base_url` and `authorization` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(Provider::Portal, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            http: contacts_http::http_config!(Provider::Portal),
             authorization: None,
             encoding: BodyEncoding::Form,
         }
     }
-
-    /// A client from `PORTAL_BASE_URL` and `PORTAL_AUTHORIZATION`.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when either is missing.
-    pub fn from_env() -> Result<Client> {
-        contacts_http::env::required("PORTAL_BASE_URL")?;
-        ClientBuilder::from_env()?.build()
-    }
-}
-
-/// Options for a [`Client`]; [`Client::builder`] makes one.
-#[derive(Debug)]
-#[must_use]
-pub struct ClientBuilder {
-    http: HttpConfig,
-    authorization: Option<Authorization>,
-    encoding: BodyEncoding,
 }
 
 impl ClientBuilder {
@@ -142,7 +126,9 @@ impl ClientBuilder {
         }
         .ok_or_else(|| Error::config("an authorization is required: authorization(…) or PORTAL_AUTHORIZATION"))?;
         if self.http.base_url().is_none() {
-            return Err(Error::config("base_url is required: the portal has no public default host"));
+            return Err(Error::config(
+                "base_url is required: base_url(…) or PORTAL_BASE_URL (the portal has no public default host)",
+            ));
         }
         self.http.set_auth(match authorization {
             Authorization::Fixed(value) => Auth::header("authorization", value),

@@ -1,22 +1,25 @@
 use contacts_core::{HttpResponse, Provider, Secret};
-use contacts_http::{Auth, HttpClient, HttpConfig};
+use contacts_http::Auth;
 
 use crate::{Error, Result};
 
 /// The documented production URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.previsto.io";
 
-/// A Previsto client. Cheap to clone: clones share one connection pool.
-///
-/// ```no_run
-/// let client = previsto::Client::new("sk_12345")?;
-/// # Ok::<(), previsto::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub(crate) http: HttpClient,
-    /// A public key (`pk_…`) may only create contacts.
-    pub(crate) public_key: bool,
+contacts_http::client_types! {
+    /// A Previsto client. Cheap to clone: clones share one connection pool.
+    ///
+    /// ```no_run
+    /// let client = previsto::Client::new("sk_12345")?;
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    pub struct Client {
+        /// A public key (`pk_…`) may only create contacts.
+        pub(crate) public_key: bool,
+    }
+    pub struct ClientBuilder {
+        api_key: Option<Secret>,
+    }
 }
 
 impl Client {
@@ -30,31 +33,8 @@ impl Client {
 
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder {
-            http: {
-                let mut http = HttpConfig::new(Provider::Previsto, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
-                http.set_default_base_url(DEFAULT_BASE_URL);
-                http
-            },
-            api_key: None,
-        }
+        ClientBuilder { http: contacts_http::http_config!(Provider::Previsto, DEFAULT_BASE_URL), api_key: None }
     }
-
-    /// A client from `PREVISTO_API_KEY` and, when set, `PREVISTO_BASE_URL`.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
-    pub fn from_env() -> Result<Client> {
-        ClientBuilder::from_env()?.build()
-    }
-}
-
-/// Options for a [`Client`]; [`Client::builder`] makes one.
-#[derive(Debug)]
-#[must_use]
-pub struct ClientBuilder {
-    http: HttpConfig,
-    api_key: Option<Secret>,
 }
 
 impl ClientBuilder {
@@ -94,8 +74,6 @@ impl ClientBuilder {
         Ok(Client { http: self.http.build(decode_error)?, public_key })
     }
 }
-
-contacts_http::client_accessors!();
 
 contacts_http::raw_handle!(
     "Previsto",
