@@ -1325,6 +1325,38 @@ macro_rules! client_types {
     };
 }
 
+/// Writes an operation and its `_with_meta` twin from one body, so every crate offers the
+/// same pair the same way: `op` answers the value, `op_with_meta` the value with the answer's
+/// status, headers (`x-total-count` among them where the provider sends it), request id and
+/// attempts. The body is `op_with_meta`'s; the docs are `op`'s.
+///
+/// ```ignore
+/// contacts_http::operation! {
+///     /// Fetches a contact.
+///     pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
+///         self.get_as(id)
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! operation {
+    (
+        $(#[$doc:meta])*
+        pub fn $name:ident / $with_meta:ident(&$self:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $out:ty $body:block
+    ) => {
+        $(#[$doc])*
+        pub fn $name(&$self $(, $arg: $ty)*) -> $crate::core::Result<$out> {
+            Ok($self.$with_meta($($arg),*)?.value)
+        }
+
+        #[doc = concat!("Like [`", stringify!($name), "`](Self::", stringify!($name), "), with the answer's status, headers, request id and attempts.")]
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($name), "`](Self::", stringify!($name), ").")]
+        pub fn $with_meta(&$self $(, $arg: $ty)*) -> $crate::core::Result<$crate::core::WithMeta<$out>> $body
+    };
+}
+
 /// Writes a provider's contacts resource, `Contacts<'a>`: the client it calls through, the
 /// per-call options of its `with` ([`CallOptions`]), and the one way its operations start a request
 /// (with those options applied). The operations themselves are the provider's.

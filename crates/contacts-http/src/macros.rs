@@ -241,13 +241,6 @@ macro_rules! uuid_id {
             pub fn as_uuid(&self) -> ::uuid::Uuid {
                 self.0
             }
-
-            /// The id as the path segment it is sent as (lowercase, hyphenated), written into
-            /// `buf` instead of a new string.
-            #[allow(dead_code)]
-            pub(crate) fn encode<'b>(&self, buf: &'b mut [u8; 45]) -> &'b str {
-                self.0.hyphenated().encode_lower(buf)
-            }
         }
 
         impl ::std::convert::From<::uuid::Uuid> for $name {

@@ -41,43 +41,36 @@ impl<'a> Contacts<'a> {
         }
     }
 
-    /// Returns the contact with this phone, creating it with this name if there is none
-    /// (`POST /partners/contacts`, [docs](https://docs.thecleanlife.dev)). `created` says
-    /// which happened.
-    ///
-    /// Retried like a read (the phone identifies the contact, so a repeat creates nothing
-    /// twice); when it was retried, [`FoundContact::retried`] is `true` and `created` may be
-    /// understated.
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
-    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
-    /// use cleanlife_partners::NewContact;
-    /// let found = client.contacts().find_or_create(&NewContact::new("+966500000000", "Ahmed Ali"))?;
-    /// println!("{} {} created: {}", found.contact.id, found.contact.phone, found.created);
-    /// # Ok::<(), cleanlife_partners::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Validation`] before sending for a phone that is not Saudi or an empty name;
-    /// [`Error::Api`] with TheCleanLife's `code` (`VALIDATION_ERROR`, `UNAUTHORIZED`,
-    /// `FORBIDDEN`, `INVALID_PARTNER_DOMAIN`, `SANDBOX_DOMAIN_NOT_ALLOWED`,
-    /// `RATE_LIMIT_EXCEEDED`) and the request id.
-    pub fn find_or_create(&self, contact: &NewContact) -> Result<FoundContact> {
-        Ok(self.find_or_create_with_meta(contact)?.value)
-    }
-
-    /// Like [`find_or_create`](Self::find_or_create), with the answer's status, headers,
-    /// request id (`X-Request-Id`) and attempts.
-    ///
-    /// # Errors
-    /// As [`find_or_create`](Self::find_or_create).
-    pub fn find_or_create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<FoundContact>> {
-        let found = self.find_or_create_as::<Contact>(contact)?;
-        let contact = found.value;
-        let created = contact.is_new_contact;
-        let retried = found.meta.attempts > 1;
-        Ok(WithMeta::new(FoundContact { contact, created, retried }, found.meta))
+    contacts_http::operation! {
+        /// Returns the contact with this phone, creating it with this name if there is none
+        /// (`POST /partners/contacts`, [docs](https://docs.thecleanlife.dev)). `created` says
+        /// which happened.
+        ///
+        /// Retried like a read (the phone identifies the contact, so a repeat creates nothing
+        /// twice); when it was retried, [`FoundContact::retried`] is `true` and `created` may be
+        /// understated.
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+        /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+        /// use cleanlife_partners::NewContact;
+        /// let found = client.contacts().find_or_create(&NewContact::new("+966500000000", "Ahmed Ali"))?;
+        /// println!("{} {} created: {}", found.contact.id, found.contact.phone, found.created);
+        /// # Ok::<(), cleanlife_partners::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::Validation`] before sending for a phone that is not Saudi or an empty name;
+        /// [`Error::Api`] with TheCleanLife's `code` (`VALIDATION_ERROR`, `UNAUTHORIZED`,
+        /// `FORBIDDEN`, `INVALID_PARTNER_DOMAIN`, `SANDBOX_DOMAIN_NOT_ALLOWED`,
+        /// `RATE_LIMIT_EXCEEDED`) and the request id.
+        pub fn find_or_create / find_or_create_with_meta(&self, contact: &NewContact) -> FoundContact {
+            let found = self.find_or_create_as::<Contact>(contact)?;
+            let contact = found.value;
+            let created = contact.is_new_contact;
+            let retried = found.meta.attempts > 1;
+            Ok(WithMeta::new(FoundContact { contact, created, retried }, found.meta))
+        }
     }
 
     /// The found contact and the answer's metadata (its attempts say whether it was retried).
@@ -89,33 +82,26 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(data, response.into_meta()))
     }
 
-    /// Fetches a contact by id (`GET /partners/contacts/{id}`).
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
-    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
-    /// let id: cleanlife_partners::ContactId = "00000000-0000-4000-a000-000000000000".parse()?;
-    /// let contact = client.contacts().get(&id)?;
-    /// # Ok::<(), cleanlife_partners::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::NotFound`] for `RESOURCE_NOT_FOUND`.
-    pub fn get(&self, id: &ContactId) -> Result<Contact> {
-        Ok(self.get_as(id)?.value)
-    }
-
-    /// Like [`get`](Self::get), with the answer's status, headers, request id and attempts.
-    ///
-    /// # Errors
-    /// As [`get`](Self::get).
-    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
-        self.get_as(id)
+    contacts_http::operation! {
+        /// Fetches a contact by id (`GET /partners/contacts/{id}`).
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+        /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+        /// let id: cleanlife_partners::ContactId = "00000000-0000-4000-a000-000000000000".parse()?;
+        /// let contact = client.contacts().get(&id)?;
+        /// # Ok::<(), cleanlife_partners::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::NotFound`] for `RESOURCE_NOT_FOUND`.
+        pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
+            self.get_as(id)
+        }
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
-        let mut buf = uuid::Uuid::encode_buffer();
-        let id = id.encode(&mut buf);
+        let id = &id.to_string();
         let request = self.request(Method::Get, &["partners", "contacts", id])?;
         let (data, response) = self.send(request)?;
         Ok(WithMeta::new(data, response.into_meta()))

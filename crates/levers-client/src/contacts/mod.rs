@@ -35,33 +35,27 @@ contacts_http::contacts_handle!(
 );
 
 impl<'a> Contacts<'a> {
-    /// Creates a contact (`POST /contact`,
-    /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
-    /// sent as is; lengths are counted in characters.
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-    /// use levers_client::{EmailTone, NewContact};
-    /// let c = client.contacts().create(
-    ///     &NewContact::new("Acme Trading").name_ar("شركة أكمي").email("ap@acme.sa").email_tone(EmailTone::Friendly),
-    /// )?;
-    /// println!("{}", c.uuid);
-    /// # Ok::<(), levers_client::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Validation`] before sending; [`Error::Api`] with FastAPI's per-field details.
-    pub fn create(&self, contact: &NewContact) -> Result<Contact> {
-        Ok(self.create_as(contact)?.value)
-    }
-
-    /// Like [`create`](Self::create), with the answer's status, headers and attempts.
-    ///
-    /// # Errors
-    /// As [`create`](Self::create).
-    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<Contact>> {
-        self.create_as(contact)
+    contacts_http::operation! {
+        /// Creates a contact (`POST /contact`,
+        /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
+        /// sent as is; lengths are counted in characters.
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+        /// use levers_client::{EmailTone, NewContact};
+        /// let c = client.contacts().create(
+        ///     &NewContact::new("Acme Trading").name_ar("شركة أكمي").email("ap@acme.sa").email_tone(EmailTone::Friendly),
+        /// )?;
+        /// println!("{}", c.uuid);
+        /// # Ok::<(), levers_client::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::Validation`] before sending; [`Error::Api`] with FastAPI's per-field details.
+        pub fn create / create_with_meta(&self, contact: &NewContact) -> Contact {
+            self.create_as(contact)
+        }
     }
 
     pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
@@ -70,33 +64,26 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    /// Fetches a contact's details (`GET /contact/{uuid}`).
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-    /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
-    /// let c = client.contacts().get(&id)?;
-    /// # Ok::<(), levers_client::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::NotFound`] when Levers says there is no such contact.
-    pub fn get(&self, id: &ContactId) -> Result<Contact> {
-        Ok(self.get_as(id)?.value)
-    }
-
-    /// Like [`get`](Self::get), with the answer's status, headers and attempts.
-    ///
-    /// # Errors
-    /// As [`get`](Self::get).
-    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
-        self.get_as(id)
+    contacts_http::operation! {
+        /// Fetches a contact's details (`GET /contact/{uuid}`).
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+        /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
+        /// let c = client.contacts().get(&id)?;
+        /// # Ok::<(), levers_client::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::NotFound`] when Levers says there is no such contact.
+        pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
+            self.get_as(id)
+        }
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
-        let mut buf = uuid::Uuid::encode_buffer();
-        let id = id.encode(&mut buf);
+        let id = &id.to_string();
         let response = self.request(Method::Get, &["contact", id])?.send()?;
         // The reference's own "Get Contact Details" answer has no top-level `uuid`: the id
         // asked for is the contact's, so it is taken from the path when the answer lacks it.
@@ -110,30 +97,24 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(contact, response.into_meta()))
     }
 
-    /// Updates a contact (`PUT /contact` with the uuid in the body,
-    /// [docs](https://docs.uselevers.com/api-reference/contacts/update-contact)): only the fields
-    /// set are sent. Safe to retry.
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-    /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
-    /// let c = client.contacts().update(&id, &levers_client::ContactUpdate::new().phone_number("+966500000000"))?;
-    /// # Ok::<(), levers_client::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Validation`] when nothing is set or a field breaks a limit.
-    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
-        Ok(self.update_as(id, update)?.value)
-    }
-
-    /// Like [`update`](Self::update), with the answer's status, headers and attempts.
-    ///
-    /// # Errors
-    /// As [`update`](Self::update).
-    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<Contact>> {
-        self.update_as(id, update)
+    contacts_http::operation! {
+        /// Updates a contact (`PUT /contact` with the uuid in the body,
+        /// [docs](https://docs.uselevers.com/api-reference/contacts/update-contact)): only the fields
+        /// set are sent. Safe to retry.
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+        /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
+        /// let c = client.contacts().update(&id, &levers_client::ContactUpdate::new().phone_number("+966500000000"))?;
+        /// # Ok::<(), levers_client::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::Validation`] when nothing is set or a field breaks a limit.
+        pub fn update / update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Contact {
+            self.update_as(id, update)
+        }
     }
 
     pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<T>> {
@@ -143,32 +124,26 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    /// One page of contacts (`GET /contact?page=&size=`).
-    ///
-    /// The reference shows the request but not the answer: the client reads a
-    /// fastapi-pagination page (`{items, total, page, size, pages}`) or a bare array.
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-    /// let page = client.contacts().list_page(&levers_client::ListContacts::new().page(1).size(50))?;
-    /// # Ok::<(), levers_client::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Validation`] for page 0 or a size outside 1..=100.
-    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
-        Ok(self.list_page_with_meta(query)?.value)
-    }
-
-    /// Like [`list_page`](Self::list_page), with the answer's status, headers and attempts.
-    ///
-    /// # Errors
-    /// As [`list_page`](Self::list_page).
-    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
-        query.check()?;
-        let (page, pages, meta) = self.page_as(query.page, query.size)?;
-        Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total, pages }, meta))
+    contacts_http::operation! {
+        /// One page of contacts (`GET /contact?page=&size=`).
+        ///
+        /// The reference shows the request but not the answer: the client reads a
+        /// fastapi-pagination page (`{items, total, page, size, pages}`) or a bare array.
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+        /// let page = client.contacts().list_page(&levers_client::ListContacts::new().page(1).size(50))?;
+        /// # Ok::<(), levers_client::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::Validation`] for page 0 or a size outside 1..=100.
+        pub fn list_page / list_page_with_meta(&self, query: &ListContacts) -> ContactPage {
+            query.check()?;
+            let (page, pages, meta) = self.page_as(query.page, query.size)?;
+            Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total, pages }, meta))
+        }
     }
 
     /// Every contact, every page, in one `Vec`. For large lists prefer [`iter`](Self::iter).

@@ -25,37 +25,31 @@ impl<'a> Contacts<'a> {
         Ok(())
     }
 
-    /// Creates a contact ([docs](https://www.previsto.com/docs/api#create-a-contact)).
-    ///
-    /// Sent once: a create that may have reached the server is never repeated.
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-    /// use previsto::{Location, NewContact};
-    /// let anna = client.contacts().create(
-    ///     &NewContact::new("Anna Jensen")
-    ///         .location(Location::new(10.5286863, 56.8039035))
-    ///         .email("anna@jensen.dk")
-    ///         .meta("hairColor", "Brown"),
-    /// )?;
-    /// println!("created {}", anna.id);
-    /// # Ok::<(), previsto::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Validation`] before sending when a field breaks a documented limit;
-    /// [`Error::Api`] when Previsto refuses it (`code` is its `type`, the field its `param`).
-    pub fn create(&self, contact: &NewContact) -> Result<Contact> {
-        Ok(self.create_as(contact)?.value)
-    }
-
-    /// Like [`create`](Self::create), with the answer's status, headers and attempts.
-    ///
-    /// # Errors
-    /// As [`create`](Self::create).
-    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<Contact>> {
-        self.create_as(contact)
+    contacts_http::operation! {
+        /// Creates a contact ([docs](https://www.previsto.com/docs/api#create-a-contact)).
+        ///
+        /// Sent once: a create that may have reached the server is never repeated.
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+        /// use previsto::{Location, NewContact};
+        /// let anna = client.contacts().create(
+        ///     &NewContact::new("Anna Jensen")
+        ///         .location(Location::new(10.5286863, 56.8039035))
+        ///         .email("anna@jensen.dk")
+        ///         .meta("hairColor", "Brown"),
+        /// )?;
+        /// println!("created {}", anna.id);
+        /// # Ok::<(), previsto::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::Validation`] before sending when a field breaks a documented limit;
+        /// [`Error::Api`] when Previsto refuses it (`code` is its `type`, the field its `param`).
+        pub fn create / create_with_meta(&self, contact: &NewContact) -> Contact {
+            self.create_as(contact)
+        }
     }
 
     pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
@@ -64,28 +58,22 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-    /// # let id = previsto::ContactId::from("con_sbx0");
-    /// let anna = client.contacts().get(&id)?;
-    /// # Ok::<(), previsto::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::NotFound`] when Previsto says there is no such contact.
-    pub fn get(&self, id: &ContactId) -> Result<Contact> {
-        Ok(self.get_as(id)?.value)
-    }
-
-    /// Like [`get`](Self::get), with the answer's status, headers and attempts.
-    ///
-    /// # Errors
-    /// As [`get`](Self::get).
-    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
-        self.get_as(id)
+    contacts_http::operation! {
+        /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+        /// # let id = previsto::ContactId::from("con_sbx0");
+        /// let anna = client.contacts().get(&id)?;
+        /// # Ok::<(), previsto::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::NotFound`] when Previsto says there is no such contact.
+        pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
+            self.get_as(id)
+        }
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
@@ -94,30 +82,24 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    /// Changes the fields set in `update`, leaving the rest as they are
-    /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-    /// # let id = previsto::ContactId::from("con_sbx0");
-    /// let anna = client.contacts().update(&id, &previsto::ContactUpdate::new().phone("+4522123456"))?;
-    /// # Ok::<(), previsto::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Validation`] when nothing is set or a field breaks a limit;
-    /// [`Error::NotFound`] when there is no such contact.
-    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
-        Ok(self.update_as(id, update)?.value)
-    }
-
-    /// Like [`update`](Self::update), with the answer's status, headers and attempts.
-    ///
-    /// # Errors
-    /// As [`update`](Self::update).
-    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<Contact>> {
-        self.update_as(id, update)
+    contacts_http::operation! {
+        /// Changes the fields set in `update`, leaving the rest as they are
+        /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+        /// # let id = previsto::ContactId::from("con_sbx0");
+        /// let anna = client.contacts().update(&id, &previsto::ContactUpdate::new().phone("+4522123456"))?;
+        /// # Ok::<(), previsto::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::Validation`] when nothing is set or a field breaks a limit;
+        /// [`Error::NotFound`] when there is no such contact.
+        pub fn update / update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Contact {
+            self.update_as(id, update)
+        }
     }
 
     pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<T>> {
@@ -149,33 +131,26 @@ impl<'a> Contacts<'a> {
         Ok(())
     }
 
-    /// One page of contacts ([docs](https://www.previsto.com/docs/api#list-all-contacts)),
-    /// with the total when Previsto sends `x-total-count`.
-    ///
-    /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-    /// let page = client.contacts().list_page(&previsto::ListContacts::new().search("anna").size(50))?;
-    /// println!("{} of {:?}", page.contacts.len(), page.total);
-    /// # Ok::<(), previsto::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Validation`] before sending for a size outside 1..=100, search with nearby,
-    /// coordinates out of range, or an undocumented filter or sort property.
-    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
-        Ok(self.list_page_with_meta(query)?.value)
-    }
-
-    /// Like [`list_page`](Self::list_page), with the answer's status and headers
-    /// (`x-total-count` among them) and attempts.
-    ///
-    /// # Errors
-    /// As [`list_page`](Self::list_page).
-    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
-        query.check()?;
-        let (page, meta) = self.page_as(query, query.page, query.size)?;
-        Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total }, meta))
+    contacts_http::operation! {
+        /// One page of contacts ([docs](https://www.previsto.com/docs/api#list-all-contacts)),
+        /// with the total when Previsto sends `x-total-count`.
+        ///
+        /// ```
+        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+        /// let page = client.contacts().list_page(&previsto::ListContacts::new().search("anna").size(50))?;
+        /// println!("{} of {:?}", page.contacts.len(), page.total);
+        /// # Ok::<(), previsto::Error>(())
+        /// ```
+        ///
+        /// # Errors
+        /// [`Error::Validation`] before sending for a size outside 1..=100, search with nearby,
+        /// coordinates out of range, or an undocumented filter or sort property.
+        pub fn list_page / list_page_with_meta(&self, query: &ListContacts) -> ContactPage {
+            query.check()?;
+            let (page, meta) = self.page_as(query, query.page, query.size)?;
+            Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total }, meta))
+        }
     }
 
     /// Every contact matching `query`, every page, in one `Vec`. For large lists prefer
