@@ -211,6 +211,46 @@ fn the_unified_trait_drives_all_four_alike() {
     }
 }
 
+/// What each provider's document offers, as the capabilities must say it (written from the
+/// documents, not read back from the code).
+const DOCUMENTED: [(Provider, &[Operation]); 4] = [
+    (Provider::Levers, &[Operation::Create, Operation::Get, Operation::Update, Operation::List]),
+    (Provider::CleanLife, &[Operation::Get, Operation::FindOrCreate]),
+    (Provider::Previsto, &[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List]),
+    (Provider::Portal, &[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List]),
+];
+
+/// One contract for the four: the capabilities list what the document offers, and every other
+/// operation answers `Unsupported` naming the provider and the operation, sending nothing.
+#[test]
+fn capabilities_match_the_documents_and_what_is_missing_is_unsupported_before_sending() {
+    let sb = Sandbox::start().unwrap();
+    let clients: Vec<Box<dyn ContactsApi>> =
+        vec![Box::new(levers(&sb)), Box::new(cleanlife(&sb)), Box::new(previsto(&sb)), Box::new(portal(&sb))];
+    for (api, (provider, offered)) in clients.iter().zip(DOCUMENTED) {
+        assert_eq!(api.provider(), provider);
+        assert_eq!(api.capabilities().operations().collect::<Vec<_>>(), offered, "{provider}");
+        let before = sb.request_count();
+        for op in Operation::ALL.into_iter().filter(|op| !offered.contains(op)) {
+            let new = NewContact::new("A").phone("+966500000001");
+            let err = match op {
+                Operation::Create => api.create(&new).unwrap_err(),
+                Operation::Get => api.get("1").unwrap_err(),
+                Operation::Update => api.update("1", &ContactUpdate::new().name("B")).unwrap_err(),
+                Operation::Delete => api.delete("1").unwrap_err(),
+                Operation::List => api.list(&ListContacts::new()).next().unwrap().unwrap_err(),
+                Operation::FindOrCreate => api.find_or_create(&new).unwrap_err(),
+                other => panic!("an operation this test does not know: {other:?}"),
+            };
+            assert!(
+                matches!(err, Error::Unsupported(ref d) if d.provider() == Some(provider) && d.operation() == Some(op.name())),
+                "{provider} {op:?}: {err:?}"
+            );
+        }
+        assert_eq!(sb.request_count(), before, "{provider}: an unsupported operation sent a request");
+    }
+}
+
 #[test]
 fn faults_are_retried_by_policy_and_creates_are_never_sent_twice() {
     let sb = Sandbox::start().unwrap();

@@ -1,32 +1,10 @@
 //! TheCleanLife through the shared `ContactsApi` trait.
 
-use contacts_core::{ContactsApi, NewContact, Operation, Provider};
+use contacts_core::{ContactsApi, NewContact};
 use mockito::{Matcher, Server};
 
 fn api(server: &Server) -> Box<dyn ContactsApi> {
     Box::new(cleanlife_partners::Client::builder().api_key("k").base_url(server.url()).build().unwrap())
-}
-
-#[test]
-fn only_find_or_create_and_get_are_supported() {
-    let server = Server::new();
-    let api = api(&server);
-    assert_eq!(api.provider(), Provider::CleanLife);
-    let caps = api.capabilities();
-    assert_eq!(caps.operations().collect::<Vec<_>>(), [Operation::Get, Operation::FindOrCreate]);
-    assert!(matches!(
-        api.create(&NewContact::new("A")),
-        Err(contacts_core::Error::Unsupported(ref d)) if d.operation() == Some("create")
-    ));
-    assert!(matches!(
-        api.update("x", &contacts_core::ContactUpdate::new().name("B")),
-        Err(contacts_core::Error::Unsupported(_))
-    ));
-    assert!(matches!(api.delete("x"), Err(contacts_core::Error::Unsupported(_))));
-    assert!(matches!(
-        api.list(&contacts_core::ListContacts::new()).next(),
-        Some(Err(contacts_core::Error::Unsupported(_)))
-    ));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Levers through the shared `ContactsApi` trait.
 
-use contacts_core::{Address, ContactsApi, NewContact, Operation, Provider};
+use contacts_core::{Address, ContactsApi, NewContact};
 use mockito::{Matcher, Server};
 
 const DETAILS: &str = include_str!("fixtures/get_details.json");
@@ -14,20 +14,6 @@ fn api(server: &Server) -> Box<dyn ContactsApi> {
             .build()
             .unwrap(),
     )
-}
-
-#[test]
-fn capabilities_leave_out_delete_and_find_or_create() {
-    let server = Server::new();
-    let api = api(&server);
-    assert_eq!(api.provider(), Provider::Levers);
-    let caps = api.capabilities();
-    assert!(caps.supports(Operation::Create) && caps.supports(Operation::List));
-    assert!(!caps.supports(Operation::Delete) && !caps.supports(Operation::FindOrCreate));
-    assert!(matches!(
-        api.delete(ID),
-        Err(contacts_core::Error::Unsupported(ref d)) if d.provider() == Some(Provider::Levers) && d.operation() == Some("delete")
-    ));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The customer portal through the shared `ContactsApi` trait.
 
-use contacts_core::{Address, ContactsApi, NewContact, Operation, Provider};
+use contacts_core::{Address, ContactsApi, NewContact};
 use mockito::{Matcher, Server};
 
 const LIST: &str = include_str!("fixtures/list.json");
@@ -12,16 +12,6 @@ fn api(server: &Server) -> Box<dyn ContactsApi> {
 fn entity(id: &str, name: &str) -> String {
     serde_json::json!({"entity": {"id": id, "name": name, "tel": "+4512345678", "email": ""}, "result": true})
         .to_string()
-}
-
-#[test]
-fn capabilities_and_unsupported_operations() {
-    let server = Server::new();
-    let api = api(&server);
-    assert_eq!(api.provider(), Provider::Portal);
-    assert!(api.capabilities().supports(Operation::Delete));
-    assert!(!api.capabilities().supports(Operation::FindOrCreate));
-    assert!(matches!(api.find_or_create(&NewContact::new("x")), Err(contacts_core::Error::Unsupported(_))));
 }
 
 #[test]

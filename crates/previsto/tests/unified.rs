@@ -1,28 +1,12 @@
 //! Previsto through the shared `ContactsApi` trait.
 
-use contacts_core::{Address, ContactsApi, NewContact, Operation, Provider};
+use contacts_core::{Address, ContactsApi, NewContact};
 use mockito::{Matcher, Server};
 
 const CONTACT: &str = include_str!("fixtures/contact.json");
 
 fn api(server: &Server) -> Box<dyn ContactsApi> {
     Box::new(previsto::Client::builder().api_key("sk_12345").base_url(server.url()).build().unwrap())
-}
-
-#[test]
-fn capabilities_say_what_previsto_has() {
-    let server = Server::new();
-    let api = api(&server);
-    assert_eq!(api.provider(), Provider::Previsto);
-    let caps = api.capabilities();
-    for op in [Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List] {
-        assert!(caps.supports(op), "{op:?}");
-    }
-    assert!(!caps.supports(Operation::FindOrCreate));
-    let err = api.find_or_create(&NewContact::new("A")).unwrap_err();
-    assert!(
-        matches!(err, contacts_core::Error::Unsupported(ref d) if d.provider().map(|p| p.name()) == Some("previsto") && d.operation() == Some("find_or_create"))
-    );
 }
 
 #[test]
