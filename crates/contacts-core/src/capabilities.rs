@@ -8,34 +8,57 @@ use serde::{Deserialize, Serialize};
 use crate::contact::{ContactUpdate, NewContact};
 use crate::error::{Error, Result};
 
-/// Which provider a client talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Provider {
-    /// Levers api-service v1.
-    Levers,
-    /// TheCleanLife partners API.
-    CleanLife,
-    /// Previsto.
-    Previsto,
-    /// A customer-portal contacts API.
-    Portal,
+/// Declares one of the contract's closed lists: the enum, each variant with its name beside
+/// it, `ALL` in declaration order, and `name()`.
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $enum:ident {
+            $($(#[$variant_meta:meta])* $variant:ident = $name:literal,)*
+        }
+        $(#[$all_doc:meta])*
+        ALL;
+        $(#[$name_doc:meta])*
+        name;
+    ) => {
+        $(#[$meta])*
+        pub enum $enum {
+            $($(#[$variant_meta])* $variant,)*
+        }
+
+        impl $enum {
+            $(#[$all_doc])*
+            pub const ALL: [$enum; [$($name),*].len()] = [$($enum::$variant),*];
+
+            $(#[$name_doc])*
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl Provider {
-    /// The four providers.
-    pub const ALL: [Provider; 4] = [Provider::Levers, Provider::CleanLife, Provider::Previsto, Provider::Portal];
-
-    /// The short name: `levers`, `cleanlife`, `previsto`, `portal`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Provider::Levers => "levers",
-            Provider::CleanLife => "cleanlife",
-            Provider::Previsto => "previsto",
-            Provider::Portal => "portal",
-        }
+named_enum! {
+    /// Which provider a client talks to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    #[non_exhaustive]
+    pub enum Provider {
+        /// Levers api-service v1.
+        Levers = "levers",
+        /// TheCleanLife partners API.
+        CleanLife = "cleanlife",
+        /// Previsto.
+        Previsto = "previsto",
+        /// A customer-portal contacts API.
+        Portal = "portal",
     }
+    /// The four providers.
+    ALL;
+    /// The short name: `levers`, `cleanlife`, `previsto`, `portal`.
+    name;
 }
 
 impl fmt::Display for Provider {
@@ -44,91 +67,64 @@ impl fmt::Display for Provider {
     }
 }
 
-/// One operation of [`ContactsApi`](crate::ContactsApi).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// [`ContactsApi::create`](crate::ContactsApi::create)
-    Create,
-    /// [`ContactsApi::get`](crate::ContactsApi::get)
-    Get,
-    /// [`ContactsApi::update`](crate::ContactsApi::update)
-    Update,
-    /// [`ContactsApi::delete`](crate::ContactsApi::delete)
-    Delete,
-    /// [`ContactsApi::list`](crate::ContactsApi::list)
-    List,
-    /// [`ContactsApi::find_or_create`](crate::ContactsApi::find_or_create)
-    FindOrCreate,
+named_enum! {
+    /// One operation of [`ContactsApi`](crate::ContactsApi).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Operation {
+        /// [`ContactsApi::create`](crate::ContactsApi::create)
+        Create = "create",
+        /// [`ContactsApi::get`](crate::ContactsApi::get)
+        Get = "get",
+        /// [`ContactsApi::update`](crate::ContactsApi::update)
+        Update = "update",
+        /// [`ContactsApi::delete`](crate::ContactsApi::delete)
+        Delete = "delete",
+        /// [`ContactsApi::list`](crate::ContactsApi::list)
+        List = "list",
+        /// [`ContactsApi::find_or_create`](crate::ContactsApi::find_or_create)
+        FindOrCreate = "find_or_create",
+    }
+    /// Every operation, in the order the trait lists them.
+    ALL;
+    /// The name used in messages: `create`, `get`, …, `find_or_create`.
+    name;
 }
 
 impl Operation {
-    /// Every operation, in the order the trait lists them.
-    pub const ALL: [Operation; 6] = [
-        Operation::Create,
-        Operation::Get,
-        Operation::Update,
-        Operation::Delete,
-        Operation::List,
-        Operation::FindOrCreate,
-    ];
-
-    /// The name used in messages: `create`, `get`, …, `find_or_create`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Get => "get",
-            Operation::Update => "update",
-            Operation::Delete => "delete",
-            Operation::List => "list",
-            Operation::FindOrCreate => "find_or_create",
-        }
-    }
-
     fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }
 
-/// A field of the unified [`Contact`](crate::Contact), as [`Capabilities`] and refusals name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Field {
-    /// [`Contact::name`](crate::Contact::name)
-    Name,
-    /// [`Contact::email`](crate::Contact::email)
-    Email,
-    /// [`Contact::phone`](crate::Contact::phone)
-    Phone,
-    /// [`Contact::address`](crate::Contact::address)
-    Address,
-    /// [`Contact::tax_id`](crate::Contact::tax_id)
-    TaxId,
-    /// [`Contact::location`](crate::Contact::location)
-    Location,
-    /// [`Contact::external_id`](crate::Contact::external_id)
-    ExternalId,
+named_enum! {
+    /// A field of the unified [`Contact`](crate::Contact), as [`Capabilities`] and refusals name it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[non_exhaustive]
+    pub enum Field {
+        /// [`Contact::name`](crate::Contact::name)
+        Name = "name",
+        /// [`Contact::email`](crate::Contact::email)
+        Email = "email",
+        /// [`Contact::phone`](crate::Contact::phone)
+        Phone = "phone",
+        /// [`Contact::address`](crate::Contact::address)
+        Address = "address",
+        /// [`Contact::tax_id`](crate::Contact::tax_id)
+        TaxId = "tax_id",
+        /// [`Contact::location`](crate::Contact::location)
+        Location = "location",
+        /// [`Contact::external_id`](crate::Contact::external_id)
+        ExternalId = "external_id",
+    }
+    /// Every field, in the order [`Contact`](crate::Contact) lists them.
+    ALL;
+    /// The name used in messages and refusals: `name`, `email`, …, `external_id`.
+    name;
 }
 
 impl Field {
-    /// Every field, in the order [`Contact`](crate::Contact) lists them.
-    pub const ALL: [Field; 7] =
-        [Field::Name, Field::Email, Field::Phone, Field::Address, Field::TaxId, Field::Location, Field::ExternalId];
-
-    /// The name used in messages and refusals: `name`, `email`, …, `external_id`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Name => "name",
-            Field::Email => "email",
-            Field::Phone => "phone",
-            Field::Address => "address",
-            Field::TaxId => "tax_id",
-            Field::Location => "location",
-            Field::ExternalId => "external_id",
-        }
-    }
-
     fn bit(self) -> u8 {
         1 << (self as u8)
     }
@@ -277,4 +273,22 @@ fn not_stored(provider: Provider, field: Field) -> Error {
         field.name(),
         format!("{provider} does not store it; leave it unset, or ask for lossy mapping to drop it"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_names_are_the_serde_names_and_all_lists_every_variant_once() {
+        for p in Provider::ALL {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.name());
+        }
+        for f in Field::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.name());
+        }
+        assert_eq!((Provider::ALL.len(), Operation::ALL.len(), Field::ALL.len()), (4, 6, 7));
+        let names: std::collections::BTreeSet<_> = Operation::ALL.iter().map(|o| o.name()).collect();
+        assert_eq!(names.len(), 6);
+    }
 }

@@ -366,30 +366,29 @@ impl fmt::Display for TransportKind {
     }
 }
 
+/// The payload of any kind, by reference or by mutable reference as `error` is.
+macro_rules! payload {
+    ($error:expr) => {
+        match $error {
+            Error::Validation(d)
+            | Error::Api(d)
+            | Error::NotFound(d)
+            | Error::Transport(d)
+            | Error::Decode(d)
+            | Error::Config(d)
+            | Error::Unsupported(d) => d,
+        }
+    };
+}
+
 impl Error {
     /// The payload: everything the error knows.
     pub fn details(&self) -> &ErrorDetails {
-        match self {
-            Error::Validation(d)
-            | Error::Api(d)
-            | Error::NotFound(d)
-            | Error::Transport(d)
-            | Error::Decode(d)
-            | Error::Config(d)
-            | Error::Unsupported(d) => d,
-        }
+        payload!(self)
     }
 
     fn details_mut(&mut self) -> &mut ErrorDetails {
-        match self {
-            Error::Validation(d)
-            | Error::Api(d)
-            | Error::NotFound(d)
-            | Error::Transport(d)
-            | Error::Decode(d)
-            | Error::Config(d)
-            | Error::Unsupported(d) => d,
-        }
+        payload!(self)
     }
 
     fn with(mut self, set: impl FnOnce(&mut ErrorDetails)) -> Self {

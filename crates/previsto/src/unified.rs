@@ -3,7 +3,7 @@
 use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ListContacts, Location, Result};
+use crate::{Client, Contact, ContactId, ListContacts, Result};
 
 /// The meta key that holds the unified `external_id` (the caller's own id for a contact):
 /// Previsto documents meta as the place for a caller's own values.
@@ -22,7 +22,7 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     unified.phone = c.phone;
     unified.address = Some(address).filter(|a| !a.is_empty());
     unified.tax_id = c.registration_no;
-    unified.location = c.location.map(|l| contacts_core::Location::new(l.longitude, l.latitude));
+    unified.location = c.location;
     unified.external_id = c.meta.get(EXTERNAL_ID_META_KEY).cloned();
     unified.raw = raw;
     Ok(unified)
@@ -33,7 +33,7 @@ contacts_http::unified_setters! {
     address { street => address, postal_code => postal_code, city => city, country => country_code },
     extra(out, from) {
         let out = match from.location {
-            Some(l) => out.location(Location::new(l.longitude, l.latitude)),
+            Some(l) => out.location(l),
             None => out,
         };
         match &from.external_id {

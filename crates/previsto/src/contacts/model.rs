@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::de::{self, Deserializer};
-use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -45,59 +44,45 @@ contacts_http::wire_enum! {
     }
 }
 
-/// A position as Previsto stores it: `[longitude, latitude]` on the wire, named fields here so
-/// the two cannot be swapped.
+/// A position: [`contacts_core::Location`], the one type every crate names, re-exported.
+/// Previsto's wire form is `[longitude, latitude]`; the crate reads and writes it so.
 ///
 /// ```
 /// let here = previsto::Location::new(10.5286863, 56.8039035);
 /// assert_eq!(here.longitude, 10.5286863);
-/// assert_eq!(serde_json::to_string(&here).unwrap(), "[10.5286863,56.8039035]");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Location {
-    /// Longitude, -180..=180.
-    pub longitude: f64,
-    /// Latitude, -90..=90.
-    pub latitude: f64,
+pub use contacts_core::Location;
+
+/// The range check Previsto's coordinates must pass (`field` names the one refused).
+pub(crate) fn check_location(field: &str, l: &Location) -> Result<()> {
+    let ok = l.longitude.is_finite()
+        && l.latitude.is_finite()
+        && (-180.0..=180.0).contains(&l.longitude)
+        && (-90.0..=90.0).contains(&l.latitude);
+    if !ok {
+        return Err(Error::validation(
+            field,
+            format!("longitude must be in -180..=180 and latitude in -90..=90 (got {}, {})", l.longitude, l.latitude),
+        ));
+    }
+    Ok(())
 }
 
-impl Location {
-    /// A location from longitude and latitude, in that order (Previsto's order).
-    pub fn new(longitude: f64, latitude: f64) -> Self {
-        Location { longitude, latitude }
-    }
+/// `Option<Location>` as Previsto's `[longitude, latitude]` (or `null`).
+mod lon_lat {
+    use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn check(&self, field: &str) -> Result<()> {
-        let ok = self.longitude.is_finite()
-            && self.latitude.is_finite()
-            && (-180.0..=180.0).contains(&self.longitude)
-            && (-90.0..=90.0).contains(&self.latitude);
-        if !ok {
-            return Err(Error::validation(
-                field,
-                format!(
-                    "longitude must be in -180..=180 and latitude in -90..=90 (got {}, {})",
-                    self.longitude, self.latitude
-                ),
-            ));
+    use super::Location;
+
+    pub(super) fn serialize<S: Serializer>(l: &Option<Location>, s: S) -> Result<S::Ok, S::Error> {
+        match l {
+            Some(l) => s.collect_seq([l.longitude, l.latitude]),
+            None => s.serialize_none(),
         }
-        Ok(())
     }
-}
 
-impl Serialize for Location {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(2))?;
-        seq.serialize_element(&self.longitude)?;
-        seq.serialize_element(&self.latitude)?;
-        seq.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for Location {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let v = <[f64; 2]>::deserialize(d)?;
-        Ok(Location::new(v[0], v[1]))
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Location>, D::Error> {
+        Ok(Option::<[f64; 2]>::deserialize(d)?.map(|[longitude, latitude]| Location::new(longitude, latitude)))
     }
 }
 
@@ -130,8 +115,8 @@ pub struct Contact {
     /// ISO 3166-1 alpha-2 country code, e.g. `DK`.
     #[serde(default)]
     pub country_code: Option<String>,
-    /// Position.
-    #[serde(default)]
+    /// Position (`[longitude, latitude]` on the wire).
+    #[serde(default, with = "lon_lat")]
     pub location: Option<Location>,
     /// The arbitrary number (or string) the contact is referred to by.
     #[serde(default, deserialize_with = "contacts_http::lenient::opt_string")]
@@ -216,4 +201,19 @@ pub struct ContactPage {
 /// An optional id where `""` means none.
 fn no_empty_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ContactId>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()).map(ContactId::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_is_longitude_then_latitude_on_the_wire_both_ways() {
+        let c: Contact = serde_json::from_str(r#"{"id":"con_1","name":"A","location":[10.5,56.8]}"#).unwrap();
+        assert_eq!(c.location, Some(Location::new(10.5, 56.8)));
+        assert_eq!(serde_json::to_value(&c).unwrap()["location"], serde_json::json!([10.5, 56.8]));
+        let none: Contact = serde_json::from_str(r#"{"id":"con_2","name":"B","location":null}"#).unwrap();
+        assert_eq!(none.location, None);
+        assert!(serde_json::from_str::<Contact>(r#"{"id":"con_3","name":"C","location":[1]}"#).is_err());
+    }
 }

@@ -81,7 +81,7 @@ impl Fields {
             validate::country_alpha2("country_code", code)?;
         }
         if let Some(location) = &self.location {
-            location.check("location")?;
+            super::model::check_location("location", location)?;
         }
         // Phone and email are sent as given: the document asks for a "full international"
         // number and an email, and Previsto's answer decides (no shape is refused here).
@@ -468,7 +468,7 @@ impl ListContacts {
             Filter::Both => {
                 return Err(Error::validation("nearby", "cannot be combined with search (Previsto refuses both)"));
             }
-            Filter::Nearby(location) => location.check("nearby")?,
+            Filter::Nearby(location) => super::model::check_location("nearby", location)?,
             Filter::Search(text) => validate::text("search", text, TEXT_MAX_CHARS)?,
             Filter::None => {}
         }
