@@ -1,6 +1,6 @@
 //! `contacts_core::ContactsApi` for TheCleanLife partners API: find-or-create and get.
 
-use contacts_core::{Capabilities, ContactsApi, Field, FoundContact, Operation, Provider, check_new};
+use contacts_core::{Capabilities, ContactsApi, Field, FoundContact, Operation, check_new};
 use contacts_http::decode_value;
 
 use crate::{Client, Contact, ContactId, Error, NewContact, Result};
@@ -15,9 +15,7 @@ fn unify(raw: serde_json::Value) -> Result<(contacts_core::Contact, bool)> {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        Provider::CleanLife
-    }
+    contacts_http::contacts_api_identity!();
 
     /// Get and find-or-create; TheCleanLife keeps a name and a phone, and needs both. No
     /// external id is documented: a sync matches its contacts by phone.
@@ -25,10 +23,6 @@ impl ContactsApi for Client {
         Capabilities::of(&[Operation::Get, Operation::FindOrCreate])
             .storing(&[Field::Name, Field::Phone])
             .requiring(&[Field::Name, Field::Phone])
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
     }
 
     /// The phone rule and the name, as `find_or_create` checks them before sending.

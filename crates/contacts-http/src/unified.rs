@@ -150,3 +150,19 @@ macro_rules! unified_setters {
         }
     };
 }
+
+/// Writes `ContactsApi::provider` and `ContactsApi::host` inside a provider's `impl ContactsApi`,
+/// both read from the client's `http`: the provider and host its requests go to, one
+/// definition for the four crates.
+#[macro_export]
+macro_rules! contacts_api_identity {
+    () => {
+        fn provider(&self) -> $crate::core::Provider {
+            self.http.provider()
+        }
+
+        fn host(&self) -> Option<String> {
+            Some(self.http.host().to_owned())
+        }
+    };
+}

@@ -95,6 +95,31 @@ pub fn country_alpha2(field: &str, value: &str) -> Result<()> {
     Err(Error::validation(field, format!("{value:?} is not an ISO 3166-1 alpha-2 code (like DK or SA)")))
 }
 
+/// [`text`] on each of `$fields`' optional string fields that is set, each refusal naming
+/// the field as it is named in Rust: `check_texts!(self, 255; name, city)` returns early with
+/// the first.
+///
+/// ```
+/// struct Fields { name: Option<String>, city: Option<String> }
+/// fn check(f: &Fields) -> contacts_http::core::Result<()> {
+///     contacts_http::check_texts!(f, 5; name, city);
+///     Ok(())
+/// }
+/// assert!(check(&Fields { name: Some("Anna".into()), city: None }).is_ok());
+/// let err = check(&Fields { name: None, city: Some("København".into()) }).unwrap_err();
+/// assert_eq!(err.field(), Some("city"));
+/// ```
+#[macro_export]
+macro_rules! check_texts {
+    ($fields:expr, $max:expr; $($field:ident),+ $(,)?) => {
+        $(
+            if let Some(v) = &$fields.$field {
+                $crate::validate::text(stringify!($field), v, $max)?;
+            }
+        )+
+    };
+}
+
 /// `value` lies in `min..=max`.
 pub fn range<T: PartialOrd + std::fmt::Display>(field: &str, value: T, min: T, max: T) -> Result<()> {
     if value < min || value > max {

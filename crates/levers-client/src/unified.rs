@@ -28,9 +28,7 @@ contacts_http::unified_setters! {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        Provider::Levers
-    }
+    contacts_http::contacts_api_identity!();
 
     /// Create, get, update and list; every unified field but the location (the external id
     /// is `extPlatformId`); only the name is required.
@@ -38,10 +36,6 @@ impl ContactsApi for Client {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::List])
             .storing(&[Field::Name, Field::Email, Field::Phone, Field::Address, Field::TaxId, Field::ExternalId])
             .requiring(&[Field::Name])
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
     }
 
     fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {

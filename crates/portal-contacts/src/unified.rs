@@ -31,9 +31,7 @@ fn update(patch: &contacts_core::ContactUpdate, name: String) -> ContactUpdate {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        Provider::Portal
-    }
+    contacts_http::contacts_api_identity!();
 
     /// Every operation but find-or-create; a name (required), an email and a phone (`tel`).
     /// No external id is documented: a sync matches its contacts by phone or email.
@@ -41,10 +39,6 @@ impl ContactsApi for Client {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
             .storing(&[Field::Name, Field::Email, Field::Phone])
             .requiring(&[Field::Name])
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
     }
 
     fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {

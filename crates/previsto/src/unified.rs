@@ -1,6 +1,6 @@
 //! `contacts_core::ContactsApi` for Previsto.
 
-use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
+use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation};
 use contacts_http::decode_value;
 
 use crate::{Client, Contact, ContactId, ListContacts, Result};
@@ -44,9 +44,7 @@ contacts_http::unified_setters! {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        Provider::Previsto
-    }
+    contacts_http::contacts_api_identity!();
 
     /// Every operation but find-or-create; every unified field (the external id in the
     /// [`EXTERNAL_ID_META_KEY`] meta value); only the name is required.
@@ -54,10 +52,6 @@ impl ContactsApi for Client {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
             .storing(&Field::ALL)
             .requiring(&[Field::Name])
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
     }
 
     fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {

@@ -64,17 +64,7 @@ impl Fields {
             validate::length("email", v, 1, EMAIL_MAX_CHARS)?;
             validate::email("email", v)?;
         }
-        for (field, value) in [
-            ("tel", &self.tel),
-            ("tel1", &self.tel1),
-            ("fax", &self.fax),
-            ("mobile", &self.mobile),
-            ("role", &self.role),
-        ] {
-            if let Some(v) = value {
-                validate::text(field, v, PHONE_MAX_CHARS)?;
-            }
-        }
+        contacts_http::check_texts!(self, PHONE_MAX_CHARS; tel, tel1, fax, mobile, role);
         if let Some(v) = &self.department {
             validate::text("department", v, DEPARTMENT_MAX_CHARS)?;
         }

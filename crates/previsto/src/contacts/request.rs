@@ -58,19 +58,7 @@ pub(crate) struct Fields {
 
 impl Fields {
     pub(crate) fn check(&self) -> Result<()> {
-        for (field, value) in [
-            ("name", &self.name),
-            ("address", &self.address),
-            ("apartment", &self.apartment),
-            ("postal_code", &self.postal_code),
-            ("city", &self.city),
-            ("registration_no", &self.registration_no),
-            ("ean", &self.ean),
-        ] {
-            if let Some(v) = value {
-                validate::text(field, v, TEXT_MAX_CHARS)?;
-            }
-        }
+        contacts_http::check_texts!(self, TEXT_MAX_CHARS; name, address, apartment, postal_code, city, registration_no, ean);
         if let Some(note) = &self.note {
             validate::text("note", note, TEXT_MAX_CHARS)?;
         }
