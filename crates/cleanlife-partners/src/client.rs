@@ -87,18 +87,13 @@ impl ClientBuilder {
         Ok(builder.base_url_from_env("CLEANLIFE_BASE_URL"))
     }
 
-    /// The partner API key, sent as `x-api-key` (never in the query, where it would be
-    /// logged). Required.
-    pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
-        self.api_key = Some(api_key.into());
-        self
-    }
-
-    /// Production or sandbox. Defaults to [`Environment::Production`]; `base_url` overrides
-    /// both.
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
+    contacts_core::setters! {
+        /// The partner API key, sent as `x-api-key` (never in the query, where it would be
+        /// logged). Required.
+        pub fn api_key(api_key: impl Into<Secret>) = some_into;
+        /// Production or sandbox. Defaults to [`Environment::Production`]; `base_url` overrides
+        /// both.
+        pub fn environment(environment: Environment) = value;
     }
 
     contacts_http::http_builder_methods!();

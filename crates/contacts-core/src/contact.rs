@@ -8,34 +8,21 @@ use crate::capabilities::Field;
 /// and [`ContactUpdate`]: the same name and argument for the same field everywhere.
 macro_rules! optional_field_setters {
     () => {
-        /// Sets the email.
-        pub fn email(mut self, email: impl Into<String>) -> Self {
-            self.email = Some(email.into());
-            self
-        }
-        /// Sets the phone.
-        pub fn phone(mut self, phone: impl Into<String>) -> Self {
-            self.phone = Some(phone.into());
-            self
+        crate::setters! {
+            /// Sets the email.
+            pub fn email(email: impl Into<String>) = some_into;
+            /// Sets the phone.
+            pub fn phone(phone: impl Into<String>) = some_into;
+            /// Sets the VAT / registration / tax number.
+            pub fn tax_id(tax_id: impl Into<String>) = some_into;
+            /// Sets the location.
+            pub fn location(location: Location) = some;
+            /// Sets the caller's own id for the contact.
+            pub fn external_id(id: impl Into<String>) = some_into;
         }
         /// Sets the address (an empty one is no address).
         pub fn address(mut self, address: Address) -> Self {
             self.address = Some(address).filter(|a| !a.is_empty());
-            self
-        }
-        /// Sets the VAT / registration / tax number.
-        pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
-            self.tax_id = Some(tax_id.into());
-            self
-        }
-        /// Sets the location.
-        pub fn location(mut self, location: Location) -> Self {
-            self.location = Some(location);
-            self
-        }
-        /// Sets the caller's own id for the contact.
-        pub fn external_id(mut self, id: impl Into<String>) -> Self {
-            self.external_id = Some(id.into());
             self
         }
     };
@@ -107,25 +94,15 @@ impl Address {
     ) -> Self {
         Address { street, postal_code, city, country }
     }
-    /// Sets the street.
-    pub fn street(mut self, street: impl Into<String>) -> Self {
-        self.street = Some(street.into());
-        self
-    }
-    /// Sets the postal code.
-    pub fn postal_code(mut self, code: impl Into<String>) -> Self {
-        self.postal_code = Some(code.into());
-        self
-    }
-    /// Sets the city.
-    pub fn city(mut self, city: impl Into<String>) -> Self {
-        self.city = Some(city.into());
-        self
-    }
-    /// Sets the country.
-    pub fn country(mut self, country: impl Into<String>) -> Self {
-        self.country = Some(country.into());
-        self
+    crate::setters! {
+        /// Sets the street.
+        pub fn street(street: impl Into<String>) = some_into;
+        /// Sets the postal code.
+        pub fn postal_code(code: impl Into<String>) = some_into;
+        /// Sets the city.
+        pub fn city(city: impl Into<String>) = some_into;
+        /// Sets the country.
+        pub fn country(country: impl Into<String>) = some_into;
     }
     /// Whether no part is set.
     pub fn is_empty(&self) -> bool {
@@ -207,15 +184,11 @@ impl Contact {
     }
     optional_field_setters!();
 
-    /// Sets the provider's raw JSON.
-    pub fn raw(mut self, raw: serde_json::Value) -> Self {
-        self.raw = raw;
-        self
-    }
-    /// Records the fields dropped in lossy mode.
-    pub fn dropped(mut self, dropped: Vec<Field>) -> Self {
-        self.dropped = dropped;
-        self
+    crate::setters! {
+        /// Sets the provider's raw JSON.
+        pub fn raw(raw: serde_json::Value) = value;
+        /// Records the fields dropped in lossy mode.
+        pub fn dropped(dropped: Vec<Field>) = value;
     }
 }
 
@@ -271,11 +244,10 @@ impl NewContact {
     optional_field_setters!();
     optional_field_bookkeeping!();
 
-    /// Drops (and reports) fields the provider cannot store, instead of refusing the request.
-    /// Defaults to `false`.
-    pub fn lossy(mut self, lossy: bool) -> Self {
-        self.lossy = lossy;
-        self
+    crate::setters! {
+        /// Drops (and reports) fields the provider cannot store, instead of refusing the request.
+        /// Defaults to `false`.
+        pub fn lossy(lossy: bool) = value;
     }
     /// The fields that are set.
     pub fn fields(&self) -> Vec<Field> {
@@ -354,19 +326,17 @@ impl ContactUpdate {
     pub fn new() -> Self {
         ContactUpdate::default()
     }
-    /// Changes the name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
+    crate::setters! {
+        /// Changes the name.
+        pub fn name(name: impl Into<String>) = some_into;
     }
     optional_field_setters!();
     optional_field_bookkeeping!();
 
-    /// Drops (and reports) fields the provider cannot store, instead of refusing the patch.
-    /// Defaults to `false`.
-    pub fn lossy(mut self, lossy: bool) -> Self {
-        self.lossy = lossy;
-        self
+    crate::setters! {
+        /// Drops (and reports) fields the provider cannot store, instead of refusing the patch.
+        /// Defaults to `false`.
+        pub fn lossy(lossy: bool) = value;
     }
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
@@ -460,15 +430,11 @@ impl ListContacts {
     pub fn new() -> Self {
         ListContacts::default()
     }
-    /// Searches for `text`.
-    pub fn search(mut self, text: impl Into<String>) -> Self {
-        self.search = Some(text.into());
-        self
-    }
-    /// Sets the page size.
-    pub fn size(mut self, size: u32) -> Self {
-        self.size = Some(size);
-        self
+    crate::setters! {
+        /// Searches for `text`.
+        pub fn search(text: impl Into<String>) = some_into;
+        /// Sets the page size.
+        pub fn size(size: u32) = some;
     }
     /// Sets the customer ids.
     pub fn customer_ids(mut self, ids: impl IntoIterator<Item = u64>) -> Self {

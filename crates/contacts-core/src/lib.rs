@@ -49,6 +49,7 @@ mod contact;
 mod error;
 mod retry;
 mod secret;
+mod setters;
 mod transport;
 
 pub use api::{ContactStream, ContactsApi};

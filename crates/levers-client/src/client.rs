@@ -82,13 +82,12 @@ impl ClientBuilder {
         self
     }
 
-    /// The token endpoint. Defaults to `/auth/v1/api-key/auth` beside (not under) the API:
-    /// the base URL with `/api-service/v1` replaced, or on the base URL's host. It passes the
-    /// same check as the base URL: `https`, or plain `http` to loopback only unless
-    /// `allow_insecure_http(true)` — the client secret is sent to it.
-    pub fn auth_url(mut self, url: impl Into<String>) -> Self {
-        self.auth_url = Some(url.into());
-        self
+    contacts_core::setters! {
+        /// The token endpoint. Defaults to `/auth/v1/api-key/auth` beside (not under) the API:
+        /// the base URL with `/api-service/v1` replaced, or on the base URL's host. It passes the
+        /// same check as the base URL: `https`, or plain `http` to loopback only unless
+        /// `allow_insecure_http(true)` — the client secret is sent to it.
+        pub fn auth_url(url: impl Into<String>) = some_into;
     }
 
     contacts_http::http_builder_methods!();

@@ -107,10 +107,9 @@ impl ClientBuilder {
         self
     }
 
-    /// How request bodies are encoded. Defaults to [`BodyEncoding::Form`].
-    pub fn body_encoding(mut self, encoding: BodyEncoding) -> Self {
-        self.encoding = encoding;
-        self
+    contacts_core::setters! {
+        /// How request bodies are encoded. Defaults to [`BodyEncoding::Form`].
+        pub fn body_encoding(encoding: BodyEncoding) -> encoding = value;
     }
 
     contacts_http::http_builder_methods!();

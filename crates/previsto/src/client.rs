@@ -48,12 +48,11 @@ impl ClientBuilder {
         Ok(builder.base_url_from_env("PREVISTO_BASE_URL"))
     }
 
-    /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
-    /// A public key (`pk_…`) may only create contacts: with one, every other operation returns
-    /// [`Error::Config`] before sending. Required.
-    pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
-        self.api_key = Some(api_key.into());
-        self
+    contacts_core::setters! {
+        /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
+        /// A public key (`pk_…`) may only create contacts: with one, every other operation returns
+        /// [`Error::Config`] before sending. Required.
+        pub fn api_key(api_key: impl Into<Secret>) = some_into;
     }
 
     contacts_http::http_builder_methods!();

@@ -273,10 +273,9 @@ impl SecondaryContact {
         SecondaryContact { fields: Fields { name: Some(name.into()), ..Fields::default() }, uuid: None }
     }
 
-    /// The uuid of an existing secondary contact, to update it rather than add one.
-    pub fn uuid(mut self, uuid: Uuid) -> Self {
-        self.uuid = Some(uuid);
-        self
+    contacts_core::setters! {
+        /// The uuid of an existing secondary contact, to update it rather than add one.
+        pub fn uuid(uuid: Uuid) = some;
     }
 
     shared_field_setters!();
@@ -298,16 +297,11 @@ macro_rules! body_setters {
             self
         }
 
-        /// The uuid of the payment instructions to use.
-        pub fn payment_instructions(mut self, uuid: Uuid) -> Self {
-            self.payment_instructions = Some(uuid);
-            self
-        }
-
-        /// The uuid of the collection workflow to use.
-        pub fn workflow_uuid(mut self, uuid: Uuid) -> Self {
-            self.workflow_uuid = Some(uuid);
-            self
+        contacts_core::setters! {
+            /// The uuid of the payment instructions to use.
+            pub fn payment_instructions(uuid: Uuid) = some;
+            /// The uuid of the collection workflow to use.
+            pub fn workflow_uuid(uuid: Uuid) = some;
         }
 
         /// Adds a custom field value (any JSON).
@@ -359,10 +353,9 @@ impl NewContact {
 
     body_setters!();
 
-    /// Primary or secondary.
-    pub fn role(mut self, role: Role) -> Self {
-        self.role = Some(role);
-        self
+    contacts_core::setters! {
+        /// Primary or secondary.
+        pub fn role(role: Role) = some;
     }
 
     pub(crate) fn check(&self) -> Result<()> {
@@ -452,16 +445,11 @@ impl ListContacts {
         ListContacts::default()
     }
 
-    /// The page, from 1 (for [`iter`](crate::Contacts::iter): the page to start from).
-    pub fn page(mut self, page: u64) -> Self {
-        self.page = Some(page);
-        self
-    }
-
-    /// Items per page, 1..=100.
-    pub fn size(mut self, size: u32) -> Self {
-        self.size = Some(size);
-        self
+    contacts_core::setters! {
+        /// The page, from 1 (for [`iter`](crate::Contacts::iter): the page to start from).
+        pub fn page(page: u64) = some;
+        /// Items per page, 1..=100.
+        pub fn size(size: u32) = some;
     }
 
     pub(crate) fn check(&self) -> Result<()> {

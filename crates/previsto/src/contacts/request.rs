@@ -436,16 +436,11 @@ impl ListContacts {
         self
     }
 
-    /// Items per page, 1..=100 (checked).
-    pub fn size(mut self, size: u32) -> Self {
-        self.size = Some(size);
-        self
-    }
-
-    /// The zero-based page (for [`iter`](crate::Contacts::iter): the page to start from).
-    pub fn page(mut self, page: u64) -> Self {
-        self.page = Some(page);
-        self
+    contacts_core::setters! {
+        /// Items per page, 1..=100 (checked).
+        pub fn size(size: u32) = some;
+        /// The zero-based page (for [`iter`](crate::Contacts::iter): the page to start from).
+        pub fn page(page: u64) = some;
     }
 
     pub(crate) fn check(&self) -> Result<()> {
