@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::capabilities::{Capabilities, Operation, Provider, check_new, check_update};
+use crate::capabilities::{Capabilities, Operation, Provider};
+use crate::check::{check_new, check_update};
 use crate::contact::{Contact, ContactUpdate, FoundContact, ListContacts, NewContact};
 use crate::error::{Error, Result};
 

@@ -45,6 +45,7 @@
 mod api;
 mod call;
 mod capabilities;
+mod check;
 mod contact;
 mod error;
 mod retry;
@@ -54,7 +55,8 @@ mod transport;
 
 pub use api::{ContactStream, ContactsApi};
 pub use call::{CallOptions, ResponseMeta, WithMeta};
-pub use capabilities::{Capabilities, Field, Operation, Provider, check_new, check_update};
+pub use capabilities::{Capabilities, Field, Operation, Provider};
+pub use check::{check_new, check_update};
 pub use contact::{Address, Contact, ContactUpdate, FoundContact, ListContacts, Location, NewContact};
 pub use error::{Error, ErrorDetails, FieldError, Result, TransportKind, escaped};
 pub use retry::{RetryPolicy, Sleeper, ThreadSleeper};

@@ -94,7 +94,7 @@ impl Auth {
     /// Checks fixed values for characters that could inject a header.
     pub(crate) fn check(&self) -> Result<()> {
         match &self.0 {
-            Kind::Header { name, value } => crate::client::check_header_value(name, value.expose()),
+            Kind::Header { name, value } => check_header_value(name, value.expose()),
             _ => Ok(()),
         }
     }
@@ -126,7 +126,7 @@ impl fmt::Debug for Auth {
             Kind::None => f.write_str("Auth::None"),
             Kind::Header { name, .. } => write!(f, "Auth::Header({name}: ***)"),
             Kind::From { name, .. } => write!(f, "Auth::HeaderFrom({name})"),
-            Kind::Exchange(x) => write!(f, "Auth::BearerExchange({})", crate::client::redact_url(&x.url)),
+            Kind::Exchange(x) => write!(f, "Auth::BearerExchange({})", crate::url::redact_url(&x.url)),
         }
     }
 }
@@ -139,4 +139,12 @@ impl Default for Auth {
 
 pub(crate) fn bad_token(message: &str) -> Error {
     Error::decode(None, message.to_owned())
+}
+
+/// Refuses header values that could inject another header or end the head early.
+pub(crate) fn check_header_value(field: &str, value: &str) -> Result<()> {
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(Error::validation(field, "must not contain control characters (CR, LF, NUL…)"));
+    }
+    Ok(())
 }

@@ -58,18 +58,20 @@ mod pages;
 mod retry;
 mod transport;
 pub mod unified;
+mod url;
 pub mod validate;
 
 pub use auth::Auth;
 pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig, Raw,
-    RequestBuilder, Response, redact_url,
+    RequestBuilder, Response,
 };
 pub use decode::{BODY_SNIPPET_LIMIT, Limited, decode_json, decode_limited, decode_value, default_error, snippet};
 pub use encode::{Form, encode_path_segment};
 pub use pages::{Page, Pages};
 pub use retry::{MAX_RETRY_AFTER, is_retryable_status, new_request_id, parse_retry_after};
 pub use transport::{UreqTransport, tls_provider};
+pub use url::redact_url;
 
 /// The contract crate, re-exported so the macros and the providers name one path.
 pub use contacts_core as core;

@@ -19,7 +19,7 @@ impl std::fmt::Debug for Proxy {
         match self {
             Proxy::FromEnv => f.write_str("FromEnv"),
             Proxy::Off => f.write_str("Off"),
-            Proxy::Url(url) => f.debug_tuple("Url").field(&crate::client::redact_url(url)).finish(),
+            Proxy::Url(url) => f.debug_tuple("Url").field(&crate::url::redact_url(url)).finish(),
         }
     }
 }
@@ -56,14 +56,14 @@ impl UreqTransport {
     }
 
     pub(crate) fn with_proxy(connect_timeout: Duration, timeout: Duration, proxy: Proxy) -> Result<Self> {
-        let proxy =
-            match proxy {
-                Proxy::FromEnv => ureq::Proxy::try_from_env(),
-                Proxy::Off => None,
-                Proxy::Url(url) => Some(ureq::Proxy::new(&url).map_err(|e| {
-                    Error::config(format!("proxy {} is not usable: {e}", crate::client::redact_url(&url)))
-                })?),
-            };
+        let proxy = match proxy {
+            Proxy::FromEnv => ureq::Proxy::try_from_env(),
+            Proxy::Off => None,
+            Proxy::Url(url) => Some(
+                ureq::Proxy::new(&url)
+                    .map_err(|e| Error::config(format!("proxy {} is not usable: {e}", crate::url::redact_url(&url))))?,
+            ),
+        };
         let direct = proxy.is_some().then(|| config(connect_timeout, timeout).proxy(None).build().new_agent());
         let agent = config(connect_timeout, timeout).proxy(proxy).build().new_agent();
         Ok(UreqTransport { agent, direct, foreign: false })
@@ -123,7 +123,7 @@ impl UreqTransport {
         sent: &HttpRequest,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
         let agent = match &self.direct {
-            Some(direct) if crate::client::is_loopback_url(&sent.url) => direct,
+            Some(direct) if crate::url::is_loopback_url(&sent.url) => direct,
             _ => &self.agent,
         };
         let timeout = sent.timeout;
@@ -148,7 +148,7 @@ impl UreqTransport {
 impl Transport for UreqTransport {
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         // Named in errors only: finding it costs more than building the request.
-        let host = || crate::client::host_of(&request.url);
+        let host = || crate::url::host_of(&request.url);
         let result = if request.body.is_empty() {
             to_http(request, ()).map(|r| self.run(r, request))
         } else {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::sync::Report;
+use crate::report::Report;
 
 /// Why a sync did not run, or stopped before the end of its plan.
 ///

@@ -42,13 +42,15 @@ mod journal;
 mod matching;
 mod pace;
 mod plan;
+mod report;
 mod sync;
 
 pub use error::SyncError;
 pub use journal::{JOURNAL_VERSION, JournalHeader, MAX_LINE_BYTES, Side, lock_path};
 pub use matching::Match;
 pub use plan::{Conflict, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
+pub use report::{Failure, Progress, Report};
 pub use sync::{
-    DEFAULT_CONCURRENCY, DEFAULT_MAX_DELETE, DEFAULT_MAX_FAILURES, DEFAULT_MAX_WAIT, Failure, MAX_CONCURRENCY,
-    Progress, Report, SyncJob, documented_rate,
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_DELETE, DEFAULT_MAX_FAILURES, DEFAULT_MAX_WAIT, MAX_CONCURRENCY, SyncJob,
+    documented_rate,
 };

@@ -12,7 +12,16 @@ use contacts_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::matching::{self, Digests, Match};
-use crate::sync::Settings;
+
+/// Everything [`plan`](crate::SyncJob::plan) needs, apart from the two clients.
+pub(crate) struct Settings {
+    pub(crate) matching: Match,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) lossy: bool,
+    pub(crate) customer_ids: Vec<u64>,
+    pub(crate) source_query: ListContacts,
+    pub(crate) target_query: ListContacts,
+}
 
 /// A contact the sync will create in the target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
