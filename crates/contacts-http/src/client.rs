@@ -1154,30 +1154,10 @@ macro_rules! raw_handle {
                 self.0.get(segments, query)
             }
 
-            /// `POST` a JSON body and decode the answer. Sent once if it may have reached the
-            /// server.
-            ///
-            /// # Errors
-            /// As [`get`](Self::get).
-            pub fn post<B: $crate::serde::Serialize + ?Sized, T: $crate::serde::de::DeserializeOwned>(
-                &self,
-                segments: &[&str],
-                body: &B,
-            ) -> $crate::core::Result<T> {
-                self.0.post(segments, body)
-            }
-
-            /// `PUT` a JSON body and decode the answer.
-            ///
-            /// # Errors
-            /// As [`get`](Self::get).
-            pub fn put<B: $crate::serde::Serialize + ?Sized, T: $crate::serde::de::DeserializeOwned>(
-                &self,
-                segments: &[&str],
-                body: &B,
-            ) -> $crate::core::Result<T> {
-                self.0.put(segments, body)
-            }
+            $crate::raw_handle!(@with_body
+                post "`POST` a JSON body and decode the answer. Sent once if it may have reached the server.",
+                put "`PUT` a JSON body and decode the answer."
+            );
 
             /// `DELETE`, returning the answer's metadata (its body may be empty).
             ///
@@ -1187,6 +1167,21 @@ macro_rules! raw_handle {
                 self.0.delete(segments).map($crate::Response::into_meta)
             }
         }
+    };
+    (@with_body $($method:ident $doc:literal),+) => {
+        $(
+            #[doc = $doc]
+            ///
+            /// # Errors
+            /// As [`get`](Self::get).
+            pub fn $method<B: $crate::serde::Serialize + ?Sized, T: $crate::serde::de::DeserializeOwned>(
+                &self,
+                segments: &[&str],
+                body: &B,
+            ) -> $crate::core::Result<T> {
+                self.0.$method(segments, body)
+            }
+        )+
     };
 }
 

@@ -16,8 +16,10 @@
 //! - [`UreqTransport`]: the default [`Transport`](contacts_core::Transport).
 //! - [`Pages`]: a lazy iterator over paged lists that never loses or repeats a page silently.
 //! - [`validate`] and [`lenient`]: checks before sending, and tolerant decoding after.
-//! - [`wire_enum!`], [`string_id!`], [`field_setters!`] and [`http_builder_methods!`]: the
-//!   declarations every provider crate writes the same way.
+//! - [`wire_enum!`], [`string_id!`], [`field_setters!`], [`check_texts!`],
+//!   [`client_types!`], [`http_config!`], [`http_builder_methods!`], [`operation!`],
+//!   [`unified_setters!`] and [`contacts_api_identity!`]: the declarations every provider crate
+//!   writes the same way, written here once.
 //!
 //! A provider operation is a few lines on top of it:
 //!
