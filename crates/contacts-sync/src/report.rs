@@ -48,7 +48,7 @@ pub struct Failure {
     pub retryable: bool,
 }
 
-/// What [`apply`](SyncJob::apply) did.
+/// What [`apply`](crate::SyncJob::apply) did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Report {
@@ -79,7 +79,7 @@ pub struct Report {
     pub resumed_in_flight: u64,
     /// How long applying took.
     pub duration: Duration,
-    /// The writes in flight at once asked for ([`SyncJob::concurrency`]).
+    /// The writes in flight at once asked for ([`SyncJob::concurrency`](crate::SyncJob::concurrency)).
     #[serde(default)]
     pub concurrency: u32,
     /// The fewest writes in flight the run went down to after the target said "slow down"
