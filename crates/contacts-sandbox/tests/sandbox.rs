@@ -570,3 +570,25 @@ fn idle_connections_do_not_starve_a_new_client() {
     assert!(answer.starts_with("HTTP/1.1 401"), "the request was served: {answer}");
     drop(idle);
 }
+
+#[test]
+fn base_url_by_provider_is_each_providers_own() {
+    let sb = Sandbox::start().unwrap();
+    let expected = [
+        (Provider::Levers, sb.levers_base_url()),
+        (Provider::CleanLife, sb.cleanlife_base_url()),
+        (Provider::Previsto, sb.previsto_base_url()),
+        (Provider::Portal, sb.portal_base_url()),
+    ];
+    for (provider, url) in expected {
+        assert_eq!(sb.base_url(provider), url);
+    }
+    // What a client sends there reaches that provider: the portal's list answers as the portal.
+    let listed = ok(
+        "GET",
+        &format!("{}/contact?customer_id[]=1", sb.base_url(Provider::Portal)),
+        &[("authorization", credentials::PORTAL_AUTHORIZATION)],
+        None,
+    );
+    assert_eq!(listed.status, 200);
+}

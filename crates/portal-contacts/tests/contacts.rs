@@ -279,7 +279,9 @@ fn the_authorization_provider_is_asked_on_every_call() {
 
 #[test]
 fn a_base_url_and_an_authorization_are_required() {
-    assert!(matches!(Client::builder().authorization("x").build(), Err(Error::Config(_))));
+    let no_url = Client::builder().authorization("x").build().unwrap_err();
+    assert!(matches!(no_url, Error::Config(_)), "{no_url:?}");
+    assert!(no_url.to_string().contains("base_url(…) or PORTAL_BASE_URL"), "says where to give it: {no_url}");
     assert!(matches!(Client::builder().base_url("https://p.example").build(), Err(Error::Config(_))));
     assert!(matches!(Client::builder().base_url("https://p.example").authorization("").build(), Err(Error::Config(_))));
     let c = Client::builder().base_url("https://p.example").authorization("Bearer TOPSECRET").build().unwrap();
