@@ -1,5 +1,6 @@
 use contacts_core::{FieldError, HttpResponse, Provider, RetryPolicy, Secret};
 use contacts_http::Auth;
+use contacts_http::env::required;
 use serde::Deserialize;
 
 use crate::{Error, Result};
@@ -40,6 +41,9 @@ impl Environment {
         }
     }
 }
+
+/// What `build` says when no key was given.
+const NO_API_KEY: &str = "an API key is required: api_key(\"pk_…\") or CLEANLIFE_API_KEY";
 
 contacts_http::client_types! {
     /// A TheCleanLife partners client. Cheap to clone: clones share one connection pool.
@@ -83,8 +87,7 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when `CLEANLIFE_API_KEY` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
-        let builder = Client::builder().api_key(contacts_http::env::required("CLEANLIFE_API_KEY")?);
-        Ok(builder.base_url_from_env("CLEANLIFE_BASE_URL"))
+        Ok(Client::builder().api_key(required("CLEANLIFE_API_KEY")?).base_url_from_env("CLEANLIFE_BASE_URL"))
     }
 
     contacts_core::setters! {
@@ -103,11 +106,7 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when the key is missing or empty or the base URL is not usable.
     pub fn build(mut self) -> Result<Client> {
-        let key = self
-            .api_key
-            .take()
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| Error::config("an API key is required: api_key(\"pk_…\") or CLEANLIFE_API_KEY"))?;
+        let key = contacts_http::required_secret(self.api_key.take(), NO_API_KEY)?;
         if self.http.base_url().is_none() {
             self.http.set_base_url(self.environment.base_url());
         }

@@ -148,3 +148,12 @@ pub(crate) fn check_header_value(field: &str, value: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// The credential a builder was given, when it was given and is not empty; otherwise
+/// [`Error::Config`](contacts_core::Error::Config) with `missing`, which says how to give it.
+///
+/// # Errors
+/// As above; nothing has been sent.
+pub fn required_secret(secret: Option<Secret>, missing: &str) -> Result<Secret> {
+    secret.filter(|s| !s.is_empty()).ok_or_else(|| Error::config(missing.to_owned()))
+}

@@ -63,7 +63,7 @@ pub mod unified;
 mod url;
 pub mod validate;
 
-pub use auth::Auth;
+pub use auth::{Auth, required_secret};
 pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig, Raw,
     RequestBuilder, Response,

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use contacts_core::{HttpResponse, Provider, Secret};
 use contacts_http::Auth;
+use contacts_http::env::required;
 
 use crate::{Error, Result};
 
@@ -90,8 +91,7 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when `PORTAL_AUTHORIZATION` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
-        let builder = Client::builder().authorization(contacts_http::env::required("PORTAL_AUTHORIZATION")?);
-        Ok(builder.base_url_from_env("PORTAL_BASE_URL"))
+        Ok(Client::builder().authorization(required("PORTAL_AUTHORIZATION")?).base_url_from_env("PORTAL_BASE_URL"))
     }
 
     /// The `Authorization` header value, sent as given (from the portal's Login/Auth step).

@@ -1,10 +1,14 @@
 use contacts_core::{HttpResponse, Provider, Secret};
 use contacts_http::Auth;
+use contacts_http::env::required;
 
 use crate::{Error, Result};
 
 /// The documented production URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.previsto.io";
+
+/// What `build` says when no key was given.
+const NO_API_KEY: &str = "an API key is required: api_key(\"sk_…\") or PREVISTO_API_KEY";
 
 contacts_http::client_types! {
     /// A Previsto client. Cheap to clone: clones share one connection pool.
@@ -44,8 +48,7 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
-        let builder = Client::builder().api_key(contacts_http::env::required("PREVISTO_API_KEY")?);
-        Ok(builder.base_url_from_env("PREVISTO_BASE_URL"))
+        Ok(Client::builder().api_key(required("PREVISTO_API_KEY")?).base_url_from_env("PREVISTO_BASE_URL"))
     }
 
     contacts_core::setters! {
@@ -62,11 +65,7 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when the key is missing or empty or the base URL is not usable.
     pub fn build(mut self) -> Result<Client> {
-        let key = self
-            .api_key
-            .take()
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| Error::config("an API key is required: api_key(\"sk_…\") or PREVISTO_API_KEY"))?;
+        let key = contacts_http::required_secret(self.api_key.take(), NO_API_KEY)?;
         let public_key = key.expose().starts_with("pk_");
         // `-u sk_12345:`: the key is the user name, the password is empty.
         self.http.set_auth(Auth::basic(&key, &Secret::new("")));
