@@ -50,6 +50,10 @@ fn ok(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> 
     call(method, url, headers, body).unwrap()
 }
 
+/// Previsto's Basic credentials for the sandbox's secret key.
+static PREVISTO_AUTH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| basic(credentials::PREVISTO_SECRET_KEY));
+
 fn basic(key: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
 }
@@ -61,8 +65,7 @@ const JSON: (&str, &str) = ("content-type", "application/json");
 fn previsto_documented_examples_and_errors() {
     let sb = Sandbox::start().unwrap();
     let base = sb.previsto_base_url();
-    let auth = basic(credentials::PREVISTO_SECRET_KEY);
-    let h = [("authorization", auth.as_str()), FORM];
+    let h = [("authorization", PREVISTO_AUTH.as_str()), FORM];
 
     let created = ok(
         "POST",
@@ -111,8 +114,7 @@ fn previsto_documented_examples_and_errors() {
 #[test]
 fn previsto_pages_are_zero_based_and_a_large_seed_is_cheap() {
     let sb = Sandbox::builder().seed(Provider::Previsto, 100_000).start().unwrap();
-    let auth = basic(credentials::PREVISTO_SECRET_KEY);
-    let h = [("authorization", auth.as_str())];
+    let h = [("authorization", PREVISTO_AUTH.as_str())];
     let base = sb.previsto_base_url();
     let page0 = ok("GET", &format!("{base}/contacts?size=1000&page=0"), &h, None);
     assert_eq!(page0.header("x-total-count"), Some("100000"));
@@ -368,8 +370,7 @@ fn shuts_down_on_drop() {
 #[test]
 fn hostile_pages_and_faults_are_bounded_not_panics() {
     let sb = Sandbox::builder().seed(Provider::Previsto, 3).seed(Provider::Levers, 3).start().unwrap();
-    let auth = basic(credentials::PREVISTO_SECRET_KEY);
-    let h = [("authorization", auth.as_str())];
+    let h = [("authorization", PREVISTO_AUTH.as_str())];
     let base = sb.previsto_base_url();
     assert_eq!(ok("DELETE", &format!("{base}/contacts/con_sbx1"), &h, None).status, 200);
     let far = ok("GET", &format!("{base}/contacts?size=100&page={}", u64::MAX), &h, None);
@@ -411,8 +412,7 @@ fn previsto_lists_filter_on_any_property_and_sort_as_the_help_pages_say() {
     // Before: `?city=…` and `?sort=…` were ignored (every contact, in store order).
     let sb = Sandbox::start().unwrap();
     let base = sb.previsto_base_url();
-    let auth = basic(credentials::PREVISTO_SECRET_KEY);
-    let h = [("authorization", auth.as_str()), FORM];
+    let h = [("authorization", PREVISTO_AUTH.as_str()), FORM];
     for (name, city, hair) in [("Bo", "Aarhus", "Brown"), ("Anna", "Kundeby", "Red"), ("Cai", "Aarhus", "Red")] {
         let body = format!("name={name}&city={city}&meta[hairColor]={hair}");
         assert_eq!(ok("POST", &format!("{base}/contacts"), &h, Some(&body)).status, 200);
@@ -433,8 +433,7 @@ fn previsto_lists_filter_on_any_property_and_sort_as_the_help_pages_say() {
 fn previsto_accepts_what_the_documents_do_not_forbid_and_a_cleared_payer_is_null() {
     let sb = Sandbox::start().unwrap();
     let base = sb.previsto_base_url();
-    let auth = basic(credentials::PREVISTO_SECRET_KEY);
-    let h = [("authorization", auth.as_str()), FORM];
+    let h = [("authorization", PREVISTO_AUTH.as_str()), FORM];
     let c = ok("POST", &format!("{base}/contacts"), &h, Some("name=A&payingContactId=con_sbx9&futureField=x")).json();
     assert_eq!(c["payingContactId"], "con_sbx9");
     let id = c["id"].as_str().unwrap().to_owned();
@@ -483,19 +482,18 @@ fn every_answer_waits_the_latency_asked_for_faults_included() {
         .unwrap();
     sb.inject(Fault::status(503).on(Provider::Previsto).times(1));
     let base = sb.previsto_base_url();
-    let auth = basic(credentials::PREVISTO_SECRET_KEY);
     assert_eq!(
-        call("GET", &format!("{base}/contacts"), &[("authorization", auth.as_str())], None).unwrap().status,
+        call("GET", &format!("{base}/contacts"), &[("authorization", PREVISTO_AUTH.as_str())], None).unwrap().status,
         503
     );
-    assert_eq!(ok("GET", &format!("{base}/contacts"), &[("authorization", auth.as_str())], None).status, 200);
+    assert_eq!(ok("GET", &format!("{base}/contacts"), &[("authorization", PREVISTO_AUTH.as_str())], None).status, 200);
     let bearer = format!("Bearer {}", credentials::LEVERS_TOKEN);
     ok("GET", &format!("{}/contact", sb.levers_base_url()), &[("authorization", bearer.as_str())], None);
     assert_eq!(*waits.lock().unwrap(), vec![Duration::from_millis(50); 3]);
     // None by default.
     let plain = Sandbox::start().unwrap();
     let t = Instant::now();
-    ok("GET", &format!("{}/contacts", plain.previsto_base_url()), &[("authorization", auth.as_str())], None);
+    ok("GET", &format!("{}/contacts", plain.previsto_base_url()), &[("authorization", PREVISTO_AUTH.as_str())], None);
     assert!(t.elapsed() < Duration::from_secs(5));
 }
 
@@ -505,8 +503,7 @@ fn a_short_window_keeps_the_rate_and_its_retry_after_is_rounded_up() {
     // (before: rounded down, so a client that waited what it was told was refused again).
     let sb = Sandbox::builder().rate_limit_per(Provider::Previsto, 3, Duration::from_secs(10)).start().unwrap();
     let base = sb.previsto_base_url();
-    let auth = basic(credentials::PREVISTO_SECRET_KEY);
-    let list = || call("GET", &format!("{base}/contacts"), &[("authorization", auth.as_str())], None).unwrap();
+    let list = || call("GET", &format!("{base}/contacts"), &[("authorization", PREVISTO_AUTH.as_str())], None).unwrap();
     for _ in 0..3 {
         assert_eq!(list().status, 200);
     }
