@@ -16,16 +16,14 @@ fn api(server: &Server) -> Box<dyn ContactsApi> {
     )
 }
 
+/// The unified contact as Levers' create body.
+const ACME_UNIFIED_CREATE: &str = r#"{"name":"Acme","phoneNumber":"+966500000000","vatNumber":"300000000000003","email":"ap@acme.sa","street":"King Fahd Rd","city":"Riyadh","country":"SA","postalCode":"12211"}"#;
+
 #[test]
 fn create_update_get_and_list_map_both_ways() {
     let mut server = Server::new();
-    let create = server
-        .mock("POST", "/api-service/v1/contact")
-        .match_body(Matcher::Exact(
-            r#"{"name":"Acme","phoneNumber":"+966500000000","vatNumber":"300000000000003","email":"ap@acme.sa","street":"King Fahd Rd","city":"Riyadh","country":"SA","postalCode":"12211"}"#.into(),
-        ))
-        .with_body(DETAILS)
-        .create();
+    let create =
+        server.mock("POST", "/api-service/v1/contact").match_body(ACME_UNIFIED_CREATE).with_body(DETAILS).create();
     let update = server
         .mock("PUT", "/api-service/v1/contact")
         .match_body(Matcher::Exact(format!(r#"{{"uuid":"{ID}","name":"Acme Co","email":"x@acme.sa"}}"#)))
