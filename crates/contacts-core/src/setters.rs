@@ -2,9 +2,10 @@
 
 /// Writes builder-style setters that consume and return `self`, one declaration each:
 /// `fn name(arg: Type) = value;` sets the field of the same name to the argument,
-/// `= some;` to `Some(arg)`, and `= some_into;` to `Some(arg.into())`; `-> field` before the
-/// `=` names a field of another name. Attributes and docs go before each `fn`; every setter is
-/// `#[must_use]` (a setter whose result is dropped changed nothing).
+/// `= some;` to `Some(arg)`, and `= some_into;` to `Some(arg.into())`; `-> field` (or
+/// `-> inner.field`) before the `=` names a field of another name. Attributes and docs go
+/// before each `fn`; every setter is `#[must_use]` (a setter whose result is dropped changed
+/// nothing).
 ///
 /// Not part of the API: the workspace's crates use it so every setter reads and behaves the
 /// same.
@@ -30,18 +31,18 @@
 macro_rules! setters {
     () => {};
     ($(#[$meta:meta])* $vis:vis fn $name:ident($arg:ident: $ty:ty) = $how:ident; $($rest:tt)*) => {
-        $crate::setters!(@one [$(#[$meta])*] $vis $name $name $arg [$ty] $how);
+        $crate::setters!(@one [$(#[$meta])*] $vis $name [$name] $arg [$ty] $how);
         $crate::setters!($($rest)*);
     };
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($arg:ident: $ty:ty) -> $field:ident = $how:ident; $($rest:tt)*) => {
-        $crate::setters!(@one [$(#[$meta])*] $vis $name $field $arg [$ty] $how);
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($arg:ident: $ty:ty) -> $($field:ident).+ = $how:ident; $($rest:tt)*) => {
+        $crate::setters!(@one [$(#[$meta])*] $vis $name [$($field).+] $arg [$ty] $how);
         $crate::setters!($($rest)*);
     };
-    (@one [$($meta:tt)*] $vis:vis $name:ident $field:ident $arg:ident [$ty:ty] $how:ident) => {
+    (@one [$($meta:tt)*] $vis:vis $name:ident [$($field:ident).+] $arg:ident [$ty:ty] $how:ident) => {
         $($meta)*
         #[must_use]
         $vis fn $name(mut self, $arg: $ty) -> Self {
-            self.$field = $crate::setters!(@value $how $arg);
+            self.$($field).+ = $crate::setters!(@value $how $arg);
             self
         }
     };

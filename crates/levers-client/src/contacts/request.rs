@@ -288,25 +288,46 @@ fn check_secondaries(list: &Option<Vec<SecondaryContact>>) -> Result<()> {
     Ok(())
 }
 
-/// The create and update setters beyond the shared fields, declared once.
+/// What a create and an update carry beyond the shared fields, declared once (flattened into
+/// both bodies).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secondary_contacts: Option<Vec<SecondaryContact>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_instructions: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow_uuid: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<serde_json::Value>>,
+}
+
+impl Body {
+    fn is_empty(&self) -> bool {
+        *self == Body::default()
+    }
+}
+
+/// The create and update setters of [`Body`], declared once.
 macro_rules! body_setters {
     () => {
         /// Adds a secondary contact (an existing one, to change it, by its uuid).
         pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
-            self.secondary_contacts.get_or_insert_with(Vec::new).push(contact);
+            self.body.secondary_contacts.get_or_insert_with(Vec::new).push(contact);
             self
         }
 
         contacts_core::setters! {
             /// The uuid of the payment instructions to use.
-            pub fn payment_instructions(uuid: Uuid) = some;
+            pub fn payment_instructions(uuid: Uuid) -> body.payment_instructions = some;
             /// The uuid of the collection workflow to use.
-            pub fn workflow_uuid(uuid: Uuid) = some;
+            pub fn workflow_uuid(uuid: Uuid) -> body.workflow_uuid = some;
         }
 
         /// Adds a custom field value (any JSON).
         pub fn custom_field(mut self, value: impl Into<serde_json::Value>) -> Self {
-            self.custom_fields.get_or_insert_with(Vec::new).push(value.into());
+            self.body.custom_fields.get_or_insert_with(Vec::new).push(value.into());
             self
         }
     };
@@ -325,15 +346,9 @@ pub struct NewContact {
     #[serde(flatten)]
     fields: Fields,
     #[serde(skip_serializing_if = "Option::is_none")]
-    secondary_contacts: Option<Vec<SecondaryContact>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<Role>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payment_instructions: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    workflow_uuid: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<serde_json::Value>>,
+    #[serde(flatten)]
+    body: Body,
 }
 
 impl NewContact {
@@ -341,11 +356,8 @@ impl NewContact {
     pub fn new(name: impl Into<String>) -> Self {
         NewContact {
             fields: Fields { name: Some(name.into()), ..Fields::default() },
-            secondary_contacts: None,
             role: None,
-            payment_instructions: None,
-            workflow_uuid: None,
-            custom_fields: None,
+            body: Body::default(),
         }
     }
 
@@ -363,7 +375,7 @@ impl NewContact {
         if let Some(v) = &self.role {
             v.check("role")?;
         }
-        check_secondaries(&self.secondary_contacts)
+        check_secondaries(&self.body.secondary_contacts)
     }
 }
 
@@ -379,14 +391,8 @@ impl NewContact {
 pub struct ContactUpdate {
     #[serde(flatten)]
     fields: Fields,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secondary_contacts: Option<Vec<SecondaryContact>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payment_instructions: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    workflow_uuid: Option<Uuid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<serde_json::Value>>,
+    #[serde(flatten)]
+    body: Body,
 }
 
 impl ContactUpdate {
@@ -407,18 +413,14 @@ impl ContactUpdate {
 
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-            && self.secondary_contacts.is_none()
-            && self.payment_instructions.is_none()
-            && self.workflow_uuid.is_none()
-            && self.custom_fields.is_none()
+        self.fields.is_empty() && self.body.is_empty()
     }
 
     pub(crate) fn check(&self) -> Result<()> {
         // An update with nothing set is sent as `{"uuid": …}`: the document forbids no empty
         // update, and Levers' answer decides.
         self.fields.check("")?;
-        check_secondaries(&self.secondary_contacts)
+        check_secondaries(&self.body.secondary_contacts)
     }
 }
 
