@@ -24,8 +24,9 @@ fn find_or_create_and_get_map_to_the_unified_contact() {
     assert_eq!(found.contact.raw["isNewContact"], true);
     let c = api.get(&found.contact.id).unwrap();
     assert_eq!(c.name, "Ahmed Ali");
-    post.assert();
-    get.assert();
+    for m in [post, get] {
+        m.assert();
+    }
 }
 
 #[test]

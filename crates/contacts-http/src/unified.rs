@@ -80,6 +80,23 @@ fn kept_update<A: ContactsApi + ?Sized>(
     Ok(((!nothing_left).then_some(kept), dropped))
 }
 
+/// The unified street line from a provider's two parts (Levers' building and street,
+/// Previsto's address and apartment): both joined by `", "`, or whichever is set, so neither is
+/// lost when the other is missing.
+///
+/// ```
+/// use contacts_http::unified::join_street;
+/// assert_eq!(join_street(Some("Vesterbro 11".into()), Some("1. th".into())).as_deref(), Some("Vesterbro 11, 1. th"));
+/// assert_eq!(join_street(None, Some("1. th".into())).as_deref(), Some("1. th"));
+/// assert_eq!(join_street(None, None), None);
+/// ```
+pub fn join_street(first: Option<String>, second: Option<String>) -> Option<String> {
+    match (first, second) {
+        (Some(a), Some(b)) => Some(format!("{a}, {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Sets a unified contact's (or update's) optional fields on a provider's request type, one
 /// setter each, and evaluates to it:
 /// `set_unified!(target, from, { email => email, phone => phone_number }, address { city => city })`.

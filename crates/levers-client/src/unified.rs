@@ -7,10 +7,7 @@ use crate::{Client, Contact, ContactId, ListContacts, Result};
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
-    let street = match (c.building, c.street) {
-        (Some(b), Some(s)) => Some(format!("{b}, {s}")),
-        (b, s) => s.or(b),
-    };
+    let street = contacts_http::unified::join_street(c.building, c.street);
     let address = Address::from_parts(street, c.postal_code, c.city, c.country);
     let mut unified = contacts_core::Contact::new(c.uuid.to_string(), c.name);
     unified.email = c.email;

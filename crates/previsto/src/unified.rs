@@ -11,11 +11,8 @@ pub const EXTERNAL_ID_META_KEY: &str = "externalId";
 
 fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     let c: Contact = decode_value(&raw)?;
-    let mut street = c.address.clone();
-    if let (Some(s), Some(apt)) = (&mut street, &c.apartment) {
-        s.push_str(", ");
-        s.push_str(apt);
-    }
+    // An apartment without an address is kept as the street, not dropped.
+    let street = contacts_http::unified::join_street(c.address, c.apartment);
     let address = Address::from_parts(street, c.postal_code, c.city, c.country_code);
     let mut unified = contacts_core::Contact::new(c.id.into_string(), c.name);
     unified.email = c.email;

@@ -72,3 +72,18 @@ fn update_get_delete_and_list_go_to_the_documented_routes() {
         m.assert();
     }
 }
+
+#[test]
+fn an_apartment_without_an_address_is_kept_as_the_street() {
+    // Before: the apartment was added to the address only when there was one, and was lost
+    // from the unified contact otherwise.
+    let mut server = Server::new();
+    let get = server
+        .mock("GET", "/contacts/con_7")
+        .with_body(r#"{"id":"con_7","name":"Bo","address":null,"appartment":"2. tv","city":"Aarhus"}"#)
+        .create();
+    let c = api(&server).get("con_7").unwrap();
+    get.assert();
+    let address = c.address.unwrap();
+    assert_eq!((address.street.as_deref(), address.city.as_deref()), (Some("2. tv"), Some("Aarhus")));
+}
