@@ -32,14 +32,15 @@ pub type ErrorDecoder = fn(&HttpResponse) -> Error;
 ///
 /// Provider builders hold one and expose its setters through
 /// [`http_builder_methods!`](crate::http_builder_methods), so the same options read the same
-/// way in every crate.
-#[derive(Clone)]
+/// way in every crate. Its `Debug` shows every setting; the base URL redacted, credentials
+/// never.
+#[derive(Clone, Debug)]
 pub struct HttpConfig {
     crate_name: &'static str,
     provider: Provider,
     crate_version: &'static str,
     default_base_url: Option<&'static str>,
-    base_url: Option<String>,
+    base_url: Option<GivenUrl>,
     timeout: Duration,
     connect_timeout: Duration,
     deadline: Option<Duration>,
@@ -54,21 +55,14 @@ pub struct HttpConfig {
     proxy: Proxy,
 }
 
-impl fmt::Debug for HttpConfig {
+/// A URL as the caller gave it: its `Debug` is [`redact_url`]'s, so a builder's `Debug` never
+/// shows user info or a query, even before `build` refuses them.
+#[derive(Clone)]
+struct GivenUrl(String);
+
+impl fmt::Debug for GivenUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpConfig")
-            .field("crate", &self.crate_name)
-            .field("base_url", &self.base_url().map(redact_url))
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("deadline", &self.deadline)
-            .field("retry", &self.retry)
-            .field("user_agent", &self.user_agent)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("headers", &self.headers)
-            .field("auth", &self.auth)
-            .field("proxy", &self.proxy)
-            .finish_non_exhaustive()
+        fmt::Debug::fmt(&redact_url(&self.0), f)
     }
 }
 
@@ -103,12 +97,12 @@ impl HttpConfig {
 
     /// Sets the base URL.
     pub fn set_base_url(&mut self, url: impl Into<String>) {
-        self.base_url = Some(url.into());
+        self.base_url = Some(GivenUrl(url.into()));
     }
 
     /// The base URL that [`build`](Self::build) will use, if any.
     pub fn base_url(&self) -> Option<&str> {
-        self.base_url.as_deref().or(self.default_base_url)
+        self.base_url.as_ref().map(|u| u.0.as_str()).or(self.default_base_url)
     }
 
     /// Sets the timeout for each phase of a request.
@@ -192,9 +186,7 @@ impl HttpConfig {
     /// URL's user info or query.
     pub fn build(self, decode_error: ErrorDecoder) -> Result<HttpClient> {
         let base = self
-            .base_url
-            .as_deref()
-            .or(self.default_base_url)
+            .base_url()
             .ok_or_else(|| Error::config("a base URL is required: set it with base_url(…)"))?;
         let base_url = check_url("base URL", base, self.allow_insecure_http)?;
         if let Some(url) = self.auth.urls() {
