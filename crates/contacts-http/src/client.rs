@@ -185,9 +185,7 @@ impl HttpConfig {
     /// [`set_allow_insecure_http`](Self::set_allow_insecure_http). Messages never repeat a
     /// URL's user info or query.
     pub fn build(self, decode_error: ErrorDecoder) -> Result<HttpClient> {
-        let base = self
-            .base_url()
-            .ok_or_else(|| Error::config("a base URL is required: set it with base_url(…)"))?;
+        let base = self.base_url().ok_or_else(|| Error::config("a base URL is required: set it with base_url(…)"))?;
         let base_url = check_url("base URL", base, self.allow_insecure_http)?;
         if let Some(url) = self.auth.urls() {
             check_url("token URL", url, self.allow_insecure_http)?;

@@ -177,93 +177,88 @@ fn check_locale(v: &str) -> Result<()> {
     Ok(())
 }
 
-/// The setters create and update share, declared once: every documented field but the name,
-/// which both take in `new` (the document requires it for both).
-macro_rules! shared_setters {
-    () => {
-        contacts_http::field_setters! {
-            /// Whether the contact is active (sent as 1 or 0).
-            is_active: bool;
-            /// Email: email-shaped, at most 191 characters.
-            email: String;
-            /// Telephone, at most 32 characters.
-            tel: String;
-            /// Second telephone, at most 32 characters.
-            tel1: String;
-            /// Fax, at most 32 characters.
-            fax: String;
-            /// Mobile, at most 32 characters.
-            mobile: String;
-            /// Role, at most 32 characters.
-            role: String;
-            /// Department, at most 64 characters.
-            department: String;
-            /// Customer portal profile id, 0..=4294967295.
-            customer_portal_profile_id: u64;
-            /// Portal password, 8 to 32 characters. Kept as a [`Secret`].
-            portal_password: Secret;
-            /// Whether the portal login is active (sent as 1 or 0).
-            portal_active: bool;
-            /// Milestone flag (sent as 1 or 0).
-            milestone: bool;
-            /// Cost center id.
-            cost_center_id: i64;
-            /// Customer's custom identifier, at most 16 characters.
-            customer_custom_identifier: String;
-            /// Locale like `en_US` (the portal's default).
-            locale: String;
+/// A create and an update, declared once: the same documented fields, and the name taken in
+/// `new` by both (the document requires it for both).
+macro_rules! request_type {
+    ($(#[$meta:meta])* pub struct $name:ident; $new_doc:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[must_use]
+        pub struct $name {
+            pub(crate) fields: Fields,
+        }
+
+        impl $name {
+            #[doc = $new_doc]
+            pub fn new(name: impl Into<String>) -> Self {
+                $name { fields: Fields { name: Some(name.into()), ..Fields::default() } }
+            }
+
+            contacts_http::field_setters! {
+                /// Whether the contact is active (sent as 1 or 0).
+                is_active: bool;
+                /// Email: email-shaped, at most 191 characters.
+                email: String;
+                /// Telephone, at most 32 characters.
+                tel: String;
+                /// Second telephone, at most 32 characters.
+                tel1: String;
+                /// Fax, at most 32 characters.
+                fax: String;
+                /// Mobile, at most 32 characters.
+                mobile: String;
+                /// Role, at most 32 characters.
+                role: String;
+                /// Department, at most 64 characters.
+                department: String;
+                /// Customer portal profile id, 0..=4294967295.
+                customer_portal_profile_id: u64;
+                /// Portal password, 8 to 32 characters. Kept as a [`Secret`].
+                portal_password: Secret;
+                /// Whether the portal login is active (sent as 1 or 0).
+                portal_active: bool;
+                /// Milestone flag (sent as 1 or 0).
+                milestone: bool;
+                /// Cost center id.
+                cost_center_id: i64;
+                /// Customer's custom identifier, at most 16 characters.
+                customer_custom_identifier: String;
+                /// Locale like `en_US` (the portal's default).
+                locale: String;
+            }
         }
     };
 }
 
-/// A contact to create: the name is required, at most 64 characters.
-///
-/// ```
-/// let jane = portal_contacts::NewContact::new("Jane Doe").email("jane@example.com").is_active(true);
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub struct NewContact {
-    pub(crate) fields: Fields,
+request_type! {
+    /// A contact to create: the name is required, at most 64 characters.
+    ///
+    /// ```
+    /// let jane = portal_contacts::NewContact::new("Jane Doe").email("jane@example.com").is_active(true);
+    /// ```
+    pub struct NewContact;
+    "A contact with its name."
 }
 
 impl NewContact {
-    /// A contact with its name.
-    pub fn new(name: impl Into<String>) -> Self {
-        NewContact { fields: Fields { name: Some(name.into()), ..Fields::default() } }
-    }
-
-    shared_setters!();
-
-    /// The customer the contact belongs to, sent as `customer_id`. The document's create lists
-    /// no customer field (a contact's customer link is not documented): this is an assumption,
-    /// left out unless you set it.
-    pub fn customer_id(mut self, id: impl Into<CustomerId>) -> Self {
-        self.fields.customer_id = Some(id.into());
-        self
+    contacts_core::setters! {
+        /// The customer the contact belongs to, sent as `customer_id`. The document's create
+        /// lists no customer field (a contact's customer link is not documented): this is an
+        /// assumption, left out unless you set it.
+        pub fn customer_id(id: impl Into<CustomerId>) -> fields.customer_id = some_into;
     }
 }
 
-/// Changes to a contact. The document repeats the create rules for an update, `name
-/// (required)` included, so the name is required here too; the other fields are sent only
-/// when set.
-///
-/// ```
-/// let change = portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678");
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub struct ContactUpdate {
-    pub(crate) fields: Fields,
-}
-
-impl ContactUpdate {
-    /// An update with the contact's (new or current) name, required by the portal.
-    pub fn new(name: impl Into<String>) -> Self {
-        ContactUpdate { fields: Fields { name: Some(name.into()), ..Fields::default() } }
-    }
-
-    shared_setters!();
+request_type! {
+    /// Changes to a contact. The document repeats the create rules for an update, `name
+    /// (required)` included, so the name is required here too; the other fields are sent only
+    /// when set.
+    ///
+    /// ```
+    /// let change = portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678");
+    /// ```
+    pub struct ContactUpdate;
+    "An update with the contact's (new or current) name, required by the portal."
 }
 
 /// What to list: the contacts of one or more customers (`customer_id[]`, required by the
