@@ -218,15 +218,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_names_are_the_serde_names_and_all_lists_every_variant_once() {
+    fn the_names_are_the_serde_names_and_all_lists_every_variant_once() -> serde_json::Result<()> {
         for p in Provider::ALL {
-            assert_eq!(serde_json::to_value(p).unwrap(), p.name());
+            assert_eq!(serde_json::to_value(p)?, p.name());
         }
         for f in Field::ALL {
-            assert_eq!(serde_json::to_value(f).unwrap(), f.name());
+            assert_eq!(serde_json::to_value(f)?, f.name());
         }
         assert_eq!((Provider::ALL.len(), Operation::ALL.len(), Field::ALL.len()), (4, 6, 7));
         let names: std::collections::BTreeSet<_> = Operation::ALL.iter().map(|o| o.name()).collect();
         assert_eq!(names.len(), 6);
+        Ok(())
     }
 }

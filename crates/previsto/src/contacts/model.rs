@@ -208,12 +208,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_location_is_longitude_then_latitude_on_the_wire_both_ways() {
-        let c: Contact = serde_json::from_str(r#"{"id":"con_1","name":"A","location":[10.5,56.8]}"#).unwrap();
+    fn a_location_is_longitude_then_latitude_on_the_wire_both_ways() -> serde_json::Result<()> {
+        let c: Contact = serde_json::from_str(r#"{"id":"con_1","name":"A","location":[10.5,56.8]}"#)?;
         assert_eq!(c.location, Some(Location::new(10.5, 56.8)));
-        assert_eq!(serde_json::to_value(&c).unwrap()["location"], serde_json::json!([10.5, 56.8]));
-        let none: Contact = serde_json::from_str(r#"{"id":"con_2","name":"B","location":null}"#).unwrap();
+        assert_eq!(serde_json::to_value(&c)?["location"], serde_json::json!([10.5, 56.8]));
+        let none: Contact = serde_json::from_str(r#"{"id":"con_2","name":"B","location":null}"#)?;
         assert_eq!(none.location, None);
         assert!(serde_json::from_str::<Contact>(r#"{"id":"con_3","name":"C","location":[1]}"#).is_err());
+        Ok(())
     }
 }
