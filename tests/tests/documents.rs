@@ -36,7 +36,12 @@ impl Transport for Canned {
 #[test]
 fn levers_documents_000_and_001_examples_decode() {
     let client = |body| {
-        levers_client::Client::builder().token("t").transport(Canned(body)).retry_policy(RetryPolicy::none()).build()
+        levers_client::Client::builder()
+            .base_url(levers_client::DOCUMENTED_BASE_URL)
+            .token("t")
+            .transport(Canned(body))
+            .retry_policy(RetryPolicy::none())
+            .build()
     };
     let id: levers_client::ContactId = "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().unwrap();
     // 000 lines 97-172: the create answer.
@@ -45,7 +50,7 @@ fn levers_documents_000_and_001_examples_decode() {
         .contacts()
         .create(&levers_client::NewContact::new("<string>"))
         .unwrap();
-    assert_eq!(c.uuid, id);
+    assert_eq!(c.id, id);
     assert_eq!(c.risk, Some(levers_client::Risk::Low));
     assert_eq!(c.workflow.as_ref().and_then(|w| w.uuid), Some(id.as_uuid()));
     // 001 lines 97-172: the update answer.

@@ -25,6 +25,7 @@ fn child() {
             .list_page(&previsto::ListContacts::new().size(100))
             .map(|p| p.contacts.len()),
         _ => levers_client::Client::builder()
+            .base_url(levers_client::DOCUMENTED_BASE_URL)
             .token("t")
             .base_url(url)
             .build()

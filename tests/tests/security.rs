@@ -96,13 +96,20 @@ fn uuid_typed_providers_refuse_hostile_ids_before_sending() {
 fn header_injection_is_refused_everywhere() {
     let evil = "x\r\nX-Injected: 1";
     let is_refused = |r: Result<(), Error>| matches!(r, Err(Error::Validation(_) | Error::Config(_)));
-    assert!(is_refused(levers_client::Client::new(evil).map(drop)));
+    assert!(is_refused(levers_client::Client::new("https://levers.example.com/api-service/v1", evil).map(drop)));
     assert!(is_refused(cleanlife_partners::Client::new(evil).map(drop)));
     assert!(is_refused(
         portal_contacts::Client::builder().base_url("https://p.example").authorization(evil).build().map(drop)
     ));
     assert!(is_refused(previsto::Client::builder().api_key("k").user_agent(evil).build().map(drop)));
-    assert!(is_refused(levers_client::Client::builder().token("t").user_agent(evil).build().map(drop)));
+    assert!(is_refused(
+        levers_client::Client::builder()
+            .base_url("https://levers.example.com/api-service/v1")
+            .token("t")
+            .user_agent(evil)
+            .build()
+            .map(drop)
+    ));
     assert!(is_refused(cleanlife_partners::Client::builder().api_key("k").user_agent(evil).build().map(drop)));
     assert!(is_refused(
         portal_contacts::Client::builder()
@@ -207,11 +214,26 @@ fn plain_http_to_a_remote_host_is_refused_unless_opted_in() {
     let remote = "http://api.example.com";
     let refused = |r: Result<(), Error>| matches!(r, Err(Error::Config(_)));
     assert!(refused(previsto::Client::builder().api_key("k").base_url(remote).build().map(drop)));
-    assert!(refused(levers_client::Client::builder().token("t").base_url(remote).build().map(drop)));
+    assert!(refused(
+        levers_client::Client::builder()
+            .base_url(levers_client::DOCUMENTED_BASE_URL)
+            .token("t")
+            .base_url(remote)
+            .build()
+            .map(drop)
+    ));
     assert!(refused(cleanlife_partners::Client::builder().api_key("k").base_url(remote).build().map(drop)));
     assert!(refused(portal_contacts::Client::builder().authorization("a").base_url(remote).build().map(drop)));
     assert!(previsto::Client::builder().api_key("k").base_url(remote).allow_insecure_http(true).build().is_ok());
-    assert!(levers_client::Client::builder().token("t").base_url(remote).allow_insecure_http(true).build().is_ok());
+    assert!(
+        levers_client::Client::builder()
+            .base_url(levers_client::DOCUMENTED_BASE_URL)
+            .token("t")
+            .base_url(remote)
+            .allow_insecure_http(true)
+            .build()
+            .is_ok()
+    );
     assert!(
         cleanlife_partners::Client::builder().api_key("k").base_url(remote).allow_insecure_http(true).build().is_ok()
     );

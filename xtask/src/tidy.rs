@@ -68,14 +68,75 @@ mod tests {
             } else {
                 wanted.extend(listing);
             }
-            if krate != "portal-contacts" {
-                wanted.push("pub const {c}::DEFAULT_BASE_URL");
+            match krate {
+                // No default host: the only one the public reference shows is a dev server.
+                "levers-client" => wanted.push("pub const {c}::DOCUMENTED_BASE_URL"),
+                // Every installation has its own host.
+                "portal-contacts" => {}
+                _ => wanted.push("pub const {c}::DEFAULT_BASE_URL"),
             }
             for w in wanted {
                 let w = w.replace("{c}", name);
                 assert!(api.contains(&w), "{krate} lacks `{w}` (see the README's vocabulary table)");
             }
         }
+    }
+
+    /// The provider skeleton is plain code a reader (and rustdoc's `[src]`) can land on: each
+    /// provider's builder setters and operations are functions written in its own files, macros
+    /// only write tables, and contacts-core exports none.
+    #[test]
+    fn provider_skeletons_are_plain_code_and_macros_only_write_tables() {
+        let root = project_root();
+        for krate in crate::public_api::PROVIDERS {
+            let src = root.join("crates").join(krate).join("src");
+            let client = std::fs::read_to_string(src.join("client.rs")).unwrap();
+            let contacts = std::fs::read_to_string(src.join("contacts/mod.rs")).unwrap();
+            for (file, text, wanted) in [
+                ("client.rs", &client, &["pub fn timeout(", "pub fn build(", "pub fn base_url(", "pub fn retry_policy("][..]),
+                ("contacts/mod.rs", &contacts, &["pub fn get(", "pub fn with("][..]),
+            ] {
+                for w in wanted {
+                    let at = text.find(w).unwrap_or_else(|| panic!("{krate}: src/{file} does not define `{w}`"));
+                    // Its doc comment sits right above it.
+                    let above = text[..at].trim_end().lines().last().unwrap_or_default().trim();
+                    assert!(
+                        above.starts_with("///") || above.starts_with("#["),
+                        "{krate}: `{w}` in src/{file} has no doc"
+                    );
+                }
+            }
+            assert!(
+                contacts.contains("pub fn create(") || contacts.contains("pub fn find_or_create("),
+                "{krate}: src/contacts/mod.rs defines no create"
+            );
+        }
+        let mut macros = 0;
+        for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+            let dir = entry.unwrap().path().join("src");
+            for file in rust_files(&dir) {
+                let text = std::fs::read_to_string(&file).unwrap();
+                macros += text.matches("macro_rules!").count();
+                assert!(!text.contains("crate_in_macro_def"), "{}: a macro that writes into its caller", file.display());
+                if file.starts_with(root.join("crates/contacts-core")) {
+                    assert!(!text.contains("#[macro_export]"), "{}: contacts-core exports a macro", file.display());
+                }
+            }
+        }
+        assert!(macros <= 12, "{macros} macro_rules! in crates/*/src (at most 12: tables only)");
+    }
+
+    fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(rust_files(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+        out
     }
 
     /// Each provider README's Assumptions section lists every assumption the code makes (the
@@ -161,6 +222,72 @@ mod tests {
             let leaks: Vec<&str> =
                 api.lines().filter(|l| l.contains("contacts_http") || l.contains("ureq::")).collect();
             assert!(leaks.is_empty(), "{krate} names the plumbing in its public API:\n{}", leaks.join("\n"));
+        }
+    }
+
+    /// Every contacts-core type a provider's public API names — in its own signatures, or in
+    /// the signatures of a core trait it implements (`ContactsApi`'s unified types) — is
+    /// re-exported by that provider, so a user of one crate never has to add contacts-core to
+    /// name `TransportKind`, `FieldError` or the unified `Contact` (read from the committed
+    /// snapshots, which CI compares with the code).
+    #[test]
+    fn every_core_type_a_provider_names_is_reachable_from_it() {
+        let read = |krate: &str| {
+            let file = project_root().join("crates").join(krate).join("public-api.txt");
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+        };
+        let core = read("contacts-core");
+        // `contacts_core::<module>::<Type>`: how a signature names a core type.
+        let core_types = |text: &str| -> std::collections::BTreeSet<String> {
+            let mut found = std::collections::BTreeSet::new();
+            for (at, _) in text.match_indices("contacts_core::") {
+                let path: String =
+                    text[at..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+                let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+                if let [_, module, name, ..] = parts[..]
+                    && module.chars().all(|c| c.is_lowercase() || c == '_')
+                    && name.starts_with(char::is_uppercase)
+                {
+                    found.insert(format!("contacts_core::{module}::{name}"));
+                }
+            }
+            found
+        };
+        for krate in crate::public_api::PROVIDERS {
+            let api = read(krate);
+            let signatures: String = api.lines().filter(|l| !l.starts_with("pub use ")).collect::<Vec<_>>().join("\n");
+            let mut named = core_types(&signatures);
+            let reexported: std::collections::BTreeSet<&str> =
+                api.lines().filter_map(|l| l.strip_prefix("pub use ")?.split(" = ").nth(1)).collect();
+            // The core traits it implements, and the core types it re-exports, bring the types
+            // their methods and variants name with them (until nothing new is found).
+            let implemented = api.lines().filter(|l| l.starts_with("impl contacts_core::")).filter_map(|l| {
+                l.strip_prefix("impl ")?.split(" for ").next().map(|t| t.split('<').next().unwrap_or(t).to_owned())
+            });
+            let mut pending: Vec<String> = implemented.chain(reexported.iter().map(|t| (*t).to_owned())).collect();
+            let mut visited = std::collections::BTreeSet::new();
+            while let Some(path) = pending.pop() {
+                let short = path.rsplit("::").next().unwrap_or_default().to_owned();
+                if !visited.insert(short.clone()) {
+                    continue;
+                }
+                let members: String = core
+                    .lines()
+                    .filter(|l| l.contains(&format!("contacts_core::{short}::")) && !l.starts_with("impl "))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for t in core_types(&members) {
+                    if named.insert(t.clone()) {
+                        pending.push(t);
+                    }
+                }
+            }
+            let missing: Vec<&String> = named.iter().filter(|t| !reexported.contains(t.as_str())).collect();
+            assert!(
+                missing.is_empty(),
+                "{krate} names these contacts-core types without re-exporting them (a user would have to \
+                 add contacts-core to name them): {missing:?}"
+            );
         }
     }
 

@@ -1,9 +1,13 @@
-use contacts_core::{FieldError, HttpResponse, Provider, RetryPolicy, Secret};
-use contacts_http::Auth;
-use contacts_http::env::required;
-use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::{Error, Result};
+use contacts_core::{FieldError, HttpResponse, Provider, ResponseMeta, RetryPolicy, Secret, Sleeper, Transport};
+use contacts_http::env::{optional, required};
+use contacts_http::{Auth, HttpClient, HttpConfig};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::{Contacts, Error, Result};
 
 /// The per-request timeout TheCleanLife's documents recommend: this client's default
 /// (`timeout` changes it).
@@ -12,11 +16,6 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// How long TheCleanLife's documents say to wait after a 429 (its limit is a 60 s sliding
 /// window and the answer has no `Retry-After`): what such an error's `retry_after()` reports.
 pub const RATE_LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
-
-contacts_http::raw_handle!(
-    "TheCleanLife",
-    "let client = cleanlife_partners::Client::new(\"pk_live_…\")?;\nlet services: serde_json::Value = client.raw().get(&[\"partners\", \"services\"], &[])?;\n# Ok::<(), cleanlife_partners::Error>(())"
-);
 
 /// The documented production URL (the default; [`Environment::Sandbox`] selects the sandbox).
 pub const DEFAULT_BASE_URL: &str = "https://api.cleanlife.sa/v1";
@@ -45,18 +44,24 @@ impl Environment {
 /// What `build` says when no key was given.
 const NO_API_KEY: &str = "an API key is required: api_key(\"pk_…\") or CLEANLIFE_API_KEY";
 
-contacts_http::client_types! {
-    /// A TheCleanLife partners client. Cheap to clone: clones share one connection pool.
-    ///
-    /// ```no_run
-    /// let client = cleanlife_partners::Client::new("pk_live_…")?;
-    /// # Ok::<(), cleanlife_partners::Error>(())
-    /// ```
-    pub struct Client {}
-    pub struct ClientBuilder {
-        api_key: Option<Secret>,
-        environment: Environment,
-    }
+/// A TheCleanLife partners client. Cheap to clone: clones share one connection pool.
+///
+/// ```no_run
+/// let client = cleanlife_partners::Client::new("pk_live_…")?;
+/// # Ok::<(), cleanlife_partners::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) http: HttpClient,
+}
+
+/// Options for a [`Client`]; [`Client::builder`] makes one.
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    http: HttpConfig,
+    api_key: Option<Secret>,
+    environment: Environment,
 }
 
 impl Client {
@@ -70,13 +75,38 @@ impl Client {
 
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
-        let mut http = contacts_http::http_config!(Provider::CleanLife);
+        let mut http = HttpConfig::new(Provider::CleanLife, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         // The rate limit is a 60 s window without Retry-After: sleeping a minute inside a call
         // surprises people, so the error says when to try again instead.
         http.set_retry_policy(RetryPolicy::default().retry_429_without_retry_after(false));
         // The getting-started page recommends a 30 s timeout per request.
         http.set_timeout(REQUEST_TIMEOUT);
         ClientBuilder { http, api_key: None, environment: Environment::Production }
+    }
+
+    /// The contacts resource: its operations, each one call to TheCleanLife (see [`Contacts`]).
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts::new(self)
+    }
+
+    /// Any TheCleanLife endpoint, through this client's auth, retries, limits and errors: for what
+    /// the crate does not wrap (see [`Raw`]).
+    pub fn raw(&self) -> Raw<'_> {
+        Raw(contacts_http::Raw::new(&self.http))
+    }
+
+    /// The base URL in use, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+
+    /// A client from the environment variables that [`ClientBuilder::from_env`] reads.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a required variable is missing or empty, or when
+    /// [`ClientBuilder::build`] refuses what they say.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
     }
 }
 
@@ -87,19 +117,116 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when `CLEANLIFE_API_KEY` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
-        Ok(Client::builder().api_key(required("CLEANLIFE_API_KEY")?).base_url_from_env("CLEANLIFE_BASE_URL"))
+        let builder = Client::builder().api_key(required("CLEANLIFE_API_KEY")?);
+        Ok(match optional("CLEANLIFE_BASE_URL") {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        })
     }
 
-    contacts_core::setters! {
-        /// The partner API key, sent as `x-api-key` (never in the query, where it would be
-        /// logged). Required.
-        pub fn api_key(api_key: impl Into<Secret>) = some_into;
-        /// Production or sandbox. Defaults to [`Environment::Production`]; `base_url` overrides
-        /// both.
-        pub fn environment(environment: Environment) = value;
+    /// The partner API key, sent as `x-api-key` (never in the query, where it would be
+    /// logged). Required.
+    #[must_use]
+    pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
     }
 
-    contacts_http::http_builder_methods!();
+    /// Production or sandbox. Defaults to [`Environment::Production`]; `base_url` overrides
+    /// both.
+    #[must_use]
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Sets the base URL (scheme, host and the `/v1` prefix), overriding
+    /// [`environment`](Self::environment). Defaults to the environment's documented URL
+    /// ([`DEFAULT_BASE_URL`] for production); `CLEANLIFE_BASE_URL` sets it in
+    /// [`from_env`](Self::from_env).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.http.set_base_url(url);
+        self
+    }
+
+    /// Sets the timeout for each phase of a request: sending it, waiting for the answer's head,
+    /// and reading its body (so one attempt ends within `connect_timeout` + 3 × this at worst;
+    /// see [`deadline`](Self::deadline) for a bound on the whole call). Defaults to 30 s ([`REQUEST_TIMEOUT`], the documents' recommendation).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.set_timeout(timeout);
+        self
+    }
+
+    /// Sets the timeout for connecting. Defaults to 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.set_connect_timeout(timeout);
+        self
+    }
+
+    /// Bounds a whole call, retries and the waits between them included: no retry starts once
+    /// it would end past the deadline. Defaults to none.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.http.set_deadline(Some(deadline));
+        self
+    }
+
+    /// Sets which failed calls are repeated, replacing this crate's default policy:
+    /// [`RetryPolicy::default`] with one change: a 429 without `Retry-After` is not retried
+    /// (TheCleanLife's window is 60 s; the error's `retry_after()` says when to try again). So:
+    /// 2 retries of connection failures, 408 and 5xx, backoff 0.5 s to 8 s with jitter,
+    /// `Retry-After` honoured up to 60 s.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.http.set_retry_policy(policy);
+        self
+    }
+
+    /// Sets the `User-Agent` header. Defaults to `cleanlife-partners/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.http.set_user_agent(user_agent);
+        self
+    }
+
+    /// Sends through your own [`Transport`] instead of ureq: to record, replay or wrap calls.
+    /// Defaults to ureq.
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.http.set_transport(Arc::new(transport));
+        self
+    }
+
+    /// Waits between retries with this [`Sleeper`] (tests inject one that returns at once).
+    /// Defaults to `std::thread::sleep`.
+    pub fn sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
+        self.http.set_sleeper(Arc::new(sleeper));
+        self
+    }
+
+    /// Sets the largest response body accepted, in bytes. Defaults to 32 MiB.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.http.set_max_response_bytes(bytes);
+        self
+    }
+
+    /// Sends every call through this proxy (`http://host:port`, `socks5://host:port`). Defaults
+    /// to the environment: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` (upper or lower case) and
+    /// `NO_PROXY`, as ureq and curl read them. A call to loopback never goes through a proxy.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.http.set_proxy(url);
+        self
+    }
+
+    /// Ignores the proxy environment variables: every call goes direct. Defaults to reading
+    /// them (see [`proxy`](Self::proxy)).
+    pub fn no_proxy(mut self) -> Self {
+        self.http.set_no_proxy();
+        self
+    }
+
+    /// Allows a plain `http://` URL on a host other than loopback (credentials then cross the
+    /// network in clear). Defaults to `false`.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.http.set_allow_insecure_http(allow);
+        self
+    }
 
     /// Makes the client.
     ///
@@ -112,6 +239,56 @@ impl ClientBuilder {
         }
         self.http.set_auth(Auth::header("x-api-key", key));
         Ok(Client { http: self.http.build(decode_error)? })
+    }
+}
+
+/// Any TheCleanLife endpoint, wrapped by this crate or not, through the client's own auth,
+/// retries, limits, timeouts and errors: [`Client::raw`] hands it out.
+///
+/// Paths are segments below the client's base URL, each percent-encoded. A POST is not repeated
+/// once it may have reached the server; GET, PUT and DELETE are retried as the client's policy
+/// says. Answers come back as TheCleanLife sent them (`serde_json::Value` or your type), envelopes
+/// included.
+///
+/// ```no_run
+/// let client = cleanlife_partners::Client::new("pk_live_…")?;
+/// let services: serde_json::Value = client.raw().get(&["partners", "services"], &[])?;
+/// # Ok::<(), cleanlife_partners::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a>(contacts_http::Raw<'a>);
+
+impl Raw<'_> {
+    /// `GET` a TheCleanLife path, with `query` pairs, and decode the answer.
+    ///
+    /// # Errors
+    /// TheCleanLife's error, a transport failure, or [`Error::Decode`].
+    pub fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<T> {
+        self.0.get(segments, query)
+    }
+
+    /// `POST` a JSON body and decode the answer. Sent once if it may have reached the server.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T> {
+        self.0.post(segments, body)
+    }
+
+    /// `PUT` a JSON body and decode the answer.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn put<B: Serialize + ?Sized, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T> {
+        self.0.put(segments, body)
+    }
+
+    /// `DELETE`, returning the answer's metadata (its body may be empty).
+    ///
+    /// # Errors
+    /// TheCleanLife's error or a transport failure.
+    pub fn delete(&self, segments: &[&str]) -> Result<ResponseMeta> {
+        self.0.delete(segments).map(contacts_http::Response::into_meta)
     }
 }
 

@@ -35,11 +35,15 @@
 
 mod client;
 mod contacts;
-mod unified;
+pub mod unified;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Environment, RATE_LIMIT_WINDOW, REQUEST_TIMEOUT, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{Contact, ContactId, FoundContact};
 pub use contacts::request::{NewContact, TEXT_MAX_CHARS, normalize_saudi_phone};
-pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
+pub use contacts_core::{
+    CallOptions, Capabilities, ContactsApi, Error, ErrorDetails, Field, FieldError, Header, HttpRequest, HttpResponse,
+    Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
+    UnknownValue, WithMeta,
+};
 pub use uuid::Uuid;

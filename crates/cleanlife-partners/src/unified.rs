@@ -1,13 +1,18 @@
-//! `contacts_core::ContactsApi` for TheCleanLife partners API: find-or-create and get.
+//! [`ContactsApi`](crate::ContactsApi) for TheCleanLife, and the unified types its methods take
+//! and return, re-exported so they can be named without adding contacts-core.
 
-use contacts_core::{Capabilities, ContactsApi, Field, FoundContact, Operation, check_new};
+pub use contacts_core::{
+    Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
+};
+
+use contacts_core::{Capabilities, ContactsApi, Field, Operation, Provider, check_new};
 use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, Error, NewContact, Result};
+use crate::{Client, ContactId, Error, Result};
 
-fn unify(raw: serde_json::Value) -> Result<(contacts_core::Contact, bool)> {
-    let c: Contact = decode_value(&raw)?;
-    let mut unified = contacts_core::Contact::new(c.id.to_string(), c.name);
+fn unify(raw: serde_json::Value) -> Result<(Contact, bool)> {
+    let c: crate::Contact = decode_value(&raw)?;
+    let mut unified = Contact::new(c.id.to_string(), c.name);
     unified.phone = Some(c.phone);
     unified.raw = raw;
     let contact = unified;
@@ -15,7 +20,13 @@ fn unify(raw: serde_json::Value) -> Result<(contacts_core::Contact, bool)> {
 }
 
 impl ContactsApi for Client {
-    contacts_http::contacts_api_identity!();
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
 
     /// Get and find-or-create; TheCleanLife keeps a name and a phone, and needs both. No
     /// external id is documented: a sync matches its contacts by phone.
@@ -26,26 +37,26 @@ impl ContactsApi for Client {
     }
 
     /// The phone rule and the name, as `find_or_create` checks them before sending.
-    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+    fn validate_create(&self, contact: &NewContact) -> Result<()> {
         contacts_http::unified::validate_create(self, contact, |c| {
             let phone =
                 c.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
-            NewContact::new(phone, c.name.clone()).body().map(|_| ())
+            crate::NewContact::new(phone, c.name.clone()).body().map(|_| ())
         })
     }
 
-    fn get(&self, id: &str) -> Result<contacts_core::Contact> {
+    fn get(&self, id: &str) -> Result<Contact> {
         Ok(unify(self.contacts().get_as(&id.parse::<ContactId>()?)?.value)?.0)
     }
 
     /// Finds by `contact.phone` (required, Saudi) or creates with `contact.name`. Any other
     /// field is refused (or dropped and reported, when the request is lossy): TheCleanLife
     /// keeps only a name and a phone.
-    fn find_or_create(&self, contact: &contacts_core::NewContact) -> Result<FoundContact> {
+    fn find_or_create(&self, contact: &NewContact) -> Result<FoundContact> {
         let (contact, dropped) = check_new(self.provider(), self.capabilities(), contact)?;
         let phone =
             contact.phone.as_deref().ok_or_else(|| Error::validation("phone", "is required to find or create"))?;
-        let found = self.contacts().find_or_create_as(&NewContact::new(phone, contact.name.clone()))?;
+        let found = self.contacts().find_or_create_as(&crate::NewContact::new(phone, contact.name.clone()))?;
         let (contact, created) = unify(found.value)?;
         Ok(FoundContact::new(contact.dropped(dropped), created))
     }

@@ -116,7 +116,9 @@ fn tour(kind: Kind, api: &dyn ContactsApi) -> Vec<Row> {
             api.update(&id, &ContactUpdate::new().name("x")).map(|c| describe(&c))
         });
     }
-    let query = ListContacts::new().size(2).customer_ids([1]);
+    // The portal lists per customer (the sandbox seeds customer 1); the others refuse the filter.
+    let customers: &[u64] = if caps.lists_by_customer_ids() { &[1] } else { &[] };
+    let query = ListContacts::new().size(2).customer_ids(customers.iter().copied());
     if caps.supports(Operation::List) {
         t.step("list (every page, 2 a page)", Expect::Ok, |api| {
             let all = api.list(&query).collect::<Result<Vec<_>, _>>()?;

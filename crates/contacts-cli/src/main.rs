@@ -66,7 +66,7 @@ enum Command {
     },
     /// Print the man page (roff): `contacts man > contacts.1`.
     Man,
-    /// Levers (LEVERS_TOKEN or LEVERS_CLIENT_ID + LEVERS_CLIENT_SECRET, LEVERS_BASE_URL).
+    /// Levers (LEVERS_BASE_URL, and LEVERS_TOKEN or LEVERS_CLIENT_ID + LEVERS_CLIENT_SECRET).
     Levers(ProviderArgs),
     /// TheCleanLife partners (CLEANLIFE_API_KEY, CLEANLIFE_BASE_URL).
     Cleanlife(ProviderArgs),

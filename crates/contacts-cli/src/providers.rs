@@ -59,25 +59,48 @@ impl Connection {
     /// `--allow-insecure-http` overriding them.
     pub(crate) fn from_env(kind: Kind, o: &Overrides) -> Result<Connection, Error> {
         // Each crate's own `ClientBuilder::from_env` reads its variables; the flags override.
-        macro_rules! build {
-            ($builder:expr) => {{
-                let b = $builder.allow_insecure_http(o.allow_insecure_http);
-                match &o.base_url {
-                    Some(url) => b.base_url(url.clone()).build()?,
-                    None => b.build()?,
-                }
-            }};
-        }
+        let url = o.base_url.clone();
+        let insecure = o.allow_insecure_http;
         let api: Box<dyn ContactsApi> = match kind {
-            Kind::Levers => Box::new(build!(levers_client::ClientBuilder::from_env()?)),
-            Kind::CleanLife => Box::new(build!(cleanlife_partners::ClientBuilder::from_env()?)),
-            Kind::Previsto => Box::new(build!(previsto::ClientBuilder::from_env()?)),
+            Kind::Levers => {
+                let builder = levers_client::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                Box::new(
+                    match url {
+                        Some(u) => builder.base_url(u),
+                        None => builder,
+                    }
+                    .build()?,
+                )
+            }
+            Kind::CleanLife => {
+                let builder = cleanlife_partners::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                Box::new(
+                    match url {
+                        Some(u) => builder.base_url(u),
+                        None => builder,
+                    }
+                    .build()?,
+                )
+            }
+            Kind::Previsto => {
+                let builder = previsto::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                Box::new(
+                    match url {
+                        Some(u) => builder.base_url(u),
+                        None => builder,
+                    }
+                    .build()?,
+                )
+            }
             Kind::Portal => {
-                let builder = portal_contacts::ClientBuilder::from_env()?;
-                if o.base_url.is_none() && std::env::var("PORTAL_BASE_URL").map_or(true, |v| v.is_empty()) {
-                    return Err(Error::config("PORTAL_BASE_URL is not set (or give --base-url)"));
-                }
-                Box::new(build!(builder))
+                let builder = portal_contacts::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                Box::new(
+                    match url {
+                        Some(u) => builder.base_url(u),
+                        None => builder,
+                    }
+                    .build()?,
+                )
             }
         };
         Ok(Connection { api, _sandbox: None })
@@ -105,7 +128,8 @@ pub(crate) struct Overrides {
 pub(crate) fn capabilities_of(kind: Kind) -> contacts_core::Capabilities {
     let sb_free = |api: Result<Box<dyn ContactsApi>, Error>| api.map(|a| a.capabilities()).unwrap_or_default();
     sb_free(match kind {
-        Kind::Levers => levers_client::Client::new("unused").map(|c| Box::new(c) as Box<dyn ContactsApi>),
+        Kind::Levers => levers_client::Client::new("https://levers.example.com/api-service/v1", "unused")
+            .map(|c| Box::new(c) as Box<dyn ContactsApi>),
         Kind::CleanLife => cleanlife_partners::Client::new("unused").map(|c| Box::new(c) as Box<dyn ContactsApi>),
         Kind::Previsto => previsto::Client::new("unused").map(|c| Box::new(c) as Box<dyn ContactsApi>),
         Kind::Portal => portal_contacts::Client::builder()

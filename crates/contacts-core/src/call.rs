@@ -34,19 +34,36 @@ impl CallOptions {
         CallOptions::default()
     }
 
-    crate::setters! {
-        /// The timeout for each phase of each attempt (connect excepted). Defaults to the
-        /// client's.
-        pub fn timeout(timeout: Duration) = some;
-        /// How many times a failed call may be repeated; every other retry setting (backoff,
-        /// `Retry-After` cap, 429 handling) stays the client's, or that of
-        /// [`retry_policy`](Self::retry_policy) when one is given. Defaults to the client's.
-        pub fn retries(retries: u32) = some;
-        /// The whole retry policy for these calls (a [`retries`](Self::retries) count still
-        /// applies on top of it). Defaults to the client's.
-        pub fn retry_policy(policy: RetryPolicy) -> retry = some;
-        /// A bound on each whole call, retries and waits included. Defaults to the client's.
-        pub fn deadline(deadline: Duration) = some;
+    /// The timeout for each phase of each attempt (connect excepted). Defaults to the
+    /// client's.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a failed call may be repeated; every other retry setting (backoff,
+    /// `Retry-After` cap, 429 handling) stays the client's, or that of
+    /// [`retry_policy`](Self::retry_policy) when one is given. Defaults to the client's.
+    #[must_use]
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// The whole retry policy for these calls (a [`retries`](Self::retries) count still
+    /// applies on top of it). Defaults to the client's.
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// A bound on each whole call, retries and waits included. Defaults to the client's.
+    #[must_use]
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// A header sent with each request. Checked before sending: a name that is not a valid

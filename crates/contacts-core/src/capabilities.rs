@@ -151,12 +151,18 @@ pub struct Capabilities {
     operations: u8,
     stored: u8,
     required: u8,
+    by_customer: bool,
 }
 
 impl Capabilities {
     /// Exactly these operations (and no fields yet).
     pub fn of(operations: &[Operation]) -> Self {
-        Capabilities { operations: operations.iter().fold(0, |acc, op| acc | op.bit()), stored: 0, required: 0 }
+        Capabilities {
+            operations: operations.iter().fold(0, |acc, op| acc | op.bit()),
+            stored: 0,
+            required: 0,
+            by_customer: false,
+        }
     }
 
     /// The unified fields the provider stores (a field it does not store is refused, or
@@ -172,6 +178,22 @@ impl Capabilities {
     pub fn requiring(mut self, fields: &[Field]) -> Self {
         self.required = fields.iter().fold(0, |acc, f| acc | f.bit());
         self
+    }
+
+    /// The provider lists contacts per customer: a list takes
+    /// [`ListContacts::customer_ids`](crate::ListContacts::customer_ids) (a provider without
+    /// this refuses them with [`Error::Validation`](crate::Error::Validation), never ignores
+    /// them).
+    #[must_use]
+    pub fn listing_by_customer_ids(mut self) -> Self {
+        self.by_customer = true;
+        self
+    }
+
+    /// Whether a list takes customer ids (see
+    /// [`listing_by_customer_ids`](Self::listing_by_customer_ids)).
+    pub fn lists_by_customer_ids(self) -> bool {
+        self.by_customer
     }
 
     /// Whether `operation` is supported.
@@ -209,6 +231,7 @@ impl fmt::Debug for Capabilities {
                 "required",
                 &Field::ALL.into_iter().filter(|f| self.requires(*f)).map(Field::name).collect::<Vec<_>>(),
             )
+            .field("lists_by_customer_ids", &self.by_customer)
             .finish()
     }
 }

@@ -8,17 +8,39 @@ use crate::capabilities::Field;
 /// and [`ContactUpdate`]: the same name and argument for the same field everywhere.
 macro_rules! optional_field_setters {
     () => {
-        crate::setters! {
-            /// Sets the email.
-            pub fn email(email: impl Into<String>) = some_into;
-            /// Sets the phone.
-            pub fn phone(phone: impl Into<String>) = some_into;
-            /// Sets the VAT / registration / tax number.
-            pub fn tax_id(tax_id: impl Into<String>) = some_into;
-            /// Sets the location.
-            pub fn location(location: Location) = some;
-            /// Sets the caller's own id for the contact.
-            pub fn external_id(id: impl Into<String>) = some_into;
+        /// Sets the email.
+        #[must_use]
+        pub fn email(mut self, email: impl Into<String>) -> Self {
+            self.email = Some(email.into());
+            self
+        }
+
+        /// Sets the phone.
+        #[must_use]
+        pub fn phone(mut self, phone: impl Into<String>) -> Self {
+            self.phone = Some(phone.into());
+            self
+        }
+
+        /// Sets the VAT / registration / tax number.
+        #[must_use]
+        pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
+            self.tax_id = Some(tax_id.into());
+            self
+        }
+
+        /// Sets the location.
+        #[must_use]
+        pub fn location(mut self, location: Location) -> Self {
+            self.location = Some(location);
+            self
+        }
+
+        /// Sets the caller's own id for the contact.
+        #[must_use]
+        pub fn external_id(mut self, id: impl Into<String>) -> Self {
+            self.external_id = Some(id.into());
+            self
         }
         /// Sets the address (an empty one is no address).
         pub fn address(mut self, address: Address) -> Self {
@@ -94,15 +116,32 @@ impl Address {
     ) -> Self {
         Address { street, postal_code, city, country }
     }
-    crate::setters! {
-        /// Sets the street.
-        pub fn street(street: impl Into<String>) = some_into;
-        /// Sets the postal code.
-        pub fn postal_code(code: impl Into<String>) = some_into;
-        /// Sets the city.
-        pub fn city(city: impl Into<String>) = some_into;
-        /// Sets the country.
-        pub fn country(country: impl Into<String>) = some_into;
+    /// Sets the street.
+    #[must_use]
+    pub fn street(mut self, street: impl Into<String>) -> Self {
+        self.street = Some(street.into());
+        self
+    }
+
+    /// Sets the postal code.
+    #[must_use]
+    pub fn postal_code(mut self, code: impl Into<String>) -> Self {
+        self.postal_code = Some(code.into());
+        self
+    }
+
+    /// Sets the city.
+    #[must_use]
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets the country.
+    #[must_use]
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
     }
     /// Whether no part is set.
     pub fn is_empty(&self) -> bool {
@@ -184,11 +223,18 @@ impl Contact {
     }
     optional_field_setters!();
 
-    crate::setters! {
-        /// Sets the provider's raw JSON.
-        pub fn raw(raw: serde_json::Value) = value;
-        /// Records the fields dropped in lossy mode.
-        pub fn dropped(dropped: Vec<Field>) = value;
+    /// Sets the provider's raw JSON.
+    #[must_use]
+    pub fn raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// Records the fields dropped in lossy mode.
+    #[must_use]
+    pub fn dropped(mut self, dropped: Vec<Field>) -> Self {
+        self.dropped = dropped;
+        self
     }
 }
 
@@ -244,10 +290,12 @@ impl NewContact {
     optional_field_setters!();
     optional_field_bookkeeping!();
 
-    crate::setters! {
-        /// Drops (and reports) fields the provider cannot store, instead of refusing the request.
-        /// Defaults to `false`.
-        pub fn lossy(lossy: bool) = value;
+    /// Drops (and reports) fields the provider cannot store, instead of refusing the request.
+    /// Defaults to `false`.
+    #[must_use]
+    pub fn lossy(mut self, lossy: bool) -> Self {
+        self.lossy = lossy;
+        self
     }
     /// The fields that are set.
     pub fn fields(&self) -> Vec<Field> {
@@ -326,17 +374,21 @@ impl ContactUpdate {
     pub fn new() -> Self {
         ContactUpdate::default()
     }
-    crate::setters! {
-        /// Changes the name.
-        pub fn name(name: impl Into<String>) = some_into;
+    /// Changes the name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
     }
     optional_field_setters!();
     optional_field_bookkeeping!();
 
-    crate::setters! {
-        /// Drops (and reports) fields the provider cannot store, instead of refusing the patch.
-        /// Defaults to `false`.
-        pub fn lossy(lossy: bool) = value;
+    /// Drops (and reports) fields the provider cannot store, instead of refusing the patch.
+    /// Defaults to `false`.
+    #[must_use]
+    pub fn lossy(mut self, lossy: bool) -> Self {
+        self.lossy = lossy;
+        self
     }
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
@@ -412,8 +464,11 @@ impl From<&Contact> for ContactUpdate {
 /// What to list.
 ///
 /// The customer portal lists contacts per customer: pass its customer ids with
-/// [`customer_ids`](Self::customer_ids); the other providers ignore them. A `search` sent to a
-/// provider that cannot search is refused with [`Error::Validation`](crate::Error::Validation), not ignored.
+/// [`customer_ids`](Self::customer_ids) (a provider whose
+/// [`Capabilities::lists_by_customer_ids`](crate::Capabilities::lists_by_customer_ids) is
+/// false refuses them). A `search` sent to a provider that cannot search, like customer ids
+/// sent to one that has no such filter, is refused with
+/// [`Error::Validation`](crate::Error::Validation) naming it, never ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListContacts {
@@ -421,7 +476,7 @@ pub struct ListContacts {
     pub search: Option<String>,
     /// Items per page fetched under the iterator; the provider's default when unset.
     pub size: Option<u32>,
-    /// Customer ids (customer portal: required).
+    /// Customer ids (customer portal: required; refused by providers without that filter).
     pub customer_ids: Vec<u64>,
 }
 
@@ -430,11 +485,18 @@ impl ListContacts {
     pub fn new() -> Self {
         ListContacts::default()
     }
-    crate::setters! {
-        /// Searches for `text`.
-        pub fn search(text: impl Into<String>) = some_into;
-        /// Sets the page size.
-        pub fn size(size: u32) = some;
+    /// Searches for `text`.
+    #[must_use]
+    pub fn search(mut self, text: impl Into<String>) -> Self {
+        self.search = Some(text.into());
+        self
+    }
+
+    /// Sets the page size.
+    #[must_use]
+    pub fn size(mut self, size: u32) -> Self {
+        self.size = Some(size);
+        self
     }
     /// Sets the customer ids.
     pub fn customer_ids(mut self, ids: impl IntoIterator<Item = u64>) -> Self {

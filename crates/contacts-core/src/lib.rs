@@ -50,8 +50,8 @@ mod contact;
 mod error;
 mod retry;
 mod secret;
-mod setters;
 mod transport;
+mod unknown;
 
 pub use api::{ContactStream, ContactsApi};
 pub use call::{CallOptions, ResponseMeta, WithMeta};
@@ -62,3 +62,4 @@ pub use error::{Error, ErrorDetails, FieldError, Result, TransportKind, escaped}
 pub use retry::{RetryPolicy, Sleeper, ThreadSleeper};
 pub use secret::Secret;
 pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport};
+pub use unknown::UnknownValue;

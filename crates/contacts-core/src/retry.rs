@@ -59,19 +59,46 @@ impl RetryPolicy {
         RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
     }
 
-    crate::setters! {
-        /// Sets [`max_retries`](Self::max_retries).
-        pub fn max_retries(retries: u32) = value;
-        /// Sets [`initial_backoff`](Self::initial_backoff).
-        pub fn initial_backoff(wait: Duration) = value;
-        /// Sets [`max_backoff`](Self::max_backoff).
-        pub fn max_backoff(wait: Duration) = value;
-        /// Sets [`jitter`](Self::jitter).
-        pub fn jitter(on: bool) = value;
-        /// Sets [`max_retry_after`](Self::max_retry_after).
-        pub fn max_retry_after(wait: Duration) = value;
-        /// Sets [`retry_429_without_retry_after`](Self::retry_429_without_retry_after).
-        pub fn retry_429_without_retry_after(on: bool) = value;
+    /// Sets [`max_retries`](Self::max_retries).
+    #[must_use]
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets [`initial_backoff`](Self::initial_backoff).
+    #[must_use]
+    pub fn initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// Sets [`max_backoff`](Self::max_backoff).
+    #[must_use]
+    pub fn max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+
+    /// Sets [`jitter`](Self::jitter).
+    #[must_use]
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+
+    /// Sets [`max_retry_after`](Self::max_retry_after).
+    #[must_use]
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// Sets [`retry_429_without_retry_after`](Self::retry_429_without_retry_after).
+    #[must_use]
+    pub fn retry_429_without_retry_after(mut self, on: bool) -> Self {
+        self.retry_429_without_retry_after = on;
+        self
     }
 }
 

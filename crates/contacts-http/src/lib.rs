@@ -16,10 +16,11 @@
 //! - [`UreqTransport`]: the default [`Transport`](contacts_core::Transport).
 //! - [`Pages`]: a lazy iterator over paged lists that never loses or repeats a page silently.
 //! - [`validate`] and [`lenient`]: checks before sending, and tolerant decoding after.
-//! - [`wire_enum!`], [`string_id!`], [`field_setters!`], [`check_texts!`],
-//!   [`client_types!`], [`http_config!`], [`http_builder_methods!`], [`operation!`],
-//!   [`unified_setters!`] and [`contacts_api_identity!`]: the declarations every provider crate
-//!   writes the same way, written here once.
+//! - [`unified`]: what every provider's `ContactsApi` implementation does around its own
+//!   mapping (the capability check, the lossy report).
+//! - [`wire_enum!`], [`string_id!`], [`uuid_id!`] and [`setters!`]: tables (wire enums, id
+//!   newtypes, setter lists). A provider's `Client`, builder, operations and trait impls are
+//!   plain code in the provider crate itself, not generated here.
 //!
 //! A provider operation is a few lines on top of it:
 //!
@@ -51,12 +52,16 @@
 
 mod auth;
 mod client;
+mod config;
 mod decode;
 mod encode;
 pub mod env;
 pub mod lenient;
 mod macros;
 mod pages;
+mod raw;
+mod request;
+mod response;
 mod retry;
 mod transport;
 pub mod unified;
@@ -64,22 +69,20 @@ mod url;
 pub mod validate;
 
 pub use auth::{Auth, required_secret};
-pub use client::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpClient, HttpConfig, Raw,
-    RequestBuilder, Response,
-};
+pub use client::HttpClient;
+pub use config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpConfig};
 pub use decode::{BODY_SNIPPET_LIMIT, Limited, decode_json, decode_limited, decode_value, default_error, snippet};
 pub use encode::{Form, encode_path_segment};
 pub use pages::{Page, Pages};
+pub use raw::Raw;
+pub use request::RequestBuilder;
+pub use response::Response;
 pub use retry::{MAX_RETRY_AFTER, is_retryable_status, new_request_id, parse_retry_after};
 pub use transport::{UreqTransport, tls_provider};
 pub use url::redact_url;
 
 /// The contract crate, re-exported so the macros and the providers name one path.
 pub use contacts_core as core;
-
-#[doc(hidden)]
-pub use serde;
 
 /// The HTTP library under the default transport, for [`UreqTransport::from_agent`] (a
 /// provider crate never names it in its own API: pass `UreqTransport::from_agent(agent)` to

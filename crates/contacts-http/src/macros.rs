@@ -1,11 +1,13 @@
 //! Macros the provider crates share, so enums and ids behave the same in all of them.
 
-/// Declares a wire enum: the documented values as variants, plus `Other(String)` so a value
-/// the provider adds later decodes instead of failing. Serialized as its wire string.
+/// Declares a wire enum: the documented values as variants, plus `Unknown(UnknownValue)` so a
+/// value the provider adds later decodes instead of failing, and is written back unchanged.
+/// Serialized as its wire string.
 ///
-/// Request builders refuse `Other` values with [`Error::Validation`](crate::core::Error) through
-/// the generated `check(field)`, which names the documented values from the same list: only
-/// documented values are sent, and no wire string is written twice.
+/// [`UnknownValue`](contacts_core::UnknownValue) is opaque: a caller can read it but not build
+/// one or match on its text, so adding a variant later breaks no one's `match`. Parsing text
+/// (`FromStr`) accepts only the documented values. The calling crate depends on `serde` and
+/// `contacts-core`, which the expansion names.
 ///
 /// ```
 /// contacts_http::wire_enum! {
@@ -18,12 +20,12 @@
 ///     }
 /// }
 /// assert_eq!(Tone::Friendly.as_str(), "FRIENDLY");
-/// assert_eq!(serde_json::from_str::<Tone>(r#""LOUD""#).unwrap(), Tone::Other("LOUD".into()));
+/// let loud: Tone = serde_json::from_str(r#""LOUD""#).unwrap();
+/// assert!(matches!(&loud, Tone::Unknown(v) if v.as_str() == "LOUD"));
+/// assert_eq!(serde_json::to_string(&loud).unwrap(), r#""LOUD""#);
 /// assert_eq!("NEUTRAL".parse::<Tone>().unwrap(), Tone::Neutral);
-/// assert!("neutral".parse::<Tone>().is_err());
-/// assert!(Tone::Neutral.check("tone").is_ok());
-/// let refused = Tone::Other("LOUD".into()).check("tone").unwrap_err();
-/// assert_eq!(refused.to_string(), r#"invalid tone: "LOUD" is not one of FRIENDLY, NEUTRAL"#);
+/// let refused = "neutral".parse::<Tone>().unwrap_err();
+/// assert_eq!(refused.to_string(), r#"invalid Tone: "neutral" is not one of FRIENDLY, NEUTRAL"#);
 /// ```
 #[macro_export]
 macro_rules! wire_enum {
@@ -38,33 +40,17 @@ macro_rules! wire_enum {
         #[non_exhaustive]
         $vis enum $name {
             $( $(#[$vmeta])* $variant, )+
-            /// A value this version of the crate does not know, kept as the provider sent it.
-            Other(::std::string::String),
+            /// A value this version of the crate does not know, kept as the provider sent it
+            /// (and sent back as it came).
+            Unknown(::contacts_core::UnknownValue),
         }
 
         impl $name {
-            /// Every documented value as it goes on the wire.
-            pub const WIRE: &'static [&'static str] = &[ $( $wire ),+ ];
-
             /// The value as it goes on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
                     $( $name::$variant => $wire, )+
-                    $name::Other(s) => s.as_str(),
-                }
-            }
-
-            /// Refuses a value the provider does not document, before it is sent.
-            ///
-            /// # Errors
-            /// [`Error::Validation`]($crate::core::Error) naming `field` and the documented values.
-            pub fn check(&self, field: &str) -> $crate::core::Result<()> {
-                match self {
-                    $name::Other(s) => Err($crate::core::Error::validation(
-                        field,
-                        format!("{s:?} is not one of {}", Self::WIRE.join(", ")),
-                    )),
-                    _ => Ok(()),
+                    $name::Unknown(v) => v.as_str(),
                 }
             }
         }
@@ -76,30 +62,34 @@ macro_rules! wire_enum {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::core::Error;
-            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::core::Error> {
+            type Err = ::contacts_core::Error;
+            /// One of the documented values, exactly as on the wire.
+            fn from_str(s: &str) -> ::std::result::Result<Self, ::contacts_core::Error> {
+                const WIRE: &[&str] = &[ $( $wire ),+ ];
                 match s {
                     $( $wire => Ok($name::$variant), )+
-                    _ => Err($crate::core::Error::validation(
+                    _ => Err(::contacts_core::Error::validation(
                         stringify!($name),
-                        format!("{s:?} is not one of {}", Self::WIRE.join(", ")),
+                        format!("{s:?} is not one of {}", WIRE.join(", ")),
                     )),
                 }
             }
         }
 
-        impl $crate::serde::Serialize for $name {
-            fn serialize<S: $crate::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> $crate::serde::Deserialize<'de> for $name {
-            fn deserialize<D: $crate::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                let s = <::std::string::String as $crate::serde::Deserialize>::deserialize(d)?;
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
                 Ok(match s.as_str() {
                     $( $wire => $name::$variant, )+
-                    _ => $name::Other(s),
+                    _ => $name::Unknown(<::contacts_core::UnknownValue as ::serde::Deserialize>::deserialize(
+                        ::serde::de::value::StringDeserializer::<D::Error>::new(s),
+                    )?),
                 })
             }
         }
@@ -148,11 +138,11 @@ macro_rules! string_id {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::core::Error;
+            type Err = ::contacts_core::Error;
             /// Any non-empty text (ids are opaque).
-            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::core::Error> {
+            fn from_str(s: &str) -> ::std::result::Result<Self, ::contacts_core::Error> {
                 if s.is_empty() {
-                    return Err($crate::core::Error::validation("id", "must not be empty"));
+                    return Err(::contacts_core::Error::validation("id", "must not be empty"));
                 }
                 Ok($name(s.to_owned()))
             }
@@ -176,14 +166,14 @@ macro_rules! string_id {
             }
         }
 
-        impl $crate::serde::Serialize for $name {
-            fn serialize<S: $crate::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(&self.0)
             }
         }
 
-        impl<'de> $crate::serde::Deserialize<'de> for $name {
-            fn deserialize<D: $crate::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 // Ids arrive as strings, and from some providers as numbers.
                 $crate::lenient::string(d).map($name)
             }
@@ -191,36 +181,54 @@ macro_rules! string_id {
     };
 }
 
-/// Writes one chainable setter per optional request field, over a private `fields` struct
-/// whose fields are `Option<T>`: `pub fn name(mut self, value: impl Into<T>) -> Self`.
+/// Writes builder-style setters that consume and return `self`, one declaration each — a
+/// table of setters, so a request type lists its documented fields once:
+/// `fn name(arg: Type) = value;` sets the field of the same name to the argument,
+/// `= some;` to `Some(arg)`, and `= some_into;` to `Some(arg.into())`; `-> field` (or
+/// `-> inner.field`) before the `=` names a field of another name. Docs and attributes go
+/// before each `fn`; every setter is `#[must_use]` (a setter whose result is dropped changed
+/// nothing).
 ///
 /// ```
 /// #[derive(Default)]
-/// struct Fields { email: Option<String>, active: Option<bool> }
+/// struct Fields { email: Option<String> }
 /// #[derive(Default)]
-/// pub struct Update { fields: Fields }
-/// impl Update {
-///     contacts_http::field_setters! {
+/// pub struct Query { size: Option<u32>, exact: bool, fields: Fields }
+/// impl Query {
+///     contacts_http::setters! {
+///         /// The page size.
+///         pub fn size(size: u32) = some;
+///         /// Exact matches only.
+///         pub fn exact_only(exact: bool) -> exact = value;
 ///         /// The email.
-///         email: String;
-///         /// Whether the contact is active.
-///         active: bool;
+///         pub fn email(email: impl Into<String>) -> fields.email = some_into;
 ///     }
 /// }
-/// let u = Update::default().email("a@b.dk").active(true);
-/// assert_eq!(u.fields.email.as_deref(), Some("a@b.dk"));
+/// let q = Query::default().size(5).exact_only(true).email("a@b.dk");
+/// assert_eq!((q.size, q.exact, q.fields.email.as_deref()), (Some(5), true, Some("a@b.dk")));
 /// ```
 #[macro_export]
-macro_rules! field_setters {
-    ($($(#[$doc:meta])* $name:ident: $ty:ty;)+) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: impl Into<$ty>) -> Self {
-                self.fields.$name = Some(value.into());
-                self
-            }
-        )+
+macro_rules! setters {
+    () => {};
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($arg:ident: $ty:ty) = $how:ident; $($rest:tt)*) => {
+        $crate::setters!(@one [$(#[$meta])*] $vis $name [$name] $arg [$ty] $how);
+        $crate::setters!($($rest)*);
     };
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($arg:ident: $ty:ty) -> $($field:ident).+ = $how:ident; $($rest:tt)*) => {
+        $crate::setters!(@one [$(#[$meta])*] $vis $name [$($field).+] $arg [$ty] $how);
+        $crate::setters!($($rest)*);
+    };
+    (@one [$($meta:tt)*] $vis:vis $name:ident [$($field:ident).+] $arg:ident [$ty:ty] $how:ident) => {
+        $($meta)*
+        #[must_use]
+        $vis fn $name(mut self, $arg: $ty) -> Self {
+            self.$($field).+ = $crate::setters!(@value $how $arg);
+            self
+        }
+    };
+    (@value value $arg:ident) => { $arg };
+    (@value some $arg:ident) => { Some($arg) };
+    (@value some_into $arg:ident) => { Some($arg.into()) };
 }
 
 /// Declares a UUID id newtype (`FromStr` refusing anything but a UUID before it is sent,
@@ -232,8 +240,8 @@ macro_rules! field_setters {
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, $crate::serde::Serialize, $crate::serde::Deserialize)]
-        #[serde(transparent, crate = "contacts_http::serde")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(transparent)]
         $vis struct $name(::uuid::Uuid);
 
         impl $name {
@@ -262,12 +270,12 @@ macro_rules! uuid_id {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::core::Error;
+            type Err = ::contacts_core::Error;
             /// A UUID; anything else is refused before it is sent.
-            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::core::Error> {
+            fn from_str(s: &str) -> ::std::result::Result<Self, ::contacts_core::Error> {
                 s.parse()
                     .map($name)
-                    .map_err(|_| $crate::core::Error::validation("id", format!("{s:?} is not a UUID")))
+                    .map_err(|_| ::contacts_core::Error::validation("id", format!("{s:?} is not a UUID")))
             }
         }
 

@@ -71,6 +71,8 @@ pub struct Pages<T, F> {
     /// An error found before the first request (an invalid query), yielded instead of it.
     refused: Option<Error>,
     done: bool,
+    /// The log target of what the pager notices (the provider crate's name).
+    log_target: &'static str,
 }
 
 impl<T, F> fmt::Debug for Pages<T, F> {
@@ -97,7 +99,16 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
             total: None,
             refused: None,
             done: false,
+            log_target: "contacts_http",
         }
+    }
+
+    /// Logs what the pager notices (a total that disagrees with what was read) under
+    /// `target`: a provider passes its own crate name, so `RUST_LOG=<crate>=warn` shows it.
+    /// Defaults to `contacts_http`.
+    pub fn logging_as(mut self, target: &'static str) -> Self {
+        self.log_target = target;
+        self
     }
 
     /// Pages of a query checked before anything is sent: when `check` failed, its error is
@@ -162,7 +173,7 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
             && total != self.seen
         {
             log::warn!(
-                target: "contacts_http",
+                target: self.log_target,
                 "the list said {total} items in all; {} were read (the total is a hint: every page was read)",
                 self.seen
             );

@@ -95,29 +95,26 @@ pub fn country_alpha2(field: &str, value: &str) -> Result<()> {
     Err(Error::validation(field, format!("{value:?} is not an ISO 3166-1 alpha-2 code (like DK or SA)")))
 }
 
-/// [`text`] on each of `$fields`' optional string fields that is set, each refusal naming
-/// the field as it is named in Rust: `check_texts!(self, 255; name, city)` returns early with
-/// the first.
+/// [`text`] on each optional field that is set, each refusal naming its field: the first
+/// refusal is returned.
 ///
 /// ```
-/// struct Fields { name: Option<String>, city: Option<String> }
-/// fn check(f: &Fields) -> contacts_http::core::Result<()> {
-///     contacts_http::check_texts!(f, 5; name, city);
-///     Ok(())
-/// }
-/// assert!(check(&Fields { name: Some("Anna".into()), city: None }).is_ok());
-/// let err = check(&Fields { name: None, city: Some("København".into()) }).unwrap_err();
+/// use contacts_http::validate::texts;
+/// let (name, city) = (Some("Anna".to_owned()), Some("København".to_owned()));
+/// assert!(texts(5, &[("name", &name)]).is_ok());
+/// let err = texts(5, &[("name", &name), ("city", &city)]).unwrap_err();
 /// assert_eq!(err.field(), Some("city"));
 /// ```
-#[macro_export]
-macro_rules! check_texts {
-    ($fields:expr, $max:expr; $($field:ident),+ $(,)?) => {
-        $(
-            if let Some(v) = &$fields.$field {
-                $crate::validate::text(stringify!($field), v, $max)?;
-            }
-        )+
-    };
+///
+/// # Errors
+/// [`Error::Validation`] naming the first field that is empty or longer than `max` characters.
+pub fn texts(max: usize, fields: &[(&str, &Option<String>)]) -> Result<()> {
+    for (field, value) in fields {
+        if let Some(v) = value {
+            text(field, v, max)?;
+        }
+    }
+    Ok(())
 }
 
 /// `value` lies in `min..=max`.

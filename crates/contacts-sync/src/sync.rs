@@ -146,12 +146,19 @@ impl<'a> SyncJob<'a> {
         self
     }
 
-    /// The portal's customer ids, read on whichever side the portal is. Defaults to none.
+    /// The customer ids to list by, on each side whose provider lists contacts per customer
+    /// ([`Capabilities::lists_by_customer_ids`](contacts_core::Capabilities::lists_by_customer_ids):
+    /// the portal). When neither side does, they go to the source, which refuses them: a
+    /// filter is never ignored. Defaults to none.
     #[must_use]
     pub fn customer_ids(mut self, ids: impl IntoIterator<Item = u64>) -> Self {
         self.settings.customer_ids = ids.into_iter().collect();
-        self.settings.source_query = ListContacts::new().customer_ids(self.settings.customer_ids.clone());
-        self.settings.target_query = ListContacts::new().customer_ids(self.settings.customer_ids.clone());
+        let ids = &self.settings.customer_ids;
+        let (source, target) = (self.from.capabilities(), self.to.capabilities());
+        let on_source = source.lists_by_customer_ids() || !target.lists_by_customer_ids();
+        let on = |yes: bool| ListContacts::new().customer_ids(if yes { ids.clone() } else { Vec::new() });
+        self.settings.source_query = on(on_source);
+        self.settings.target_query = on(target.lists_by_customer_ids());
         self
     }
 
@@ -197,20 +204,32 @@ impl<'a> SyncJob<'a> {
         self
     }
 
-    contacts_core::setters! {
-        /// Records the run in this journal (JSON lines): a header with every setting, then each
-        /// write before it is sent and after it answered, so a run cut off anywhere can
-        /// [`resume`](Self::resume). The file must not exist yet (one journal per run). It is
-        /// created readable by its owner only (it holds match keys: emails, phones), and locked
-        /// from the plan on: a second run on it is refused. Defaults to none.
-        pub fn journal(path: impl Into<PathBuf>) = some_into;
-        /// Deletes the target contacts this sync created (recognised by their external id) whose
-        /// source contact is gone, where the target can delete (Previsto, the portal). Only with
-        /// [`Match::ExternalId`]. Defaults to `false`: they are reported, not deleted.
-        pub fn delete(delete: bool) = value;
-        /// The most deletes a run makes: a plan with more is refused before anything is written.
-        /// Defaults to 10.
-        pub fn max_delete(max: u64) = value;
+    /// Records the run in this journal (JSON lines): a header with every setting, then each
+    /// write before it is sent and after it answered, so a run cut off anywhere can
+    /// [`resume`](Self::resume). The file must not exist yet (one journal per run). It is
+    /// created readable by its owner only (it holds match keys: emails, phones), and locked
+    /// from the plan on: a second run on it is refused. Defaults to none.
+    #[must_use]
+    pub fn journal(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal = Some(path.into());
+        self
+    }
+
+    /// Deletes the target contacts this sync created (recognised by their external id) whose
+    /// source contact is gone, where the target can delete (Previsto, the portal). Only with
+    /// [`Match::ExternalId`]. Defaults to `false`: they are reported, not deleted.
+    #[must_use]
+    pub fn delete(mut self, delete: bool) -> Self {
+        self.delete = delete;
+        self
+    }
+
+    /// The most deletes a run makes: a plan with more is refused before anything is written.
+    /// Defaults to 10.
+    #[must_use]
+    pub fn max_delete(mut self, max: u64) -> Self {
+        self.max_delete = max;
+        self
     }
 
     /// How many writes in a row may fail for reasons that are not the contact's own (no
@@ -221,10 +240,12 @@ impl<'a> SyncJob<'a> {
         self
     }
 
-    contacts_core::setters! {
-        /// The longest the sync waits when the target asks it to slow down; a longer
-        /// `Retry-After` stops the run (resume it later). Defaults to 60 s.
-        pub fn max_wait(wait: Duration) = value;
+    /// The longest the sync waits when the target asks it to slow down; a longer
+    /// `Retry-After` stops the run (resume it later). Defaults to 60 s.
+    #[must_use]
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
     }
 
     /// Waits with this sleeper (the throttle, `Retry-After`). Defaults to `std::thread::sleep`.
@@ -242,11 +263,13 @@ impl<'a> SyncJob<'a> {
         self
     }
 
-    contacts_core::setters! {
-        /// Stops the run between two writes once `stop` is set (a signal handler sets it): the
-        /// write in flight is finished and recorded, and `apply` returns
-        /// [`SyncError::Interrupted`].
-        pub fn stop_when(stop: Arc<AtomicBool>) -> stop = some;
+    /// Stops the run between two writes once `stop` is set (a signal handler sets it): the
+    /// write in flight is finished and recorded, and `apply` returns
+    /// [`SyncError::Interrupted`].
+    #[must_use]
+    pub fn stop_when(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
     }
 
     /// Calls `progress` as the plan reads (every 100 contacts) and after each write.

@@ -24,13 +24,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .send_email_notif_lang(EmailLanguage::EnglishArabic)
             .secondary_contact(SecondaryContact::new("Sara").name_ar("سارة").email("sara@acme.sa")),
     )?;
-    println!("created {} {} / {}", acme.uuid, acme.name, acme.name_ar.as_deref().unwrap_or("-"));
+    println!("created {} {} / {}", acme.id, acme.name, acme.name_ar.as_deref().unwrap_or("-"));
 
-    let acme = contacts.update(&acme.uuid, &ContactUpdate::new().phone_number("+966500000000"))?;
-    println!("updated {} {:?}", acme.uuid, acme.phone_number);
+    let acme = contacts.update(&acme.id, &ContactUpdate::new().phone_number("+966500000000"))?;
+    println!("updated {} {:?}", acme.id, acme.phone_number);
 
-    let acme = contacts.get(&acme.uuid)?;
-    println!("fetched {} risk {:?} outstanding {:?}", acme.uuid, acme.risk, acme.outstanding_amount);
+    let acme = contacts.get(&acme.id)?;
+    println!("fetched {} risk {:?} outstanding {:?}", acme.id, acme.risk, acme.outstanding_amount);
 
     let mut n = 0;
     for contact in contacts.iter(&ListContacts::new()) {

@@ -9,13 +9,16 @@
 //! ```no_run
 //! use levers_client::{Client, ContactUpdate, EmailTone, ListContacts, NewContact};
 //!
-//! let client = Client::new("eyJ…")?;                                   // a ready JWT
-//! let client = Client::builder().client_credentials("id", "secret").build()?; // or exchange
+//! // Your Levers host: the crate has no default (the public reference shows only Levers'
+//! // development server, `levers_client::DOCUMENTED_BASE_URL`).
+//! let base_url = "https://levers.example.com/api-service/v1";
+//! let client = Client::new(base_url, "eyJ…")?; // a ready JWT
+//! let client = Client::builder().base_url(base_url).client_credentials("id", "secret").build()?; // or exchange
 //! let c = client.contacts().create(
 //!     &NewContact::new("Acme Trading").name_ar("شركة أكمي للتجارة").email("ap@acme.sa").email_tone(EmailTone::Friendly),
 //! )?;
-//! let c = client.contacts().update(&c.uuid, &ContactUpdate::new().phone_number("+966500000000"))?;
-//! let c = client.contacts().get(&c.uuid)?;
+//! let c = client.contacts().update(&c.id, &ContactUpdate::new().phone_number("+966500000000"))?;
+//! let c = client.contacts().get(&c.id)?;
 //! for c in client.contacts().iter(&ListContacts::new()) {
 //!     let c = c?;
 //! }
@@ -28,8 +31,9 @@
 //! `delete` and [`contacts_core::ContactsApi`] say it is unsupported.
 //!
 //! # Assumptions
-//! Where the document is silent, the crate assumes (and the README lists): the documented
-//! `api.dev.uselevers.com` URL is the default; the list answer is fastapi-pagination's
+//! Where the document is silent, the crate assumes (and the README lists): there is no default
+//! host (the only one documented, `api.dev.uselevers.com`, is a development server: the caller
+//! names the base URL, `LEVERS_BASE_URL` for `from_env`); the list answer is fastapi-pagination's
 //! `{items, total, page, size, pages}` or a bare array, pages count from 1 and hold at most
 //! 100; `extPlatformId` / `extCompanyId` get a generous bound of our own (10,000 characters);
 //! nested objects in answers may lack their `uuid`.
@@ -39,9 +43,9 @@
 
 mod client;
 mod contacts;
-mod unified;
+pub mod unified;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Raw};
+pub use client::{Client, ClientBuilder, DOCUMENTED_BASE_URL, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{
     Contact, ContactId, ContactPage, Date, EmailLanguage, EmailTone, Gender, PaymentInstructions, Risk, Role,
@@ -51,5 +55,9 @@ pub use contacts::request::{
     ContactUpdate, EXT_ID_MAX_CHARS, ITER_PAGE_SIZE, ListContacts, MAX_PAGE_SIZE, NewContact, SecondaryContact,
     TEXT_MAX_CHARS,
 };
-pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
+pub use contacts_core::{
+    CallOptions, Capabilities, ContactsApi, Error, ErrorDetails, Field, FieldError, Header, HttpRequest, HttpResponse,
+    Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
+    UnknownValue, WithMeta,
+};
 pub use uuid::Uuid;

@@ -1,15 +1,20 @@
-//! `contacts_core::ContactsApi` for Levers.
+//! [`ContactsApi`](crate::ContactsApi) for Levers, and the unified types its methods take
+//! and return, re-exported so they can be named without adding contacts-core.
 
-use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
+pub use contacts_core::{
+    Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
+};
+
+use contacts_core::{Capabilities, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ListContacts, Result};
+use crate::{Client, ContactId, Result};
 
-fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
-    let c: Contact = decode_value(&raw)?;
+fn unify(raw: serde_json::Value) -> Result<Contact> {
+    let c: crate::Contact = decode_value(&raw)?;
     let street = contacts_http::unified::join_street(c.building, c.street);
     let address = Address::from_parts(street, c.postal_code, c.city, c.country);
-    let mut unified = contacts_core::Contact::new(c.uuid.to_string(), c.name);
+    let mut unified = Contact::new(c.id.to_string(), c.name);
     unified.email = c.email;
     unified.phone = c.phone_number;
     unified.address = Some(address).filter(|a| !a.is_empty());
@@ -19,13 +24,82 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     Ok(unified)
 }
 
-contacts_http::unified_setters! {
-    { external_id => ext_platform_id, email => email, phone => phone_number, tax_id => vat_number },
-    address { street => street, postal_code => postal_code, city => city, country => country },
+/// The unified contact onto a Levers create. A unified field without a place here (the
+/// location) never gets this far: the capabilities refuse it, or drop it when lossy.
+fn new_contact(contact: &NewContact) -> crate::NewContact {
+    let mut out = crate::NewContact::new(contact.name.clone());
+    if let Some(v) = &contact.external_id {
+        out = out.ext_platform_id(v.clone());
+    }
+    if let Some(v) = &contact.email {
+        out = out.email(v.clone());
+    }
+    if let Some(v) = &contact.phone {
+        out = out.phone_number(v.clone());
+    }
+    if let Some(v) = &contact.tax_id {
+        out = out.vat_number(v.clone());
+    }
+    if let Some(address) = &contact.address {
+        if let Some(v) = &address.street {
+            out = out.street(v.clone());
+        }
+        if let Some(v) = &address.postal_code {
+            out = out.postal_code(v.clone());
+        }
+        if let Some(v) = &address.city {
+            out = out.city(v.clone());
+        }
+        if let Some(v) = &address.country {
+            out = out.country(v.clone());
+        }
+    }
+    out
+}
+
+/// The unified update onto a Levers update: only what the patch sets.
+fn update(patch: &ContactUpdate) -> crate::ContactUpdate {
+    let mut out = crate::ContactUpdate::new();
+    if let Some(name) = &patch.name {
+        out = out.name(name.clone());
+    }
+    if let Some(v) = &patch.external_id {
+        out = out.ext_platform_id(v.clone());
+    }
+    if let Some(v) = &patch.email {
+        out = out.email(v.clone());
+    }
+    if let Some(v) = &patch.phone {
+        out = out.phone_number(v.clone());
+    }
+    if let Some(v) = &patch.tax_id {
+        out = out.vat_number(v.clone());
+    }
+    if let Some(address) = &patch.address {
+        if let Some(v) = &address.street {
+            out = out.street(v.clone());
+        }
+        if let Some(v) = &address.postal_code {
+            out = out.postal_code(v.clone());
+        }
+        if let Some(v) = &address.city {
+            out = out.city(v.clone());
+        }
+        if let Some(v) = &address.country {
+            out = out.country(v.clone());
+        }
+    }
+    out
 }
 
 impl ContactsApi for Client {
-    contacts_http::contacts_api_identity!();
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
 
     /// Create, get, update and list; every unified field but the location (the external id
     /// is `extPlatformId`); only the name is required.
@@ -35,33 +109,38 @@ impl ContactsApi for Client {
             .requiring(&[Field::Name])
     }
 
-    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+    fn validate_create(&self, contact: &NewContact) -> Result<()> {
         contacts_http::unified::validate_create(self, contact, |c| new_contact(c).check())
     }
 
-    fn validate_update(&self, patch: &contacts_core::ContactUpdate) -> Result<()> {
+    fn validate_update(&self, patch: &ContactUpdate) -> Result<()> {
         contacts_http::unified::validate_update(self, patch, |u| update(u).check())
     }
 
-    fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
+    fn create(&self, contact: &NewContact) -> Result<Contact> {
         contacts_http::unified::create(self, contact, |c| unify(self.contacts().create_as(&new_contact(c))?.value))
     }
 
-    fn get(&self, id: &str) -> Result<contacts_core::Contact> {
+    fn get(&self, id: &str) -> Result<Contact> {
         unify(self.contacts().get_as(&id.parse::<ContactId>()?)?.value)
     }
 
-    fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
+    fn update(&self, id: &str, patch: &ContactUpdate) -> Result<Contact> {
         let uuid = id.parse::<ContactId>()?;
         contacts_http::unified::update(self, id, patch, |u| unify(self.contacts().update_as(&uuid, &update(u))?.value))
     }
 
-    /// Every contact, page by page. Levers documents no search: a `search` is refused.
-    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> ContactStream<'a> {
-        if let Err(e) = contacts_http::validate::refuse_option(Provider::Levers, "search", query.search.is_some()) {
+    /// Every contact, page by page. Levers documents no search and no customer filter: a
+    /// `search` or `customer_ids` is refused.
+    fn list<'a>(&'a self, query: &ListContacts) -> ContactStream<'a> {
+        let refused = contacts_http::validate::refuse_option(Provider::Levers, "search", query.search.is_some())
+            .and_then(|()| {
+                contacts_http::validate::refuse_option(Provider::Levers, "customer_ids", !query.customer_ids.is_empty())
+            });
+        if let Err(e) = refused {
             return Box::new(std::iter::once(Err(e)));
         }
-        let mut q = ListContacts::new();
+        let mut q = crate::ListContacts::new();
         if let Some(size) = query.size {
             q = q.size(size);
         }

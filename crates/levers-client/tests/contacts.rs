@@ -426,8 +426,6 @@ fn strings_are_1_to_255_characters_counted_as_characters() {
     assert_refused("street_ar", create(NewContact::new("A").street_ar("")));
     assert_refused("iban", create(NewContact::new("A").iban("x".repeat(256))));
     assert_refused("email", create(NewContact::new("A").email("ap acme@x.sa")));
-    assert_refused("email_tone", create(NewContact::new("A").email_tone(EmailTone::Other("LOUD".into()))));
-    assert_refused("role", create(NewContact::new("A").role(Role::Other("OWNER".into()))));
     assert_refused(
         "secondary_contacts[1].email",
         create(
@@ -465,14 +463,30 @@ fn strings_are_1_to_255_characters_counted_as_characters() {
     });
 }
 
+const BASE: &str = "https://levers.example.com/api-service/v1";
+
 #[test]
 fn builder_defaults_and_credentials() {
-    assert_eq!(Client::new("t").unwrap().base_url(), "https://api.dev.uselevers.com/api-service/v1");
-    assert!(matches!(Client::builder().build(), Err(Error::Config(_))));
-    assert!(matches!(Client::new(""), Err(Error::Config(_))));
-    assert!(matches!(Client::builder().client_credentials("", "s").build(), Err(Error::Config(_))));
-    assert!(matches!(Client::new("a\r\nb"), Err(Error::Validation(_))));
-    assert!(!format!("{:?}", Client::new("eyJTOPSECRET").unwrap()).contains("TOPSECRET"));
+    assert_eq!(Client::new(BASE, "t").unwrap().base_url(), BASE);
+    assert!(matches!(Client::builder().base_url(BASE).build(), Err(Error::Config(_))));
+    assert!(matches!(Client::new(BASE, ""), Err(Error::Config(_))));
+    assert!(matches!(Client::builder().base_url(BASE).client_credentials("", "s").build(), Err(Error::Config(_))));
+    assert!(matches!(Client::new(BASE, "a\r\nb"), Err(Error::Validation(_))));
+    assert!(!format!("{:?}", Client::new(BASE, "eyJTOPSECRET").unwrap()).contains("TOPSECRET"));
+}
+
+#[test]
+fn there_is_no_default_host_and_the_refusal_names_the_variable_and_the_documented_host() {
+    // The only host the public reference shows is Levers' development server: a production
+    // token must never go there by default.
+    for built in [Client::builder().token("eyJ").build(), Client::builder().client_credentials("id", "s").build()] {
+        let e = built.expect_err("no base URL, no client");
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("LEVERS_BASE_URL"), "{text}");
+        assert!(text.contains(levers_client::DOCUMENTED_BASE_URL), "{text}");
+    }
+    assert_eq!(levers_client::DOCUMENTED_BASE_URL, "https://api.dev.uselevers.com/api-service/v1");
 }
 
 #[test]
@@ -559,7 +573,7 @@ fn a_details_answer_without_a_top_level_uuid_takes_the_id_asked_for() {
     let mock =
         server.mock("GET", format!("{API}/contact/{UUID}").as_str()).with_body(details.to_string()).expect(2).create();
     let c = client(&server).contacts().get(&uuid().into()).unwrap();
-    assert_eq!(c.uuid, uuid());
+    assert_eq!(c.id, uuid());
     assert_eq!(c.name, "Acme Trading");
     let unified = contacts_core::ContactsApi::get(&client(&server), UUID).unwrap();
     assert_eq!(unified.id, UUID);

@@ -36,7 +36,7 @@
 
 mod client;
 mod contacts;
-mod unified;
+pub mod unified;
 
 pub use client::{BodyEncoding, Client, ClientBuilder, Raw};
 pub use contacts::model::{Contact, ContactId, ContactPage, CustomerId};
@@ -45,4 +45,8 @@ pub use contacts::request::{
     NewContact, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PHONE_MAX_CHARS, PROFILE_ID_MAX,
 };
 pub use contacts::{Contacts, NOTHING_SENT};
-pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
+pub use contacts_core::{
+    CallOptions, Capabilities, ContactsApi, Error, ErrorDetails, Field, FieldError, Header, HttpRequest, HttpResponse,
+    Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
+    UnknownValue, WithMeta,
+};

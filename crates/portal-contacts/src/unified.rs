@@ -1,37 +1,57 @@
-//! `contacts_core::ContactsApi` for the customer portal.
+//! [`ContactsApi`](crate::ContactsApi) for the customer portal, and the unified types its methods take
+//! and return, re-exported so they can be named without adding contacts-core.
 
-use contacts_core::{Capabilities, ContactStream, ContactsApi, Field, Operation, Provider};
+pub use contacts_core::{
+    Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
+};
+
+use contacts_core::{Capabilities, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ContactUpdate, ListContacts, NewContact, Result};
+use crate::{Client, ContactId, Result};
 
-fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
-    let c: Contact = decode_value(&raw)?;
-    let mut unified = contacts_core::Contact::new(c.id.into_string(), c.name);
+fn unify(raw: serde_json::Value) -> Result<Contact> {
+    let c: crate::Contact = decode_value(&raw)?;
+    let mut unified = Contact::new(c.id.into_string(), c.name);
     unified.email = c.email;
     unified.phone = c.tel.or(c.mobile).or(c.tel1);
     unified.raw = raw;
     Ok(unified)
 }
 
-/// The unified fields onto the portal's: the phone goes to `tel`.
-macro_rules! map_fields {
-    ($target:expr, $from:expr) => {
-        contacts_http::set_unified!($target, $from, { email => email, phone => tel })
-    };
+/// The unified contact onto a portal create: the phone goes to `tel`.
+fn new_contact(contact: &NewContact) -> crate::NewContact {
+    let mut out = crate::NewContact::new(contact.name.clone());
+    if let Some(v) = &contact.email {
+        out = out.email(v.clone());
+    }
+    if let Some(v) = &contact.phone {
+        out = out.tel(v.clone());
+    }
+    out
 }
 
-fn new_contact(contact: &contacts_core::NewContact) -> NewContact {
-    map_fields!(NewContact::new(contact.name.clone()), contact)
-}
-
-/// The portal requires the name on every update: `name` is the patch's, or the current one.
-fn update(patch: &contacts_core::ContactUpdate, name: String) -> ContactUpdate {
-    map_fields!(ContactUpdate::new(name), patch)
+/// The unified update onto a portal update, which requires the name: `name` is the patch's,
+/// or the current one.
+fn update(patch: &ContactUpdate, name: String) -> crate::ContactUpdate {
+    let mut out = crate::ContactUpdate::new(name);
+    if let Some(v) = &patch.email {
+        out = out.email(v.clone());
+    }
+    if let Some(v) = &patch.phone {
+        out = out.tel(v.clone());
+    }
+    out
 }
 
 impl ContactsApi for Client {
-    contacts_http::contacts_api_identity!();
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
 
     /// Every operation but find-or-create; a name (required), an email and a phone (`tel`).
     /// No external id is documented: a sync matches its contacts by phone or email.
@@ -39,15 +59,16 @@ impl ContactsApi for Client {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
             .storing(&[Field::Name, Field::Email, Field::Phone])
             .requiring(&[Field::Name])
+            .listing_by_customer_ids()
     }
 
-    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+    fn validate_create(&self, contact: &NewContact) -> Result<()> {
         contacts_http::unified::validate_create(self, contact, |c| new_contact(c).fields.check())
     }
 
     /// The update's own rules; when it carries no name, the current one (read at update time)
     /// is assumed valid.
-    fn validate_update(&self, patch: &contacts_core::ContactUpdate) -> Result<()> {
+    fn validate_update(&self, patch: &ContactUpdate) -> Result<()> {
         contacts_http::unified::validate_update(self, patch, |p| {
             update(p, p.name.clone().unwrap_or_else(|| "current name".to_owned())).fields.check()
         })
@@ -55,21 +76,21 @@ impl ContactsApi for Client {
 
     /// Creates the contact, then fetches it (the portal's create answers only the id).
     /// The phone goes to `tel`; any other field is refused (or dropped and reported when lossy).
-    fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
+    fn create(&self, contact: &NewContact) -> Result<Contact> {
         contacts_http::unified::create(self, contact, |contact| {
             let id = self.contacts().create(&new_contact(contact))?;
             ContactsApi::get(self, id.as_str())
         })
     }
 
-    fn get(&self, id: &str) -> Result<contacts_core::Contact> {
+    fn get(&self, id: &str) -> Result<Contact> {
         unify(self.contacts().get_as(&ContactId::from(id))?.value)
     }
 
     /// Updates the contact, then fetches it (the portal's update answers only a message).
     /// The portal requires the name on every update: when the patch has none, the current
     /// name is read first (one more request).
-    fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
+    fn update(&self, id: &str, patch: &ContactUpdate) -> Result<Contact> {
         contacts_http::unified::update(self, id, patch, |patch| {
             let contact_id = ContactId::from(id);
             let name = match &patch.name {
@@ -87,11 +108,11 @@ impl ContactsApi for Client {
 
     /// Every contact of `query.customer_ids` (required), in one request: the portal does not
     /// page. It has no search: a `search` is refused.
-    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> ContactStream<'a> {
+    fn list<'a>(&'a self, query: &ListContacts) -> ContactStream<'a> {
         if let Err(e) = contacts_http::validate::refuse_option(Provider::Portal, "search", query.search.is_some()) {
             return Box::new(std::iter::once(Err(e)));
         }
-        let q = ListContacts::new().customers(query.customer_ids.iter().copied());
+        let q = crate::ListContacts::new().customers(query.customer_ids.iter().copied());
         Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
     }
 }

@@ -1,8 +1,13 @@
-use contacts_core::{HttpResponse, Provider, Secret};
-use contacts_http::Auth;
-use contacts_http::env::required;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::{Error, Result};
+use contacts_core::{HttpResponse, Provider, ResponseMeta, RetryPolicy, Secret, Sleeper, Transport};
+use contacts_http::env::{optional, required};
+use contacts_http::{Auth, HttpClient, HttpConfig};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{Contacts, Error, Result};
 
 /// The documented production URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.previsto.io";
@@ -10,20 +15,25 @@ pub const DEFAULT_BASE_URL: &str = "https://api.previsto.io";
 /// What `build` says when no key was given.
 const NO_API_KEY: &str = "an API key is required: api_key(\"sk_…\") or PREVISTO_API_KEY";
 
-contacts_http::client_types! {
-    /// A Previsto client. Cheap to clone: clones share one connection pool.
-    ///
-    /// ```no_run
-    /// let client = previsto::Client::new("sk_12345")?;
-    /// # Ok::<(), previsto::Error>(())
-    /// ```
-    pub struct Client {
-        /// A public key (`pk_…`) may only create contacts.
-        pub(crate) public_key: bool,
-    }
-    pub struct ClientBuilder {
-        api_key: Option<Secret>,
-    }
+/// A Previsto client. Cheap to clone: clones share one connection pool.
+///
+/// ```no_run
+/// let client = previsto::Client::new("sk_12345")?;
+/// # Ok::<(), previsto::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) http: HttpClient,
+    /// A public key (`pk_…`) may only create contacts.
+    pub(crate) public_key: bool,
+}
+
+/// Options for a [`Client`]; [`Client::builder`] makes one.
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    http: HttpConfig,
+    api_key: Option<Secret>,
 }
 
 impl Client {
@@ -37,7 +47,34 @@ impl Client {
 
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder { http: contacts_http::http_config!(Provider::Previsto, DEFAULT_BASE_URL), api_key: None }
+        let mut http = HttpConfig::new(Provider::Previsto, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+        http.set_default_base_url(DEFAULT_BASE_URL);
+        ClientBuilder { http, api_key: None }
+    }
+
+    /// The contacts resource: its operations, each one call to Previsto (see [`Contacts`]).
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts::new(self)
+    }
+
+    /// Any Previsto endpoint, through this client's auth, retries, limits and errors: for what
+    /// the crate does not wrap (see [`Raw`]).
+    pub fn raw(&self) -> Raw<'_> {
+        Raw(contacts_http::Raw::new(&self.http))
+    }
+
+    /// The base URL in use, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+
+    /// A client from the environment variables that [`ClientBuilder::from_env`] reads.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a required variable is missing or empty, or when
+    /// [`ClientBuilder::build`] refuses what they say.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
     }
 }
 
@@ -48,17 +85,106 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
-        Ok(Client::builder().api_key(required("PREVISTO_API_KEY")?).base_url_from_env("PREVISTO_BASE_URL"))
+        let builder = Client::builder().api_key(required("PREVISTO_API_KEY")?);
+        Ok(match optional("PREVISTO_BASE_URL") {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        })
     }
 
-    contacts_core::setters! {
-        /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
-        /// A public key (`pk_…`) may only create contacts: with one, every other operation returns
-        /// [`Error::Config`] before sending. Required.
-        pub fn api_key(api_key: impl Into<Secret>) = some_into;
+    /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
+    /// A public key (`pk_…`) may only create contacts: with one, every other operation returns
+    /// [`Error::Config`] before sending. Required.
+    #[must_use]
+    pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
     }
 
-    contacts_http::http_builder_methods!();
+    /// Sets the base URL (scheme, host and any path prefix). Defaults to
+    /// [`DEFAULT_BASE_URL`], Previsto's documented production URL; `PREVISTO_BASE_URL` sets it
+    /// in [`from_env`](Self::from_env).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.http.set_base_url(url);
+        self
+    }
+
+    /// Sets the timeout for each phase of a request: sending it, waiting for the answer's head,
+    /// and reading its body (so one attempt ends within `connect_timeout` + 3 × this at worst;
+    /// see [`deadline`](Self::deadline) for a bound on the whole call). Defaults to 60 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.set_timeout(timeout);
+        self
+    }
+
+    /// Sets the timeout for connecting. Defaults to 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.set_connect_timeout(timeout);
+        self
+    }
+
+    /// Bounds a whole call, retries and the waits between them included: no retry starts once
+    /// it would end past the deadline. Defaults to none.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.http.set_deadline(Some(deadline));
+        self
+    }
+
+    /// Sets which failed calls are repeated, replacing this crate's default policy:
+    /// [`RetryPolicy::default`]: 2 retries, backoff 0.5 s to 8 s with jitter, `Retry-After`
+    /// honoured up to 60 s.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.http.set_retry_policy(policy);
+        self
+    }
+
+    /// Sets the `User-Agent` header. Defaults to `previsto/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.http.set_user_agent(user_agent);
+        self
+    }
+
+    /// Sends through your own [`Transport`] instead of ureq: to record, replay or wrap calls.
+    /// Defaults to ureq.
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.http.set_transport(Arc::new(transport));
+        self
+    }
+
+    /// Waits between retries with this [`Sleeper`] (tests inject one that returns at once).
+    /// Defaults to `std::thread::sleep`.
+    pub fn sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
+        self.http.set_sleeper(Arc::new(sleeper));
+        self
+    }
+
+    /// Sets the largest response body accepted, in bytes. Defaults to 32 MiB.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.http.set_max_response_bytes(bytes);
+        self
+    }
+
+    /// Sends every call through this proxy (`http://host:port`, `socks5://host:port`). Defaults
+    /// to the environment: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` (upper or lower case) and
+    /// `NO_PROXY`, as ureq and curl read them. A call to loopback never goes through a proxy.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.http.set_proxy(url);
+        self
+    }
+
+    /// Ignores the proxy environment variables: every call goes direct. Defaults to reading
+    /// them (see [`proxy`](Self::proxy)).
+    pub fn no_proxy(mut self) -> Self {
+        self.http.set_no_proxy();
+        self
+    }
+
+    /// Allows a plain `http://` URL on a host other than loopback (credentials then cross the
+    /// network in clear). Defaults to `false`.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.http.set_allow_insecure_http(allow);
+        self
+    }
 
     /// Makes the client.
     ///
@@ -73,10 +199,55 @@ impl ClientBuilder {
     }
 }
 
-contacts_http::raw_handle!(
-    "Previsto",
-    "let client = previsto::Client::new(\"sk_12345\")?;\nlet jobs: serde_json::Value = client.raw().get(&[\"jobs\"], &[])?;\n# Ok::<(), previsto::Error>(())"
-);
+/// Any Previsto endpoint, wrapped by this crate or not, through the client's own auth,
+/// retries, limits, timeouts and errors: [`Client::raw`] hands it out.
+///
+/// Paths are segments below the client's base URL, each percent-encoded. A POST is not repeated
+/// once it may have reached the server; GET, PUT and DELETE are retried as the client's policy
+/// says. Answers come back as Previsto sent them (`serde_json::Value` or your type), envelopes
+/// included.
+///
+/// ```no_run
+/// let client = previsto::Client::new("sk_12345")?;
+/// let jobs: serde_json::Value = client.raw().get(&["jobs"], &[])?;
+/// # Ok::<(), previsto::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a>(contacts_http::Raw<'a>);
+
+impl Raw<'_> {
+    /// `GET` a Previsto path, with `query` pairs, and decode the answer.
+    ///
+    /// # Errors
+    /// Previsto's error, a transport failure, or [`Error::Decode`].
+    pub fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<T> {
+        self.0.get(segments, query)
+    }
+
+    /// `POST` a JSON body and decode the answer. Sent once if it may have reached the server.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T> {
+        self.0.post(segments, body)
+    }
+
+    /// `PUT` a JSON body and decode the answer.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn put<B: Serialize + ?Sized, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T> {
+        self.0.put(segments, body)
+    }
+
+    /// `DELETE`, returning the answer's metadata (its body may be empty).
+    ///
+    /// # Errors
+    /// Previsto's error or a transport failure.
+    pub fn delete(&self, segments: &[&str]) -> Result<ResponseMeta> {
+        self.0.delete(segments).map(contacts_http::Response::into_meta)
+    }
+}
 
 /// Previsto's error body: `{type, message, param}`.
 #[derive(serde::Deserialize)]

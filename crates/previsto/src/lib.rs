@@ -41,7 +41,7 @@
 
 mod client;
 mod contacts;
-mod unified;
+pub mod unified;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Raw};
 pub use contacts::Contacts;
@@ -50,5 +50,9 @@ pub use contacts::request::{
     ContactUpdate, ITER_PAGE_SIZE, ListContacts, MAX_PAGE_SIZE, META_KEY_MAX_CHARS, META_MAX_KEYS,
     META_VALUE_MAX_CHARS, MIN_PAGE_SIZE, NewContact, Order, TEXT_MAX_CHARS,
 };
-pub use contacts_core::{CallOptions, ContactsApi, Error, ResponseMeta, Result, RetryPolicy, Secret, WithMeta};
+pub use contacts_core::{
+    CallOptions, Capabilities, ContactsApi, Error, ErrorDetails, Field, FieldError, Header, HttpRequest, HttpResponse,
+    Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
+    UnknownValue, WithMeta,
+};
 pub use unified::EXTERNAL_ID_META_KEY;

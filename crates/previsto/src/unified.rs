@@ -1,20 +1,25 @@
-//! `contacts_core::ContactsApi` for Previsto.
+//! [`ContactsApi`](crate::ContactsApi) for Previsto, and the unified types its methods take
+//! and return, re-exported so they can be named without adding contacts-core.
 
-use contacts_core::{Address, Capabilities, ContactStream, ContactsApi, Field, Operation};
+pub use contacts_core::{
+    Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
+};
+
+use contacts_core::{Capabilities, ContactsApi, Field, Operation, Provider};
 use contacts_http::decode_value;
 
-use crate::{Client, Contact, ContactId, ListContacts, Result};
+use crate::{Client, ContactId, Result};
 
 /// The meta key that holds the unified `external_id` (the caller's own id for a contact):
 /// Previsto documents meta as the place for a caller's own values.
 pub const EXTERNAL_ID_META_KEY: &str = "externalId";
 
-fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
-    let c: Contact = decode_value(&raw)?;
+fn unify(raw: serde_json::Value) -> Result<Contact> {
+    let c: crate::Contact = decode_value(&raw)?;
     // An apartment without an address is kept as the street, not dropped.
     let street = contacts_http::unified::join_street(c.address, c.apartment);
     let address = Address::from_parts(street, c.postal_code, c.city, c.country_code);
-    let mut unified = contacts_core::Contact::new(c.id.into_string(), c.name);
+    let mut unified = Contact::new(c.id.into_string(), c.name);
     unified.email = c.email;
     unified.phone = c.phone;
     unified.address = Some(address).filter(|a| !a.is_empty());
@@ -25,23 +30,88 @@ fn unify(raw: serde_json::Value) -> Result<contacts_core::Contact> {
     Ok(unified)
 }
 
-contacts_http::unified_setters! {
-    { email => email, phone => phone, tax_id => registration_no },
-    address { street => address, postal_code => postal_code, city => city, country => country_code },
-    extra(out, from) {
-        let out = match from.location {
-            Some(l) => out.location(l),
-            None => out,
-        };
-        match &from.external_id {
-            Some(id) => out.meta(EXTERNAL_ID_META_KEY, id.clone()),
-            None => out,
+/// The unified contact onto a Previsto create (the external id goes to the
+/// [`EXTERNAL_ID_META_KEY`] meta value).
+fn new_contact(contact: &NewContact) -> crate::NewContact {
+    let mut out = crate::NewContact::new(contact.name.clone());
+    if let Some(v) = &contact.email {
+        out = out.email(v.clone());
+    }
+    if let Some(v) = &contact.phone {
+        out = out.phone(v.clone());
+    }
+    if let Some(v) = &contact.tax_id {
+        out = out.registration_no(v.clone());
+    }
+    if let Some(v) = &contact.location {
+        out = out.location(*v);
+    }
+    if let Some(address) = &contact.address {
+        if let Some(v) = &address.street {
+            out = out.address(v.clone());
         }
-    },
+        if let Some(v) = &address.postal_code {
+            out = out.postal_code(v.clone());
+        }
+        if let Some(v) = &address.city {
+            out = out.city(v.clone());
+        }
+        if let Some(v) = &address.country {
+            out = out.country_code(v.clone());
+        }
+    }
+    if let Some(id) = &contact.external_id {
+        out = out.meta(EXTERNAL_ID_META_KEY, id.clone());
+    }
+    out
+}
+
+/// The unified update onto a Previsto update: only what the patch sets.
+fn update(patch: &ContactUpdate) -> crate::ContactUpdate {
+    let mut out = crate::ContactUpdate::new();
+    if let Some(name) = &patch.name {
+        out = out.name(name.clone());
+    }
+    if let Some(v) = &patch.email {
+        out = out.email(v.clone());
+    }
+    if let Some(v) = &patch.phone {
+        out = out.phone(v.clone());
+    }
+    if let Some(v) = &patch.tax_id {
+        out = out.registration_no(v.clone());
+    }
+    if let Some(v) = &patch.location {
+        out = out.location(*v);
+    }
+    if let Some(address) = &patch.address {
+        if let Some(v) = &address.street {
+            out = out.address(v.clone());
+        }
+        if let Some(v) = &address.postal_code {
+            out = out.postal_code(v.clone());
+        }
+        if let Some(v) = &address.city {
+            out = out.city(v.clone());
+        }
+        if let Some(v) = &address.country {
+            out = out.country_code(v.clone());
+        }
+    }
+    if let Some(id) = &patch.external_id {
+        out = out.meta(EXTERNAL_ID_META_KEY, id.clone());
+    }
+    out
 }
 
 impl ContactsApi for Client {
-    contacts_http::contacts_api_identity!();
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
+    }
 
     /// Every operation but find-or-create; every unified field (the external id in the
     /// [`EXTERNAL_ID_META_KEY`] meta value); only the name is required.
@@ -51,26 +121,26 @@ impl ContactsApi for Client {
             .requiring(&[Field::Name])
     }
 
-    fn validate_create(&self, contact: &contacts_core::NewContact) -> Result<()> {
+    fn validate_create(&self, contact: &NewContact) -> Result<()> {
         contacts_http::unified::validate_create(self, contact, |c| new_contact(c).fields.check())
     }
 
-    fn validate_update(&self, patch: &contacts_core::ContactUpdate) -> Result<()> {
+    fn validate_update(&self, patch: &ContactUpdate) -> Result<()> {
         contacts_http::unified::validate_update(self, patch, |u| {
             self.contacts().secret_key_for("update")?;
             update(u).fields.check()
         })
     }
 
-    fn create(&self, contact: &contacts_core::NewContact) -> Result<contacts_core::Contact> {
+    fn create(&self, contact: &NewContact) -> Result<Contact> {
         contacts_http::unified::create(self, contact, |c| unify(self.contacts().create_as(&new_contact(c))?.value))
     }
 
-    fn get(&self, id: &str) -> Result<contacts_core::Contact> {
+    fn get(&self, id: &str) -> Result<Contact> {
         unify(self.contacts().get_as(&ContactId::from(id))?.value)
     }
 
-    fn update(&self, id: &str, patch: &contacts_core::ContactUpdate) -> Result<contacts_core::Contact> {
+    fn update(&self, id: &str, patch: &ContactUpdate) -> Result<Contact> {
         contacts_http::unified::update(self, id, patch, |u| {
             unify(self.contacts().update_as(&ContactId::from(id), &update(u))?.value)
         })
@@ -80,8 +150,14 @@ impl ContactsApi for Client {
         self.contacts().delete(&ContactId::from(id))
     }
 
-    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> ContactStream<'a> {
-        let mut q = ListContacts::new();
+    /// Every contact, page by page, or those matching `search`. Previsto has no customer
+    /// filter: `customer_ids` is refused.
+    fn list<'a>(&'a self, query: &ListContacts) -> ContactStream<'a> {
+        let no_customers = !query.customer_ids.is_empty();
+        if let Err(e) = contacts_http::validate::refuse_option(Provider::Previsto, "customer_ids", no_customers) {
+            return Box::new(std::iter::once(Err(e)));
+        }
+        let mut q = crate::ListContacts::new();
         if let Some(text) = &query.search {
             q = q.search(text.clone());
         }

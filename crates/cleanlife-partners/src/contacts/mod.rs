@@ -3,12 +3,12 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::{Header, Method, WithMeta};
+use contacts_core::{CallOptions, Header, Method, WithMeta};
 use contacts_http::{RequestBuilder, Response, decode_json, new_request_id};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Contact, ContactId, Error, FoundContact, NewContact, Result};
+use crate::{Client, Contact, ContactId, Error, FoundContact, NewContact, Result};
 
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
@@ -19,11 +19,40 @@ struct Envelope<T> {
     data: Option<T>,
 }
 
-contacts_http::contacts_handle!(
-    "# let client = cleanlife_partners::Client::new(\"pk_live_…\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(cleanlife_partners::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), cleanlife_partners::Error>(())"
-);
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone)]
+pub struct Contacts<'a> {
+    client: &'a Client,
+    options: CallOptions,
+}
 
 impl<'a> Contacts<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Contacts { client, options: CallOptions::new() }
+    }
+
+    /// A handle whose calls use these [`CallOptions`] (timeout, retries, deadline, headers)
+    /// instead of the client's settings; this handle is left as it was.
+    ///
+    /// ```
+    /// # let client = cleanlife_partners::Client::new("pk_live_…")?;
+    /// use std::time::Duration;
+    /// use cleanlife_partners::CallOptions;
+    /// let contacts = client.contacts();
+    /// let quick = contacts.with(CallOptions::new().timeout(Duration::from_secs(2)).retries(0));
+    /// // `contacts` keeps the client's settings.
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with(&self, options: CallOptions) -> Contacts<'a> {
+        Contacts { client: self.client, options }
+    }
+
+    /// A request below the base URL, with this handle's options applied.
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
     /// Adds a fresh `x-request-id`, sends, and unwraps `{success, data}`.
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(T, Response)> {
         let response = request.default_header(Header::new("x-request-id", new_request_id())).send()?;
@@ -41,36 +70,42 @@ impl<'a> Contacts<'a> {
         }
     }
 
-    contacts_http::operation! {
-        /// Returns the contact with this phone, creating it with this name if there is none
-        /// (`POST /partners/contacts`, [docs](https://docs.thecleanlife.dev)). `created` says
-        /// which happened.
-        ///
-        /// Retried like a read (the phone identifies the contact, so a repeat creates nothing
-        /// twice); when it was retried, [`FoundContact::retried`] is `true` and `created` may be
-        /// understated.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
-        /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
-        /// use cleanlife_partners::NewContact;
-        /// let found = client.contacts().find_or_create(&NewContact::new("+966500000000", "Ahmed Ali"))?;
-        /// println!("{} {} created: {}", found.contact.id, found.contact.phone, found.created);
-        /// # Ok::<(), cleanlife_partners::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] before sending for a phone that is not Saudi or an empty name;
-        /// [`Error::Api`] with TheCleanLife's `code` (`VALIDATION_ERROR`, `UNAUTHORIZED`,
-        /// `FORBIDDEN`, `INVALID_PARTNER_DOMAIN`, `SANDBOX_DOMAIN_NOT_ALLOWED`,
-        /// `RATE_LIMIT_EXCEEDED`) and the request id.
-        pub fn find_or_create / find_or_create_with_meta(&self, contact: &NewContact) -> FoundContact {
-            let found = self.find_or_create_as::<Contact>(contact)?;
-            let contact = found.value;
-            let created = contact.is_new_contact;
-            let retried = found.meta.attempts > 1;
-            Ok(WithMeta::new(FoundContact { contact, created, retried }, found.meta))
-        }
+    /// Returns the contact with this phone, creating it with this name if there is none
+    /// (`POST /partners/contacts`, [docs](https://docs.thecleanlife.dev)). `created` says
+    /// which happened.
+    ///
+    /// Retried like a read (the phone identifies the contact, so a repeat creates nothing
+    /// twice); when it was retried, [`FoundContact::retried`] is `true` and `created` may be
+    /// understated.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+    /// use cleanlife_partners::NewContact;
+    /// let found = client.contacts().find_or_create(&NewContact::new("+966500000000", "Ahmed Ali"))?;
+    /// println!("{} {} created: {}", found.contact.id, found.contact.phone, found.created);
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending for a phone that is not Saudi or an empty name;
+    /// [`Error::Api`] with TheCleanLife's `code` (`VALIDATION_ERROR`, `UNAUTHORIZED`,
+    /// `FORBIDDEN`, `INVALID_PARTNER_DOMAIN`, `SANDBOX_DOMAIN_NOT_ALLOWED`,
+    /// `RATE_LIMIT_EXCEEDED`) and the request id.
+    pub fn find_or_create(&self, contact: &NewContact) -> Result<FoundContact> {
+        Ok(self.find_or_create_with_meta(contact)?.value)
+    }
+
+    /// Like [`find_or_create`](Self::find_or_create), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`find_or_create`](Self::find_or_create).
+    pub fn find_or_create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<FoundContact>> {
+        let found = self.find_or_create_as::<Contact>(contact)?;
+        let contact = found.value;
+        let created = contact.is_new_contact;
+        let retried = found.meta.attempts > 1;
+        Ok(WithMeta::new(FoundContact { contact, created, retried }, found.meta))
     }
 
     /// The found contact and the answer's metadata (its attempts say whether it was retried).
@@ -82,22 +117,28 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(data, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// Fetches a contact by id (`GET /partners/contacts/{id}`).
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
-        /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
-        /// let id: cleanlife_partners::ContactId = "00000000-0000-4000-a000-000000000000".parse()?;
-        /// let contact = client.contacts().get(&id)?;
-        /// # Ok::<(), cleanlife_partners::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::NotFound`] for `RESOURCE_NOT_FOUND`.
-        pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
-            self.get_as(id)
-        }
+    /// Fetches a contact by id (`GET /partners/contacts/{id}`).
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
+    /// let id: cleanlife_partners::ContactId = "00000000-0000-4000-a000-000000000000".parse()?;
+    /// let contact = client.contacts().get(&id)?;
+    /// # Ok::<(), cleanlife_partners::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for `RESOURCE_NOT_FOUND`.
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_with_meta(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
+        self.get_as(id)
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {

@@ -3,12 +3,12 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::{Method, ResponseMeta, WithMeta};
-use contacts_http::{Limited, Page, Pages};
+use contacts_core::{CallOptions, Method, ResponseMeta, WithMeta};
+use contacts_http::{Limited, Page, Pages, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
 use request::ITER_PAGE_SIZE;
 
 /// fastapi-pagination's page: `{items, total, page, size, pages}`.
@@ -30,32 +30,67 @@ struct UpdateBody<'a> {
     update: &'a ContactUpdate,
 }
 
-contacts_http::contacts_handle!(
-    "# let client = levers_client::Client::new(\"eyJ…\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(levers_client::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), levers_client::Error>(())"
-);
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone)]
+pub struct Contacts<'a> {
+    client: &'a Client,
+    options: CallOptions,
+}
 
 impl<'a> Contacts<'a> {
-    contacts_http::operation! {
-        /// Creates a contact (`POST /contact`,
-        /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
-        /// sent as is; lengths are counted in characters.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-        /// use levers_client::{EmailTone, NewContact};
-        /// let c = client.contacts().create(
-        ///     &NewContact::new("Acme Trading").name_ar("شركة أكمي").email("ap@acme.sa").email_tone(EmailTone::Friendly),
-        /// )?;
-        /// println!("{}", c.uuid);
-        /// # Ok::<(), levers_client::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] before sending; [`Error::Api`] with FastAPI's per-field details.
-        pub fn create / create_with_meta(&self, contact: &NewContact) -> Contact {
-            self.create_as(contact)
-        }
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Contacts { client, options: CallOptions::new() }
+    }
+
+    /// A handle whose calls use these [`CallOptions`] (timeout, retries, deadline, headers)
+    /// instead of the client's settings; this handle is left as it was.
+    ///
+    /// ```
+    /// # let client = levers_client::Client::new("https://api.example.com/api-service/v1", "eyJ…")?;
+    /// use std::time::Duration;
+    /// use levers_client::CallOptions;
+    /// let contacts = client.contacts();
+    /// let quick = contacts.with(CallOptions::new().timeout(Duration::from_secs(2)).retries(0));
+    /// // `contacts` keeps the client's settings.
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with(&self, options: CallOptions) -> Contacts<'a> {
+        Contacts { client: self.client, options }
+    }
+
+    /// A request below the base URL, with this handle's options applied.
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
+    /// Creates a contact (`POST /contact`,
+    /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
+    /// sent as is; lengths are counted in characters.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// use levers_client::{EmailTone, NewContact};
+    /// let c = client.contacts().create(
+    ///     &NewContact::new("Acme Trading").name_ar("شركة أكمي").email("ap@acme.sa").email_tone(EmailTone::Friendly),
+    /// )?;
+    /// println!("{}", c.id);
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending; [`Error::Api`] with FastAPI's per-field details.
+    pub fn create(&self, contact: &NewContact) -> Result<Contact> {
+        Ok(self.create_with_meta(contact)?.value)
+    }
+
+    /// Like [`create`](Self::create), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<Contact>> {
+        self.create_as(contact)
     }
 
     pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
@@ -64,22 +99,28 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// Fetches a contact's details (`GET /contact/{uuid}`).
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-        /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
-        /// let c = client.contacts().get(&id)?;
-        /// # Ok::<(), levers_client::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::NotFound`] when Levers says there is no such contact.
-        pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
-            self.get_as(id)
-        }
+    /// Fetches a contact's details (`GET /contact/{uuid}`).
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
+    /// let c = client.contacts().get(&id)?;
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when Levers says there is no such contact.
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_with_meta(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
+        self.get_as(id)
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
@@ -97,24 +138,30 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(contact, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// Updates a contact (`PUT /contact` with the uuid in the body,
-        /// [docs](https://docs.uselevers.com/api-reference/contacts/update-contact)): only the fields
-        /// set are sent. Safe to retry.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-        /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
-        /// let c = client.contacts().update(&id, &levers_client::ContactUpdate::new().phone_number("+966500000000"))?;
-        /// # Ok::<(), levers_client::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] when nothing is set or a field breaks a limit.
-        pub fn update / update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Contact {
-            self.update_as(id, update)
-        }
+    /// Updates a contact (`PUT /contact` with the uuid in the body,
+    /// [docs](https://docs.uselevers.com/api-reference/contacts/update-contact)): only the fields
+    /// set are sent. Safe to retry.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
+    /// let c = client.contacts().update(&id, &levers_client::ContactUpdate::new().phone_number("+966500000000"))?;
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when nothing is set or a field breaks a limit.
+    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
+        Ok(self.update_with_meta(id, update)?.value)
+    }
+
+    /// Like [`update`](Self::update), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<Contact>> {
+        self.update_as(id, update)
     }
 
     pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<T>> {
@@ -124,26 +171,32 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// One page of contacts (`GET /contact?page=&size=`).
-        ///
-        /// The reference shows the request but not the answer: the client reads a
-        /// fastapi-pagination page (`{items, total, page, size, pages}`) or a bare array.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
-        /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
-        /// let page = client.contacts().list_page(&levers_client::ListContacts::new().page(1).size(50))?;
-        /// # Ok::<(), levers_client::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] for page 0 or a size outside 1..=100.
-        pub fn list_page / list_page_with_meta(&self, query: &ListContacts) -> ContactPage {
-            query.check()?;
-            let (page, pages, meta) = self.page_as(query.page, query.size)?;
-            Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total, pages }, meta))
-        }
+    /// One page of contacts (`GET /contact?page=&size=`).
+    ///
+    /// The reference shows the request but not the answer: the client reads a
+    /// fastapi-pagination page (`{items, total, page, size, pages}`) or a bare array.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
+    /// let page = client.contacts().list_page(&levers_client::ListContacts::new().page(1).size(50))?;
+    /// # Ok::<(), levers_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for page 0 or a size outside 1..=100.
+    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        Ok(self.list_page_with_meta(query)?.value)
+    }
+
+    /// Like [`list_page`](Self::list_page), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`list_page`](Self::list_page).
+    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
+        query.check()?;
+        let (page, pages, meta) = self.page_as(query.page, query.size)?;
+        Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total, pages }, meta))
     }
 
     /// Every contact, every page, in one `Vec`. For large lists prefer [`iter`](Self::iter).
@@ -164,7 +217,7 @@ impl<'a> Contacts<'a> {
     /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// for c in client.contacts().iter(&levers_client::ListContacts::new()) {
     ///     let c = c?;
-    ///     println!("{} {}", c.uuid, c.name);
+    ///     println!("{} {}", c.id, c.name);
     /// }
     /// # Ok::<(), levers_client::Error>(())
     /// ```
@@ -180,6 +233,8 @@ impl<'a> Contacts<'a> {
         let size = query.size.unwrap_or(ITER_PAGE_SIZE);
         let check = query.check();
         Pages::new(query.page.unwrap_or(1), size as usize, move |page| Ok(this.page_as(Some(page), Some(size))?.0))
+            .logging_as(env!("CARGO_CRATE_NAME"))
+            .logging_as(env!("CARGO_CRATE_NAME"))
             .refusing(check)
     }
 

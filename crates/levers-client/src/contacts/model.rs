@@ -157,8 +157,9 @@ fn null_vec<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std:
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Contact {
-    /// The contact's uuid.
-    pub uuid: ContactId,
+    /// The contact's id (`uuid` on the wire).
+    #[serde(rename = "uuid")]
+    pub id: ContactId,
     /// Name.
     pub name: String,
     /// Name in Arabic.

@@ -151,18 +151,6 @@ impl Fields {
         if let Some(email) = &self.email {
             validate::email(&field("email"), email)?;
         }
-        if let Some(v) = &self.email_tone {
-            v.check(&field("email_tone"))?;
-        }
-        if let Some(v) = &self.send_email_notif_lang {
-            v.check(&field("send_email_notif_lang"))?;
-        }
-        if let Some(v) = &self.send_sms_notif_lang {
-            v.check(&field("send_sms_notif_lang"))?;
-        }
-        if let Some(v) = &self.gender {
-            v.check(&field("gender"))?;
-        }
         Ok(())
     }
 
@@ -171,84 +159,105 @@ impl Fields {
     }
 }
 
-/// The setters of the fields every contact body shares, declared once: `NewContact`,
+/// The setters of the fields every contact body shares, declared once (and, with `body`, those of
+/// [`Body`] that a create and an update share): `NewContact`,
 /// `ContactUpdate` and `SecondaryContact` all take them from this list (in the reference's
 /// order; `name` is the constructor's argument where it is required).
 macro_rules! shared_field_setters {
+    (body) => {
+        /// Adds a secondary contact (an existing one, to change it, by its uuid).
+        pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
+            self.body.secondary_contacts.get_or_insert_with(Vec::new).push(contact);
+            self
+        }
+
+        contacts_http::setters! {
+            /// The uuid of the payment instructions to use.
+            pub fn payment_instructions(uuid: Uuid) -> body.payment_instructions = some;
+            /// The uuid of the collection workflow to use.
+            pub fn workflow_uuid(uuid: Uuid) -> body.workflow_uuid = some;
+        }
+
+        /// Adds a custom field value (any JSON).
+        pub fn custom_field(mut self, value: impl Into<serde_json::Value>) -> Self {
+            self.body.custom_fields.get_or_insert_with(Vec::new).push(value.into());
+            self
+        }
+    };
     () => {
-        contacts_http::field_setters! {
+        contacts_http::setters! {
                 /// Name in Arabic (`nameAr`).
-                name_ar: String;
+                pub fn name_ar(value: impl Into<String>) -> fields.name_ar = some_into;
                 /// First name.
-                first_name: String;
+                pub fn first_name(value: impl Into<String>) -> fields.first_name = some_into;
                 /// First name in Arabic.
-                first_name_ar: String;
+                pub fn first_name_ar(value: impl Into<String>) -> fields.first_name_ar = some_into;
                 /// Last name.
-                last_name: String;
+                pub fn last_name(value: impl Into<String>) -> fields.last_name = some_into;
                 /// Last name in Arabic.
-                last_name_ar: String;
+                pub fn last_name_ar(value: impl Into<String>) -> fields.last_name_ar = some_into;
                 /// Phone number.
-                phone_number: String;
+                pub fn phone_number(value: impl Into<String>) -> fields.phone_number = some_into;
                 /// VAT number.
-                vat_number: String;
+                pub fn vat_number(value: impl Into<String>) -> fields.vat_number = some_into;
                 /// Email address (checked for shape).
-                email: String;
+                pub fn email(value: impl Into<String>) -> fields.email = some_into;
                 /// Building.
-                building: String;
+                pub fn building(value: impl Into<String>) -> fields.building = some_into;
                 /// Building in Arabic.
-                building_ar: String;
+                pub fn building_ar(value: impl Into<String>) -> fields.building_ar = some_into;
                 /// Street.
-                street: String;
+                pub fn street(value: impl Into<String>) -> fields.street = some_into;
                 /// Street in Arabic.
-                street_ar: String;
+                pub fn street_ar(value: impl Into<String>) -> fields.street_ar = some_into;
                 /// District.
-                district: String;
+                pub fn district(value: impl Into<String>) -> fields.district = some_into;
                 /// District in Arabic.
-                district_ar: String;
+                pub fn district_ar(value: impl Into<String>) -> fields.district_ar = some_into;
                 /// City.
-                city: String;
+                pub fn city(value: impl Into<String>) -> fields.city = some_into;
                 /// City in Arabic.
-                city_ar: String;
+                pub fn city_ar(value: impl Into<String>) -> fields.city_ar = some_into;
                 /// Country.
-                country: String;
+                pub fn country(value: impl Into<String>) -> fields.country = some_into;
                 /// Country in Arabic.
-                country_ar: String;
+                pub fn country_ar(value: impl Into<String>) -> fields.country_ar = some_into;
                 /// Postal code.
-                postal_code: String;
+                pub fn postal_code(value: impl Into<String>) -> fields.postal_code = some_into;
                 /// Additional number (Saudi national address).
-                additional_number: String;
+                pub fn additional_number(value: impl Into<String>) -> fields.additional_number = some_into;
                 /// Another id of yours for the contact.
-                other_id: String;
+                pub fn other_id(value: impl Into<String>) -> fields.other_id = some_into;
                 /// Bank name.
-                bank_name: String;
+                pub fn bank_name(value: impl Into<String>) -> fields.bank_name = some_into;
                 /// Bank contact name.
-                bank_contact_name: String;
+                pub fn bank_contact_name(value: impl Into<String>) -> fields.bank_contact_name = some_into;
                 /// IBAN for bank transfers.
-                iban: String;
+                pub fn iban(value: impl Into<String>) -> fields.iban = some_into;
                 /// Bank account number.
-                account_number: String;
+                pub fn account_number(value: impl Into<String>) -> fields.account_number = some_into;
                 /// Tone of reminder emails.
-                email_tone: EmailTone;
+                pub fn email_tone(value: impl Into<EmailTone>) -> fields.email_tone = some_into;
                 /// Whether to send email notifications.
-                send_email_notif: bool;
+                pub fn send_email_notif(value: impl Into<bool>) -> fields.send_email_notif = some_into;
                 /// Language of email notifications.
-                send_email_notif_lang: EmailLanguage;
+                pub fn send_email_notif_lang(value: impl Into<EmailLanguage>) -> fields.send_email_notif_lang = some_into;
                 /// Whether to send SMS notifications.
-                send_sms_notif: bool;
+                pub fn send_sms_notif(value: impl Into<bool>) -> fields.send_sms_notif = some_into;
                 /// Language of SMS notifications.
-                send_sms_notif_lang: SmsLanguage;
+                pub fn send_sms_notif_lang(value: impl Into<SmsLanguage>) -> fields.send_sms_notif_lang = some_into;
                 /// Whether payment reminders are on (Levers' default: on).
-                reminders_enabled: bool;
+                pub fn reminders_enabled(value: impl Into<bool>) -> fields.reminders_enabled = some_into;
                 /// Id on an external platform.
-                ext_platform_id: String;
+                pub fn ext_platform_id(value: impl Into<String>) -> fields.ext_platform_id = some_into;
                 /// Company id on an external platform.
-                ext_company_id: String;
+                pub fn ext_company_id(value: impl Into<String>) -> fields.ext_company_id = some_into;
                 /// Whether the record has errors.
-                has_errors: bool;
+                pub fn has_errors(value: impl Into<bool>) -> fields.has_errors = some_into;
                 /// Error details object.
-                error_detail: serde_json::Map<String, serde_json::Value>;
+                pub fn error_detail(value: impl Into<serde_json::Map<String, serde_json::Value>>) -> fields.error_detail = some_into;
                 /// Gender (from the reference's prose table).
-                gender: Gender;
+                pub fn gender(value: impl Into<Gender>) -> fields.gender = some_into;
         }
     };
 }
@@ -273,7 +282,7 @@ impl SecondaryContact {
         SecondaryContact { fields: Fields { name: Some(name.into()), ..Fields::default() }, uuid: None }
     }
 
-    contacts_core::setters! {
+    contacts_http::setters! {
         /// The uuid of an existing secondary contact, to update it rather than add one.
         pub fn uuid(uuid: Uuid) = some;
     }
@@ -309,30 +318,6 @@ impl Body {
     }
 }
 
-/// The create and update setters of [`Body`], declared once.
-macro_rules! body_setters {
-    () => {
-        /// Adds a secondary contact (an existing one, to change it, by its uuid).
-        pub fn secondary_contact(mut self, contact: SecondaryContact) -> Self {
-            self.body.secondary_contacts.get_or_insert_with(Vec::new).push(contact);
-            self
-        }
-
-        contacts_core::setters! {
-            /// The uuid of the payment instructions to use.
-            pub fn payment_instructions(uuid: Uuid) -> body.payment_instructions = some;
-            /// The uuid of the collection workflow to use.
-            pub fn workflow_uuid(uuid: Uuid) -> body.workflow_uuid = some;
-        }
-
-        /// Adds a custom field value (any JSON).
-        pub fn custom_field(mut self, value: impl Into<serde_json::Value>) -> Self {
-            self.body.custom_fields.get_or_insert_with(Vec::new).push(value.into());
-            self
-        }
-    };
-}
-
 /// A contact to create (`POST /contact`): the name is required.
 ///
 /// ```
@@ -363,18 +348,15 @@ impl NewContact {
 
     shared_field_setters!();
 
-    body_setters!();
+    shared_field_setters!(body);
 
-    contacts_core::setters! {
+    contacts_http::setters! {
         /// Primary or secondary.
         pub fn role(role: Role) = some;
     }
 
     pub(crate) fn check(&self) -> Result<()> {
         self.fields.check("")?;
-        if let Some(v) = &self.role {
-            v.check("role")?;
-        }
         check_secondaries(&self.body.secondary_contacts)
     }
 }
@@ -402,14 +384,14 @@ impl ContactUpdate {
         ContactUpdate::default()
     }
 
-    contacts_http::field_setters! {
+    contacts_http::setters! {
         /// New name (1 to 255 characters).
-        name: String;
+        pub fn name(value: impl Into<String>) -> fields.name = some_into;
     }
 
     shared_field_setters!();
 
-    body_setters!();
+    shared_field_setters!(body);
 
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
@@ -447,7 +429,7 @@ impl ListContacts {
         ListContacts::default()
     }
 
-    contacts_core::setters! {
+    contacts_http::setters! {
         /// The page, from 1 (for [`iter`](crate::Contacts::iter): the page to start from).
         pub fn page(page: u64) = some;
         /// Items per page, 1..=100.

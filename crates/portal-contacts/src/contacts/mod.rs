@@ -5,13 +5,13 @@ pub(crate) mod request;
 
 use std::collections::BTreeMap;
 
-use contacts_core::{FieldError, Method, ResponseMeta, WithMeta};
+use contacts_core::{CallOptions, FieldError, Method, ResponseMeta, WithMeta};
 use contacts_http::lenient::opt_nonempty_string;
 use contacts_http::{RequestBuilder, decode_json, snippet};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
 
 /// The documented messages, matched exactly.
 const MSG_DELETED: &str = "Entity has been successfully deleted.";
@@ -119,36 +119,71 @@ impl<T> Entities<T> {
     }
 }
 
-contacts_http::contacts_handle!(
-    "# let client = portal_contacts::Client::new(\"https://portal.example.com/api\", \"Bearer …\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(portal_contacts::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), portal_contacts::Error>(())"
-);
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone)]
+pub struct Contacts<'a> {
+    client: &'a Client,
+    options: CallOptions,
+}
 
 impl<'a> Contacts<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Contacts { client, options: CallOptions::new() }
+    }
+
+    /// A handle whose calls use these [`CallOptions`] (timeout, retries, deadline, headers)
+    /// instead of the client's settings; this handle is left as it was.
+    ///
+    /// ```
+    /// # let client = portal_contacts::Client::new("https://portal.example.com/api", "Bearer …")?;
+    /// use std::time::Duration;
+    /// use portal_contacts::CallOptions;
+    /// let contacts = client.contacts();
+    /// let quick = contacts.with(CallOptions::new().timeout(Duration::from_secs(2)).retries(0));
+    /// // `contacts` keeps the client's settings.
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with(&self, options: CallOptions) -> Contacts<'a> {
+        Contacts { client: self.client, options }
+    }
+
+    /// A request below the base URL, with this handle's options applied.
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
     fn send<T: DeserializeOwned>(&self, request: RequestBuilder<'_>) -> Result<(Envelope<T>, ResponseMeta)> {
         let response = request.send()?;
         let env = read_envelope(response.status(), response.body()).map_err(|e| response.error(e))?;
         Ok((env, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// The contacts of the query's customers (`GET /contact?customer_id[]=…`), in one page:
-        /// the portal does not page.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
-        /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
-        /// use portal_contacts::ListContacts;
-        /// let page = client.contacts().list_page(&ListContacts::new().customer(1).customer(2))?;
-        /// # Ok::<(), portal_contacts::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] when no customer is named; [`Error::Api`] when the portal
-        /// answers `"result": false`.
-        pub fn list_page / list_page_with_meta(&self, query: &ListContacts) -> ContactPage {
-            let (contacts, meta) = self.list_meta(query)?;
-            Ok(WithMeta::new(ContactPage { contacts }, meta))
-        }
+    /// The contacts of the query's customers (`GET /contact?customer_id[]=…`), in one page:
+    /// the portal does not page.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// use portal_contacts::ListContacts;
+    /// let page = client.contacts().list_page(&ListContacts::new().customer(1).customer(2))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when no customer is named; [`Error::Api`] when the portal
+    /// answers `"result": false`.
+    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        Ok(self.list_page_with_meta(query)?.value)
+    }
+
+    /// Like [`list_page`](Self::list_page), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`list_page`](Self::list_page).
+    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
+        let (contacts, meta) = self.list_meta(query)?;
+        Ok(WithMeta::new(ContactPage { contacts }, meta))
     }
 
     /// Every contact of the query's customers.
@@ -199,24 +234,30 @@ impl<'a> Contacts<'a> {
         Ok((env.entities.map(Entities::into_vec).unwrap_or_default(), meta))
     }
 
-    contacts_http::operation! {
-        /// One contact by its internal id (`GET /contact/{id}`).
-        ///
-        /// The document does not show this answer; the client reads the contact from `entity`,
-        /// `data`, `entities` (one object, or the first of a list), or the body itself.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
-        /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
-        /// let jane = client.contacts().get(&portal_contacts::ContactId::from("1"))?;
-        /// # Ok::<(), portal_contacts::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::NotFound`] when the portal says "Entity not found.".
-        pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
-            self.get_as(id)
-        }
+    /// One contact by its internal id (`GET /contact/{id}`).
+    ///
+    /// The document does not show this answer; the client reads the contact from `entity`,
+    /// `data`, `entities` (one object, or the first of a list), or the body itself.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// let jane = client.contacts().get(&portal_contacts::ContactId::from("1"))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when the portal says "Entity not found.".
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_with_meta(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
+        self.get_as(id)
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
@@ -232,52 +273,64 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(c, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// Creates a contact (`POST /contact`) and returns its new id: the portal answers a
-        /// create with the id only.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
-        /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
-        /// let id = client.contacts().create(&portal_contacts::NewContact::new("Jane Doe").email("jane@example.com"))?;
-        /// # Ok::<(), portal_contacts::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] before sending when a field breaks a documented limit;
-        /// [`Error::Api`] with the portal's per-field `errors`.
-        pub fn create / create_with_meta(&self, contact: &NewContact) -> ContactId {
-            contact.fields.check()?;
-            let request = contact.fields.encode(self.request(Method::Post, &["contact"])?, self.client.encoding);
-            let (env, meta) = self.send::<serde_json::Value>(request)?;
-            let id = env.id.map(ContactId::from).ok_or_else(|| {
-                Error::decode(Some(meta.status), format!("the create answer has no id (msg: {:?})", env.msg))
-            })?;
-            Ok(WithMeta::new(id, meta))
-        }
+    /// Creates a contact (`POST /contact`) and returns its new id: the portal answers a
+    /// create with the id only.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// let id = client.contacts().create(&portal_contacts::NewContact::new("Jane Doe").email("jane@example.com"))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending when a field breaks a documented limit;
+    /// [`Error::Api`] with the portal's per-field `errors`.
+    pub fn create(&self, contact: &NewContact) -> Result<ContactId> {
+        Ok(self.create_with_meta(contact)?.value)
     }
 
-    contacts_http::operation! {
-        /// Changes the contact (`POST /contact/{id}`): its name (required by the portal) and the
-        /// fields set in `update`. Safe to retry.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
-        /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
-        /// # let id = portal_contacts::ContactId::from("1");
-        /// client.contacts().update(&id, &portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678"))?;
-        /// # Ok::<(), portal_contacts::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] when a field breaks a limit; [`Error::NotFound`] for a missing
-        /// contact.
-        pub fn update / update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> () {
-            update.fields.check()?;
-            let request = self.request(Method::Post, &["contact", id.as_str()])?.idempotent(true);
-            let (_, meta) = self.send::<serde_json::Value>(update.fields.encode(request, self.client.encoding))?;
-            Ok(WithMeta::new((), meta))
-        }
+    /// Like [`create`](Self::create), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<ContactId>> {
+        contact.fields.check()?;
+        let request = contact.fields.encode(self.request(Method::Post, &["contact"])?, self.client.encoding);
+        let (env, meta) = self.send::<serde_json::Value>(request)?;
+        let id = env.id.map(ContactId::from).ok_or_else(|| {
+            Error::decode(Some(meta.status), format!("the create answer has no id (msg: {:?})", env.msg))
+        })?;
+        Ok(WithMeta::new(id, meta))
+    }
+
+    /// Changes the contact (`POST /contact/{id}`): its name (required by the portal) and the
+    /// fields set in `update`. Safe to retry.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
+    /// # let id = portal_contacts::ContactId::from("1");
+    /// client.contacts().update(&id, &portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678"))?;
+    /// # Ok::<(), portal_contacts::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when a field breaks a limit; [`Error::NotFound`] for a missing
+    /// contact.
+    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<()> {
+        Ok(self.update_with_meta(id, update)?.value)
+    }
+
+    /// Like [`update`](Self::update), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<()>> {
+        update.fields.check()?;
+        let request = self.request(Method::Post, &["contact", id.as_str()])?.idempotent(true);
+        let (_, meta) = self.send::<serde_json::Value>(update.fields.encode(request, self.client.encoding))?;
+        Ok(WithMeta::new((), meta))
     }
 
     /// Deletes a contact (`GET /contact/{id}/delete`). Never retried automatically: it is a GET

@@ -64,7 +64,16 @@ impl Fields {
             validate::length("email", v, 1, EMAIL_MAX_CHARS)?;
             validate::email("email", v)?;
         }
-        contacts_http::check_texts!(self, PHONE_MAX_CHARS; tel, tel1, fax, mobile, role);
+        validate::texts(
+            PHONE_MAX_CHARS,
+            &[
+                ("tel", &self.tel),
+                ("tel1", &self.tel1),
+                ("fax", &self.fax),
+                ("mobile", &self.mobile),
+                ("role", &self.role),
+            ],
+        )?;
         if let Some(v) = &self.department {
             validate::text("department", v, DEPARTMENT_MAX_CHARS)?;
         }
@@ -177,71 +186,65 @@ fn check_locale(v: &str) -> Result<()> {
     Ok(())
 }
 
-/// A create and an update, declared once: the same documented fields, and the name taken in
-/// `new` by both (the document requires it for both).
-macro_rules! request_type {
-    ($(#[$meta:meta])* pub struct $name:ident; $new_doc:literal) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq)]
-        #[must_use]
-        pub struct $name {
-            pub(crate) fields: Fields,
-        }
-
-        impl $name {
-            #[doc = $new_doc]
-            pub fn new(name: impl Into<String>) -> Self {
-                $name { fields: Fields { name: Some(name.into()), ..Fields::default() } }
-            }
-
-            contacts_http::field_setters! {
-                /// Whether the contact is active (sent as 1 or 0).
-                is_active: bool;
-                /// Email: email-shaped, at most 191 characters.
-                email: String;
-                /// Telephone, at most 32 characters.
-                tel: String;
-                /// Second telephone, at most 32 characters.
-                tel1: String;
-                /// Fax, at most 32 characters.
-                fax: String;
-                /// Mobile, at most 32 characters.
-                mobile: String;
-                /// Role, at most 32 characters.
-                role: String;
-                /// Department, at most 64 characters.
-                department: String;
-                /// Customer portal profile id, 0..=4294967295.
-                customer_portal_profile_id: u64;
-                /// Portal password, 8 to 32 characters. Kept as a [`Secret`].
-                portal_password: Secret;
-                /// Whether the portal login is active (sent as 1 or 0).
-                portal_active: bool;
-                /// Milestone flag (sent as 1 or 0).
-                milestone: bool;
-                /// Cost center id.
-                cost_center_id: i64;
-                /// Customer's custom identifier, at most 16 characters.
-                customer_custom_identifier: String;
-                /// Locale like `en_US` (the portal's default).
-                locale: String;
-            }
-        }
+/// The setters a create and an update share: the same documented fields (the name is taken
+/// in `new` by both, as the document requires it for both).
+macro_rules! shared_setters {
+    () => {
+    contacts_http::setters! {
+        /// Whether the contact is active (sent as 1 or 0).
+        pub fn is_active(value: impl Into<bool>) -> fields.is_active = some_into;
+        /// Email: email-shaped, at most 191 characters.
+        pub fn email(value: impl Into<String>) -> fields.email = some_into;
+        /// Telephone, at most 32 characters.
+        pub fn tel(value: impl Into<String>) -> fields.tel = some_into;
+        /// Second telephone, at most 32 characters.
+        pub fn tel1(value: impl Into<String>) -> fields.tel1 = some_into;
+        /// Fax, at most 32 characters.
+        pub fn fax(value: impl Into<String>) -> fields.fax = some_into;
+        /// Mobile, at most 32 characters.
+        pub fn mobile(value: impl Into<String>) -> fields.mobile = some_into;
+        /// Role, at most 32 characters.
+        pub fn role(value: impl Into<String>) -> fields.role = some_into;
+        /// Department, at most 64 characters.
+        pub fn department(value: impl Into<String>) -> fields.department = some_into;
+        /// Customer portal profile id, 0..=4294967295.
+        pub fn customer_portal_profile_id(value: impl Into<u64>) -> fields.customer_portal_profile_id = some_into;
+        /// Portal password, 8 to 32 characters. Kept as a [`Secret`].
+        pub fn portal_password(value: impl Into<Secret>) -> fields.portal_password = some_into;
+        /// Whether the portal login is active (sent as 1 or 0).
+        pub fn portal_active(value: impl Into<bool>) -> fields.portal_active = some_into;
+        /// Milestone flag (sent as 1 or 0).
+        pub fn milestone(value: impl Into<bool>) -> fields.milestone = some_into;
+        /// Cost center id.
+        pub fn cost_center_id(value: impl Into<i64>) -> fields.cost_center_id = some_into;
+        /// Customer's custom identifier, at most 16 characters.
+        pub fn customer_custom_identifier(value: impl Into<String>) -> fields.customer_custom_identifier = some_into;
+        /// Locale like `en_US` (the portal's default).
+        pub fn locale(value: impl Into<String>) -> fields.locale = some_into;
+    }
     };
 }
 
-request_type! {
-    /// A contact to create: the name is required, at most 64 characters.
-    ///
-    /// ```
-    /// let jane = portal_contacts::NewContact::new("Jane Doe").email("jane@example.com").is_active(true);
-    /// ```
-    pub struct NewContact;
-    "A contact with its name."
+/// A contact to create: the name is required, at most 64 characters.
+///
+/// ```
+/// let jane = portal_contacts::NewContact::new("Jane Doe").email("jane@example.com").is_active(true);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct NewContact {
+    pub(crate) fields: Fields,
 }
 
 impl NewContact {
-    contacts_core::setters! {
+    /// A contact with its name.
+    pub fn new(name: impl Into<String>) -> Self {
+        NewContact { fields: Fields { name: Some(name.into()), ..Fields::default() } }
+    }
+
+    shared_setters!();
+
+    contacts_http::setters! {
         /// The customer the contact belongs to, sent as `customer_id`. The document's create
         /// lists no customer field (a contact's customer link is not documented): this is an
         /// assumption, left out unless you set it.
@@ -249,16 +252,26 @@ impl NewContact {
     }
 }
 
-request_type! {
-    /// Changes to a contact. The document repeats the create rules for an update, `name
-    /// (required)` included, so the name is required here too; the other fields are sent only
-    /// when set.
-    ///
-    /// ```
-    /// let change = portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678");
-    /// ```
-    pub struct ContactUpdate;
-    "An update with the contact's (new or current) name, required by the portal."
+/// Changes to a contact. The document repeats the create rules for an update, `name
+/// (required)` included, so the name is required here too; the other fields are sent only
+/// when set.
+///
+/// ```
+/// let change = portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct ContactUpdate {
+    pub(crate) fields: Fields,
+}
+
+impl ContactUpdate {
+    /// An update with the contact's (new or current) name, required by the portal.
+    pub fn new(name: impl Into<String>) -> Self {
+        ContactUpdate { fields: Fields { name: Some(name.into()), ..Fields::default() } }
+    }
+
+    shared_setters!();
 }
 
 /// What to list: the contacts of one or more customers (`customer_id[]`, required by the

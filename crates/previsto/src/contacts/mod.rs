@@ -3,18 +3,47 @@
 pub(crate) mod model;
 pub(crate) mod request;
 
-use contacts_core::{Method, ResponseMeta, WithMeta};
-use contacts_http::{Limited, Page, Pages};
+use contacts_core::{CallOptions, Method, ResponseMeta, WithMeta};
+use contacts_http::{Limited, Page, Pages, RequestBuilder};
 use serde::de::DeserializeOwned;
 
-use crate::{Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
 use request::{ITER_PAGE_SIZE, MAX_PAGE_SIZE};
 
-contacts_http::contacts_handle!(
-    "# let client = previsto::Client::new(\"sk_12345\")?;\nuse std::time::Duration;\nlet quick = client.contacts().with(previsto::CallOptions::new().timeout(Duration::from_secs(2)).retries(0));\n# Ok::<(), previsto::Error>(())"
-);
+/// The contacts resource of a [`Client`]: `client.contacts()`.
+#[derive(Debug, Clone)]
+pub struct Contacts<'a> {
+    client: &'a Client,
+    options: CallOptions,
+}
 
 impl<'a> Contacts<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Contacts { client, options: CallOptions::new() }
+    }
+
+    /// A handle whose calls use these [`CallOptions`] (timeout, retries, deadline, headers)
+    /// instead of the client's settings; this handle is left as it was.
+    ///
+    /// ```
+    /// # let client = previsto::Client::new("sk_12345")?;
+    /// use std::time::Duration;
+    /// use previsto::CallOptions;
+    /// let contacts = client.contacts();
+    /// let quick = contacts.with(CallOptions::new().timeout(Duration::from_secs(2)).retries(0));
+    /// // `contacts` keeps the client's settings.
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with(&self, options: CallOptions) -> Contacts<'a> {
+        Contacts { client: self.client, options }
+    }
+
+    /// A request below the base URL, with this handle's options applied.
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
+        Ok(self.client.http.request(method, segments)?.options(&self.options))
+    }
+
     /// Previsto lets a public key (`pk_…`) create contacts and nothing else.
     pub(crate) fn secret_key_for(&self, operation: &str) -> Result<()> {
         if self.client.public_key {
@@ -25,31 +54,37 @@ impl<'a> Contacts<'a> {
         Ok(())
     }
 
-    contacts_http::operation! {
-        /// Creates a contact ([docs](https://www.previsto.com/docs/api#create-a-contact)).
-        ///
-        /// Sent once: a create that may have reached the server is never repeated.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-        /// use previsto::{Location, NewContact};
-        /// let anna = client.contacts().create(
-        ///     &NewContact::new("Anna Jensen")
-        ///         .location(Location::new(10.5286863, 56.8039035))
-        ///         .email("anna@jensen.dk")
-        ///         .meta("hairColor", "Brown"),
-        /// )?;
-        /// println!("created {}", anna.id);
-        /// # Ok::<(), previsto::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] before sending when a field breaks a documented limit;
-        /// [`Error::Api`] when Previsto refuses it (`code` is its `type`, the field its `param`).
-        pub fn create / create_with_meta(&self, contact: &NewContact) -> Contact {
-            self.create_as(contact)
-        }
+    /// Creates a contact ([docs](https://www.previsto.com/docs/api#create-a-contact)).
+    ///
+    /// Sent once: a create that may have reached the server is never repeated.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// use previsto::{Location, NewContact};
+    /// let anna = client.contacts().create(
+    ///     &NewContact::new("Anna Jensen")
+    ///         .location(Location::new(10.5286863, 56.8039035))
+    ///         .email("anna@jensen.dk")
+    ///         .meta("hairColor", "Brown"),
+    /// )?;
+    /// println!("created {}", anna.id);
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending when a field breaks a documented limit;
+    /// [`Error::Api`] when Previsto refuses it (`code` is its `type`, the field its `param`).
+    pub fn create(&self, contact: &NewContact) -> Result<Contact> {
+        Ok(self.create_with_meta(contact)?.value)
+    }
+
+    /// Like [`create`](Self::create), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn create_with_meta(&self, contact: &NewContact) -> Result<WithMeta<Contact>> {
+        self.create_as(contact)
     }
 
     pub(crate) fn create_as<T: DeserializeOwned>(&self, contact: &NewContact) -> Result<WithMeta<T>> {
@@ -58,22 +93,28 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-        /// # let id = previsto::ContactId::from("con_sbx0");
-        /// let anna = client.contacts().get(&id)?;
-        /// # Ok::<(), previsto::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::NotFound`] when Previsto says there is no such contact.
-        pub fn get / get_with_meta(&self, id: &ContactId) -> Contact {
-            self.get_as(id)
-        }
+    /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
+    /// let anna = client.contacts().get(&id)?;
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when Previsto says there is no such contact.
+    pub fn get(&self, id: &ContactId) -> Result<Contact> {
+        Ok(self.get_with_meta(id)?.value)
+    }
+
+    /// Like [`get`](Self::get), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub fn get_with_meta(&self, id: &ContactId) -> Result<WithMeta<Contact>> {
+        self.get_as(id)
     }
 
     pub(crate) fn get_as<T: DeserializeOwned>(&self, id: &ContactId) -> Result<WithMeta<T>> {
@@ -82,24 +123,30 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    contacts_http::operation! {
-        /// Changes the fields set in `update`, leaving the rest as they are
-        /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-        /// # let id = previsto::ContactId::from("con_sbx0");
-        /// let anna = client.contacts().update(&id, &previsto::ContactUpdate::new().phone("+4522123456"))?;
-        /// # Ok::<(), previsto::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] when nothing is set or a field breaks a limit;
-        /// [`Error::NotFound`] when there is no such contact.
-        pub fn update / update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Contact {
-            self.update_as(id, update)
-        }
+    /// Changes the fields set in `update`, leaving the rest as they are
+    /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// # let id = previsto::ContactId::from("con_sbx0");
+    /// let anna = client.contacts().update(&id, &previsto::ContactUpdate::new().phone("+4522123456"))?;
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] when nothing is set or a field breaks a limit;
+    /// [`Error::NotFound`] when there is no such contact.
+    pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<Contact> {
+        Ok(self.update_with_meta(id, update)?.value)
+    }
+
+    /// Like [`update`](Self::update), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    pub fn update_with_meta(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<Contact>> {
+        self.update_as(id, update)
     }
 
     pub(crate) fn update_as<T: DeserializeOwned>(&self, id: &ContactId, update: &ContactUpdate) -> Result<WithMeta<T>> {
@@ -131,26 +178,32 @@ impl<'a> Contacts<'a> {
         Ok(())
     }
 
-    contacts_http::operation! {
-        /// One page of contacts ([docs](https://www.previsto.com/docs/api#list-all-contacts)),
-        /// with the total when Previsto sends `x-total-count`.
-        ///
-        /// ```
-        /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
-        /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
-        /// let page = client.contacts().list_page(&previsto::ListContacts::new().search("anna").size(50))?;
-        /// println!("{} of {:?}", page.contacts.len(), page.total);
-        /// # Ok::<(), previsto::Error>(())
-        /// ```
-        ///
-        /// # Errors
-        /// [`Error::Validation`] before sending for a size outside 1..=100, search with nearby,
-        /// coordinates out of range, or an undocumented filter or sort property.
-        pub fn list_page / list_page_with_meta(&self, query: &ListContacts) -> ContactPage {
-            query.check()?;
-            let (page, meta) = self.page_as(query, query.page, query.size)?;
-            Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total }, meta))
-        }
+    /// One page of contacts ([docs](https://www.previsto.com/docs/api#list-all-contacts)),
+    /// with the total when Previsto sends `x-total-count`.
+    ///
+    /// ```
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
+    /// let page = client.contacts().list_page(&previsto::ListContacts::new().search("anna").size(50))?;
+    /// println!("{} of {:?}", page.contacts.len(), page.total);
+    /// # Ok::<(), previsto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] before sending for a size outside 1..=100, search with nearby,
+    /// coordinates out of range, or an undocumented filter or sort property.
+    pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
+        Ok(self.list_page_with_meta(query)?.value)
+    }
+
+    /// Like [`list_page`](Self::list_page), with the answer's status, headers, request id and attempts.
+    ///
+    /// # Errors
+    /// As [`list_page`](Self::list_page).
+    pub fn list_page_with_meta(&self, query: &ListContacts) -> Result<WithMeta<ContactPage>> {
+        query.check()?;
+        let (page, meta) = self.page_as(query, query.page, query.size)?;
+        Ok(WithMeta::new(ContactPage { contacts: page.items, total: page.total }, meta))
     }
 
     /// Every contact matching `query`, every page, in one `Vec`. For large lists prefer
@@ -194,6 +247,7 @@ impl<'a> Contacts<'a> {
         Pages::new(query.page.unwrap_or(0), size as usize, move |page| {
             Ok(this.page_as(&query, Some(page), Some(size))?.0)
         })
+        .logging_as(env!("CARGO_CRATE_NAME"))
         .refusing(check)
     }
 

@@ -58,7 +58,16 @@ pub(crate) struct Fields {
 
 impl Fields {
     pub(crate) fn check(&self) -> Result<()> {
-        contacts_http::check_texts!(self, TEXT_MAX_CHARS; name, address, apartment, postal_code, city, registration_no, ean);
+        let texts = [
+            ("name", &self.name),
+            ("address", &self.address),
+            ("apartment", &self.apartment),
+            ("postal_code", &self.postal_code),
+            ("city", &self.city),
+            ("registration_no", &self.registration_no),
+            ("ean", &self.ean),
+        ];
+        validate::texts(TEXT_MAX_CHARS, &texts)?;
         if let Some(note) = &self.note {
             validate::text("note", note, TEXT_MAX_CHARS)?;
         }
@@ -76,15 +85,6 @@ impl Fields {
         if let Some(Clearable::Set(id)) = &self.paying_contact_id {
             validate::text("paying_contact_id", id.as_str(), TEXT_MAX_CHARS)?;
             validate::not_blank("paying_contact_id", id.as_str())?;
-        }
-        if let Some(v) = &self.accounting_mode {
-            v.check("accounting_mode")?;
-        }
-        if let Some(v) = &self.accounting_time {
-            v.check("accounting_time")?;
-        }
-        if let Some(v) = &self.invoice_delivery {
-            v.check("invoice_delivery")?;
         }
         if self.meta.len() > META_MAX_KEYS {
             return Err(Error::validation("meta", format!("at most {META_MAX_KEYS} keys (got {})", self.meta.len())));
@@ -151,39 +151,39 @@ fn bool_str(b: bool) -> &'static str {
 /// name, which a create takes in `new`, and `archived`, which only a create documents).
 macro_rules! shared_setters {
     () => {
-        contacts_http::field_setters! {
+        contacts_http::setters! {
             /// Street address, e.g. `Vesterbro 11`.
-            address: String;
+            pub fn address(value: impl Into<String>) -> fields.address = some_into;
             /// Apartment, e.g. `1. th` (`appartment` on the wire).
-            apartment: String;
+            pub fn apartment(value: impl Into<String>) -> fields.apartment = some_into;
             /// Postal code.
-            postal_code: String;
+            pub fn postal_code(value: impl Into<String>) -> fields.postal_code = some_into;
             /// City.
-            city: String;
+            pub fn city(value: impl Into<String>) -> fields.city = some_into;
             /// ISO 3166-1 alpha-2 country code, e.g. `DK` (checked).
-            country_code: String;
+            pub fn country_code(value: impl Into<String>) -> fields.country_code = some_into;
             /// Position: longitude and latitude, in that order on the wire (checked for range).
-            location: Location;
+            pub fn location(value: impl Into<Location>) -> fields.location = some_into;
             /// The number the contact is referred to by (an integer in requests).
-            number: i64;
+            pub fn number(value: impl Into<i64>) -> fields.number = some_into;
             /// Full international phone number, e.g. `+4522123456` (sent as given).
-            phone: String;
+            pub fn phone(value: impl Into<String>) -> fields.phone = some_into;
             /// Email (sent as given: Previsto's answer decides).
-            email: String;
+            pub fn email(value: impl Into<String>) -> fields.email = some_into;
             /// EU VAT / CVR / TIN number.
-            registration_no: String;
+            pub fn registration_no(value: impl Into<String>) -> fields.registration_no = some_into;
             /// EAN (European Article Number).
-            ean: String;
+            pub fn ean(value: impl Into<String>) -> fields.ean = some_into;
             /// How work is invoiced.
-            accounting_mode: AccountingMode;
+            pub fn accounting_mode(value: impl Into<AccountingMode>) -> fields.accounting_mode = some_into;
             /// When work is invoiced.
-            accounting_time: AccountingTime;
+            pub fn accounting_time(value: impl Into<AccountingTime>) -> fields.accounting_time = some_into;
             /// How invoices are delivered.
-            invoice_delivery: InvoiceDelivery;
+            pub fn invoice_delivery(value: impl Into<InvoiceDelivery>) -> fields.invoice_delivery = some_into;
             /// Free-text note (may span lines).
-            note: String;
+            pub fn note(value: impl Into<String>) -> fields.note = some_into;
             /// Whether the contact is notified before work.
-            notify_before_work: bool;
+            pub fn notify_before_work(value: impl Into<bool>) -> fields.notify_before_work = some_into;
         }
 
         /// Another contact that pays for this one's assignments.
@@ -231,9 +231,9 @@ impl NewContact {
         NewContact { fields: Fields { name: Some(name.into()), ..Fields::default() } }
     }
 
-    contacts_http::field_setters! {
+    contacts_http::setters! {
         /// Whether the contact is archived.
-        archived: bool;
+        pub fn archived(value: impl Into<bool>) -> fields.archived = some_into;
     }
 
     shared_setters!();
@@ -260,9 +260,9 @@ impl ContactUpdate {
         ContactUpdate::default()
     }
 
-    contacts_http::field_setters! {
+    contacts_http::setters! {
         /// New name (company or person).
-        name: String;
+        pub fn name(value: impl Into<String>) -> fields.name = some_into;
     }
 
     shared_setters!();
@@ -436,7 +436,7 @@ impl ListContacts {
         self
     }
 
-    contacts_core::setters! {
+    contacts_http::setters! {
         /// Items per page, 1..=100 (checked).
         pub fn size(size: u32) = some;
         /// The zero-based page (for [`iter`](crate::Contacts::iter): the page to start from).
