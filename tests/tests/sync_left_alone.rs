@@ -320,7 +320,7 @@ fn a_deleted_source_is_reported_and_its_copy_deleted_only_when_asked() {
     // More than the limit: refused before anything is deleted.
     let mut capped = SyncJob::new(&from, &to).unthrottled().delete(true).max_delete(1);
     let plan = capped.plan().unwrap();
-    assert!(matches!(capped.apply(&plan), Err(SyncError::Provider(Error::Validation(_)))));
+    assert!(matches!(capped.apply(&plan), Err(SyncError::TooManyDeletes { planned: 2, max: 1 })));
     assert_eq!(b.count("DELETE", "/previsto/contacts/con_sbx1") + b.count("DELETE", "/previsto/contacts/con_sbx3"), 0);
     // Asked: deleted.
     let mut deleting = SyncJob::new(&from, &to).unthrottled().delete(true);

@@ -93,7 +93,11 @@ mod tests {
             let client = std::fs::read_to_string(src.join("client.rs")).unwrap();
             let contacts = std::fs::read_to_string(src.join("contacts/mod.rs")).unwrap();
             for (file, text, wanted) in [
-                ("client.rs", &client, &["pub fn timeout(", "pub fn build(", "pub fn base_url(", "pub fn retry_policy("][..]),
+                (
+                    "client.rs",
+                    &client,
+                    &["pub fn timeout(", "pub fn build(", "pub fn base_url(", "pub fn retry_policy("][..],
+                ),
                 ("contacts/mod.rs", &contacts, &["pub fn get(", "pub fn with("][..]),
             ] {
                 for w in wanted {
@@ -117,7 +121,11 @@ mod tests {
             for file in rust_files(&dir) {
                 let text = std::fs::read_to_string(&file).unwrap();
                 macros += text.matches("macro_rules!").count();
-                assert!(!text.contains("crate_in_macro_def"), "{}: a macro that writes into its caller", file.display());
+                assert!(
+                    !text.contains("crate_in_macro_def"),
+                    "{}: a macro that writes into its caller",
+                    file.display()
+                );
                 if file.starts_with(root.join("crates/contacts-core")) {
                     assert!(!text.contains("#[macro_export]"), "{}: contacts-core exports a macro", file.display());
                 }

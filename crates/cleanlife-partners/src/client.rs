@@ -126,7 +126,6 @@ impl ClientBuilder {
 
     /// The partner API key, sent as `x-api-key` (never in the query, where it would be
     /// logged). Required.
-    #[must_use]
     pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
         self.api_key = Some(api_key.into());
         self
@@ -134,7 +133,6 @@ impl ClientBuilder {
 
     /// Production or sandbox. Defaults to [`Environment::Production`]; `base_url` overrides
     /// both.
-    #[must_use]
     pub fn environment(mut self, environment: Environment) -> Self {
         self.environment = environment;
         self
@@ -354,11 +352,10 @@ pub(crate) fn envelope_error(status: u16, body: &[u8]) -> Option<Error> {
     }
     let mut e = Error::api(status, message)
         .with_field_errors(field_errors(error.details.as_ref()))
-        .with_body(contacts_http::snippet(body))
-        .with_rate_limited(rate_limited);
+        .with_body(contacts_http::snippet(body));
     if rate_limited {
         // The documents' advice, as data: a 429 here carries no Retry-After.
-        e = e.with_retry_after(RATE_LIMIT_WINDOW);
+        e = e.with_rate_limited().with_retry_after(RATE_LIMIT_WINDOW);
     }
     if let Some(code) = code {
         e = e.with_code(code);

@@ -8,7 +8,10 @@ const ENVIRONMENT: [(&str, &str); 11] = [
     ("LEVERS_TOKEN", "A ready Levers bearer token."),
     ("LEVERS_CLIENT_ID", "With LEVERS_CLIENT_SECRET: Levers client credentials, exchanged for a token."),
     ("LEVERS_CLIENT_SECRET", "See LEVERS_CLIENT_ID."),
-    ("LEVERS_BASE_URL", "Levers' API base URL, required (no default: the only documented host, https://api.dev.uselevers.com/api-service/v1, is Levers' development server)."),
+    (
+        "LEVERS_BASE_URL",
+        "Levers' API base URL, required (no default: the only documented host, https://api.dev.uselevers.com/api-service/v1, is Levers' development server).",
+    ),
     ("CLEANLIFE_API_KEY", "TheCleanLife partner key, sent as x-api-key."),
     ("CLEANLIFE_BASE_URL", "TheCleanLife's base URL (default https://api.cleanlife.sa/v1)."),
     ("PREVISTO_API_KEY", "Previsto's secret key (sk_...)."),

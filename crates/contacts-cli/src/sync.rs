@@ -158,11 +158,10 @@ enum Failure {
 impl From<SyncError> for Failure {
     fn from(e: SyncError) -> Failure {
         match e {
-            SyncError::Provider(Error::Validation(d)) if matches!(d.field(), Some("matching" | "max_delete")) => {
-                Failure::Usage(
-                    crate::failure::one_line(&Error::Validation(d)).replace("invalid matching", "invalid --match"),
-                )
+            SyncError::Refused { setting, reason } if setting == "matching" => {
+                Failure::Usage(format!("invalid --match: {}", contacts_core::escaped(&reason)))
             }
+            e @ SyncError::TooManyDeletes { .. } => Failure::Usage(format!("invalid --max-delete: {e}")),
             SyncError::Provider(Error::Unsupported(d)) => {
                 Failure::Usage(format!("{}: --delete needs a target that can delete", Error::Unsupported(d)))
             }

@@ -21,12 +21,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// ```
 /// use contacts_core::{Error, Provider};
-/// let e = Error::api(429, "slow down").with_code("RATE_LIMIT_EXCEEDED").with_rate_limited(true)
+/// let e = Error::api(429, "slow down").with_code("RATE_LIMIT_EXCEEDED").with_rate_limited()
 ///     .with_call(Provider::CleanLife, "POST /partners/contacts", "api.cleanlife.sa");
-/// match &e {
-///     Error::Api(details) => assert_eq!(details.status(), Some(429)),
-///     _ => unreachable!(),
-/// }
+/// assert!(matches!(e, Error::Api(_)));
+/// assert_eq!(e.status(), Some(429));
 /// assert!(e.is_rate_limited());
 /// assert_eq!(e.host(), Some("api.cleanlife.sa"));
 /// assert_eq!(
@@ -34,51 +32,44 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///     "api error (status 429, RATE_LIMIT_EXCEEDED): cleanlife POST /partners/contacts at api.cleanlife.sa: slow down"
 /// );
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The caller's input broke a documented rule; nothing was sent. [`field`](Error::field)
     /// names it.
-    #[error(transparent)]
     Validation(Box<ErrorDetails>),
 
     /// The provider answered, and said no.
-    #[error(transparent)]
     Api(Box<ErrorDetails>),
 
     /// The thing asked for does not exist, as the provider expresses it (not always a 404; a
     /// 404 from something that is not the provider's API is [`Error::Api`]).
-    #[error(transparent)]
     NotFound(Box<ErrorDetails>),
 
     /// The request could not be completed at the HTTP level (connect, TLS, timeout, I/O).
     /// [`may_have_reached_server`](Error::may_have_reached_server) says whether it may have
     /// landed.
-    #[error(transparent)]
     Transport(Box<ErrorDetails>),
 
     /// The provider answered something this client could not read.
-    #[error(transparent)]
     Decode(Box<ErrorDetails>),
 
     /// The client was configured wrongly (missing credentials, bad base URL, …); nothing was
     /// sent.
-    #[error(transparent)]
     Config(Box<ErrorDetails>),
 
     /// The provider has no such operation; nothing was sent.
-    #[error(transparent)]
     Unsupported(Box<ErrorDetails>),
 }
 
 /// What an [`Error`] knows: the call, the host and the provider's answer, each where known.
 ///
-/// Fields are private: read them through the getters (also on [`Error`] itself), so a field
-/// can be added without breaking anyone.
+/// Opaque: read it through the getters on [`Error`] (`status()`, `code()`, `host()`, …), so a
+/// field can be added without breaking anyone. The kind is the [`Error`] variant that holds it,
+/// and nowhere else.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ErrorDetails {
-    kind: Kind,
     provider: Option<Provider>,
     operation: Option<Cow<'static, str>>,
     host: Option<String>,
@@ -96,21 +87,9 @@ pub struct ErrorDetails {
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Validation,
-    Api,
-    NotFound,
-    Transport,
-    Decode,
-    Config,
-    Unsupported,
-}
-
 impl ErrorDetails {
-    fn new(kind: Kind, message: String, may_have_reached_server: bool) -> Box<Self> {
+    fn new(message: String, may_have_reached_server: bool) -> Box<Self> {
         Box::new(ErrorDetails {
-            kind,
             provider: None,
             operation: None,
             host: None,
@@ -128,135 +107,57 @@ impl ErrorDetails {
             source: None,
         })
     }
-
-    /// The provider the call went to, when known.
-    pub fn provider(&self) -> Option<Provider> {
-        self.provider
-    }
-
-    /// The call that failed, as messages name it: `GET /contacts/con_1` (the path relative to
-    /// the base URL, never a query), `token exchange`, or the unified operation
-    /// (`find_or_create`) for [`Error::Unsupported`].
-    pub fn operation(&self) -> Option<&str> {
-        self.operation.as_deref()
-    }
-
-    /// The host the call went to (no user info, no port-less guess), when known.
-    pub fn host(&self) -> Option<&str> {
-        self.host.as_deref()
-    }
-
-    /// The HTTP status of the provider's answer, when there was one.
-    pub fn status(&self) -> Option<u16> {
-        self.status
-    }
-
-    /// The provider's own error code (`VALIDATION_ERROR`, `invalid_request_error`, …), when it
-    /// sent one.
-    pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
-    }
-
-    /// The provider's message, or a short description of what failed (without the call and
-    /// host, which [`operation`](Self::operation) and [`host`](Self::host) give). As the
-    /// server sent it: escape it before printing it raw (`Display` does).
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The refused field, for [`Error::Validation`], in the crate's Rust vocabulary.
-    pub fn field(&self) -> Option<&str> {
-        self.field.as_deref()
-    }
-
-    /// Per-field complaints, when the provider listed any.
-    pub fn field_errors(&self) -> &[FieldError] {
-        &self.field_errors
-    }
-
-    /// The request id the provider echoed or the client sent, for support tickets.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
-    }
-
-    /// How long the provider asked to wait before trying again, when it said (or when its
-    /// documentation says, for a provider whose 429 carries no `Retry-After`).
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
-    }
-
-    /// `false` only when the request provably never left this machine (a validation, a
-    /// configuration error, a connection refused): repeating a create is then safe.
-    pub fn may_have_reached_server(&self) -> bool {
-        self.may_have_reached_server
-    }
-
-    /// What kind of transport failure it was, for [`Error::Transport`].
-    pub fn transport_kind(&self) -> Option<TransportKind> {
-        self.transport_kind
-    }
-
-    /// The start of the answer's body (at most 2 KiB), when there was one; secrets the
-    /// client knows of are not in it.
-    pub fn body(&self) -> Option<&str> {
-        self.body.as_deref()
-    }
-
-    /// Whether the provider refused the call for going over its rate limit: HTTP 429, or what
-    /// the provider's own error shape says means that.
-    pub fn is_rate_limited(&self) -> bool {
-        self.rate_limited || self.status == Some(429)
-    }
 }
 
-impl fmt::Display for ErrorDetails {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let context = Context(self);
-        match self.kind {
-            Kind::Validation => {
-                write!(f, "invalid {}: {}", self.field.as_deref().unwrap_or("input"), Escaped(&self.message))
+        let d = self.details();
+        let context = Context(d);
+        match self {
+            Error::Validation(_) => {
+                write!(f, "invalid {}: {}", d.field.as_deref().unwrap_or("input"), Escaped(&d.message))
             }
-            Kind::Api => {
+            Error::Api(_) => {
                 f.write_str("api error (")?;
-                match self.status {
+                match d.status {
                     Some(status) => write!(f, "status {status}")?,
                     None => f.write_str("no status")?,
                 }
-                if let Some(code) = &self.code {
+                if let Some(code) = &d.code {
                     write!(f, ", {}", Escaped(code))?;
                 }
-                write!(f, "): {context}{}", Escaped(&self.message))?;
-                RequestId(self).fmt(f)
+                write!(f, "): {context}{}", Escaped(&d.message))?;
+                RequestId(d).fmt(f)
             }
-            Kind::NotFound => {
-                write!(f, "not found: {context}{}", Escaped(&self.message))?;
-                RequestId(self).fmt(f)
+            Error::NotFound(_) => {
+                write!(f, "not found: {context}{}", Escaped(&d.message))?;
+                RequestId(d).fmt(f)
             }
-            Kind::Transport => {
-                let kind = self.transport_kind.unwrap_or(TransportKind::Other);
-                write!(f, "{kind}: {context}{}", Escaped(&self.message))
+            Error::Transport(_) => {
+                let kind = d.transport_kind.unwrap_or(TransportKind::Other);
+                write!(f, "{kind}: {context}{}", Escaped(&d.message))
             }
-            Kind::Decode => {
+            Error::Decode(_) => {
                 f.write_str("could not decode the response")?;
-                if let Some(status) = self.status {
+                if let Some(status) = d.status {
                     write!(f, " (status {status})")?;
                 }
-                write!(f, ": {context}{}", Escaped(&self.message))
+                write!(f, ": {context}{}", Escaped(&d.message))
             }
-            Kind::Config => write!(f, "configuration: {}", Escaped(&self.message)),
-            Kind::Unsupported => write!(
+            Error::Config(_) => write!(f, "configuration: {}", Escaped(&d.message)),
+            Error::Unsupported(_) => write!(
                 f,
                 "{} does not support {}",
-                self.provider.map_or("the provider", Provider::name),
-                self.operation.as_deref().unwrap_or("this operation")
+                d.provider.map_or("the provider", Provider::name),
+                d.operation.as_deref().unwrap_or("this operation")
             ),
         }
     }
 }
 
-impl std::error::Error for ErrorDetails {
+impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+        self.details().source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -348,8 +249,20 @@ pub enum TransportKind {
     ResponseTooLarge,
     /// The server spoke broken HTTP.
     Protocol,
+    /// The request could not be made as given (a bad URL, an invalid header or method): it
+    /// never left, and sending it again fails the same way.
+    InvalidRequest,
     /// Anything else.
     Other,
+}
+
+impl TransportKind {
+    /// Whether the same request may go through if sent again: a connection that failed, broke
+    /// or timed out, or a server that spoke broken HTTP. Not a TLS failure, an invalid request,
+    /// an answer over the size cap or an unknown failure: each would fail the same way again.
+    pub fn is_transient(self) -> bool {
+        matches!(self, TransportKind::Connect | TransportKind::Timeout | TransportKind::Io | TransportKind::Protocol)
+    }
 }
 
 impl fmt::Display for TransportKind {
@@ -361,15 +274,16 @@ impl fmt::Display for TransportKind {
             TransportKind::Io => "connection broke",
             TransportKind::ResponseTooLarge => "response too large",
             TransportKind::Protocol => "bad http from server",
+            TransportKind::InvalidRequest => "invalid request",
             TransportKind::Other => "transport failed",
         })
     }
 }
 
-/// The payload of any kind, by reference or by mutable reference as `error` is.
-macro_rules! payload {
-    ($error:expr) => {
-        match $error {
+impl Error {
+    /// The payload, whatever the kind.
+    fn details(&self) -> &ErrorDetails {
+        match self {
             Error::Validation(d)
             | Error::Api(d)
             | Error::NotFound(d)
@@ -378,48 +292,50 @@ macro_rules! payload {
             | Error::Config(d)
             | Error::Unsupported(d) => d,
         }
-    };
-}
-
-impl Error {
-    /// The payload: everything the error knows.
-    pub fn details(&self) -> &ErrorDetails {
-        payload!(self)
     }
 
-    fn details_mut(&mut self) -> &mut ErrorDetails {
-        payload!(self)
-    }
-
-    fn with(mut self, set: impl FnOnce(&mut ErrorDetails)) -> Self {
-        set(self.details_mut());
+    /// Sets what the error does not know yet: a fact already there (the call, a code, a request
+    /// id, …) is never overwritten, so what a provider or a transport reported stays true
+    /// however many layers the error passes.
+    fn fill(mut self, set: impl FnOnce(&mut ErrorDetails)) -> Self {
+        let d = match &mut self {
+            Error::Validation(d)
+            | Error::Api(d)
+            | Error::NotFound(d)
+            | Error::Transport(d)
+            | Error::Decode(d)
+            | Error::Config(d)
+            | Error::Unsupported(d) => d,
+        };
+        set(d);
         self
     }
 
     /// An [`Error::Validation`]: `field` (in the crate's Rust vocabulary) was refused before
-    /// sending, for `reason`.
+    /// sending, for `reason`. Nothing was sent.
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        let mut d = ErrorDetails::new(Kind::Validation, reason.into(), false);
+        let mut d = ErrorDetails::new(reason.into(), false);
         d.field = Some(field.into());
         Error::Validation(d)
     }
 
-    /// An [`Error::Config`].
+    /// An [`Error::Config`]: the client was set up wrongly. Nothing was sent.
     pub fn config(message: impl Into<String>) -> Self {
-        Error::Config(ErrorDetails::new(Kind::Config, message.into(), false))
+        Error::Config(ErrorDetails::new(message.into(), false))
     }
 
-    /// The [`Error::Unsupported`] for `operation` on `provider`.
+    /// The [`Error::Unsupported`] for `operation` on `provider`. Nothing was sent.
     pub fn unsupported(provider: Provider, operation: Operation) -> Self {
-        let mut d = ErrorDetails::new(Kind::Unsupported, format!("{provider} has no {}", operation.name()), false);
+        let mut d = ErrorDetails::new(format!("{provider} has no {}", operation.name()), false);
         d.provider = Some(provider);
         d.operation = Some(Cow::Borrowed(operation.name()));
         Error::Unsupported(d)
     }
 
-    /// An [`Error::Api`]: the provider answered `status` and said no.
+    /// An [`Error::Api`]: the provider answered `status` and said no. For the code that reads
+    /// a provider's answers (a provider crate, a provider outside this workspace).
     pub fn api(status: u16, message: impl Into<String>) -> Self {
-        let mut d = ErrorDetails::new(Kind::Api, message.into(), true);
+        let mut d = ErrorDetails::new(message.into(), true);
         d.status = Some(status);
         Error::Api(d)
     }
@@ -427,28 +343,31 @@ impl Error {
     /// An [`Error::NotFound`]: the provider said, in its own error shape, that there is no such
     /// thing.
     pub fn not_found(status: u16, message: impl Into<String>) -> Self {
-        let mut d = ErrorDetails::new(Kind::NotFound, message.into(), true);
+        let mut d = ErrorDetails::new(message.into(), true);
         d.status = Some(status);
         Error::NotFound(d)
     }
 
-    /// An [`Error::Transport`]; `may_have_reached_server` is `false` only when the request
-    /// provably never left this machine.
+    /// An [`Error::Transport`], what a [`Transport`](crate::Transport) returns when a request
+    /// could not be completed; `may_have_reached_server` is `false` only when the request
+    /// provably never left this machine. The message says what failed (`read timeout`,
+    /// `connection refused`); the call and the host are added where the error is named.
     pub fn transport(kind: TransportKind, may_have_reached_server: bool, message: impl Into<String>) -> Self {
-        let mut d = ErrorDetails::new(Kind::Transport, message.into(), may_have_reached_server);
+        let mut d = ErrorDetails::new(message.into(), may_have_reached_server);
         d.transport_kind = Some(kind);
         Error::Transport(d)
     }
 
     /// An [`Error::Decode`]: the answer (with `status`, when there was one) could not be read.
     pub fn decode(status: Option<u16>, message: impl Into<String>) -> Self {
-        let mut d = ErrorDetails::new(Kind::Decode, message.into(), true);
+        let mut d = ErrorDetails::new(message.into(), true);
         d.status = status;
         Error::Decode(d)
     }
 
     /// Names the call: the provider, the operation (`GET /contacts/con_1`, `token exchange`)
-    /// and the host. Never put a query, a secret or user info in them.
+    /// and the host — when the error names none yet (a call already named keeps its name).
+    /// Never put a query, a secret or user info in them.
     #[must_use]
     pub fn with_call(
         self,
@@ -456,132 +375,139 @@ impl Error {
         operation: impl Into<Cow<'static, str>>,
         host: impl Into<String>,
     ) -> Self {
-        self.with(|d| {
-            d.provider = Some(provider);
-            d.operation = Some(operation.into());
-            d.host = Some(host.into());
+        self.fill(|d| {
+            if d.operation.is_none() {
+                d.provider = Some(provider);
+                d.operation = Some(operation.into());
+                d.host = Some(host.into());
+            }
         })
     }
 
-    /// Sets the provider's own error code.
+    /// Adds the provider's own error code, when the error has none.
     #[must_use]
     pub fn with_code(self, code: impl Into<String>) -> Self {
-        self.with(|d| d.code = Some(code.into()))
+        self.fill(|d| {
+            d.code.get_or_insert_with(|| code.into());
+        })
     }
 
-    /// Sets the per-field complaints.
+    /// Adds per-field complaints to those the error has.
     #[must_use]
     pub fn with_field_errors(self, field_errors: Vec<FieldError>) -> Self {
-        self.with(|d| d.field_errors = field_errors)
+        self.fill(|d| d.field_errors.extend(field_errors))
     }
 
-    /// Sets the request id.
+    /// Adds the request id, when the error has none.
     #[must_use]
     pub fn with_request_id(self, request_id: impl Into<String>) -> Self {
-        self.with(|d| d.request_id = Some(request_id.into()))
+        self.fill(|d| {
+            d.request_id.get_or_insert_with(|| request_id.into());
+        })
     }
 
-    /// Sets how long the provider asked to wait.
+    /// Adds how long the provider asked to wait, when the error does not say yet.
     #[must_use]
     pub fn with_retry_after(self, wait: Duration) -> Self {
-        self.with(|d| d.retry_after = Some(wait))
+        self.fill(|d| {
+            d.retry_after.get_or_insert(wait);
+        })
     }
 
-    /// Keeps the start of the answer's body (the caller cuts it to size).
+    /// Adds the start of the answer's body (the caller cuts it to size), when the error has none.
     #[must_use]
     pub fn with_body(self, body: impl Into<String>) -> Self {
-        self.with(|d| d.body = Some(body.into()))
+        self.fill(|d| {
+            d.body.get_or_insert_with(|| body.into());
+        })
     }
 
     /// Marks the error as the provider's rate limit, in the provider's own terms (a 429 is one
-    /// already).
+    /// already). A mark is never taken back.
     #[must_use]
-    pub fn with_rate_limited(self, rate_limited: bool) -> Self {
-        self.with(|d| d.rate_limited = rate_limited)
+    pub fn with_rate_limited(self) -> Self {
+        self.fill(|d| d.rate_limited = true)
     }
 
-    /// Says whether the request may have reached the server (for an error of a step that ran
-    /// before the call itself was sent).
-    #[must_use]
-    pub fn with_may_have_reached_server(self, may: bool) -> Self {
-        self.with(|d| d.may_have_reached_server = may)
-    }
-
-    /// Replaces the message.
-    #[must_use]
-    pub fn with_message(self, message: impl Into<String>) -> Self {
-        self.with(|d| d.message = message.into())
-    }
-
-    /// Sets the underlying cause, returned by `source()`.
+    /// Adds the underlying cause, returned by `source()`, when the error has none.
     #[must_use]
     pub fn with_source(self, source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
-        self.with(|d| d.source = Some(source.into()))
+        self.fill(|d| {
+            d.source.get_or_insert_with(|| source.into());
+        })
     }
 
-    /// See [`ErrorDetails::provider`].
+    /// The provider the call went to, when known.
     pub fn provider(&self) -> Option<Provider> {
-        self.details().provider()
+        self.details().provider
     }
 
-    /// See [`ErrorDetails::operation`].
+    /// The call that failed, as messages name it: `GET /contacts/con_1` (the path relative to
+    /// the base URL, never a query), `token exchange`, or the unified operation
+    /// (`find_or_create`) for [`Error::Unsupported`].
     pub fn operation(&self) -> Option<&str> {
-        self.details().operation()
+        self.details().operation.as_deref()
     }
 
-    /// See [`ErrorDetails::host`].
+    /// The host the call went to (no user info, no port-less guess), when known.
     pub fn host(&self) -> Option<&str> {
-        self.details().host()
+        self.details().host.as_deref()
     }
 
-    /// See [`ErrorDetails::status`].
+    /// The HTTP status of the provider's answer, when there was one.
     pub fn status(&self) -> Option<u16> {
-        self.details().status()
+        self.details().status
     }
 
-    /// See [`ErrorDetails::code`].
+    /// The provider's own error code (`VALIDATION_ERROR`, `invalid_request_error`, …), when it
+    /// sent one.
     pub fn code(&self) -> Option<&str> {
-        self.details().code()
+        self.details().code.as_deref()
     }
 
-    /// See [`ErrorDetails::message`].
+    /// The provider's message, or a short description of what failed (without the call and
+    /// host, which [`operation`](Self::operation) and [`host`](Self::host) give). As the
+    /// server sent it: escape it before printing it raw (`Display` does).
     pub fn message(&self) -> &str {
-        self.details().message()
+        &self.details().message
     }
 
-    /// See [`ErrorDetails::field`].
+    /// The refused field, for [`Error::Validation`], in the crate's Rust vocabulary.
     pub fn field(&self) -> Option<&str> {
-        self.details().field()
+        self.details().field.as_deref()
     }
 
-    /// See [`ErrorDetails::field_errors`].
+    /// Per-field complaints, when the provider listed any.
     pub fn field_errors(&self) -> &[FieldError] {
-        self.details().field_errors()
+        &self.details().field_errors
     }
 
-    /// See [`ErrorDetails::request_id`].
+    /// The request id the provider echoed or the client sent, for support tickets.
     pub fn request_id(&self) -> Option<&str> {
-        self.details().request_id()
+        self.details().request_id.as_deref()
     }
 
-    /// See [`ErrorDetails::retry_after`].
+    /// How long the provider asked to wait before trying again, when it said (or when its
+    /// documentation says, for a provider whose 429 carries no `Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
-        self.details().retry_after()
+        self.details().retry_after
     }
 
-    /// See [`ErrorDetails::may_have_reached_server`].
+    /// `false` only when the request provably never left this machine (a validation, a
+    /// configuration error, a connection refused): repeating a create is then safe.
     pub fn may_have_reached_server(&self) -> bool {
-        self.details().may_have_reached_server()
+        self.details().may_have_reached_server
     }
 
-    /// See [`ErrorDetails::transport_kind`].
+    /// What kind of transport failure it was, for [`Error::Transport`].
     pub fn transport_kind(&self) -> Option<TransportKind> {
-        self.details().transport_kind()
+        self.details().transport_kind
     }
 
-    /// See [`ErrorDetails::body`].
+    /// The start of the answer's body (at most 2 KiB), when there was one; secrets the
+    /// client knows of are not in it.
     pub fn body(&self) -> Option<&str> {
-        self.details().body()
+        self.details().body.as_deref()
     }
 
     /// Whether this is the provider saying the thing does not exist.
@@ -594,15 +520,18 @@ impl Error {
         matches!(self, Error::Validation(_))
     }
 
-    /// Whether trying the same call again later may succeed: timeouts and connection
-    /// failures, 408, 429 and 5xx answers, and the provider's own rate-limit refusal.
+    /// Whether trying the same call again later may succeed: a connection that failed, broke or
+    /// timed out, a server that spoke broken HTTP, 408, 429 and 5xx answers, and the
+    /// provider's own rate-limit refusal. A TLS failure, a bad URL, an invalid request or an
+    /// answer over the size cap is not: repeating it gives the same failure.
     ///
     /// This says nothing about whether a repeat is *safe* (a create may duplicate): see
     /// [`may_have_reached_server`](Self::may_have_reached_server).
     pub fn is_retryable(&self) -> bool {
+        let d = self.details();
         match self {
-            Error::Transport(d) => d.transport_kind != Some(TransportKind::ResponseTooLarge),
-            Error::Api(d) => d.is_rate_limited() || matches!(d.status, Some(408 | 500 | 502 | 503 | 504)),
+            Error::Transport(_) => d.transport_kind.is_some_and(TransportKind::is_transient),
+            Error::Api(_) => self.is_rate_limited() || matches!(d.status, Some(408 | 500 | 502 | 503 | 504)),
             _ => false,
         }
     }
@@ -610,7 +539,8 @@ impl Error {
     /// Whether the provider refused the call for going over its rate limit (HTTP 429, or what
     /// the provider's own error shape says means that).
     pub fn is_rate_limited(&self) -> bool {
-        matches!(self, Error::Api(d) if d.is_rate_limited())
+        let d = self.details();
+        matches!(self, Error::Api(_)) && (d.rate_limited || d.status == Some(429))
     }
 
     /// Whether the provider refused the credentials or their rights (HTTP 401 or 403).
@@ -680,6 +610,42 @@ mod tests {
         let io = std::io::Error::other("reset");
         let e = Error::transport(TransportKind::Io, true, "connection reset").with_source(io);
         assert_eq!(std::error::Error::source(&e).map(ToString::to_string).as_deref(), Some("reset"));
+    }
+
+    #[test]
+    fn the_variant_is_the_kind() {
+        // Moving a payload into another variant cannot leave two kinds that disagree.
+        let Error::Api(details) = Error::api(500, "boom") else { unreachable!() };
+        let moved = Error::NotFound(details);
+        assert!(moved.is_not_found() && !moved.is_retryable());
+        assert!(moved.to_string().starts_with("not found: "), "{moved}");
+    }
+
+    #[test]
+    fn what_a_provider_or_transport_reported_is_never_overwritten() {
+        let e = Error::api(429, "slow down")
+            .with_call(Provider::Previsto, "GET /contacts", "api.previsto.io")
+            .with_code("rate_limited")
+            .with_request_id("r1")
+            .with_retry_after(Duration::from_secs(60))
+            .with_body("{}")
+            .with_call(Provider::Levers, "DELETE /everything", "evil.example")
+            .with_code("forged")
+            .with_request_id("r2")
+            .with_retry_after(Duration::ZERO)
+            .with_body("forged");
+        assert_eq!(
+            (e.provider(), e.operation(), e.host(), e.code(), e.request_id(), e.retry_after(), e.body()),
+            (
+                Some(Provider::Previsto),
+                Some("GET /contacts"),
+                Some("api.previsto.io"),
+                Some("rate_limited"),
+                Some("r1"),
+                Some(Duration::from_secs(60)),
+                Some("{}")
+            )
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //!   [`Location`], [`Capabilities`]) and the [`ContactsApi`] trait, so a program can treat the providers
 //!   alike.
 //!
-//! It has no HTTP library in its dependency tree (serde, serde_json and thiserror only): the plumbing
+//! It has no HTTP library in its dependency tree (serde and serde_json only): the plumbing
 //! lives in `contacts-http`, which only the provider crates name.
 //!
 //! ```

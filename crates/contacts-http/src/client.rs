@@ -63,7 +63,13 @@ pub(crate) struct Overrides<'o> {
 /// The outcome of one attempt.
 pub(crate) enum Attempt {
     Done(HttpResponse),
-    Failed(Error),
+    /// No answer. `call_sent` is whether the call may have reached the server: not when its
+    /// credentials could not be had (a token exchange that did not complete), so it is then
+    /// repeated like a connection that never opened, whatever the call is.
+    Failed {
+        error: Error,
+        call_sent: bool,
+    },
 }
 
 impl HttpClient {
@@ -176,7 +182,9 @@ impl HttpClient {
             if let Some(wait) = error.retry_after() {
                 scrubbed = scrubbed.with_retry_after(wait);
             }
-            scrubbed = scrubbed.with_rate_limited(error.is_rate_limited());
+            if error.is_rate_limited() {
+                scrubbed = scrubbed.with_rate_limited();
+            }
             return Err(name(scrubbed));
         }
         let answer: serde_json::Map<String, serde_json::Value> =
@@ -213,7 +221,7 @@ impl HttpClient {
             let attempt = match self.apply_auth(request) {
                 // Nothing of the call was sent: a failed token exchange is retried like a
                 // connection that never opened, whatever the call is.
-                Err(e @ Error::Transport(_)) => Attempt::Failed(e.with_may_have_reached_server(false)),
+                Err(e @ Error::Transport(_)) => Attempt::Failed { error: e, call_sent: false },
                 Err(e) => {
                     log::warn!(target: &inner.log_target, "{}: credentials failed: {e}", Call::of(inner, request, base_len));
                     return Err(e);
@@ -238,7 +246,10 @@ impl HttpClient {
                             continue;
                         }
                         Ok(response) => Attempt::Done(response),
-                        Err(e) => Attempt::Failed(e),
+                        Err(e) => {
+                            let call_sent = e.may_have_reached_server();
+                            Attempt::Failed { error: e, call_sent }
+                        }
                     }
                 }
             };
@@ -247,7 +258,7 @@ impl HttpClient {
                     Attempt::Done(r) => {
                         (r.status.to_string(), r.header("x-request-id").or(request.header("x-request-id")))
                     }
-                    Attempt::Failed(_) => ("no answer".to_owned(), request.header("x-request-id")),
+                    Attempt::Failed { .. } => ("no answer".to_owned(), request.header("x-request-id")),
                 };
                 log::debug!(
                     target: &inner.log_target,
@@ -280,13 +291,15 @@ impl HttpClient {
                         }
                     }
                 }
-                Attempt::Failed(e) => match e.transport_kind() {
+                Attempt::Failed { error: e, call_sent } => match e.transport_kind() {
                     Some(kind)
                         if matches!(e, Error::Transport(_))
                             && retry < policy.max_retries
-                            && kind != TransportKind::ResponseTooLarge
+                            // A TLS failure, an invalid request or an answer over the cap
+                            // fails the same way again: not repeated.
+                            && kind.is_transient()
                             && !deadline_passed(deadline, started)
-                            && (idempotent || !e.may_have_reached_server()) =>
+                            && (idempotent || !call_sent) =>
                     {
                         (backoff(policy, retry), kind.to_string())
                     }

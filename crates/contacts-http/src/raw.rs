@@ -30,7 +30,7 @@ impl<'a> Raw<'a> {
     /// A request to build further (query, headers, body) before [`send`](RequestBuilder::send).
     ///
     /// # Errors
-    /// [`Error::Validation`] for an empty segment.
+    /// [`Error::Validation`](contacts_core::Error::Validation) for an empty segment.
     pub fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder<'a>> {
         self.http.request(method, segments)
     }
@@ -38,7 +38,7 @@ impl<'a> Raw<'a> {
     /// `GET` with `query` pairs and decode the answer.
     ///
     /// # Errors
-    /// The provider's error, a transport failure, or [`Error::Decode`].
+    /// The provider's error, a transport failure, or [`Error::Decode`](contacts_core::Error::Decode).
     pub fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<T> {
         let mut request = self.request(Method::Get, segments)?;
         for (key, value) in query {

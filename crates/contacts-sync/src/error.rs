@@ -51,6 +51,28 @@ pub enum SyncError {
     #[error(transparent)]
     Provider(#[from] contacts_core::Error),
 
+    /// A setting the two sides cannot honour (`matching`: the target stores no external id,
+    /// or cannot be listed). Nothing was written.
+    #[error("invalid {setting}: {reason}")]
+    Refused {
+        /// The setting (`matching`).
+        setting: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+
+    /// The plan deletes more target contacts than the run allows (`max_delete`): a source
+    /// read short, or a wrong scope, would otherwise empty the target. Nothing was written.
+    #[error(
+        "the plan deletes {planned} target contacts, more than the {max} allowed: check the source, then raise the limit"
+    )]
+    TooManyDeletes {
+        /// The deletes the plan holds.
+        planned: u64,
+        /// The limit.
+        max: u64,
+    },
+
     /// The run stopped part way: the target looks dead (several writes in a row failed for
     /// reasons that are not the contact's own) or asked to wait longer than the sync waits.
     #[error("stopped after {} writes: {reason}: {error}", report.writes())]

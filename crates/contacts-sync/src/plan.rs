@@ -243,7 +243,7 @@ fn restrict(c: Contact, fields: &[Field]) -> Contact {
 
 fn refusal(source_id: &str, key: Option<String>, e: &Error) -> Refusal {
     let field = match e {
-        Error::Validation(details) => details.field().map(str::to_owned),
+        Error::Validation(_) => e.field().map(str::to_owned),
         _ => None,
     };
     Refusal { source_id: source_id.to_owned(), key, field, reason: e.to_string() }
@@ -254,23 +254,26 @@ pub(crate) fn plan(
     to: &dyn ContactsApi,
     s: &Settings,
     on_read: &mut dyn FnMut(u64, u64),
-) -> Result<Plan> {
+) -> std::result::Result<Plan, crate::SyncError> {
     let caps: Capabilities = to.capabilities();
     if s.matching == Match::ExternalId && !caps.stores(Field::ExternalId) {
-        return Err(Error::validation(
-            "matching",
-            format!("{} stores no external id: match by phone or email instead", to.provider()),
-        ));
+        return Err(crate::SyncError::Refused {
+            setting: "matching".to_owned(),
+            reason: format!("{} stores no external id: match by phone or email instead", to.provider()),
+        });
     }
     if !from.capabilities().supports(Operation::List) {
-        return Err(contacts_core::Error::unsupported(from.provider(), Operation::List));
+        return Err(contacts_core::Error::unsupported(from.provider(), Operation::List).into());
     }
     let lists_target = caps.supports(Operation::List);
     if !(lists_target || caps.supports(Operation::FindOrCreate) && s.matching == Match::Phone) {
-        return Err(Error::validation(
-            "matching",
-            format!("{} cannot list its contacts: only a find-or-create by phone can sync to it", to.provider()),
-        ));
+        return Err(crate::SyncError::Refused {
+            setting: "matching".to_owned(),
+            reason: format!(
+                "{} cannot list its contacts: only a find-or-create by phone can sync to it",
+                to.provider()
+            ),
+        });
     }
     // The name and the match field are always written: without the match field the next run
     // would not recognise what this one wrote. Under external-id matching the external id is
@@ -317,6 +320,7 @@ pub(crate) fn plan(
         // next page.
         let (target_rx, source_rx) = (target_rx.into_iter().flatten(), source_rx.into_iter().flatten());
         decide(from, to, s, caps, synced, target_rx, source_rx, &|| source_read.load(Ordering::Relaxed), on_read)
+            .map_err(crate::SyncError::from)
     })
 }
 

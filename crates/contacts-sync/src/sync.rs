@@ -434,15 +434,7 @@ impl<'a> SyncJob<'a> {
                 return Err(Error::unsupported(self.to.provider(), Operation::Delete).into());
             }
             if plan.deletes.len() as u64 > self.max_delete {
-                return Err(Error::validation(
-                    "max_delete",
-                    format!(
-                        "the plan deletes {} target contacts, more than the {} allowed: check the source, then raise the limit",
-                        plan.deletes.len(),
-                        self.max_delete
-                    ),
-                )
-                .into());
+                return Err(SyncError::TooManyDeletes { planned: plan.deletes.len() as u64, max: self.max_delete });
             }
         } else {
             report.orphans = plan.deletes.len() as u64;

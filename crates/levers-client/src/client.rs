@@ -131,7 +131,6 @@ impl ClientBuilder {
     /// the base URL with `/api-service/v1` replaced, or on the base URL's host. It passes the
     /// same check as the base URL: `https`, or plain `http` to loopback only unless
     /// `allow_insecure_http(true)` — the client secret is sent to it.
-    #[must_use]
     pub fn auth_url(mut self, url: impl Into<String>) -> Self {
         self.auth_url = Some(url.into());
         self

@@ -1,4 +1,4 @@
-//! [`ContactsApi`](crate::ContactsApi) for Levers, and the unified types its methods take
+//! [`ContactsApi`] for Levers, and the unified types its methods take
 //! and return, re-exported so they can be named without adding contacts-core.
 
 pub use contacts_core::{

@@ -140,7 +140,6 @@ impl ClientBuilder {
     }
 
     /// How request bodies are encoded. Defaults to [`BodyEncoding::Form`].
-    #[must_use]
     pub fn body_encoding(mut self, encoding: BodyEncoding) -> Self {
         self.encoding = encoding;
         self

@@ -1,4 +1,4 @@
-//! [`ContactsApi`](crate::ContactsApi) for the customer portal, and the unified types its methods take
+//! [`ContactsApi`] for the customer portal, and the unified types its methods take
 //! and return, re-exported so they can be named without adding contacts-core.
 
 pub use contacts_core::{

@@ -40,9 +40,9 @@ fn fields_the_portal_cannot_store_are_refused() {
     let mock = server.mock("POST", Matcher::Any).expect(0).create();
     let api = api(&server);
     let err = api.create(&NewContact::new("Jane").address(Address::new().city("Aarhus"))).unwrap_err();
-    assert!(matches!(err, contacts_core::Error::Validation(ref d) if d.field() == Some("address")));
+    assert!(matches!(err, contacts_core::Error::Validation(_)) && err.field() == Some("address"));
     let err = api.update("1", &contacts_core::ContactUpdate::new().tax_id("DK1")).unwrap_err();
-    assert!(matches!(err, contacts_core::Error::Validation(ref d) if d.field() == Some("tax_id")));
+    assert!(matches!(err, contacts_core::Error::Validation(_)) && err.field() == Some("tax_id"));
     mock.assert();
 }
 
@@ -60,7 +60,7 @@ fn list_takes_its_customers_from_the_query() {
     mock.assert();
     assert_eq!(all[0].name, "Contact Name");
     let first = api.list(&contacts_core::ListContacts::new()).next().unwrap().unwrap_err();
-    assert!(matches!(first, contacts_core::Error::Validation(ref d) if d.field() == Some("customer_id")));
+    assert!(matches!(first, contacts_core::Error::Validation(_)) && first.field() == Some("customer_id"));
 }
 
 #[test]
@@ -89,7 +89,10 @@ fn a_search_is_refused_not_ignored_because_the_portal_cannot_search() {
     let mut server = Server::new();
     let nothing = server.mock("GET", Matcher::Any).expect(0).create();
     let first = api(&server).list(&contacts_core::ListContacts::new().customer_ids([1]).search("jane")).next().unwrap();
-    assert!(matches!(first, Err(contacts_core::Error::Validation(ref d)) if d.field() == Some("search")), "{first:?}");
+    assert!(
+        first.as_ref().is_err_and(|e| matches!(e, contacts_core::Error::Validation(_)) && e.field() == Some("search")),
+        "{first:?}"
+    );
     nothing.assert();
 }
 

@@ -95,7 +95,6 @@ impl ClientBuilder {
     /// The secret key (`sk_…`), sent as the Basic-auth user name with an empty password.
     /// A public key (`pk_…`) may only create contacts: with one, every other operation returns
     /// [`Error::Config`] before sending. Required.
-    #[must_use]
     pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
         self.api_key = Some(api_key.into());
         self

@@ -319,7 +319,8 @@ impl<'a> Contacts<'a> {
     /// [`Error::Validation`] when a field breaks a limit; [`Error::NotFound`] for a missing
     /// contact.
     pub fn update(&self, id: &ContactId, update: &ContactUpdate) -> Result<()> {
-        Ok(self.update_with_meta(id, update)?.value)
+        self.update_with_meta(id, update)?;
+        Ok(())
     }
 
     /// Like [`update`](Self::update), with the answer's status, headers, request id and attempts.
