@@ -1,5 +1,5 @@
-//! [`ContactsApi`] for TheCleanLife, and the unified types its methods take
-//! and return, re-exported so they can be named without adding contacts-core.
+//! [`ContactsApi`] for TheCleanLife, and the unified types its methods take and return,
+//! re-exported so they can be named without adding contacts-core.
 
 pub use contacts_core::{
     Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
@@ -20,20 +20,20 @@ fn unify(raw: serde_json::Value) -> Result<(Contact, bool)> {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        self.http.provider()
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
-    }
-
     /// Get and find-or-create; TheCleanLife keeps a name and a phone, and needs both. No
     /// external id is documented: a sync matches its contacts by phone.
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(&[Operation::Get, Operation::FindOrCreate])
             .storing(&[Field::Name, Field::Phone])
             .requiring(&[Field::Name, Field::Phone])
+    }
+
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
     }
 
     /// The phone rule and the name, as `find_or_create` checks them before sending.

@@ -461,6 +461,31 @@ impl From<&Contact> for ContactUpdate {
     }
 }
 
+impl From<&NewContact> for ContactUpdate {
+    /// Every field of the create, as changes (the name included): a provider maps a create
+    /// and an update with one function, and a caller can turn a create into an update of a
+    /// contact that already exists.
+    ///
+    /// ```
+    /// use contacts_core::{ContactUpdate, NewContact};
+    /// let update = ContactUpdate::from(&NewContact::new("Jane Doe").email("jane@example.com"));
+    /// assert_eq!(update.name.as_deref(), Some("Jane Doe"));
+    /// assert_eq!(update.email.as_deref(), Some("jane@example.com"));
+    /// ```
+    fn from(c: &NewContact) -> Self {
+        ContactUpdate {
+            name: Some(c.name.clone()),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            address: c.address.clone(),
+            tax_id: c.tax_id.clone(),
+            location: c.location,
+            external_id: c.external_id.clone(),
+            lossy: c.lossy,
+        }
+    }
+}
+
 /// What to list.
 ///
 /// The customer portal lists contacts per customer: pass its customer ids with

@@ -280,10 +280,11 @@ impl fmt::Display for TransportKind {
     }
 }
 
-impl Error {
-    /// The payload, whatever the kind.
-    fn details(&self) -> &ErrorDetails {
-        match self {
+/// The payload of any kind, by reference or by mutable reference as `error` is: the one table
+/// of the variants.
+macro_rules! payload {
+    ($error:expr) => {
+        match $error {
             Error::Validation(d)
             | Error::Api(d)
             | Error::NotFound(d)
@@ -292,22 +293,20 @@ impl Error {
             | Error::Config(d)
             | Error::Unsupported(d) => d,
         }
+    };
+}
+
+impl Error {
+    /// The payload, whatever the kind.
+    fn details(&self) -> &ErrorDetails {
+        payload!(self)
     }
 
     /// Sets what the error does not know yet: a fact already there (the call, a code, a request
     /// id, …) is never overwritten, so what a provider or a transport reported stays true
     /// however many layers the error passes.
     fn fill(mut self, set: impl FnOnce(&mut ErrorDetails)) -> Self {
-        let d = match &mut self {
-            Error::Validation(d)
-            | Error::Api(d)
-            | Error::NotFound(d)
-            | Error::Transport(d)
-            | Error::Decode(d)
-            | Error::Config(d)
-            | Error::Unsupported(d) => d,
-        };
-        set(d);
+        set(payload!(&mut self));
         self
     }
 

@@ -1,5 +1,5 @@
-//! [`ContactsApi`] for Levers, and the unified types its methods take
-//! and return, re-exported so they can be named without adding contacts-core.
+//! [`ContactsApi`] for Levers, and the unified types its methods take and return,
+//! re-exported so they can be named without adding contacts-core.
 
 pub use contacts_core::{
     Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
@@ -24,40 +24,14 @@ fn unify(raw: serde_json::Value) -> Result<Contact> {
     Ok(unified)
 }
 
-/// The unified contact onto a Levers create. A unified field without a place here (the
-/// location) never gets this far: the capabilities refuse it, or drop it when lossy.
+/// The unified contact onto a Levers create: its fields mapped as an update's are.
 fn new_contact(contact: &NewContact) -> crate::NewContact {
-    let mut out = crate::NewContact::new(contact.name.clone());
-    if let Some(v) = &contact.external_id {
-        out = out.ext_platform_id(v.clone());
-    }
-    if let Some(v) = &contact.email {
-        out = out.email(v.clone());
-    }
-    if let Some(v) = &contact.phone {
-        out = out.phone_number(v.clone());
-    }
-    if let Some(v) = &contact.tax_id {
-        out = out.vat_number(v.clone());
-    }
-    if let Some(address) = &contact.address {
-        if let Some(v) = &address.street {
-            out = out.street(v.clone());
-        }
-        if let Some(v) = &address.postal_code {
-            out = out.postal_code(v.clone());
-        }
-        if let Some(v) = &address.city {
-            out = out.city(v.clone());
-        }
-        if let Some(v) = &address.country {
-            out = out.country(v.clone());
-        }
-    }
-    out
+    update(&ContactUpdate::from(contact)).into_new_contact()
 }
 
-/// The unified update onto a Levers update: only what the patch sets.
+/// The unified changes onto a Levers update: only what the patch sets. A unified field
+/// without a place here (the location) never gets this far: the capabilities refuse it, or
+/// drop it when lossy.
 fn update(patch: &ContactUpdate) -> crate::ContactUpdate {
     let mut out = crate::ContactUpdate::new();
     if let Some(name) = &patch.name {
@@ -93,20 +67,20 @@ fn update(patch: &ContactUpdate) -> crate::ContactUpdate {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        self.http.provider()
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
-    }
-
     /// Create, get, update and list; every unified field but the location (the external id
     /// is `extPlatformId`); only the name is required.
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::List])
             .storing(&[Field::Name, Field::Email, Field::Phone, Field::Address, Field::TaxId, Field::ExternalId])
             .requiring(&[Field::Name])
+    }
+
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
     }
 
     fn validate_create(&self, contact: &NewContact) -> Result<()> {

@@ -1,5 +1,5 @@
-//! [`ContactsApi`] for the customer portal, and the unified types its methods take
-//! and return, re-exported so they can be named without adding contacts-core.
+//! [`ContactsApi`] for the customer portal, and the unified types its methods take and return,
+//! re-exported so they can be named without adding contacts-core.
 
 pub use contacts_core::{
     Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
@@ -19,20 +19,13 @@ fn unify(raw: serde_json::Value) -> Result<Contact> {
     Ok(unified)
 }
 
-/// The unified contact onto a portal create: the phone goes to `tel`.
+/// The unified contact onto a portal create: its fields mapped as an update's are.
 fn new_contact(contact: &NewContact) -> crate::NewContact {
-    let mut out = crate::NewContact::new(contact.name.clone());
-    if let Some(v) = &contact.email {
-        out = out.email(v.clone());
-    }
-    if let Some(v) = &contact.phone {
-        out = out.tel(v.clone());
-    }
-    out
+    update(&ContactUpdate::from(contact), contact.name.clone()).into_new_contact()
 }
 
-/// The unified update onto a portal update, which requires the name: `name` is the patch's,
-/// or the current one.
+/// The unified changes onto a portal update, which requires the name: `name` is the patch's,
+/// or the current one. The phone goes to `tel`.
 fn update(patch: &ContactUpdate, name: String) -> crate::ContactUpdate {
     let mut out = crate::ContactUpdate::new(name);
     if let Some(v) = &patch.email {
@@ -45,14 +38,6 @@ fn update(patch: &ContactUpdate, name: String) -> crate::ContactUpdate {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        self.http.provider()
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
-    }
-
     /// Every operation but find-or-create; a name (required), an email and a phone (`tel`).
     /// No external id is documented: a sync matches its contacts by phone or email.
     fn capabilities(&self) -> Capabilities {
@@ -60,6 +45,14 @@ impl ContactsApi for Client {
             .storing(&[Field::Name, Field::Email, Field::Phone])
             .requiring(&[Field::Name])
             .listing_by_customer_ids()
+    }
+
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
     }
 
     fn validate_create(&self, contact: &NewContact) -> Result<()> {

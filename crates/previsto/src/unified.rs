@@ -1,5 +1,5 @@
-//! [`ContactsApi`] for Previsto, and the unified types its methods take
-//! and return, re-exported so they can be named without adding contacts-core.
+//! [`ContactsApi`] for Previsto, and the unified types its methods take and return,
+//! re-exported so they can be named without adding contacts-core.
 
 pub use contacts_core::{
     Address, Contact, ContactStream, ContactUpdate, FoundContact, ListContacts, Location, NewContact,
@@ -30,43 +30,13 @@ fn unify(raw: serde_json::Value) -> Result<Contact> {
     Ok(unified)
 }
 
-/// The unified contact onto a Previsto create (the external id goes to the
-/// [`EXTERNAL_ID_META_KEY`] meta value).
+/// The unified contact onto a Previsto create: its fields mapped as an update's are.
 fn new_contact(contact: &NewContact) -> crate::NewContact {
-    let mut out = crate::NewContact::new(contact.name.clone());
-    if let Some(v) = &contact.email {
-        out = out.email(v.clone());
-    }
-    if let Some(v) = &contact.phone {
-        out = out.phone(v.clone());
-    }
-    if let Some(v) = &contact.tax_id {
-        out = out.registration_no(v.clone());
-    }
-    if let Some(v) = &contact.location {
-        out = out.location(*v);
-    }
-    if let Some(address) = &contact.address {
-        if let Some(v) = &address.street {
-            out = out.address(v.clone());
-        }
-        if let Some(v) = &address.postal_code {
-            out = out.postal_code(v.clone());
-        }
-        if let Some(v) = &address.city {
-            out = out.city(v.clone());
-        }
-        if let Some(v) = &address.country {
-            out = out.country_code(v.clone());
-        }
-    }
-    if let Some(id) = &contact.external_id {
-        out = out.meta(EXTERNAL_ID_META_KEY, id.clone());
-    }
-    out
+    update(&ContactUpdate::from(contact)).into_new_contact()
 }
 
-/// The unified update onto a Previsto update: only what the patch sets.
+/// The unified changes onto a Previsto update: only what the patch sets (the external id goes
+/// to the [`EXTERNAL_ID_META_KEY`] meta value).
 fn update(patch: &ContactUpdate) -> crate::ContactUpdate {
     let mut out = crate::ContactUpdate::new();
     if let Some(name) = &patch.name {
@@ -105,20 +75,20 @@ fn update(patch: &ContactUpdate) -> crate::ContactUpdate {
 }
 
 impl ContactsApi for Client {
-    fn provider(&self) -> Provider {
-        self.http.provider()
-    }
-
-    fn host(&self) -> Option<String> {
-        Some(self.http.host().to_owned())
-    }
-
     /// Every operation but find-or-create; every unified field (the external id in the
     /// [`EXTERNAL_ID_META_KEY`] meta value); only the name is required.
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
             .storing(&Field::ALL)
             .requiring(&[Field::Name])
+    }
+
+    fn provider(&self) -> Provider {
+        self.http.provider()
+    }
+
+    fn host(&self) -> Option<String> {
+        Some(self.http.host().to_owned())
     }
 
     fn validate_create(&self, contact: &NewContact) -> Result<()> {

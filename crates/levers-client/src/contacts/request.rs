@@ -398,6 +398,11 @@ impl ContactUpdate {
         self.fields.is_empty() && self.body.is_empty()
     }
 
+    /// The same fields as a create (the unified mapping writes both through one function).
+    pub(crate) fn into_new_contact(self) -> NewContact {
+        NewContact { fields: self.fields, role: None, body: self.body }
+    }
+
     pub(crate) fn check(&self) -> Result<()> {
         // An update with nothing set is sent as `{"uuid": …}`: the document forbids no empty
         // update, and Levers' answer decides.

@@ -271,6 +271,11 @@ impl ContactUpdate {
         ContactUpdate { fields: Fields { name: Some(name.into()), ..Fields::default() } }
     }
 
+    /// The same fields as a create (the unified mapping writes both through one function).
+    pub(crate) fn into_new_contact(self) -> NewContact {
+        NewContact { fields: self.fields }
+    }
+
     shared_setters!();
 }
 

@@ -260,6 +260,11 @@ impl ContactUpdate {
         ContactUpdate::default()
     }
 
+    /// The same fields as a create (the unified mapping writes both through one function).
+    pub(crate) fn into_new_contact(self) -> NewContact {
+        NewContact { fields: self.fields }
+    }
+
     contacts_http::setters! {
         /// New name (company or person).
         pub fn name(value: impl Into<String>) -> fields.name = some_into;
