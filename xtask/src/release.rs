@@ -125,6 +125,11 @@ pub fn run(root: &Path, args: &Args, out: &mut dyn Write) -> Result<(), String> 
         bumps.push(Bump { name: p.name.clone(), from: p.version.clone(), to });
     }
     let names: Vec<String> = bumps.iter().map(|b| b.name.clone()).collect();
+    dependencies_released(root, &all, &names)?;
+    for b in &bumps {
+        let p = selected.iter().find(|p| p.name == b.name).ok_or("lost a crate")?;
+        api_gate(root, p, &b.from, &b.to)?;
+    }
     let order = publish_order(&all, &names)?;
 
     say(out, format!("release plan ({} crate(s)):", bumps.len()))?;
@@ -365,6 +370,88 @@ fn published(args: &Args, name: &str) -> Result<Vec<Version>, String> {
         .collect())
 }
 
+/// The version policy (see the README's Releasing section): requirements between our crates
+/// are caret requirements, so any combination of the latest releases resolves to one copy of
+/// each shared crate. That holds only if a crate is released with whatever it needs of its
+/// dependencies: a selected crate's dependency that changed since its own last release (or was
+/// never released) is released with it, or the release is refused.
+fn dependencies_released(root: &Path, all: &[Package], selected: &[String]) -> Result<(), String> {
+    for name in selected {
+        let Some(p) = all.iter().find(|p| &p.name == name) else { continue };
+        for dep in &p.internal_deps {
+            let Some(d) = all.iter().find(|d| &d.name == dep).filter(|d| d.publish) else { continue };
+            if selected.contains(&d.name) {
+                continue;
+            }
+            let tag = format!("{}-v{}", d.name, d.version);
+            if sh(root, "git", &["tag", "--list", &tag])?.trim().is_empty() {
+                return Err(format!(
+                    "{name} depends on {} {}, which was never released (no tag {tag}): release it too (-p {})",
+                    d.name, d.version, d.name
+                ));
+            }
+            let dir = d.dir().strip_prefix(root).unwrap_or(d.dir()).to_string_lossy().into_owned();
+            let changed = sh(root, "git", &["diff", "--name-only", &tag, "--", &dir])?;
+            if !changed.trim().is_empty() {
+                return Err(format!(
+                    "{name} depends on {}, which changed since {tag} ({}): release it too (-p {}), so that {name} never needs an unreleased {}",
+                    d.name,
+                    changed.lines().take(3).collect::<Vec<_>>().join(", "),
+                    d.name,
+                    d.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The semver gate on the committed public-API snapshot (which CI holds to the code): a line
+/// of `crates/<crate>/public-api.txt` at the crate's last release tag that is gone now is a
+/// breaking change, allowed only in a breaking release (a new minor below 1.0, a new major
+/// from 1.0). Additions are allowed in any release.
+fn api_gate(root: &Path, p: &Package, from: &Version, to: &Version) -> Result<(), String> {
+    let snapshot = p.dir().join("public-api.txt");
+    if from == to || !snapshot.exists() {
+        return Ok(());
+    }
+    let tag = format!("{}-v{from}", p.name);
+    if sh(root, "git", &["tag", "--list", &tag])?.trim().is_empty() {
+        return Ok(());
+    }
+    let rel = snapshot.strip_prefix(root).unwrap_or(&snapshot).to_string_lossy().replace('\\', "/");
+    let before = sh(root, "git", &["show", &format!("{tag}:{rel}")])?;
+    let now = std::fs::read_to_string(&snapshot).map_err(|e| format!("{}: {e}", snapshot.display()))?;
+    let removed = api_removals(&before, &now);
+    if removed.is_empty() || is_breaking_bump(from, to) {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: {} line(s) of its public API are gone since {tag} (first: `{}`): a breaking change needs {}",
+        p.name,
+        removed.len(),
+        removed[0],
+        if from.major == 0 { format!("a new minor version ({}.{}.0)", 0, from.minor + 1) } else { format!("a new major version ({}.0.0)", from.major + 1) }
+    ))
+}
+
+/// The lines of `before` that `now` no longer has.
+pub(crate) fn api_removals<'a>(before: &'a str, now: &str) -> Vec<&'a str> {
+    let now: std::collections::BTreeSet<&str> = now.lines().collect();
+    before.lines().filter(|l| !l.trim().is_empty() && !now.contains(l)).collect()
+}
+
+/// Whether `from` -> `to` may break (Cargo's caret: the leftmost non-zero part changes).
+pub(crate) fn is_breaking_bump(from: &Version, to: &Version) -> bool {
+    if from.major != 0 {
+        to.major != from.major
+    } else if from.minor != 0 {
+        to.major != 0 || to.minor != from.minor
+    } else {
+        to != from
+    }
+}
+
 /// With cargo-semver-checks installed and a previous version published, refuses a release
 /// whose version does not match its API changes (a breaking change in a minor or patch).
 fn semver_check(root: &Path, p: &Package, to: &Version) -> Result<Option<String>, String> {
@@ -439,7 +526,8 @@ fn set_package_version(doc: &mut DocumentMut, version: &Version) -> Result<(), S
 }
 
 /// Sets `version` on every dependency on `name` that has one (path dependencies to be published
-/// carry a version; internal dev-dependencies do not, and stay without).
+/// carry a version; internal dev-dependencies do not, and stay without), keeping the
+/// requirement's operator: `=0.1.0` becomes `=0.1.1`, `0.1.0` becomes `0.1.1`.
 fn update_requirements(doc: &mut DocumentMut, name: &str, version: &Version) {
     fn fix(table: &mut dyn toml_edit::TableLike, name: &str, version: &Version) {
         for (key, item) in table.iter_mut() {
@@ -450,7 +538,10 @@ fn update_requirements(doc: &mut DocumentMut, name: &str, version: &Version) {
             }
             if let Some(v) = dep.get_mut("version").filter(|v| v.is_str()) {
                 let decor = v.as_value().map(|x| x.decor().clone());
-                *v = value(version.to_string());
+                // The operator is the policy (`=` pins, `^`/none is caret): only the version moves.
+                let old = v.as_str().unwrap_or_default();
+                let operator = &old[..old.len() - old.trim_start_matches(['=', '^', '~', '<', '>', ' ']).len()];
+                *v = value(format!("{operator}{version}"));
                 if let (Some(decor), Some(x)) = (decor, v.as_value_mut()) {
                     *x.decor_mut() = decor;
                 }

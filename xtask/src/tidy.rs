@@ -335,6 +335,37 @@ mod tests {
         }
     }
 
+    /// The version policy (README: Releasing): our crates require each other with caret
+    /// requirements, never `=`, so that any combination of their latest releases resolves to
+    /// one copy of each shared crate. Two exact pins on different versions of one crate cannot
+    /// coexist in a build.
+    #[test]
+    fn our_crates_require_each_other_with_caret_requirements() {
+        let mut docs: Vec<(String, toml_edit::DocumentMut)> = manifests().into_iter().map(|(k, _, d)| (k, d)).collect();
+        docs.push((
+            "workspace".to_owned(),
+            std::fs::read_to_string(project_root().join("Cargo.toml")).unwrap().parse().unwrap(),
+        ));
+        for (krate, doc) in &docs {
+            let mut tables = Vec::new();
+            for section in ["dependencies", "build-dependencies", "dev-dependencies"] {
+                tables.extend(doc.get(section).and_then(|d| d.as_table_like()));
+            }
+            tables.extend(doc.get("workspace").and_then(|w| w.get("dependencies")).and_then(|d| d.as_table_like()));
+            for table in tables {
+                for (name, dep) in table.iter() {
+                    let Some(req) = dep.get("version").and_then(|v| v.as_str()) else { continue };
+                    if dep.get("path").is_some() {
+                        assert!(
+                            !req.trim_start().starts_with(['=', '<', '~']),
+                            "{krate}: {name} = {req:?}: our crates require each other with caret requirements"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// The contract crate stays thin: no HTTP library, at most 12 crates in its normal tree
     /// (itself included), so a breaking change in the plumbing never forces a major version
     /// of the crate every provider shares.

@@ -1,9 +1,10 @@
 //! The HTTP plumbing the contacts-rs provider crates share.
 //!
 //! **This crate exists for the provider crates** (`previsto`, `levers-client`,
-//! `cleanlife-partners`, `portal-contacts`), which depend on it with an exact version. It makes
-//! no stability promise of its own: depend on a provider crate, and name
-//! [`contacts_core`] for the types you share between them.
+//! `cleanlife-partners`, `portal-contacts`), which depend on it with a caret requirement; its
+//! releases follow semver so that two providers released at different times share one copy.
+//! Its API is not meant for you: depend on a provider crate, and name [`contacts_core`] for
+//! the types you share between them.
 //!
 //! What lives here, written once for all four providers:
 //!

@@ -444,3 +444,87 @@ fn the_rate_limit_answer_is_read_for_how_long_to_wait() {
     assert_eq!(rate_limit_wait("error: crate version `0.1.429` is already uploaded", now), None);
     assert_eq!(rate_limit_wait("status 500 Internal Server Error", now), None);
 }
+
+#[test]
+fn the_requirement_operator_is_kept_on_the_real_manifests() {
+    use toml_edit::DocumentMut;
+    let real = std::fs::read_to_string(crate::workspace::project_root().join("Cargo.toml")).unwrap();
+    // Our policy: caret requirements (no operator). A `=` pin, had anyone written one, stays a
+    // pin: the release tool moves the version, never the policy.
+    for (given, want) in [("\"0.1.0\"", "\"0.1.1\""), ("\"=0.1.0\"", "\"=0.1.1\""), ("\"^0.1.0\"", "\"^0.1.1\"")] {
+        let text = real.replace(
+            "contacts-http = { path = \"crates/contacts-http\", version = \"0.1.0\"",
+            &format!("contacts-http = {{ path = \"crates/contacts-http\", version = {given}"),
+        );
+        assert!(real.contains("contacts-http = { path = \"crates/contacts-http\", version = \"0.1.0\""));
+        let mut doc: DocumentMut = text.parse().unwrap();
+        super::update_requirements(&mut doc, "contacts-http", &semver::Version::new(0, 1, 1));
+        let out = doc.to_string();
+        let line = out.lines().find(|l| l.starts_with("contacts-http = ")).unwrap();
+        assert!(line.contains(&format!("version = {want}")), "{given} -> {line}");
+        // Nothing else moved.
+        assert_eq!(out.lines().count(), text.lines().count());
+        assert!(out.contains("contacts-core = { path = \"crates/contacts-core\", version = \"0.1.0\" }"));
+    }
+}
+
+#[test]
+fn breaking_versions_and_removed_api_lines() {
+    use super::{api_removals, is_breaking_bump};
+    use semver::Version;
+    let v = |s: &str| Version::parse(s).unwrap();
+    assert!(!is_breaking_bump(&v("0.1.0"), &v("0.1.1")));
+    assert!(is_breaking_bump(&v("0.1.3"), &v("0.2.0")));
+    assert!(!is_breaking_bump(&v("1.2.0"), &v("1.3.0")));
+    assert!(is_breaking_bump(&v("1.2.0"), &v("2.0.0")));
+    assert!(is_breaking_bump(&v("0.0.1"), &v("0.0.2")));
+    let before = "pub fn a()\npub fn b()\n";
+    assert!(api_removals(before, "pub fn a()\npub fn b()\npub fn c()\n").is_empty(), "an addition breaks nothing");
+    assert_eq!(api_removals(before, "pub fn a()\npub fn b(x: u8)\n"), ["pub fn b()"]);
+}
+
+/// alpha's API snapshot at its release tag, then `f` applied to the tree and committed.
+fn released_alpha(f: impl FnOnce(&Path)) -> Scratch {
+    let s = scratch();
+    write(&s.0, "crates/alpha/public-api.txt", "pub fn alpha::one()\npub fn alpha::two()\n");
+    git(&s.0, &["add", "-A"]);
+    git(&s.0, &["commit", "-q", "-m", "snapshot"]);
+    git(&s.0, &["tag", "alpha-v0.1.0"]);
+    git(&s.0, &["tag", "beta-v0.2.0"]);
+    f(&s.0);
+    git(&s.0, &["add", "-A"]);
+    git(&s.0, &["commit", "-q", "-m", "change"]);
+    s
+}
+
+#[test]
+fn a_patch_that_removes_public_api_is_refused_and_a_minor_is_planned() {
+    let s = released_alpha(|root| write(root, "crates/alpha/public-api.txt", "pub fn alpha::one()\n"));
+    let err = release(&s.0, &args("patch", &["alpha"]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("alpha: 1 line(s) of its public API are gone since alpha-v0.1.0"), "{err}");
+    assert!(err.contains("`pub fn alpha::two()`") && err.contains("a new minor version (0.2.0)"), "{err}");
+    let mut out = Vec::new();
+    release(&s.0, &args("minor", &["alpha"]), &mut out).unwrap();
+    assert!(String::from_utf8(out).unwrap().contains("alpha                0.1.0 -> 0.2.0"));
+    // An addition is a patch.
+    let s = released_alpha(|root| {
+        write(root, "crates/alpha/public-api.txt", "pub fn alpha::one()\npub fn alpha::three()\npub fn alpha::two()\n")
+    });
+    release(&s.0, &args("patch", &["alpha"]), &mut Vec::new()).unwrap();
+}
+
+#[test]
+fn a_crate_is_not_released_without_the_changes_of_its_dependencies() {
+    // beta depends on alpha, which changed since alpha-v0.1.0: beta alone would need an
+    // unreleased alpha.
+    let s = released_alpha(|root| write(root, "crates/alpha/src/lib.rs", "//! Scratch crate.\npub fn new() {}\n"));
+    let err = release(&s.0, &args("patch", &["beta"]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("beta depends on alpha, which changed since alpha-v0.1.0"), "{err}");
+    assert!(err.contains("release it too (-p alpha)"), "{err}");
+    // Released together: planned.
+    release(&s.0, &args("patch", &["alpha", "beta"]), &mut Vec::new()).unwrap();
+    // A dependency that was never released must come along too.
+    let s = scratch();
+    let err = release(&s.0, &args("patch", &["beta"]), &mut Vec::new()).unwrap_err();
+    assert!(err.contains("beta depends on alpha 0.1.0, which was never released"), "{err}");
+}
