@@ -4,6 +4,7 @@ mod bench;
 mod minimal;
 mod package;
 mod public_api;
+mod rehearse;
 mod release;
 mod tidy;
 mod workspace;
@@ -29,6 +30,15 @@ enum Task {
     Release(release::Args),
     /// Check that every published crate packages and that its packaged form builds on its own.
     CheckPackage,
+    /// Prove the version policy offline: release everything at 0.1.0 into a local registry,
+    /// release one provider (and what it needs) as 0.1.1, then build a program with that
+    /// provider 0.1.1 and another at 0.1.0 from the registry (README: Releasing).
+    Rehearse {
+        /// Pin our crates to each other with `=` first (the old policy): the program must then
+        /// fail to resolve.
+        #[arg(long)]
+        exact_pins: bool,
+    },
     /// Check that the published crates build with the lowest versions their requirements allow
     /// (needs a nightly toolchain; skipped with a notice without one).
     MinimalVersions,
@@ -57,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Release(args) => release::run(&root, &args, &mut std::io::stdout()),
         Task::CheckPackage => package::check(&root),
+        Task::Rehearse { exact_pins } => rehearse::run(&root, exact_pins),
         Task::MinimalVersions => minimal::check(&root),
         Task::Bench { write_readme, quick } => bench::run_bench(&root, write_readme, quick),
         Task::PublicApi { write } => public_api::run(&root, write),

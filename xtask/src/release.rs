@@ -431,7 +431,11 @@ fn api_gate(root: &Path, p: &Package, from: &Version, to: &Version) -> Result<()
         p.name,
         removed.len(),
         removed[0],
-        if from.major == 0 { format!("a new minor version ({}.{}.0)", 0, from.minor + 1) } else { format!("a new major version ({}.0.0)", from.major + 1) }
+        if from.major == 0 {
+            format!("a new minor version ({}.{}.0)", 0, from.minor + 1)
+        } else {
+            format!("a new major version ({}.0.0)", from.major + 1)
+        }
     ))
 }
 
