@@ -36,7 +36,9 @@ pub fn render(root: &Path, krate: &str) -> Result<String, String> {
         .current_dir(root)
         .env("CARGO_TARGET_DIR", &target)
         .env("RUSTC_BOOTSTRAP", "1")
-        .env("RUSTDOCFLAGS", "-Z unstable-options --output-format json")
+        // Hidden items are surface too (a `#[doc(hidden)] pub` item is callable): documented,
+        // and marked in the snapshot.
+        .env("RUSTDOCFLAGS", "-Z unstable-options --output-format json --document-hidden-items")
         .args(["doc", "--no-deps", "--quiet", "--lib", "-p", krate])
         .status()
         .map_err(|e| format!("running cargo doc for {krate}: {e}"))?;
@@ -123,17 +125,18 @@ impl Renderer<'_> {
     fn named(&mut self, item: &Value, id: &Value, path: &str) {
         let inner = &item["inner"];
         let Some((kind, body)) = inner.as_object().and_then(|o| o.iter().next()) else { return };
+        let marks = marks(item);
         match kind.as_str() {
             "module" => {
-                self.lines.insert(format!("pub mod {path}"));
+                self.lines.insert(format!("{marks}pub mod {path}"));
                 self.module(id, path);
             }
             "function" => {
-                let line = format!("pub fn {path}{}", self.sig(body));
+                let line = format!("{marks}pub fn {path}{}", self.sig(body));
                 self.lines.insert(line);
             }
             "struct" | "enum" | "union" => {
-                self.lines.insert(format!("pub {kind} {path}{}", self.generics(&body["generics"])));
+                self.lines.insert(format!("{marks}pub {kind} {path}{}", self.generics(&body["generics"])));
                 if kind == "struct" {
                     self.struct_fields(body, path);
                 }
@@ -141,15 +144,15 @@ impl Renderer<'_> {
                     for v in body["variants"].as_array().into_iter().flatten() {
                         if let Some(var) = self.item(v) {
                             let fields = self.variant(var);
-                            self.lines
-                                .insert(format!("pub variant {path}::{}{fields}", var["name"].as_str().unwrap_or("?")));
+                            let name = var["name"].as_str().unwrap_or("?");
+                            self.lines.insert(format!("{}pub variant {path}::{name}{fields}", marks_of(var)));
                         }
                     }
                 }
                 self.impls(body, path);
             }
             "trait" => {
-                self.lines.insert(format!("pub trait {path}{}", self.generics(&body["generics"])));
+                self.lines.insert(format!("{marks}pub trait {path}{}", self.generics(&body["generics"])));
                 for m in body["items"].as_array().into_iter().flatten() {
                     if let Some(mi) = self.item(m).cloned() {
                         self.assoc(&mi, path);
@@ -157,10 +160,10 @@ impl Renderer<'_> {
                 }
             }
             "constant" => {
-                self.lines.insert(format!("pub const {path}: {}", self.ty(&body["type"])));
+                self.lines.insert(format!("{marks}pub const {path}: {}", self.ty(&body["type"])));
             }
             "static" => {
-                self.lines.insert(format!("pub static {path}: {}", self.ty(&body["type"])));
+                self.lines.insert(format!("{marks}pub static {path}: {}", self.ty(&body["type"])));
             }
             "type_alias" => {
                 self.lines.insert(format!(
@@ -170,7 +173,7 @@ impl Renderer<'_> {
                 ));
             }
             "macro" => {
-                self.lines.insert(format!("pub macro {path}!"));
+                self.lines.insert(format!("{marks}pub macro {path}!"));
             }
             other => {
                 self.lines.insert(format!("pub {other} {path}"));
@@ -185,7 +188,8 @@ impl Renderer<'_> {
                 && is_public(&field)
             {
                 let ty = self.ty(&field["inner"]["struct_field"]);
-                self.lines.insert(format!("pub field {path}.{}: {ty}", field["name"].as_str().unwrap_or("?")));
+                let name = field["name"].as_str().unwrap_or("?");
+                self.lines.insert(format!("{}pub field {path}.{name}: {ty}", marks_of(&field)));
             }
         }
         if let Some(tuple) = body["kind"]["tuple"].as_array() {
@@ -222,7 +226,14 @@ impl Renderer<'_> {
         for imp in body["impls"].as_array().into_iter().flatten() {
             let Some(imp) = self.item(imp).cloned() else { continue };
             let i = &imp["inner"]["impl"];
-            if i["is_synthetic"].as_bool() == Some(true) || !i["blanket_impl"].is_null() {
+            if !i["blanket_impl"].is_null() {
+                continue;
+            }
+            // Auto traits (`Send`, `Sync`, `Unpin`, the unwind-safety traits) are rustdoc's
+            // synthetic impls: losing one is a breaking change, so each is a line.
+            if i["is_synthetic"].as_bool() == Some(true) {
+                let not = if i["is_negative"].as_bool() == Some(true) { "!" } else { "" };
+                self.lines.insert(format!("impl {not}{} for {path}", self.path_of(&i["trait"])));
                 continue;
             }
             if i["trait"].is_null() {
@@ -243,12 +254,13 @@ impl Renderer<'_> {
     fn assoc(&mut self, item: &Value, path: &str) {
         let name = item["name"].as_str().unwrap_or("?");
         let inner = &item["inner"];
+        let marks = marks(item);
         if let Some(f) = inner.get("function") {
-            self.lines.insert(format!("pub fn {path}::{name}{}", self.sig(f)));
+            self.lines.insert(format!("{marks}pub fn {path}::{name}{}", self.sig(f)));
         } else if let Some(c) = inner.get("assoc_const") {
-            self.lines.insert(format!("pub const {path}::{name}: {}", self.ty(&c["type"])));
+            self.lines.insert(format!("{marks}pub const {path}::{name}: {}", self.ty(&c["type"])));
         } else if inner.get("assoc_type").is_some() {
-            self.lines.insert(format!("pub type {path}::{name}"));
+            self.lines.insert(format!("{marks}pub type {path}::{name}"));
         }
     }
 
@@ -307,6 +319,15 @@ impl Renderer<'_> {
                     format!("{m}{}", self.path_of(&tb["trait"]))
                 } else if let Some(l) = b.get("outlives") {
                     l.as_str().unwrap_or("'_").to_owned()
+                } else if let Some(captured) = b.get("use").and_then(Value::as_array) {
+                    // Precise captures: `+ use<'a, T>`.
+                    let names: Vec<&str> = captured
+                        .iter()
+                        .filter_map(|c| {
+                            c.get("lifetime").or_else(|| c.get("param")).and_then(Value::as_str).or(c.as_str())
+                        })
+                        .collect();
+                    format!("use<{}>", names.join(", "))
                 } else {
                     "?".to_owned()
                 }
@@ -396,6 +417,38 @@ impl Renderer<'_> {
     }
 }
 
+/// What an item's attributes add to its surface, as a prefix of its line: `#[doc(hidden)]`
+/// (callable, though undocumented), `#[non_exhaustive]` (cannot be built or matched
+/// exhaustively), `#[must_use]`.
+fn marks(item: &Value) -> String {
+    marks_of(item)
+}
+
+fn marks_of(item: &Value) -> String {
+    let mut out = String::new();
+    let attrs: Vec<&Value> = item["attrs"].as_array().into_iter().flatten().collect();
+    let text =
+        |a: &Value| a.as_str().map(str::to_owned).or_else(|| a.get("other").and_then(Value::as_str).map(str::to_owned));
+    if attrs
+        .iter()
+        .any(|a| text(a).is_some_and(|t| t.replace(' ', "").contains("doc(hidden)")) || a.get("doc_hidden").is_some())
+        || item["is_hidden"].as_bool() == Some(true)
+    {
+        out.push_str("#[doc(hidden)] ");
+    }
+    if attrs.iter().any(|a| {
+        a.as_str() == Some("non_exhaustive")
+            || a.get("non_exhaustive").is_some()
+            || text(a).as_deref() == Some("#[non_exhaustive]")
+    }) {
+        out.push_str("#[non_exhaustive] ");
+    }
+    if attrs.iter().any(|a| a.get("must_use").is_some() || text(a).is_some_and(|t| t.starts_with("#[must_use"))) {
+        out.push_str("#[must_use] ");
+    }
+    out
+}
+
 fn is_public(item: &Value) -> bool {
     item["visibility"].as_str() == Some("public") || item["visibility"].is_null() || item["visibility"] == "default"
 }
@@ -405,8 +458,13 @@ fn is_public(item: &Value) -> bool {
 /// # Errors
 /// A message naming each crate whose surface differs from its snapshot, with the lines.
 pub fn run(root: &Path, write: bool) -> Result<(), String> {
+    check(root, &CRATES, write)
+}
+
+/// [`run`] for `crates` of the workspace at `root`.
+fn check(root: &Path, crates: &[&str], write: bool) -> Result<(), String> {
     let mut differ = Vec::new();
-    for krate in CRATES {
+    for krate in crates {
         let api = render(root, krate)?;
         let file = root.join("crates").join(krate).join("public-api.txt");
         if write {
@@ -430,7 +488,7 @@ pub fn run(root: &Path, write: bool) -> Result<(), String> {
     }
     if differ.is_empty() {
         if !write {
-            println!("public API matches the snapshots of {} crates", CRATES.len());
+            println!("public API matches the snapshots of {} crates", crates.len());
         }
         Ok(())
     } else {
@@ -438,5 +496,95 @@ pub fn run(root: &Path, write: bool) -> Result<(), String> {
             "the public API changed; review it, then run `cargo xtask public-api --write`:\n{}",
             differ.join("\n")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// A one-crate workspace in a temp dir, removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn scratch(name: &str, lib: &str) -> Scratch {
+        let root = std::env::temp_dir().join(format!("xtask-public-api-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("crates/scratch/src")).unwrap();
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"crates/scratch\"]\n")
+            .unwrap();
+        std::fs::write(
+            root.join("crates/scratch/Cargo.toml"),
+            "[package]\nname = \"scratch\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        )
+        .unwrap();
+        write_lib(&root, lib);
+        Scratch(root)
+    }
+
+    fn write_lib(root: &Path, lib: &str) {
+        std::fs::write(root.join("crates/scratch/src/lib.rs"), lib).unwrap();
+    }
+
+    const LIB: &str = r#"//! A scratch crate.
+/// A.
+#[non_exhaustive]
+pub struct A;
+/// Hidden, but callable.
+#[doc(hidden)]
+pub fn hidden() {}
+/// A hidden macro.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! hm {
+    () => {};
+}
+/// Must be used.
+#[must_use]
+pub fn mu() -> u8 {
+    1
+}
+/// Precise captures.
+pub fn it<'a>(x: &'a [u8]) -> impl Iterator<Item = &'a u8> + use<'a> {
+    x.iter()
+}
+"#;
+
+    #[test]
+    fn the_snapshot_shows_auto_traits_non_exhaustive_must_use_hidden_items_and_precise_captures() {
+        let s = scratch("render", LIB);
+        let api = super::render(&s.0, "scratch").unwrap();
+        for line in [
+            "#[non_exhaustive] pub struct scratch::A",
+            "impl core::marker::Send for scratch::A",
+            "impl core::marker::Sync for scratch::A",
+            "impl core::panic::unwind_safe::UnwindSafe for scratch::A",
+            "#[doc(hidden)] pub fn scratch::hidden()",
+            "#[doc(hidden)] pub macro scratch::hm!",
+            "#[must_use] pub fn scratch::mu() -> u8",
+        ] {
+            assert!(api.lines().any(|l| l == line), "missing `{line}` in:\n{api}");
+        }
+        let it = api.lines().find(|l| l.starts_with("pub fn scratch::it")).unwrap();
+        assert!(it.ends_with("+ use<'a>"), "{it}");
+        assert!(!api.contains("+ ?"), "{api}");
+    }
+
+    #[test]
+    fn the_gate_fails_when_a_type_loses_send() {
+        let s = scratch("send", LIB);
+        super::check(&s.0, &["scratch"], true).unwrap();
+        super::check(&s.0, &["scratch"], false).expect("the snapshot matches the code it was written from");
+        // A raw pointer inside makes `A` neither Send nor Sync: a breaking change in a line the
+        // old renderer did not write.
+        write_lib(&s.0, &LIB.replace("pub struct A;", "pub struct A(std::marker::PhantomData<*const ()>);"));
+        let err = super::check(&s.0, &["scratch"], false).unwrap_err();
+        assert!(err.contains("- impl core::marker::Send for scratch::A"), "{err}");
+        assert!(err.contains("+ impl !core::marker::Send for scratch::A"), "{err}");
     }
 }

@@ -299,6 +299,24 @@ mod tests {
         }
     }
 
+    /// Nothing hidden and public: a `#[doc(hidden)] pub` item is callable and so semver
+    /// surface that readers of the docs never see. The snapshots (rendered with hidden items)
+    /// hold none, and contacts-core exports no macro.
+    #[test]
+    fn no_published_crate_has_hidden_public_items() {
+        for krate in crate::public_api::CRATES {
+            let file = project_root().join("crates").join(krate).join("public-api.txt");
+            let api = std::fs::read_to_string(&file).unwrap();
+            let hidden: Vec<&str> = api.lines().filter(|l| l.contains("#[doc(hidden)]")).collect();
+            assert!(hidden.is_empty(), "{krate} has hidden public items:\n{}", hidden.join("\n"));
+            if krate == "contacts-core" {
+                assert!(!api.contains("pub macro "), "contacts-core exports a macro");
+            }
+            // The snapshot sees auto traits: every public type says whether it is Send.
+            assert!(api.contains("impl core::marker::Send for "), "{krate}: the snapshot lists no auto trait");
+        }
+    }
+
     #[test]
     fn internal_dependencies_of_published_crates_carry_a_version() {
         let root: toml_edit::DocumentMut =
