@@ -50,7 +50,7 @@ fn portal(sb: &Sandbox) -> portal_contacts::Client {
 #[test]
 fn previsto_every_operation_round_trips() {
     use previsto::{AccountingMode, ContactUpdate, ListContacts, Location, NewContact};
-    let sb = Sandbox::builder().seed(Provider::Previsto, 250).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 250).start().unwrap();
     let client = previsto(&sb);
     let anna = client
         .contacts()
@@ -84,7 +84,7 @@ fn previsto_every_operation_round_trips() {
 #[test]
 fn levers_every_operation_round_trips_with_arabic_and_token_renewal() {
     use levers_client::{ContactUpdate, EmailTone, ListContacts, NewContact, SecondaryContact};
-    let sb = Sandbox::builder().seed(Provider::Levers, 120).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::LEVERS, 120).start().unwrap();
     let client = levers(&sb);
     let c = client
         .contacts()
@@ -140,7 +140,7 @@ fn cleanlife_finds_what_it_created() {
 #[test]
 fn portal_every_operation_and_the_delete_quirk() {
     use portal_contacts::{BodyEncoding, ContactUpdate, CustomerId, ListContacts, NewContact};
-    let sb = Sandbox::builder().seed(Provider::Portal, 9).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PORTAL, 9).start().unwrap();
     let client = portal(&sb);
     assert_eq!(client.contacts().list(&ListContacts::new().customer(CustomerId(1)).customer(3)).unwrap().len(), 6);
     let id = client.contacts().create(&NewContact::new("Jane Doe").email("jane@example.com").milestone(true)).unwrap();
@@ -174,7 +174,7 @@ fn the_unified_trait_drives_all_four_alike() {
         let new = NewContact::new("Unified Person").phone("+966500000123");
         // A location is refused where the provider has no place for it, never dropped.
         let located = new.clone().location(contacts_core::Location::new(10.0, 56.0));
-        if api.provider() == contacts_core::Provider::Previsto {
+        if api.provider() == contacts_core::Provider::PREVISTO {
             assert!(api.create(&located).is_ok());
         } else if caps.supports(Operation::Create) {
             assert!(
@@ -187,7 +187,7 @@ fn the_unified_trait_drives_all_four_alike() {
             assert!(matches!(refused, Error::Validation(_)) && refused.field() == Some("location"));
         }
         let contact = if caps.supports(Operation::Create) {
-            let new = if api.provider() == contacts_core::Provider::Portal { new } else { new.email("u@example.com") };
+            let new = if api.provider() == contacts_core::Provider::PORTAL { new } else { new.email("u@example.com") };
             api.create(&new).unwrap()
         } else {
             let found = api.find_or_create(&new).unwrap();
@@ -227,10 +227,10 @@ fn the_unified_trait_drives_all_four_alike() {
 /// What each provider's document offers, as the capabilities must say it (written from the
 /// documents, not read back from the code).
 const DOCUMENTED: [(Provider, &[Operation]); 4] = [
-    (Provider::Levers, &[Operation::Create, Operation::Get, Operation::Update, Operation::List]),
-    (Provider::CleanLife, &[Operation::Get, Operation::FindOrCreate]),
-    (Provider::Previsto, &[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List]),
-    (Provider::Portal, &[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List]),
+    (Provider::LEVERS, &[Operation::Create, Operation::Get, Operation::Update, Operation::List]),
+    (Provider::CLEANLIFE, &[Operation::Get, Operation::FindOrCreate]),
+    (Provider::PREVISTO, &[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List]),
+    (Provider::PORTAL, &[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List]),
 ];
 
 /// One contract for the four: the capabilities list what the document offers, and every other
@@ -271,25 +271,25 @@ fn faults_are_retried_by_policy_and_creates_are_never_sent_twice() {
     let sb = Sandbox::start().unwrap();
     let client = previsto(&sb);
     // A read survives two 503s; a create does not get repeated after one.
-    sb.inject(Fault::status(503).times(2).on(Provider::Previsto).method("GET"));
+    sb.inject(Fault::status(503).times(2).on(Provider::PREVISTO).method("GET"));
     assert!(client.contacts().list(&previsto::ListContacts::new()).is_ok());
-    sb.inject(Fault::status(503).on(Provider::Previsto).method("POST"));
+    sb.inject(Fault::status(503).on(Provider::PREVISTO).method("POST"));
     let new = previsto::NewContact::new("Once").location(previsto::Location::new(1.0, 1.0));
     assert_eq!(client.contacts().create(&new).unwrap_err().status(), Some(503));
     assert_eq!(sb.count("POST", "/previsto/contacts"), 1);
 
     // A dropped connection after the create was sent: not repeated either.
-    sb.inject(Fault::drop_connection().on(Provider::Previsto).method("POST"));
+    sb.inject(Fault::drop_connection().on(Provider::PREVISTO).method("POST"));
     let err = client.contacts().create(&new).unwrap_err();
     assert!(matches!(err, Error::Transport(_)) && err.may_have_reached_server(), "{err:?}");
     assert_eq!(sb.count("POST", "/previsto/contacts"), 2);
 
     // A malformed success body is a decode error, not a panic.
-    sb.inject(Fault::malformed_body().on(Provider::Previsto));
+    sb.inject(Fault::malformed_body().on(Provider::PREVISTO));
     assert!(matches!(client.contacts().list(&previsto::ListContacts::new()), Err(Error::Decode(_))));
 
     // Retry-After is honoured (the sleeper is injected, so no real waiting).
-    sb.inject(Fault::status(429).retry_after("1").on(Provider::Previsto));
+    sb.inject(Fault::status(429).retry_after("1").on(Provider::PREVISTO));
     assert!(client.contacts().list(&previsto::ListContacts::new()).is_ok());
 
     let strict = previsto::Client::builder()
@@ -298,13 +298,13 @@ fn faults_are_retried_by_policy_and_creates_are_never_sent_twice() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    sb.inject(Fault::status(502).on(Provider::Previsto));
+    sb.inject(Fault::status(502).on(Provider::PREVISTO));
     assert_eq!(strict.contacts().list(&previsto::ListContacts::new()).unwrap_err().status(), Some(502));
 }
 
 #[test]
 fn one_client_reuses_one_connection() {
-    let sb = Sandbox::builder().seed(Provider::Portal, 3).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PORTAL, 3).start().unwrap();
     let client = portal(&sb);
     for _ in 0..50 {
         client.contacts().get(&portal_contacts::ContactId::from("1")).unwrap();
@@ -314,7 +314,7 @@ fn one_client_reuses_one_connection() {
 
 #[test]
 fn eight_threads_that_meet_an_expired_levers_token_renew_it_once() {
-    let sb = Sandbox::builder().seed(Provider::Levers, 3).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::LEVERS, 3).start().unwrap();
     let client = levers(&sb);
     let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse().unwrap();
     client.contacts().get(&id).unwrap();

@@ -82,7 +82,7 @@ fn clients(t: &Canned) -> Vec<Box<dyn ContactsApi>> {
 fn exercise(t: &Canned) {
     for api in clients(t) {
         let id = match api.provider() {
-            contacts_core::Provider::Levers | contacts_core::Provider::CleanLife => UUID,
+            contacts_core::Provider::LEVERS | contacts_core::Provider::CLEANLIFE => UUID,
             _ => "1",
         };
         let _ = api.get(id);

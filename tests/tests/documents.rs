@@ -249,7 +249,7 @@ fn cleanlife_curl_example_gets_the_documented_answer() {
 
 #[test]
 fn previsto_curl_examples_get_the_documented_answers() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 1).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 1).start().unwrap();
     let auth = basic(credentials::PREVISTO_SECRET_KEY);
     let form = [("Authorization", auth.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
     let get = [("Authorization", auth.as_str())];
@@ -280,7 +280,7 @@ fn previsto_curl_examples_get_the_documented_answers() {
 
 #[test]
 fn portal_routes_get_the_documented_envelopes() {
-    let sb = Sandbox::builder().seed(Provider::Portal, 2).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PORTAL, 2).start().unwrap();
     let h =
         [("Authorization", credentials::PORTAL_AUTHORIZATION), ("Content-Type", "application/x-www-form-urlencoded")];
     let (_, list) = raw(&sb, "GET", "/portal/contact?customer_id[]=1", &h, "");
@@ -307,7 +307,7 @@ fn portal_routes_get_the_documented_envelopes() {
 
 #[test]
 fn previsto_iterates_every_contact_with_and_without_a_total() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 250).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 250).start().unwrap();
     let client = previsto::Client::builder()
         .api_key(credentials::PREVISTO_SECRET_KEY)
         .base_url(sb.previsto_base_url())

@@ -67,7 +67,7 @@ fn a_full_run_of_every_client_logs_each_request_and_no_secret() {
         .build()
         .unwrap();
     // Every client meets a retry (503 then fine) and a failure (a missing contact).
-    for p in Provider::ALL {
+    for &p in Provider::ALL {
         sb.inject(Fault::status(503).times(1).on(p).method("GET"));
     }
     sb.expire_levers_tokens();

@@ -47,8 +47,8 @@ fn hostile_ids_stay_one_path_segment_and_never_touch_the_query() {
         // Deleting a hostile id cannot delete another contact.
         assert!(api.delete("../1").unwrap_err().is_not_found());
     }
-    assert_eq!(sb.contact_count(Provider::Previsto), 2);
-    assert_eq!(sb.contact_count(Provider::Portal), 2);
+    assert_eq!(sb.contact_count(Provider::PREVISTO), 2);
+    assert_eq!(sb.contact_count(Provider::PORTAL), 2);
     let rows: Vec<String> = HOSTILE_IDS
         .iter()
         .zip(&segments)

@@ -37,7 +37,7 @@ impl Sleeper for FakeTime {
 
 #[test]
 fn ten_thousand_contacts_copy_once_and_a_second_run_writes_nothing() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 10_000).record_limit(0).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 10_000).record_limit(0).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     // Previsto's contacts have a location, which Levers cannot store: lossy, so it is dropped
     // and counted rather than refusing every contact.
@@ -47,7 +47,7 @@ fn ten_thousand_contacts_copy_once_and_a_second_run_writes_nothing() {
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.failed.len()), (10_000, 0));
     assert_eq!(report.dropped, vec![(contacts_core::Field::Location, 10_000)]);
-    assert_eq!(sb.contact_count(Provider::Levers), 10_000);
+    assert_eq!(sb.contact_count(Provider::LEVERS), 10_000);
 
     let before = sb.request_count();
     let again = sync.plan().unwrap();
@@ -89,7 +89,7 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
     const GONE: u64 = 3;
     let mut most_in_flight = 0;
     for seed in 0..20u64 {
-        let sb = Sandbox::builder().seed(Provider::Levers, N).record_limit(0).start().unwrap();
+        let sb = Sandbox::builder().seed(Provider::LEVERS, N).record_limit(0).start().unwrap();
         let target = previsto(&sb.previsto_base_url());
         for k in 0..GONE {
             target.create(&NewContact::new(format!("Gone {k}")).external_id(format!("levers:gone-{k}"))).unwrap();
@@ -98,7 +98,7 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
         let _ = std::fs::remove_file(&dir);
         // A pseudo-random point, different for every seed; an injected connection drop too.
         let after = (seed * 7919 + 13) % (N + GONE);
-        sb.inject(Fault::drop_connection().on(Provider::Previsto).method("POST").times(1 + seed % 3));
+        sb.inject(Fault::drop_connection().on(Provider::PREVISTO).method("POST").times(1 + seed % 3));
         let out = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "child_that_dies_half_way", "--nocapture", "--test-threads=1"])
             .env(
@@ -130,7 +130,7 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
 
 #[test]
 fn a_hundred_changed_sources_make_a_hundred_updates_with_only_their_changes() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 500).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 500).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let mut sync = SyncJob::new(&from, &to).lossy(true);
     let plan = sync.plan().unwrap();
@@ -200,10 +200,10 @@ fn ambiguous_matches_and_refusals_are_in_the_plan_and_the_report() {
 
 #[test]
 fn the_throttle_keeps_to_previstos_120_a_minute_with_no_429() {
-    let sb = Sandbox::builder().seed(Provider::Levers, 300).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::LEVERS, 300).start().unwrap();
     let time = FakeTime::default();
     let clock = time.clone();
-    sb.rate_limit(Provider::Previsto, 120, move || clock.now());
+    sb.rate_limit(Provider::PREVISTO, 120, move || clock.now());
     let (from, to) = (levers(&sb.levers_base_url()), previsto(&sb.previsto_base_url()));
     let clock = time.clone();
     // One write at a time: fake time jumps when a worker sleeps, so with several in flight a
@@ -218,8 +218,8 @@ fn the_throttle_keeps_to_previstos_120_a_minute_with_no_429() {
     assert_eq!(plan.creates.len(), 300);
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.failed.len()), (300, 0));
-    assert_eq!(sb.rate_limited(Provider::Previsto), 0, "no request met the limit: {report}, {:?}", time.now());
+    assert_eq!(sb.rate_limited(Provider::PREVISTO), 0, "no request met the limit: {report}, {:?}", time.now());
     // 300 writes half a second apart: two and a half minutes of (fake) time.
     assert!(time.now() >= Duration::from_secs(150), "{:?}", time.now());
-    assert_eq!(to.provider(), P::Previsto);
+    assert_eq!(to.provider(), P::PREVISTO);
 }

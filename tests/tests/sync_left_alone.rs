@@ -64,7 +64,7 @@ fn target_ids(api: &dyn ContactsApi) -> Vec<String> {
 fn a_resume_takes_lossy_and_every_setting_from_the_journal() {
     // Before: the journal did not hold --lossy, so a resume without it refused all 30
     // contacts (Levers cannot store Previsto's location), wrote nothing, and exited 0.
-    let sb = Sandbox::builder().seed(Provider::Previsto, 30).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 30).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let j = journal("lossy");
     let stop = Arc::new(AtomicBool::new(false));
@@ -96,7 +96,7 @@ fn a_resume_takes_lossy_and_every_setting_from_the_journal() {
 
 #[test]
 fn a_missing_damaged_or_foreign_journal_is_refused_and_never_created() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 2).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 2).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let refused = |path: &PathBuf| match SyncJob::new(&from, &to).lossy(true).resume(path) {
         Err(SyncError::Journal { message, .. }) => message,
@@ -144,7 +144,7 @@ fn a_missing_damaged_or_foreign_journal_is_refused_and_never_created() {
 
 #[test]
 fn a_journal_cut_off_mid_line_resumes_and_a_damaged_middle_is_refused() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 4).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 4).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let j = journal("torn");
     let mut run = SyncJob::new(&from, &to).lossy(true).journal(&j);
@@ -167,7 +167,7 @@ fn a_journal_cut_off_mid_line_resumes_and_a_damaged_middle_is_refused() {
 #[test]
 fn one_run_at_a_time_holds_a_journal() {
     // Before: two runs on one journal made 80 contacts for 40 sources.
-    let sb = Sandbox::builder().seed(Provider::Previsto, 40).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 40).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let j = journal("lock");
     let mut first = SyncJob::new(&from, &to).lossy(true).journal(&j);
@@ -207,7 +207,7 @@ fn the_match_field_is_written_whatever_the_field_list_says() {
 fn a_source_that_undercounts_its_total_loses_no_contact() {
     // Before: the list stopped at x-total-count (150 of 250); the sync created the missing
     // 100 again on the next run and reported conflicts for ever.
-    let sb = Sandbox::builder().seed(Provider::Previsto, 250).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 250).start().unwrap();
     sb.previsto_undercounts_total(100);
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let plan = SyncJob::new(&from, &to).lossy(true).plan().unwrap();
@@ -217,7 +217,7 @@ fn a_source_that_undercounts_its_total_loses_no_contact() {
 #[test]
 fn a_source_that_serves_pages_in_a_loop_is_an_error_not_an_endless_read() {
     // Before: pages A, B, A, B… were read 100,000 contacts long, with no error.
-    let sb = Sandbox::builder().seed(Provider::Previsto, 1000).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 1000).start().unwrap();
     sb.previsto_loops_pages(2);
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     match SyncJob::new(&from, &to).lossy(true).plan() {
@@ -237,7 +237,7 @@ fn a_dead_target_stops_the_run_after_five_failures_in_a_row() {
 }
 
 fn dead_target_stops(concurrency: u32) {
-    let source = Sandbox::builder().seed(Provider::Previsto, 50).start().unwrap();
+    let source = Sandbox::builder().seed(Provider::PREVISTO, 50).start().unwrap();
     let target = RefCell::new(Some(Sandbox::start().unwrap()));
     let from = previsto(&source.previsto_base_url());
     let to = levers(&target.borrow().as_ref().unwrap().levers_base_url());
@@ -280,8 +280,8 @@ fn a_long_retry_after_stops_the_run_instead_of_sleeping_for_an_hour() {
 }
 
 fn long_retry_after_stops(concurrency: u32) {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 5).start().unwrap();
-    sb.inject(Fault::status(429).retry_after("3600").on(Provider::Levers).method("POST").times(1));
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 5).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("3600").on(Provider::LEVERS).method("POST").times(1));
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let waits = Waits::default();
     let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(concurrency).sleeper(waits.clone());
@@ -302,7 +302,7 @@ fn long_retry_after_stops(concurrency: u32) {
 #[test]
 fn a_deleted_source_is_reported_and_its_copy_deleted_only_when_asked() {
     // Before: a source contact deleted was ignored in silence; the target kept its copy.
-    let (a, b) = (Sandbox::builder().seed(Provider::Previsto, 5).start().unwrap(), Sandbox::start().unwrap());
+    let (a, b) = (Sandbox::builder().seed(Provider::PREVISTO, 5).start().unwrap(), Sandbox::start().unwrap());
     let (from, to) = (previsto(&a.previsto_base_url()), previsto(&b.previsto_base_url()));
     let mut sync = SyncJob::new(&from, &to).unthrottled();
     let plan = sync.plan().unwrap();
@@ -373,7 +373,7 @@ fn a_dry_run_plan_refuses_what_the_target_itself_would_refuse() {
 fn an_update_of_name_and_email_reports_no_dropped_location() {
     // Before: a field the target cannot store differed on every run, so an update of the
     // name and email reported "dropped location" (and a strict run refused the update).
-    let sb = Sandbox::builder().seed(Provider::Previsto, 3).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let mut first = SyncJob::new(&from, &to).lossy(true);
     let plan = first.plan().unwrap();
@@ -397,7 +397,7 @@ fn an_update_of_name_and_email_reports_no_dropped_location() {
 
 #[test]
 fn eight_writes_in_flight_journal_each_write_once_and_a_second_run_writes_nothing() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 500).record_limit(0).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 500).record_limit(0).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let j = journal("eight");
     let most = Arc::new(Mutex::new(0u32));
@@ -435,8 +435,8 @@ fn eight_writes_in_flight_journal_each_write_once_and_a_second_run_writes_nothin
 
 #[test]
 fn a_429_makes_every_write_wait_halves_the_concurrency_and_is_sent_again() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 40).start().unwrap();
-    sb.inject(Fault::status(429).retry_after("2").on(Provider::Levers).method("POST").times(3));
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 40).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("2").on(Provider::LEVERS).method("POST").times(3));
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let waits = Waits::default();
     let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(8).sleeper(waits.clone());
@@ -459,8 +459,8 @@ fn a_429_makes_every_write_wait_halves_the_concurrency_and_is_sent_again() {
 
 #[test]
 fn a_503_with_retry_after_is_a_slow_down_not_a_failure() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
-    sb.inject(Fault::status(503).retry_after("1").on(Provider::Levers).method("POST").times(1));
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 10).start().unwrap();
+    sb.inject(Fault::status(503).retry_after("1").on(Provider::LEVERS).method("POST").times(1));
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(1).sleeper(Waits::default());
     let plan = sync.plan().unwrap();
@@ -482,7 +482,7 @@ impl Sleeper for SignalWhileWaiting {
 
 #[test]
 fn writes_still_waiting_for_the_throttle_when_stopped_are_not_sent_and_journaled_as_cancelled() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 10).start().unwrap();
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let j = journal("cancelled");
     let stop = Arc::new(AtomicBool::new(false));

@@ -261,10 +261,10 @@ fn the_trait_works_through_references_boxes_and_arcs_and_streams_cross_threads()
         .base_url(sb.previsto_base_url())
         .build()
         .unwrap();
-    assert_eq!(count_any(&client), Provider::Previsto);
-    assert_eq!(count_any(Box::new(client.clone())), Provider::Previsto);
+    assert_eq!(count_any(&client), Provider::PREVISTO);
+    assert_eq!(count_any(Box::new(client.clone())), Provider::PREVISTO);
     let shared = Arc::new(client);
-    assert_eq!(count_any(Arc::clone(&shared)), Provider::Previsto);
+    assert_eq!(count_any(Arc::clone(&shared)), Provider::PREVISTO);
     let stream = shared.list(&ListContacts::new().size(2));
     let n = std::thread::scope(|s| s.spawn(move || stream.count()).join().unwrap());
     assert_eq!(n, 3);

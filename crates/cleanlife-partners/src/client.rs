@@ -75,7 +75,7 @@ impl Client {
 
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
-        let mut http = HttpConfig::new(Provider::CleanLife, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+        let mut http = HttpConfig::new(Provider::CLEANLIFE, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         // The rate limit is a 60 s window without Retry-After: sleeping a minute inside a call
         // surprises people, so the error says when to try again instead.
         http.set_retry_policy(RetryPolicy::default().retry_429_without_retry_after(false));

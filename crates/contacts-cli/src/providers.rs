@@ -26,10 +26,10 @@ impl Kind {
     /// The library's name for it.
     pub(crate) fn provider(self) -> contacts_core::Provider {
         match self {
-            Kind::Levers => contacts_core::Provider::Levers,
-            Kind::CleanLife => contacts_core::Provider::CleanLife,
-            Kind::Previsto => contacts_core::Provider::Previsto,
-            Kind::Portal => contacts_core::Provider::Portal,
+            Kind::Levers => contacts_core::Provider::LEVERS,
+            Kind::CleanLife => contacts_core::Provider::CLEANLIFE,
+            Kind::Previsto => contacts_core::Provider::PREVISTO,
+            Kind::Portal => contacts_core::Provider::PORTAL,
         }
     }
 
@@ -164,10 +164,10 @@ pub(crate) fn client_for(kind: Kind, sandbox: &Sandbox) -> Result<Box<dyn Contac
 /// The four providers' capabilities as a Markdown table (no credentials needed).
 pub(crate) fn capabilities() -> Result<String, crate::failure::CliError> {
     let providers = [
-        contacts_core::Provider::Levers,
-        contacts_core::Provider::CleanLife,
-        contacts_core::Provider::Previsto,
-        contacts_core::Provider::Portal,
+        contacts_core::Provider::LEVERS,
+        contacts_core::Provider::CLEANLIFE,
+        contacts_core::Provider::PREVISTO,
+        contacts_core::Provider::PORTAL,
     ];
     let caps: Vec<_> = providers.into_iter().zip(Kind::ALL.map(capabilities_of)).collect();
     Ok(capabilities_table(&caps))

@@ -39,7 +39,8 @@ fn parse_rate_limit(text: &str) -> Result<(Provider, usize), String> {
     let bad = || format!("{text:?} is not PROVIDER=N/min (like previsto=120/min)");
     let (name, rate) = text.split_once('=').ok_or_else(bad)?;
     let provider = Provider::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|p| p.name() == name)
         .ok_or_else(|| format!("{name:?} is not one of levers, cleanlife, previsto, portal"))?;
     let n = rate.strip_suffix("/min").unwrap_or(rate).parse::<usize>().map_err(|_| bad())?;
@@ -74,7 +75,7 @@ pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
             for (provider, per_minute) in rate_limits {
                 builder = builder.rate_limit(*provider, *per_minute);
             }
-            for p in Provider::ALL {
+            for &p in Provider::ALL {
                 builder = builder.seed(p, *seed);
             }
             let sb =

@@ -47,7 +47,7 @@ fn p(path: &Path) -> &str {
 
 #[test]
 fn a_dry_run_with_resume_writes_nothing_and_a_resume_needs_no_flags() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 10).start().unwrap();
     let j = journal("dry");
     let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -85,7 +85,7 @@ fn a_dry_run_with_resume_writes_nothing_and_a_resume_needs_no_flags() {
 
 #[test]
 fn each_way_a_run_ends_has_its_exit_status_and_a_line_saying_what_next() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 3).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).start().unwrap();
     // Refusals left: 1 (strict: Levers cannot store Previsto's location).
     let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers"]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -132,7 +132,7 @@ fn each_way_a_run_ends_has_its_exit_status_and_a_line_saying_what_next() {
     drop(lock);
     // A dead target: stopped after 5 failures in a row, the failure's code and the resume line.
     let j = journal("dead");
-    sb.inject(Fault::status(503).on(Provider::Levers).method("POST").times(100));
+    sb.inject(Fault::status(503).on(Provider::LEVERS).method("POST").times(100));
     let out = run(sync_cmd(
         &sb,
         &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j), "--max-failures", "2"],
@@ -145,9 +145,9 @@ fn each_way_a_run_ends_has_its_exit_status_and_a_line_saying_what_next() {
 
 #[test]
 fn sigint_finishes_the_write_in_flight_and_prints_the_resume_line() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 200).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 200).start().unwrap();
     // Slow writes, so the signal lands mid-run.
-    sb.inject(Fault::delay(Duration::from_millis(50)).on(Provider::Levers).method("POST").times(1000));
+    sb.inject(Fault::delay(Duration::from_millis(50)).on(Provider::LEVERS).method("POST").times(1000));
     let j = journal("sigint");
     let mut cmd = sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]);
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -172,12 +172,12 @@ fn sigint_finishes_the_write_in_flight_and_prints_the_resume_line() {
     sb.clear_faults();
     let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(sb.contact_count(Provider::Levers), 200);
+    assert_eq!(sb.contact_count(Provider::LEVERS), 200);
 }
 
 #[test]
 fn progress_reaches_a_pipe_as_lines() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 5).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 5).start().unwrap();
     let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]));
     assert_eq!(out.status.code(), Some(0));
     // stderr is a pipe here: the first progress line is printed, then at most one per 10 s.
@@ -187,7 +187,7 @@ fn progress_reaches_a_pipe_as_lines() {
 #[test]
 fn counts_of_one_read_in_the_singular() {
     // Before: "1 requests", "from 1 contacts".
-    let sb = Sandbox::builder().seed(Provider::Previsto, 1).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 1).start().unwrap();
     let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("(1 request in") && stdout.contains("dropped location from 1 contact (lossy)"), "{stdout}");
@@ -196,13 +196,13 @@ fn counts_of_one_read_in_the_singular() {
 
 #[test]
 fn concurrency_is_a_flag_the_journal_keeps_and_a_resume_may_change() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 30).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 30).start().unwrap();
     let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--concurrency", "0"]));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--concurrency"), "{}", text(&out.stderr));
     assert_eq!(levers_posts(&sb), 0);
     // Three 429s (Retry-After: 0, so the binary does not sleep): sent again, reported.
-    sb.inject(Fault::status(429).retry_after("0").on(Provider::Levers).method("POST").times(3));
+    sb.inject(Fault::status(429).retry_after("0").on(Provider::LEVERS).method("POST").times(3));
     let j = journal("concurrency");
     let out = run(sync_cmd(
         &sb,
@@ -223,8 +223,8 @@ fn concurrency_is_a_flag_the_journal_keeps_and_a_resume_may_change() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["concurrency"], 2);
     // Said in words too.
-    let sb = Sandbox::builder().seed(Provider::Previsto, 10).start().unwrap();
-    sb.inject(Fault::status(429).retry_after("0").on(Provider::Levers).method("POST").times(1));
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 10).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("0").on(Provider::LEVERS).method("POST").times(1));
     let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]));
     let said = text(&out.stdout);
     assert!(said.contains("the target asked to slow down 1 time: concurrency 4 went down to 2"), "{said}");

@@ -37,30 +37,123 @@ macro_rules! named_enum {
     };
 }
 
-named_enum! {
-    /// Which provider a client talks to.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "lowercase")]
-    #[non_exhaustive]
-    pub enum Provider {
-        /// Levers api-service v1.
-        Levers = "levers",
-        /// TheCleanLife partners API.
-        CleanLife = "cleanlife",
-        /// Previsto.
-        Previsto = "previsto",
-        /// A customer-portal contacts API.
-        Portal = "portal",
+/// Which provider a client talks to: a short lowercase name (`previsto`), which errors, logs and
+/// the sync's external ids (`previsto:con_1`) carry.
+///
+/// An open set. The four providers of this workspace are constants ([`Provider::LEVERS`],
+/// [`Provider::CLEANLIFE`], [`Provider::PREVISTO`], [`Provider::PORTAL`]); a provider written
+/// anywhere else names itself with [`Provider::new`] and implements
+/// [`ContactsApi`](crate::ContactsApi) like ours, so `contacts-sync` can sync it. Adding a
+/// provider here adds a constant: no one's code breaks.
+///
+/// ```
+/// use contacts_core::Provider;
+/// const ACME: Provider = Provider::new("acme");
+/// assert_eq!(ACME.name(), "acme");
+/// assert_eq!(ACME.to_string(), "acme");
+/// // Ours can be matched on, with a fallback for every other provider.
+/// let rate = |p: Provider| match p {
+///     Provider::PREVISTO => Some(120),
+///     _ => None,
+/// };
+/// assert_eq!((rate(Provider::PREVISTO), rate(ACME)), (Some(120), None));
+/// assert!(Provider::ALL.contains(&Provider::LEVERS) && !Provider::ALL.contains(&ACME));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Provider(&'static str);
+
+impl Provider {
+    /// Levers api-service v1 (`levers`).
+    pub const LEVERS: Provider = Provider("levers");
+    /// TheCleanLife partners API (`cleanlife`).
+    pub const CLEANLIFE: Provider = Provider("cleanlife");
+    /// Previsto (`previsto`).
+    pub const PREVISTO: Provider = Provider("previsto");
+    /// A customer-portal contacts API (`portal`).
+    pub const PORTAL: Provider = Provider("portal");
+
+    /// The providers of this workspace (a release may add one: a slice, not a fixed length).
+    pub const ALL: &'static [Provider] = &[Provider::LEVERS, Provider::CLEANLIFE, Provider::PREVISTO, Provider::PORTAL];
+
+    /// A provider named `name`: 1 to 32 characters of `a`–`z`, `0`–`9` and `-`, starting with
+    /// a letter (it goes into external ids as `name:id`, and into file names and log targets).
+    ///
+    /// # Panics
+    /// On any other name. Write it as a constant, `const ACME: Provider = Provider::new("acme");`,
+    /// and a bad name fails to compile.
+    pub const fn new(name: &'static str) -> Provider {
+        let bytes = name.as_bytes();
+        assert!(!bytes.is_empty() && bytes.len() <= 32, "a provider name has 1 to 32 characters");
+        assert!(bytes[0].is_ascii_lowercase(), "a provider name starts with a letter a-z");
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            assert!(
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-',
+                "a provider name holds only a-z, 0-9 and -"
+            );
+            i += 1;
+        }
+        Provider(name)
     }
-    /// The four providers.
-    ALL;
-    /// The short name: `levers`, `cleanlife`, `previsto`, `portal`.
-    name;
+
+    /// The short name: `levers`, `cleanlife`, `previsto`, `portal`, or the one given to
+    /// [`new`](Self::new).
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// The provider named `name`: one of ours, or one whose name was read back (from a sync
+    /// journal, say). `None` for a name [`new`](Self::new) would refuse.
+    pub fn from_name(name: &str) -> Option<Provider> {
+        if let Some(p) = Provider::ALL.iter().find(|p| p.0 == name) {
+            return Some(*p);
+        }
+        let valid = name.len() <= 32
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        valid.then(|| Provider(intern(name)))
+    }
+}
+
+/// A name read at run time, kept once for the life of the program (a handful of providers at
+/// most), so that [`Provider`] stays `Copy`.
+fn intern(name: &str) -> &'static str {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+impl fmt::Debug for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Provider").field(&self.0).finish()
+    }
 }
 
 impl fmt::Display for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for Provider {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Provider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<str>::deserialize(d)?;
+        Provider::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("{name:?} is not a provider name (a-z, 0-9 and -)")))
     }
 }
 
@@ -244,7 +337,11 @@ mod tests {
     fn the_names_are_the_serde_names_and_all_lists_every_variant_once() -> serde_json::Result<()> {
         for p in Provider::ALL {
             assert_eq!(serde_json::to_value(p)?, p.name());
+            assert_eq!(serde_json::from_value::<Provider>(serde_json::to_value(p)?)?, *p);
         }
+        let acme: Provider = serde_json::from_str(r#""acme""#)?;
+        assert_eq!((acme, acme.name()), (Provider::new("acme"), "acme"));
+        assert!(serde_json::from_str::<Provider>(r#""Not A:Name""#).is_err());
         for f in Field::ALL {
             assert_eq!(serde_json::to_value(f)?, f.name());
         }

@@ -22,7 +22,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// ```
 /// use contacts_core::{Error, Provider};
 /// let e = Error::api(429, "slow down").with_code("RATE_LIMIT_EXCEEDED").with_rate_limited()
-///     .with_call(Provider::CleanLife, "POST /partners/contacts", "api.cleanlife.sa");
+///     .with_call(Provider::CLEANLIFE, "POST /partners/contacts", "api.cleanlife.sa");
 /// assert!(matches!(e, Error::Api(_)));
 /// assert_eq!(e.status(), Some(429));
 /// assert!(e.is_rate_limited());
@@ -593,7 +593,7 @@ mod tests {
     #[test]
     fn display_names_the_call_and_escapes_server_text() {
         let e = Error::not_found(404, "gone\u{1b}[2J")
-            .with_call(Provider::Previsto, "GET /contacts/con_1", "api.previsto.io")
+            .with_call(Provider::PREVISTO, "GET /contacts/con_1", "api.previsto.io")
             .with_request_id("r1");
         assert_eq!(
             e.to_string(),
@@ -601,7 +601,7 @@ mod tests {
         );
         assert_eq!(e.message(), "gone\u{1b}[2J");
         assert_eq!(e.operation(), Some("GET /contacts/con_1"));
-        assert_eq!(e.provider(), Some(Provider::Previsto));
+        assert_eq!(e.provider(), Some(Provider::PREVISTO));
     }
 
     #[test]
@@ -623,12 +623,12 @@ mod tests {
     #[test]
     fn what_a_provider_or_transport_reported_is_never_overwritten() {
         let e = Error::api(429, "slow down")
-            .with_call(Provider::Previsto, "GET /contacts", "api.previsto.io")
+            .with_call(Provider::PREVISTO, "GET /contacts", "api.previsto.io")
             .with_code("rate_limited")
             .with_request_id("r1")
             .with_retry_after(Duration::from_secs(60))
             .with_body("{}")
-            .with_call(Provider::Levers, "DELETE /everything", "evil.example")
+            .with_call(Provider::LEVERS, "DELETE /everything", "evil.example")
             .with_code("forged")
             .with_request_id("r2")
             .with_retry_after(Duration::ZERO)
@@ -636,7 +636,7 @@ mod tests {
         assert_eq!(
             (e.provider(), e.operation(), e.host(), e.code(), e.request_id(), e.retry_after(), e.body()),
             (
-                Some(Provider::Previsto),
+                Some(Provider::PREVISTO),
                 Some("GET /contacts"),
                 Some("api.previsto.io"),
                 Some("rate_limited"),
@@ -651,10 +651,10 @@ mod tests {
     fn what_was_never_sent_says_so() {
         assert!(!Error::validation("email", "no @").may_have_reached_server());
         assert!(!Error::config("no key").may_have_reached_server());
-        assert!(!Error::unsupported(Provider::Levers, Operation::Delete).may_have_reached_server());
+        assert!(!Error::unsupported(Provider::LEVERS, Operation::Delete).may_have_reached_server());
         assert!(Error::api(500, "x").may_have_reached_server());
         assert_eq!(
-            Error::unsupported(Provider::Levers, Operation::Delete).to_string(),
+            Error::unsupported(Provider::LEVERS, Operation::Delete).to_string(),
             "levers does not support delete"
         );
     }

@@ -39,7 +39,7 @@
 //! #[derive(serde::Deserialize)]
 //! struct Contact { name: String }
 //!
-//! let mut config = HttpConfig::new(Provider::Previsto, "example", "0.1.0");
+//! let mut config = HttpConfig::new(Provider::PREVISTO, "example", "0.1.0");
 //! config.set_default_base_url("https://api.example.com");
 //! # config.set_transport(std::sync::Arc::new(Canned));
 //! let http = config.build(default_error)?;

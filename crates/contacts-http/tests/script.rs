@@ -64,7 +64,7 @@ fn reset() -> Step {
 }
 
 fn client(script: &Script, waits: &Waits, policy: RetryPolicy) -> HttpClient {
-    let mut config = HttpConfig::new(Provider::Previsto, "contacts-core-test", "9.9.9");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "contacts-core-test", "9.9.9");
     config.set_default_base_url("https://api.example.com/v1");
     config.set_transport(Arc::new(script.clone()));
     config.set_sleeper(Arc::new(waits.clone()));
@@ -298,7 +298,7 @@ fn header_injection_is_refused_before_sending() {
     assert!(err.is_validation(), "{err:?}");
     assert!(script.requests().is_empty());
 
-    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
     config.set_default_base_url("https://a.example");
     config.set_header(Header::sensitive("authorization", "Bearer x\ny"));
     assert!(config.build(default_error).unwrap_err().is_validation());
@@ -346,7 +346,7 @@ fn error_answers_keep_status_body_and_request_id() {
 #[test]
 fn base_urls_are_checked() {
     let build = |url: &str, insecure: bool| {
-        let mut c = HttpConfig::new(Provider::Previsto, "t", "1");
+        let mut c = HttpConfig::new(Provider::PREVISTO, "t", "1");
         c.set_base_url(url);
         c.set_allow_insecure_http(insecure);
         c.build(default_error).map(|h| h.base_url().to_owned())
@@ -360,7 +360,7 @@ fn base_urls_are_checked() {
     for bad in ["api.example.com", "ftp://x.example", "https://", "https://a.example/?q=1", "https://u:p@a.example"] {
         assert!(matches!(build(bad, false), Err(Error::Config(_))), "{bad}");
     }
-    assert!(matches!(HttpConfig::new(Provider::Previsto, "t", "1").build(default_error), Err(Error::Config(_))));
+    assert!(matches!(HttpConfig::new(Provider::PREVISTO, "t", "1").build(default_error), Err(Error::Config(_))));
 }
 
 #[test]
@@ -382,7 +382,7 @@ fn decode_errors_name_the_json_path() {
 #[test]
 fn a_deadline_ends_the_call_before_a_retry_would_outlast_it() {
     let (script, waits) = (Script::new(vec![status(503), status(503), status(200)]), Waits::default());
-    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
     config.set_default_base_url("https://api.example.com");
     config.set_transport(Arc::new(script.clone()));
     config.set_sleeper(Arc::new(waits.clone()));
@@ -495,7 +495,7 @@ fn a_deadline_bounds_the_attempt_in_flight() {
     // The transport is told what is left of the deadline, so a slow answer cannot carry the
     // call past it (ureq applies it as the attempt's global timeout).
     let (script, waits) = (Script::new(vec![status(200)]), Waits::default());
-    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
     config.set_default_base_url("https://api.example.com");
     config.set_transport(Arc::new(script.clone()));
     config.set_sleeper(Arc::new(waits.clone()));
@@ -509,7 +509,7 @@ fn a_deadline_bounds_the_attempt_in_flight() {
 fn a_failed_token_exchange_is_named_as_such_and_keeps_no_secret() {
     let echo = r#"{"detail":"bad client secret TOPSECRET for client cid-1"}"#;
     let (script, waits) = (Script::new(vec![Ok(HttpResponse::new(401, echo))]), Waits::default());
-    let mut config = HttpConfig::new(Provider::Levers, "t", "1");
+    let mut config = HttpConfig::new(Provider::LEVERS, "t", "1");
     config.set_default_base_url("https://api.example.com/api-service/v1");
     config.set_transport(Arc::new(script.clone()));
     config.set_sleeper(Arc::new(waits.clone()));
@@ -529,7 +529,7 @@ fn a_failed_token_exchange_is_named_as_such_and_keeps_no_secret() {
 
 #[test]
 fn debug_of_a_config_hides_proxy_credentials() {
-    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
     config.set_proxy("http://user:hunter2@proxy.example:3128");
     let shown = format!("{config:?}");
     assert!(!shown.contains("hunter2") && shown.contains("proxy.example"), "{shown}");

@@ -7,7 +7,7 @@ use contacts_http::{Form, HttpClient, HttpConfig, decode_json, default_error};
 use mockito::Matcher;
 
 fn client(base: &str) -> HttpClient {
-    let mut config = HttpConfig::new(Provider::Previsto, "contacts-core-test", "1.2.3");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "contacts-core-test", "1.2.3");
     config.set_base_url(base);
     config.set_retry_policy(RetryPolicy::none());
     config.set_header(Header::sensitive("x-api-key", "pk_sandbox_key"));
@@ -59,7 +59,7 @@ fn error_status_arrives_with_its_body() {
 fn the_response_size_cap_holds() {
     let mut server = mockito::Server::new();
     let mock = server.mock("GET", "/big").with_body("x".repeat(5000)).expect(1).create();
-    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
     config.set_base_url(server.url());
     config.set_max_response_bytes(1000);
     let http = config.build(default_error).unwrap();
@@ -75,7 +75,7 @@ fn the_response_size_cap_holds() {
 fn connection_refused_is_a_transport_error_that_never_reached_the_server() {
     // Bind then drop, so the port is (almost certainly) closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
     config.set_base_url(format!("http://127.0.0.1:{port}"));
     config.set_retry_policy(RetryPolicy::none());
     config.set_connect_timeout(Duration::from_secs(2));
@@ -182,7 +182,7 @@ fn a_server_that_never_reads_a_large_body_ends_in_the_send_timeout() {
         std::thread::sleep(Duration::from_secs(4));
         drop(stream);
     });
-    let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+    let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
     config.set_default_base_url("https://unused.example");
     config.set_base_url(url);
     config.set_timeout(Duration::from_millis(500));
@@ -238,7 +238,7 @@ mod gzip {
         assert!(bomb.len() < 200 * 1024);
         let mut server = mockito::Server::new();
         server.mock("GET", "/v1/x").with_header("content-encoding", "gzip").with_body(bomb).create();
-        let mut config = HttpConfig::new(Provider::Previsto, "t", "1");
+        let mut config = HttpConfig::new(Provider::PREVISTO, "t", "1");
         config.set_default_base_url("https://unused.example");
         config.set_base_url(format!("{}/v1", server.url()));
         config.set_max_response_bytes(1024 * 1024);

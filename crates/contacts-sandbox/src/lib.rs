@@ -5,10 +5,10 @@
 //! ```
 //! use contacts_sandbox::{Fault, Provider, Sandbox, credentials};
 //!
-//! let sandbox = Sandbox::builder().seed(Provider::Previsto, 3).start()?;
+//! let sandbox = Sandbox::builder().seed(Provider::PREVISTO, 3).start()?;
 //! let url = format!("{}/contacts?size=2", sandbox.previsto_base_url());
 //! // Point a client at sandbox.previsto_base_url() with credentials::PREVISTO_SECRET_KEY …
-//! sandbox.inject(Fault::status(503).times(2).on(Provider::Previsto)); // … and make it fail twice.
+//! sandbox.inject(Fault::status(503).times(2).on(Provider::PREVISTO)); // … and make it fail twice.
 //! assert_eq!(sandbox.request_count(), 0);
 //! # Ok::<(), std::io::Error>(())
 //! ```
@@ -102,7 +102,7 @@ pub enum FaultKind {
 /// ```
 /// use std::time::Duration;
 /// use contacts_sandbox::{Fault, Provider};
-/// let f = Fault::status(429).retry_after("2").times(1).on(Provider::Previsto).method("GET");
+/// let f = Fault::status(429).retry_after("2").times(1).on(Provider::PREVISTO).method("GET");
 /// let slow = Fault::delay(Duration::from_millis(200));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,10 +286,10 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
     let segments = request.segments();
     let rest: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
     let provider = match segments.first().map(String::as_str) {
-        Some("levers") => Some(Provider::Levers),
-        Some("cleanlife") => Some(Provider::CleanLife),
-        Some("previsto") => Some(Provider::Previsto),
-        Some("portal") => Some(Provider::Portal),
+        Some("levers") => Some(Provider::LEVERS),
+        Some("cleanlife") => Some(Provider::CLEANLIFE),
+        Some("previsto") => Some(Provider::PREVISTO),
+        Some("portal") => Some(Provider::PORTAL),
         _ => None,
     };
     if let Some(limiter) = provider.and_then(|p| lock(&shared.limits).remove(&p).map(|l| (p, l))) {
@@ -349,7 +349,7 @@ impl SandboxBuilder {
 
     /// Starts with `n` generated contacts for every provider.
     pub fn seed_all(mut self, n: u64) -> Self {
-        for p in Provider::ALL {
+        for &p in Provider::ALL {
             self.seeds.insert(p, n);
         }
         self
@@ -435,10 +435,10 @@ impl SandboxBuilder {
             }),
             latency: self.latency,
             sleep: Arc::clone(&self.sleep.0),
-            levers: Mutex::new(levers::State::new(seed(Provider::Levers))),
-            cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CleanLife))),
-            previsto: Mutex::new(previsto::State::new(seed(Provider::Previsto))),
-            portal: Mutex::new(portal::State::new(seed(Provider::Portal))),
+            levers: Mutex::new(levers::State::new(seed(Provider::LEVERS))),
+            cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CLEANLIFE))),
+            previsto: Mutex::new(previsto::State::new(seed(Provider::PREVISTO))),
+            portal: Mutex::new(portal::State::new(seed(Provider::PORTAL))),
         });
         let serving = Arc::clone(&shared);
         let thread =
@@ -541,10 +541,10 @@ impl Sandbox {
     /// The base URL of `provider`'s API in this sandbox, as the four methods above give it.
     pub fn base_url(&self, provider: Provider) -> String {
         match provider {
-            Provider::Levers => self.levers_base_url(),
-            Provider::CleanLife => self.cleanlife_base_url(),
-            Provider::Previsto => self.previsto_base_url(),
-            Provider::Portal => self.portal_base_url(),
+            Provider::LEVERS => self.levers_base_url(),
+            Provider::CLEANLIFE => self.cleanlife_base_url(),
+            Provider::PREVISTO => self.previsto_base_url(),
+            Provider::PORTAL => self.portal_base_url(),
             // A provider added to the contract after this sandbox: its root, which serves nothing.
             _ => self.url(),
         }
@@ -642,10 +642,10 @@ impl Sandbox {
     /// How many contacts a provider holds now.
     pub fn contact_count(&self, provider: Provider) -> u64 {
         match provider {
-            Provider::Levers => lock(&self.shared.levers).len(),
-            Provider::CleanLife => lock(&self.shared.cleanlife).len(),
-            Provider::Previsto => lock(&self.shared.previsto).len(),
-            Provider::Portal => lock(&self.shared.portal).len(),
+            Provider::LEVERS => lock(&self.shared.levers).len(),
+            Provider::CLEANLIFE => lock(&self.shared.cleanlife).len(),
+            Provider::PREVISTO => lock(&self.shared.previsto).len(),
+            Provider::PORTAL => lock(&self.shared.portal).len(),
             _ => 0,
         }
     }

@@ -113,7 +113,7 @@ fn previsto_documented_examples_and_errors() {
 
 #[test]
 fn previsto_pages_are_zero_based_and_a_large_seed_is_cheap() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 100_000).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 100_000).start().unwrap();
     let h = [("authorization", PREVISTO_AUTH.as_str())];
     let base = sb.previsto_base_url();
     let page0 = ok("GET", &format!("{base}/contacts?size=1000&page=0"), &h, None);
@@ -128,7 +128,7 @@ fn previsto_pages_are_zero_based_and_a_large_seed_is_cheap() {
     assert_eq!(found.header("x-total-count"), Some("1"));
     let near = ok("GET", &format!("{base}/contacts?size=1&nearby=10.2,56.15"), &h, None).json();
     assert_eq!(near[0]["location"], json!([10.2, 56.15]));
-    assert_eq!(sb.contact_count(Provider::Previsto), 100_000);
+    assert_eq!(sb.contact_count(Provider::PREVISTO), 100_000);
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn levers_token_exchange_crud_list_and_fastapi_errors() {
 
 #[test]
 fn cleanlife_find_or_create_by_normalised_phone() {
-    let sb = Sandbox::builder().seed(Provider::CleanLife, 5).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::CLEANLIFE, 5).start().unwrap();
     let base = sb.cleanlife_base_url();
     let h = [("x-api-key", credentials::CLEANLIFE_API_KEY), JSON, ("x-request-id", "req-42")];
     let first =
@@ -246,7 +246,7 @@ fn cleanlife_find_or_create_by_normalised_phone() {
 
 #[test]
 fn portal_envelopes_and_the_delete_quirk() {
-    let sb = Sandbox::builder().seed(Provider::Portal, 6).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PORTAL, 6).start().unwrap();
     let base = sb.portal_base_url();
     let h = [("authorization", credentials::PORTAL_AUTHORIZATION), FORM];
     let list = ok("GET", &format!("{base}/contact?customer_id[]=1&customer_id[]=2"), &h, None).json();
@@ -296,8 +296,8 @@ fn portal_envelopes_and_the_delete_quirk() {
 #[test]
 fn status_faults_hit_the_next_matching_requests_then_stop() {
     let sb = Sandbox::start().unwrap();
-    sb.inject(Fault::status(503).times(2).on(Provider::Portal).method("GET"));
-    sb.inject(Fault::status(429).retry_after("7").body("slow down").on(Provider::Portal));
+    sb.inject(Fault::status(503).times(2).on(Provider::PORTAL).method("GET"));
+    sb.inject(Fault::status(429).retry_after("7").body("slow down").on(Provider::PORTAL));
     let url = format!("{}/contact/1", sb.portal_base_url());
     let h = [("authorization", credentials::PORTAL_AUTHORIZATION)];
     assert_eq!(ok("GET", &url, &h, None).status, 503);
@@ -354,7 +354,7 @@ fn requests_are_recorded_and_connections_counted() {
     assert_eq!(seen[1].path, "/cleanlife/v1/partners/contacts");
     assert_eq!(seen[1].header("x-api-key"), Some(credentials::CLEANLIFE_API_KEY));
     assert_eq!(String::from_utf8_lossy(&seen[1].body), r#"{"phone":"+966500000002","name":"A"}"#);
-    assert_eq!(sb.contact_count(Provider::CleanLife), 3);
+    assert_eq!(sb.contact_count(Provider::CLEANLIFE), 3);
     sb.clear_requests();
     assert_eq!((sb.request_count(), sb.requests().len()), (0, 0));
 }
@@ -369,7 +369,7 @@ fn shuts_down_on_drop() {
 
 #[test]
 fn hostile_pages_and_faults_are_bounded_not_panics() {
-    let sb = Sandbox::builder().seed(Provider::Previsto, 3).seed(Provider::Levers, 3).start().unwrap();
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).seed(Provider::LEVERS, 3).start().unwrap();
     let h = [("authorization", PREVISTO_AUTH.as_str())];
     let base = sb.previsto_base_url();
     assert_eq!(ok("DELETE", &format!("{base}/contacts/con_sbx1"), &h, None).status, 200);
@@ -447,7 +447,7 @@ fn previsto_accepts_what_the_documents_do_not_forbid_and_a_cleared_payer_is_null
 
 #[test]
 fn a_rate_limit_is_per_key_and_off_unless_asked_for() {
-    let sb = Sandbox::builder().rate_limit(Provider::Previsto, 2).start().unwrap();
+    let sb = Sandbox::builder().rate_limit(Provider::PREVISTO, 2).start().unwrap();
     let base = sb.previsto_base_url();
     let secret = basic(credentials::PREVISTO_SECRET_KEY);
     let public = basic(credentials::PREVISTO_PUBLIC_KEY);
@@ -480,7 +480,7 @@ fn every_answer_waits_the_latency_asked_for_faults_included() {
         .sleeper(move |d| seen.lock().unwrap().push(d))
         .start()
         .unwrap();
-    sb.inject(Fault::status(503).on(Provider::Previsto).times(1));
+    sb.inject(Fault::status(503).on(Provider::PREVISTO).times(1));
     let base = sb.previsto_base_url();
     assert_eq!(
         call("GET", &format!("{base}/contacts"), &[("authorization", PREVISTO_AUTH.as_str())], None).unwrap().status,
@@ -501,7 +501,7 @@ fn every_answer_waits_the_latency_asked_for_faults_included() {
 fn a_short_window_keeps_the_rate_and_its_retry_after_is_rounded_up() {
     // 3 in any 10 s: a 429's Retry-After is whole seconds, never less than the real wait
     // (before: rounded down, so a client that waited what it was told was refused again).
-    let sb = Sandbox::builder().rate_limit_per(Provider::Previsto, 3, Duration::from_secs(10)).start().unwrap();
+    let sb = Sandbox::builder().rate_limit_per(Provider::PREVISTO, 3, Duration::from_secs(10)).start().unwrap();
     let base = sb.previsto_base_url();
     let list = || call("GET", &format!("{base}/contacts"), &[("authorization", PREVISTO_AUTH.as_str())], None).unwrap();
     for _ in 0..3 {
@@ -511,7 +511,7 @@ fn a_short_window_keeps_the_rate_and_its_retry_after_is_rounded_up() {
     assert_eq!(refused.status, 429);
     let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert_eq!(wait, 10, "9.99… s is said as 10, not 9");
-    assert_eq!(sb.rate_limited(Provider::Previsto), 1);
+    assert_eq!(sb.rate_limited(Provider::PREVISTO), 1);
 }
 
 #[test]
@@ -572,10 +572,10 @@ fn idle_connections_do_not_starve_a_new_client() {
 fn base_url_by_provider_is_each_providers_own() {
     let sb = Sandbox::start().unwrap();
     let expected = [
-        (Provider::Levers, sb.levers_base_url()),
-        (Provider::CleanLife, sb.cleanlife_base_url()),
-        (Provider::Previsto, sb.previsto_base_url()),
-        (Provider::Portal, sb.portal_base_url()),
+        (Provider::LEVERS, sb.levers_base_url()),
+        (Provider::CLEANLIFE, sb.cleanlife_base_url()),
+        (Provider::PREVISTO, sb.previsto_base_url()),
+        (Provider::PORTAL, sb.portal_base_url()),
     ];
     for (provider, url) in expected {
         assert_eq!(sb.base_url(provider), url);
@@ -583,7 +583,7 @@ fn base_url_by_provider_is_each_providers_own() {
     // What a client sends there reaches that provider: the portal's list answers as the portal.
     let listed = ok(
         "GET",
-        &format!("{}/contact?customer_id[]=1", sb.base_url(Provider::Portal)),
+        &format!("{}/contact?customer_id[]=1", sb.base_url(Provider::PORTAL)),
         &[("authorization", credentials::PORTAL_AUTHORIZATION)],
         None,
     );

@@ -84,7 +84,7 @@ impl fmt::Debug for SyncJob<'_> {
 /// The documented rate of a provider's API, in requests a minute.
 pub fn documented_rate(provider: Provider) -> Option<u32> {
     match provider {
-        Provider::Previsto => Some(120),
+        Provider::PREVISTO => Some(120),
         _ => None,
     }
 }

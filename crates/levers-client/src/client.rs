@@ -59,7 +59,7 @@ impl Client {
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(Provider::Levers, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            http: HttpConfig::new(Provider::LEVERS, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
             token: None,
             credentials: None,
             auth_url: None,

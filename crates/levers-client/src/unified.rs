@@ -107,9 +107,9 @@ impl ContactsApi for Client {
     /// Every contact, page by page. Levers documents no search and no customer filter: a
     /// `search` or `customer_ids` is refused.
     fn list<'a>(&'a self, query: &ListContacts) -> ContactStream<'a> {
-        let refused = contacts_http::validate::refuse_option(Provider::Levers, "search", query.search.is_some())
+        let refused = contacts_http::validate::refuse_option(Provider::LEVERS, "search", query.search.is_some())
             .and_then(|()| {
-                contacts_http::validate::refuse_option(Provider::Levers, "customer_ids", !query.customer_ids.is_empty())
+                contacts_http::validate::refuse_option(Provider::LEVERS, "customer_ids", !query.customer_ids.is_empty())
             });
         if let Err(e) = refused {
             return Box::new(std::iter::once(Err(e)));

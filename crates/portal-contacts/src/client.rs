@@ -80,7 +80,7 @@ impl Client {
     /// A builder; `base_url` and `authorization` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            http: HttpConfig::new(Provider::Portal, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            http: HttpConfig::new(Provider::PORTAL, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
             authorization: None,
             encoding: BodyEncoding::Form,
         }

@@ -102,7 +102,7 @@ impl ContactsApi for Client {
     /// Every contact of `query.customer_ids` (required), in one request: the portal does not
     /// page. It has no search: a `search` is refused.
     fn list<'a>(&'a self, query: &ListContacts) -> ContactStream<'a> {
-        if let Err(e) = contacts_http::validate::refuse_option(Provider::Portal, "search", query.search.is_some()) {
+        if let Err(e) = contacts_http::validate::refuse_option(Provider::PORTAL, "search", query.search.is_some()) {
             return Box::new(std::iter::once(Err(e)));
         }
         let q = crate::ListContacts::new().customers(query.customer_ids.iter().copied());

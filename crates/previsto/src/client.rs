@@ -47,7 +47,7 @@ impl Client {
 
     /// A builder for every option.
     pub fn builder() -> ClientBuilder {
-        let mut http = HttpConfig::new(Provider::Previsto, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+        let mut http = HttpConfig::new(Provider::PREVISTO, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         http.set_default_base_url(DEFAULT_BASE_URL);
         ClientBuilder { http, api_key: None }
     }

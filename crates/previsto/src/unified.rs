@@ -124,7 +124,7 @@ impl ContactsApi for Client {
     /// filter: `customer_ids` is refused.
     fn list<'a>(&'a self, query: &ListContacts) -> ContactStream<'a> {
         let no_customers = !query.customer_ids.is_empty();
-        if let Err(e) = contacts_http::validate::refuse_option(Provider::Previsto, "customer_ids", no_customers) {
+        if let Err(e) = contacts_http::validate::refuse_option(Provider::PREVISTO, "customer_ids", no_customers) {
             return Box::new(std::iter::once(Err(e)));
         }
         let mut q = crate::ListContacts::new();

@@ -310,7 +310,7 @@ fn bad_credentials_are_an_api_error_with_previstos_type() {
             let shown = e.to_string();
             assert!(shown.contains("previsto GET /contacts/con_1 at 127.0.0.1:"), "{shown}");
             assert_eq!(e.message(), "Bad credentials");
-            assert_eq!(e.provider(), Some(contacts_core::Provider::Previsto));
+            assert_eq!(e.provider(), Some(contacts_core::Provider::PREVISTO));
         }
         other => panic!("{other:?}"),
     }

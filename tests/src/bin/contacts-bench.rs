@@ -662,8 +662,8 @@ fn huge_child(url: &str) -> Result<(), String> {
 fn sync_plan(scale: Scale) -> Result<(), String> {
     let n = scale.sync_plan;
     let sb = Sandbox::builder()
-        .seed(Provider::Previsto, n)
-        .seed(Provider::Levers, n)
+        .seed(Provider::PREVISTO, n)
+        .seed(Provider::LEVERS, n)
         .record_limit(0)
         .start()
         .map_err(|e| e.to_string())?;
@@ -730,7 +730,7 @@ fn sync_apply(scale: Scale) -> Result<(), String> {
     // alternately by the sync (journal on) and bare, so both sides meet the same server, the
     // same connection and the same drift; the figure compares the medians of the chunks.
     let sb =
-        Sandbox::builder().seed(Provider::Previsto, 2 * n as u64).record_limit(0).start().map_err(|e| e.to_string())?;
+        Sandbox::builder().seed(Provider::PREVISTO, 2 * n as u64).record_limit(0).start().map_err(|e| e.to_string())?;
     let p = previsto::Client::builder()
         .api_key(credentials::PREVISTO_SECRET_KEY)
         .base_url(sb.previsto_base_url())
@@ -848,7 +848,7 @@ fn connections() -> Result<(), String> {
 /// in this one, so its memory is not counted).
 fn listing(scale: Scale) -> Result<(), String> {
     let sb = Sandbox::builder()
-        .seed(Provider::Previsto, scale.listing)
+        .seed(Provider::PREVISTO, scale.listing)
         .record_limit(0)
         .start()
         .map_err(|e| e.to_string())?;
@@ -963,7 +963,7 @@ fn sync_network(scale: Scale) -> Result<(), String> {
     let n = scale.concurrent;
     let mut times = Vec::new();
     for concurrency in [8, 1] {
-        let sb = start(Sandbox::builder().seed(Provider::Previsto, n))?;
+        let sb = start(Sandbox::builder().seed(Provider::PREVISTO, n))?;
         let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
         let job = contacts_sync::SyncJob::new(&p, &l).lossy(true).concurrency(concurrency);
         times.push(timed_apply(job, n)?.0);
@@ -977,12 +977,12 @@ fn sync_network(scale: Scale) -> Result<(), String> {
     // documented 120 a minute (quick: 20 in any 10 s, the same rate).
     let n = scale.throttled;
     let limit = if scale.quick { (20, Duration::from_secs(10)) } else { (120, Duration::from_secs(60)) };
-    let sb = start(Sandbox::builder().seed(Provider::Levers, n).rate_limit_per(Provider::Previsto, limit.0, limit.1))?;
+    let sb = start(Sandbox::builder().seed(Provider::LEVERS, n).rate_limit_per(Provider::PREVISTO, limit.0, limit.1))?;
     let (l, p) = (levers_at(&sb.levers_base_url())?, previsto_at(&sb.previsto_base_url())?);
     let (took, report) = timed_apply(contacts_sync::SyncJob::new(&l, &p).concurrency(8), n)?;
     let allowed = n as f64 * 60.0 / 120.0;
     emit(json!({"figure": "sync-throttled", "writes": n, "secs": took.as_secs_f64(), "allowed_s": allowed,
-        "ratio": took.as_secs_f64() / allowed, "rate_limited": sb.rate_limited(Provider::Previsto),
+        "ratio": took.as_secs_f64() / allowed, "rate_limited": sb.rate_limited(Provider::PREVISTO),
         "slowed_down": report.slowed_down}));
 
     // Adaptive: Previsto -> Levers at 8 in flight, Levers limited to 600 a minute, which the
@@ -990,13 +990,13 @@ fn sync_network(scale: Scale) -> Result<(), String> {
     // window's waits for a window to pass.
     let n = scale.adaptive;
     let (per, window) = scale.adaptive_limit;
-    let sb = start(Sandbox::builder().seed(Provider::Previsto, n).rate_limit_per(Provider::Levers, per, window))?;
+    let sb = start(Sandbox::builder().seed(Provider::PREVISTO, n).rate_limit_per(Provider::LEVERS, per, window))?;
     let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
     let (took, report) = timed_apply(contacts_sync::SyncJob::new(&p, &l).lossy(true).concurrency(8), n)?;
     // The plan's one list request to Levers counts against the limit too.
     let requests = report.requests + 1;
     let least = ((requests - 1) / per as u64) as f64 * window.as_secs_f64();
-    let refused = sb.rate_limited(Provider::Levers);
+    let refused = sb.rate_limited(Provider::LEVERS);
     emit(json!({"figure": "sync-adaptive", "writes": n, "limit": per, "window_s": window.as_secs(),
         "secs": took.as_secs_f64(), "least_s": least, "ratio": took.as_secs_f64() / least,
         "requests": requests, "rate_limited": refused, "share_429": refused as f64 / requests as f64,
@@ -1005,7 +1005,7 @@ fn sync_network(scale: Scale) -> Result<(), String> {
     // Read-ahead: the plan (both sides at once, each a page ahead) against listing both sides
     // one page after the other, with the same clients, over the same latency.
     let n = scale.read_ahead;
-    let sb = start(Sandbox::builder().seed(Provider::Previsto, n).seed(Provider::Levers, n))?;
+    let sb = start(Sandbox::builder().seed(Provider::PREVISTO, n).seed(Provider::LEVERS, n))?;
     let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
     let (mut plan_s, mut seq_s) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..2 {

@@ -79,7 +79,7 @@ impl<'a> Contacts<'a> {
     /// understated.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CLEANLIFE, 1).start().unwrap();
     /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
     /// use cleanlife_partners::NewContact;
     /// let found = client.contacts().find_or_create(&NewContact::new("+966500000000", "Ahmed Ali"))?;
@@ -120,7 +120,7 @@ impl<'a> Contacts<'a> {
     /// Fetches a contact by id (`GET /partners/contacts/{id}`).
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CleanLife, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::CLEANLIFE, 1).start().unwrap();
     /// # let client = cleanlife_partners::Client::builder().api_key(contacts_sandbox::credentials::CLEANLIFE_API_KEY).base_url(sandbox.cleanlife_base_url()).build()?;
     /// let id: cleanlife_partners::ContactId = "00000000-0000-4000-a000-000000000000".parse()?;
     /// let contact = client.contacts().get(&id)?;

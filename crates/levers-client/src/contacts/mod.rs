@@ -69,7 +69,7 @@ impl<'a> Contacts<'a> {
     /// sent as is; lengths are counted in characters.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::LEVERS, 1).start().unwrap();
     /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// use levers_client::{EmailTone, NewContact};
     /// let c = client.contacts().create(
@@ -102,7 +102,7 @@ impl<'a> Contacts<'a> {
     /// Fetches a contact's details (`GET /contact/{uuid}`).
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::LEVERS, 1).start().unwrap();
     /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
     /// let c = client.contacts().get(&id)?;
@@ -143,7 +143,7 @@ impl<'a> Contacts<'a> {
     /// set are sent. Safe to retry.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::LEVERS, 1).start().unwrap();
     /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// let id: levers_client::ContactId = "00000000-0000-4000-8000-000000000000".parse()?;
     /// let c = client.contacts().update(&id, &levers_client::ContactUpdate::new().phone_number("+966500000000"))?;
@@ -177,7 +177,7 @@ impl<'a> Contacts<'a> {
     /// fastapi-pagination page (`{items, total, page, size, pages}`) or a bare array.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::LEVERS, 1).start().unwrap();
     /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// let page = client.contacts().list_page(&levers_client::ListContacts::new().page(1).size(50))?;
     /// # Ok::<(), levers_client::Error>(())
@@ -213,7 +213,7 @@ impl<'a> Contacts<'a> {
     /// and sends nothing; a failed page is yielded once as `Err` and ends the iteration.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Levers, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::LEVERS, 1).start().unwrap();
     /// # let client = levers_client::Client::builder().token(contacts_sandbox::credentials::LEVERS_TOKEN).base_url(sandbox.levers_base_url()).build()?;
     /// for c in client.contacts().iter(&levers_client::ListContacts::new()) {
     ///     let c = c?;

@@ -163,7 +163,7 @@ impl<'a> Contacts<'a> {
     /// the portal does not page.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PORTAL, 3).start().unwrap();
     /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// use portal_contacts::ListContacts;
     /// let page = client.contacts().list_page(&ListContacts::new().customer(1).customer(2))?;
@@ -198,7 +198,7 @@ impl<'a> Contacts<'a> {
     /// answer). A query that is not valid yields its error first and sends nothing.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PORTAL, 3).start().unwrap();
     /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// for c in client.contacts().iter(&portal_contacts::ListContacts::new().customer(1)) {
     ///     println!("{}", c?.name);
@@ -240,7 +240,7 @@ impl<'a> Contacts<'a> {
     /// `data`, `entities` (one object, or the first of a list), or the body itself.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PORTAL, 3).start().unwrap();
     /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// let jane = client.contacts().get(&portal_contacts::ContactId::from("1"))?;
     /// # Ok::<(), portal_contacts::Error>(())
@@ -277,7 +277,7 @@ impl<'a> Contacts<'a> {
     /// create with the id only.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PORTAL, 3).start().unwrap();
     /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// let id = client.contacts().create(&portal_contacts::NewContact::new("Jane Doe").email("jane@example.com"))?;
     /// # Ok::<(), portal_contacts::Error>(())
@@ -308,7 +308,7 @@ impl<'a> Contacts<'a> {
     /// fields set in `update`. Safe to retry.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PORTAL, 3).start().unwrap();
     /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// # let id = portal_contacts::ContactId::from("1");
     /// client.contacts().update(&id, &portal_contacts::ContactUpdate::new("Jane Doe").tel("+4512345678"))?;
@@ -341,7 +341,7 @@ impl<'a> Contacts<'a> {
     /// none; the client tells them apart by the message.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Portal, 3).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PORTAL, 3).start().unwrap();
     /// # let client = portal_contacts::Client::builder().authorization(contacts_sandbox::credentials::PORTAL_AUTHORIZATION).base_url(sandbox.portal_base_url()).build()?;
     /// match client.contacts().delete(&portal_contacts::ContactId::from("1")) {
     ///     Ok(()) => println!("deleted"),

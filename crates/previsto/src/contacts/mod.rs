@@ -59,7 +59,7 @@ impl<'a> Contacts<'a> {
     /// Sent once: a create that may have reached the server is never repeated.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
     /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// use previsto::{Location, NewContact};
     /// let anna = client.contacts().create(
@@ -96,7 +96,7 @@ impl<'a> Contacts<'a> {
     /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
     /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// # let id = previsto::ContactId::from("con_sbx0");
     /// let anna = client.contacts().get(&id)?;
@@ -127,7 +127,7 @@ impl<'a> Contacts<'a> {
     /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
     /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// # let id = previsto::ContactId::from("con_sbx0");
     /// let anna = client.contacts().update(&id, &previsto::ContactUpdate::new().phone("+4522123456"))?;
@@ -163,7 +163,7 @@ impl<'a> Contacts<'a> {
     /// Deletes a contact for good ([docs](https://www.previsto.com/docs/api#delete-a-contact)).
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
     /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// # let id = previsto::ContactId::from("con_sbx0");
     /// client.contacts().delete(&id)?;
@@ -182,7 +182,7 @@ impl<'a> Contacts<'a> {
     /// with the total when Previsto sends `x-total-count`.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
     /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// let page = client.contacts().list_page(&previsto::ListContacts::new().search("anna").size(50))?;
     /// println!("{} of {:?}", page.contacts.len(), page.total);
@@ -224,7 +224,7 @@ impl<'a> Contacts<'a> {
     /// nothing; a failed page is yielded as one `Err` and ends the iteration.
     ///
     /// ```
-    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::Previsto, 1).start().unwrap();
+    /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
     /// # let client = previsto::Client::builder().api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY).base_url(sandbox.previsto_base_url()).build()?;
     /// for contact in client.contacts().iter(&previsto::ListContacts::new()) {
     ///     let contact = contact?;
