@@ -311,3 +311,72 @@ pub fn list_body_near(cap: usize, item: &str, wrap: (&str, &str)) -> Vec<u8> {
     out.push_str(wrap.1);
     out.into_bytes()
 }
+
+/// The workspace's providers, from the one list in the root `Cargo.toml`
+/// (`[workspace.metadata.contacts-rs] providers`): `(crate, provider)`.
+pub fn listed_providers() -> Vec<(String, contacts_core::Provider)> {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    let text = std::fs::read_to_string(manifest).unwrap_or_default();
+    let value = |line: &str, key: &str| -> Option<String> {
+        let rest = line.split(&format!("{key} = \"")).nth(1)?;
+        Some(rest.split('"').next()?.to_owned())
+    };
+    text.split("[workspace.metadata.contacts-rs]")
+        .nth(1)
+        .and_then(|s| s.split("\n[").next())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let krate = value(l, "crate")?;
+            let name = value(l, "provider")?;
+            let provider = contacts_core::Provider::from_name(&name)?;
+            Some((krate, provider))
+        })
+        .collect()
+}
+
+/// A client of every listed provider, pointed at `sandbox` with the credentials it accepts,
+/// in the list's order. A provider added to the list and not here panics, naming it: the
+/// cross-crate tests that use this cover every provider or fail.
+pub fn sandbox_clients(sandbox: &contacts_sandbox::Sandbox) -> Vec<Box<dyn contacts_core::ContactsApi>> {
+    use contacts_core::Provider;
+    use contacts_sandbox::credentials;
+    listed_providers()
+        .into_iter()
+        .map(|(krate, provider)| -> Box<dyn contacts_core::ContactsApi> {
+            match provider {
+                Provider::LEVERS => Box::new(
+                    levers_client::Client::builder()
+                        .client_credentials(credentials::LEVERS_CLIENT_ID, credentials::LEVERS_CLIENT_SECRET)
+                        .base_url(sandbox.levers_base_url())
+                        .build()
+                        .expect("a levers client"),
+                ),
+                Provider::CLEANLIFE => Box::new(
+                    cleanlife_partners::Client::builder()
+                        .api_key(credentials::CLEANLIFE_API_KEY)
+                        .base_url(sandbox.cleanlife_base_url())
+                        .build()
+                        .expect("a cleanlife client"),
+                ),
+                Provider::PREVISTO => Box::new(
+                    previsto::Client::builder()
+                        .api_key(credentials::PREVISTO_SECRET_KEY)
+                        .base_url(sandbox.previsto_base_url())
+                        .build()
+                        .expect("a previsto client"),
+                ),
+                Provider::PORTAL => Box::new(
+                    portal_contacts::Client::builder()
+                        .authorization(credentials::PORTAL_AUTHORIZATION)
+                        .base_url(sandbox.portal_base_url())
+                        .build()
+                        .expect("a portal client"),
+                ),
+                other => panic!(
+                    "{krate} ({other}) is in the provider list but contacts_tests::sandbox_clients cannot build it: add it there"
+                ),
+            }
+        })
+        .collect()
+}

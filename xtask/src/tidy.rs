@@ -51,12 +51,9 @@ mod tests {
             "pub fn {c}::Contacts::iter(",
             "pub fn {c}::Contacts::list(",
         ];
-        for (krate, name) in [
-            ("previsto", "previsto"),
-            ("levers-client", "levers_client"),
-            ("cleanlife-partners", "cleanlife_partners"),
-            ("portal-contacts", "portal_contacts"),
-        ] {
+        for krate in crate::public_api::providers(&project_root()).unwrap() {
+            let (krate, name) = (krate.as_str(), krate.replace('-', "_"));
+            let name = name.as_str();
             let file = project_root().join("crates").join(krate).join("public-api.txt");
             let api = std::fs::read_to_string(&file).unwrap() + "\n";
             let mut wanted: Vec<&str> = common.to_vec();
@@ -88,7 +85,7 @@ mod tests {
     #[test]
     fn provider_skeletons_are_plain_code_and_macros_only_write_tables() {
         let root = project_root();
-        for krate in crate::public_api::PROVIDERS {
+        for krate in &crate::public_api::providers(&project_root()).unwrap() {
             let src = root.join("crates").join(krate).join("src");
             let client = std::fs::read_to_string(src.join("client.rs")).unwrap();
             let contacts = std::fs::read_to_string(src.join("contacts/mod.rs")).unwrap();
@@ -145,6 +142,54 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The one list of provider crates (`[workspace.metadata.contacts-rs] providers`) is
+    /// complete: every member that depends on contacts-http is a provider and is listed, so no
+    /// provider escapes the checks that read the list; and the crates that enumerate providers
+    /// (the CLI and the cross-crate tests) depend on each one.
+    #[test]
+    fn every_provider_crate_is_in_the_one_list() {
+        let root = project_root();
+        let listed: Vec<String> = crate::public_api::providers(&root).unwrap();
+        let all = packages(&root).unwrap();
+        let mut providers: Vec<String> = all
+            .iter()
+            .filter(|p| p.publish && p.name != "contacts-http" && p.internal_deps.iter().any(|d| d == "contacts-http"))
+            .map(|p| p.name.clone())
+            .collect();
+        providers.sort();
+        let mut sorted = listed.clone();
+        sorted.sort();
+        assert_eq!(
+            providers, sorted,
+            "the crates that depend on contacts-http are providers: list each in the root Cargo.toml's \
+             [workspace.metadata.contacts-rs] providers (README: Adding a provider)"
+        );
+        let names: Vec<String> = crate::workspace::providers(&root).unwrap().into_iter().map(|(_, n)| n).collect();
+        for name in &names {
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "provider name {name:?}"
+            );
+        }
+        for user in ["contacts-cli", "contacts-tests"] {
+            let p = all.iter().find(|p| p.name == user).unwrap();
+            let manifest = std::fs::read_to_string(&p.manifest).unwrap();
+            for krate in &listed {
+                assert!(
+                    manifest.contains(&format!("\n{krate} ")) || manifest.contains(&format!("\n{krate}.")),
+                    "{user} does not depend on {krate}"
+                );
+            }
+        }
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        for krate in &listed {
+            assert!(
+                readme.contains(&format!("[`{krate}`](crates/{krate})")),
+                "the README's crate table has no {krate}"
+            );
+        }
     }
 
     /// Each provider README's Assumptions section lists every assumption the code makes (the
@@ -207,8 +252,13 @@ mod tests {
                 ],
             ),
         ];
-        for (krate, wanted) in assumptions {
-            let readme = std::fs::read_to_string(project_root().join("crates").join(krate).join("README.md")).unwrap();
+        for krate in crate::public_api::providers(&project_root()).unwrap() {
+            let wanted = assumptions
+                .iter()
+                .find(|(k, _)| *k == krate)
+                .map(|(_, w)| *w)
+                .unwrap_or_else(|| panic!("{krate}: declare the assumptions its README must list here"));
+            let readme = std::fs::read_to_string(project_root().join("crates").join(&krate).join("README.md")).unwrap();
             let section =
                 readme.split("## Assumptions").nth(1).unwrap_or_else(|| panic!("{krate}: no Assumptions section"));
             let section = section.split("\n## ").next().unwrap_or_default();
@@ -223,7 +273,7 @@ mod tests {
     /// with the code through `cargo xtask public-api`).
     #[test]
     fn provider_apis_name_neither_contacts_http_nor_ureq() {
-        for krate in crate::public_api::PROVIDERS {
+        for krate in &crate::public_api::providers(&project_root()).unwrap() {
             let file = project_root().join("crates").join(krate).join("public-api.txt");
             let api = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             assert!(api.lines().count() > 20, "{krate}: the snapshot is missing or empty");
@@ -261,7 +311,7 @@ mod tests {
             }
             found
         };
-        for krate in crate::public_api::PROVIDERS {
+        for krate in &crate::public_api::providers(&project_root()).unwrap() {
             let api = read(krate);
             let signatures: String = api.lines().filter(|l| !l.starts_with("pub use ")).collect::<Vec<_>>().join("\n");
             let mut named = core_types(&signatures);
@@ -304,7 +354,7 @@ mod tests {
     /// hold none, and contacts-core exports no macro.
     #[test]
     fn no_published_crate_has_hidden_public_items() {
-        for krate in crate::public_api::CRATES {
+        for krate in &crate::public_api::crates(&project_root()).unwrap() {
             let file = project_root().join("crates").join(krate).join("public-api.txt");
             let api = std::fs::read_to_string(&file).unwrap();
             let hidden: Vec<&str> = api.lines().filter(|l| l.contains("#[doc(hidden)]")).collect();
@@ -558,15 +608,17 @@ mod tests {
         };
         let expected =
             ["client.rs", "contacts/mod.rs", "contacts/model.rs", "contacts/request.rs", "lib.rs", "unified.rs"];
-        for krate in ["previsto", "levers-client", "cleanlife-partners", "portal-contacts"] {
-            assert_eq!(files(krate), expected, "{krate}");
+        for krate in crate::public_api::providers(&project_root()).unwrap() {
+            assert_eq!(files(&krate), expected, "{krate}");
         }
     }
 
     /// The footprint we promise users: each provider crate's normal dependency tree stays small.
     #[test]
     fn provider_dependency_trees_stay_within_50_crates() {
-        for krate in ["previsto", "levers-client", "cleanlife-partners", "portal-contacts", "contacts-core"] {
+        let mut crates = crate::public_api::providers(&project_root()).unwrap();
+        crates.push("contacts-core".to_owned());
+        for krate in &crates {
             let out = crate::workspace::run(
                 &project_root(),
                 "cargo",

@@ -118,3 +118,21 @@ pub fn publish_order(all: &[Package], selected: &[String]) -> Result<Vec<String>
     }
     Ok(order)
 }
+
+/// The workspace's provider crates, from the one list in the root manifest
+/// (`[workspace.metadata.contacts-rs] providers`): `(crate, provider name)`.
+pub fn providers(root: &Path) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| format!("Cargo.toml: {e}"))?;
+    let doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
+    let list = doc["workspace"]["metadata"]["contacts-rs"]["providers"]
+        .as_array()
+        .ok_or("Cargo.toml has no [workspace.metadata.contacts-rs] providers list")?;
+    list.iter()
+        .map(|entry| {
+            let t = entry.as_inline_table().ok_or("each provider is { crate = .., provider = .. }")?;
+            let krate = t.get("crate").and_then(|v| v.as_str()).ok_or("a provider without its crate")?;
+            let name = t.get("provider").and_then(|v| v.as_str()).ok_or("a provider without its name")?;
+            Ok((krate.to_owned(), name.to_owned()))
+        })
+        .collect()
+}

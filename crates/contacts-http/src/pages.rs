@@ -131,12 +131,7 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
     /// Takes in a fetched page, deciding whether it is the last; an error ends the stream.
     fn accept(&mut self, page: u64, fetched: Page<T>) -> Result<()> {
         let n = fetched.items.len();
-        if n > self.page_size {
-            return Err(Error::decode(
-                None,
-                format!("page {page} holds {n} items, more than the {} asked for", self.page_size),
-            ));
-        }
+        oversize(&format!("page {page}"), n, self.page_size)?;
         if let (Some(first), Some(last)) = (fetched.items.first(), fetched.items.last()) {
             let ends = (first.clone(), last.clone(), n);
             if self.served.contains(&ends) {
@@ -216,5 +211,186 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Iterator for Pages<
                 return Some(Err(e));
             }
         }
+    }
+}
+
+/// A page holding more items than asked: the list was not read as asked (a page size the
+/// server ignores loses or repeats items), so it is refused.
+fn oversize(which: &str, n: usize, asked: usize) -> Result<()> {
+    if n > asked {
+        return Err(Error::decode(None, format!("{which} holds {n} items, more than the {asked} asked for")));
+    }
+    Ok(())
+}
+
+/// One page of a cursor-paged list: its items and the cursor of the next page (`None` at the
+/// end).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CursorPage<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// The cursor that asks for the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+impl<T> CursorPage<T> {
+    /// A page and the cursor after it.
+    pub fn new(items: Vec<T>, next: Option<String>) -> Self {
+        CursorPage { items, next }
+    }
+}
+
+/// [`Pages`] for a list paged by cursor (`?after=<cursor>`), with the same rules: a query
+/// refused before anything is sent ([`refusing`](Self::refusing)), a page holding more than
+/// asked refused, and a cursor served before (a server that loops) an error instead of the
+/// same contacts again. The list ends when a page has no next cursor; a failed fetch is yielded
+/// once as `Err` and ends the stream.
+///
+/// ```
+/// use contacts_http::{CursorPage, CursorPages};
+/// let pages = [(None, vec![1, 2], Some("b")), (Some("b"), vec![3, 4], Some("c")), (Some("c"), vec![5], None)];
+/// let all: Vec<u32> = CursorPages::new(2, |cursor: Option<&str>| {
+///     let (_, items, next) = pages.iter().find(|(c, _, _)| *c == cursor).unwrap();
+///     Ok(CursorPage::new(items.clone(), next.map(str::to_owned)))
+/// })
+/// .collect::<Result<_, _>>()?;
+/// assert_eq!(all, [1, 2, 3, 4, 5]);
+/// # Ok::<(), contacts_http::core::Error>(())
+/// ```
+pub struct CursorPages<T, F> {
+    fetch: F,
+    /// The cursor of the next page (`None` for the first); `done` once a page had none.
+    cursor: Option<String>,
+    page_size: usize,
+    buffer: std::vec::IntoIter<T>,
+    /// Every cursor followed, to notice a server that loops.
+    followed: std::collections::HashSet<String>,
+    /// An error to yield before anything else is fetched: a refused query, or a loop found.
+    refused: Option<Error>,
+    done: bool,
+}
+
+impl<T, F> fmt::Debug for CursorPages<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CursorPages")
+            .field("page_size", &self.page_size)
+            .field("pages", &(self.followed.len() + usize::from(self.cursor.is_some() || self.done)))
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, F: FnMut(Option<&str>) -> Result<CursorPage<T>>> CursorPages<T, F> {
+    /// Pages of `page_size` items, the first fetched with no cursor.
+    pub fn new(page_size: usize, fetch: F) -> Self {
+        CursorPages {
+            fetch,
+            cursor: None,
+            page_size,
+            buffer: Vec::new().into_iter(),
+            followed: std::collections::HashSet::new(),
+            refused: None,
+            done: false,
+        }
+    }
+
+    /// As [`Pages::refusing`]: when `check` failed, its error is the only item and nothing is
+    /// fetched.
+    pub fn refusing(mut self, check: Result<()>) -> Self {
+        self.refused = check.err();
+        self
+    }
+
+    fn fetch_next(&mut self) -> Result<()> {
+        let page = (self.fetch)(self.cursor.as_deref())?;
+        let which = match &self.cursor {
+            Some(c) => format!("the page after cursor {}", contacts_core::escaped(c)),
+            None => "the first page".to_owned(),
+        };
+        oversize(&which, page.items.len(), self.page_size)?;
+        match page.next {
+            // This page is new: its items are yielded, then the loop is reported instead of
+            // the pages served before.
+            Some(next) if !self.followed.insert(next.clone()) => {
+                self.refused = Some(Error::decode(
+                    None,
+                    format!(
+                        "{which} points back to cursor {}, served before: the server loops",
+                        contacts_core::escaped(&next)
+                    ),
+                ));
+            }
+            Some(next) => self.cursor = Some(next),
+            None => self.done = true,
+        }
+        self.buffer = page.items.into_iter();
+        Ok(())
+    }
+}
+
+impl<T, F: FnMut(Option<&str>) -> Result<CursorPage<T>>> Iterator for CursorPages<T, F> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        if let Some(e) = self.refused.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        loop {
+            if let Some(item) = self.buffer.next() {
+                return Some(Ok(item));
+            }
+            if let Some(e) = self.refused.take() {
+                self.done = true;
+                return Some(Err(e));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.fetch_next() {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::*;
+
+    #[test]
+    fn a_looping_cursor_an_oversize_page_and_a_refused_query_end_the_stream_with_an_error() {
+        // A, B, A: the server loops.
+        let mut calls = 0;
+        let looping: Vec<Result<u32>> = CursorPages::new(2, |cursor: Option<&str>| {
+            calls += 1;
+            let next = if cursor == Some("b") { "a" } else { "b" };
+            Ok(CursorPage::new(vec![calls], Some(next.to_owned())))
+        })
+        .collect();
+        assert_eq!(looping.len(), 4, "{looping:?}");
+        let err = looping.last().unwrap().as_ref().unwrap_err();
+        assert!(err.to_string().contains("points back to cursor b"), "{err}");
+
+        let oversize: Vec<Result<u32>> =
+            CursorPages::new(2, |_: Option<&str>| Ok(CursorPage::new(vec![1, 2, 3], None))).collect();
+        assert!(oversize.len() == 1 && oversize[0].is_err(), "{oversize:?}");
+
+        let mut sent = false;
+        let refused: Vec<Result<u32>> = CursorPages::new(2, |_: Option<&str>| {
+            sent = true;
+            Ok(CursorPage::new(vec![], None))
+        })
+        .refusing(Err(Error::validation("size", "no")))
+        .collect();
+        assert!(refused.len() == 1 && !sent);
+
+        // A failed page is yielded once and ends the stream.
+        let failed: Vec<Result<u32>> =
+            CursorPages::new(2, |_: Option<&str>| Err(Error::transport(contacts_core::TransportKind::Io, true, "x")))
+                .collect();
+        assert_eq!(failed.len(), 1);
     }
 }

@@ -117,6 +117,41 @@ pub fn texts(max: usize, fields: &[(&str, &Option<String>)]) -> Result<()> {
     Ok(())
 }
 
+/// An international phone number in E.164 form: `+`, a country code that does not start with
+/// 0, and at most 15 digits in all (at least 7), nothing else — no spaces, dashes or brackets.
+/// For a provider whose document asks for "international format"; what a provider accepts
+/// beyond that (a country, a length) is its own rule on top.
+///
+/// ```
+/// use contacts_http::validate::e164;
+/// assert!(e164("phone", "+4522123456").is_ok());
+/// assert!(e164("phone", "+966500000000").is_ok());
+/// for bad in ["4522123456", "+45 22 12 34 56", "+0522123456", "+123456", "+1234567890123456", "+45-22123456"] {
+///     assert!(e164("phone", bad).is_err(), "{bad}");
+/// }
+/// assert_eq!(e164("phone", "+45 22").unwrap_err().field(), Some("phone"));
+/// ```
+///
+/// # Errors
+/// [`Error::Validation`] naming `field`, saying what an E.164 number looks like.
+pub fn e164(field: &str, value: &str) -> Result<()> {
+    let digits = value.strip_prefix('+').unwrap_or_default();
+    let ok = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+        && (7..=15).contains(&digits.len());
+    if ok {
+        return Ok(());
+    }
+    Err(Error::validation(
+        field,
+        format!(
+            "{:?} is not an international number in E.164 form (like +4522123456: a +, then 7 to 15 digits)",
+            value
+        ),
+    ))
+}
+
 /// `value` lies in `min..=max`.
 pub fn range<T: PartialOrd + std::fmt::Display>(field: &str, value: T, min: T, max: T) -> Result<()> {
     if value < min || value > max {
