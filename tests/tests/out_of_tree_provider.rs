@@ -90,11 +90,12 @@ fn a_provider_from_outside_the_workspace_is_synced_into_the_sandbox() {
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.failed.len()), (2, 0), "{report}");
 
-    // The copies carry the provider's own name in their external id, as ours do.
+    // The copies carry the provider's own name in their marker, as ours do.
     let copies: Vec<Contact> = previsto.list(&ListContacts::new()).collect::<Result<_>>().unwrap();
     let mut ids: Vec<Option<String>> = copies.iter().map(|c| c.external_id.clone()).collect();
     ids.sort();
-    assert_eq!(ids, [Some("acme:acme-1".to_owned()), Some("acme:acme-2".to_owned())]);
+    assert_eq!(ids, [Some(sync.marker("acme-1")), Some(sync.marker("acme-2"))]);
+    assert!(ids.iter().flatten().all(|id| id.starts_with("acme~")), "{ids:?}");
     let names: Vec<&str> = copies.iter().map(|c| c.name.as_str()).collect();
     assert!(names.contains(&"Ada Lovelace") && names.contains(&"Grace Hopper"), "{names:?}");
 

@@ -91,9 +91,24 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
     for seed in 0..20u64 {
         let sb = Sandbox::builder().seed(Provider::LEVERS, N).record_limit(0).start().unwrap();
         let target = previsto(&sb.previsto_base_url());
+        // Copies this job made (its marker: source, scope, id) whose source is gone.
+        let source = levers(&sb.levers_base_url());
+        let job = SyncJob::new(&source, &target);
         for k in 0..GONE {
-            target.create(&NewContact::new(format!("Gone {k}")).external_id(format!("levers:gone-{k}"))).unwrap();
+            target.create(&NewContact::new(format!("Gone {k}")).external_id(job.marker(&format!("gone-{k}")))).unwrap();
         }
+        drop(job);
+        // Copies another scope made (a Levers account at another host) into the same target:
+        // not this run's to judge, whatever it deletes.
+        let elsewhere = Sandbox::start().unwrap();
+        let other_source = levers(&elsewhere.levers_base_url());
+        let other_job = SyncJob::new(&other_source, &target);
+        for k in 0..GONE {
+            target
+                .create(&NewContact::new(format!("Other {k}")).external_id(other_job.marker(&format!("kept-{k}"))))
+                .unwrap();
+        }
+        drop(other_job);
         let dir = std::env::temp_dir().join(format!("contacts-sync-kill-{}-{seed}", std::process::id()));
         let _ = std::fs::remove_file(&dir);
         // A pseudo-random point, different for every seed; an injected connection drop too.
@@ -116,13 +131,13 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
         assert!(report.failed.is_empty(), "seed {seed}: {:?}", report.failed);
         let ids: Vec<String> =
             to.list(&contacts_core::ListContacts::new()).map(|c| c.unwrap().external_id.unwrap_or_default()).collect();
+        let others = ids.iter().filter(|id| id.contains(":kept-")).count() as u64;
+        assert_eq!(others, GONE, "seed {seed}: a copy of another scope was deleted");
+        let ids: Vec<String> = ids.into_iter().filter(|id| !id.contains(":kept-")).collect();
         let unique: HashSet<&String> = ids.iter().collect();
         assert_eq!(ids.len() as u64, N, "seed {seed}: {} targets", ids.len());
         assert_eq!(unique.len(), ids.len(), "seed {seed}: a contact was created twice");
-        assert!(
-            ids.iter().all(|id| !id.starts_with("levers:gone-")),
-            "seed {seed}: a copy whose source is gone stayed"
-        );
+        assert!(ids.iter().all(|id| !id.contains(":gone-")), "seed {seed}: a copy whose source is gone stayed");
         let _ = std::fs::remove_file(&dir);
     }
     assert!(most_in_flight > 1, "some run died with several writes in flight: {most_in_flight}");

@@ -136,10 +136,9 @@ fn a_missing_damaged_or_foreign_journal_is_refused_and_never_created() {
         }
         other => panic!("{other:?}"),
     }
-    // A new run never writes over a journal.
-    let mut again = SyncJob::new(&from, &to).lossy(true).journal(&j);
-    let plan = again.plan().unwrap();
-    assert!(matches!(again.apply(&plan), Err(SyncError::Journal { .. })));
+    // A new run never writes over a journal: refused before anything is read.
+    let again = SyncJob::new(&from, &to).lossy(true).journal(&j);
+    assert!(matches!(again.plan(), Err(SyncError::Journal { .. })));
 }
 
 #[test]
@@ -507,4 +506,168 @@ fn writes_still_waiting_for_the_throttle_when_stopped_are_not_sent_and_journaled
     assert_eq!((report.created, report.resumed_in_flight), (10, 0), "{report}");
     assert_eq!(target_ids(&to).len(), 10);
     let _ = std::fs::remove_file(&j);
+}
+
+fn portal(url: &str) -> portal_contacts::Client {
+    portal_contacts::Client::builder().authorization(credentials::PORTAL_AUTHORIZATION).base_url(url).build().unwrap()
+}
+
+fn ids_of(api: &dyn ContactsApi, customers: &[u64]) -> Vec<String> {
+    let query = contacts_core::ListContacts::new().customer_ids(customers.iter().copied());
+    api.list(&query).map(|c| c.unwrap().id).collect()
+}
+
+#[test]
+fn a_run_deletes_only_the_copies_of_its_own_scope() {
+    // Reproduced: `--customer-id 1`, then `--customer-id 2 --delete` deleted customer 1's
+    // copies (their sources were not in customer 2's listing, but still exist).
+    let (a, b) = (Sandbox::builder().seed(Provider::PORTAL, 6).start().unwrap(), Sandbox::start().unwrap());
+    let (from, to) = (portal(&a.portal_base_url()), previsto(&b.previsto_base_url()));
+    let copies = || to.list(&contacts_core::ListContacts::new()).count();
+    let mut one = SyncJob::new(&from, &to).unthrottled().customer_ids([1]);
+    let plan = one.plan().unwrap();
+    assert_eq!(one.apply(&plan).unwrap().created, 2);
+    assert_eq!(copies(), 2);
+
+    let mut two = SyncJob::new(&from, &to).unthrottled().customer_ids([2]).delete(true);
+    let plan = two.plan().unwrap();
+    assert!(plan.deletes.is_empty(), "customer 1's copies are not customer 2's to judge: {plan}");
+    assert_eq!(plan.outside_scope, 2, "{plan}");
+    assert!(plan.scope.contains("customer ids 2"), "{}", plan.scope);
+    assert!(plan.to_string().contains("gone from the source in the scope portal at"), "{plan}");
+    let report = two.apply(&plan).unwrap();
+    assert_eq!((report.created, report.deleted), (2, 0), "{report}");
+    assert_eq!(copies(), 4);
+
+    // Inside its scope a run still deletes: customer 2 loses a contact, its copy goes.
+    let gone = ids_of(&from, &[2])[0].clone();
+    from.delete(&gone).unwrap();
+    let mut two = SyncJob::new(&from, &to).unthrottled().customer_ids([2]).delete(true);
+    let plan = two.plan().unwrap();
+    let keys: Vec<&str> = plan.deletes.iter().map(|d| d.key.as_str()).collect();
+    assert_eq!(keys, [format!("portal:{gone}")], "{plan}");
+    assert_eq!(two.apply(&plan).unwrap().deleted, 1);
+    assert_eq!(copies(), 3);
+    // Customer 1's copies are all there, and a run of customer 1 finds nothing to do.
+    let again = SyncJob::new(&from, &to).unthrottled().customer_ids([1]).delete(true).plan().unwrap();
+    assert_eq!((again.creates.len(), again.updates.len(), again.deletes.len()), (0, 0, 0), "{again}");
+}
+
+#[test]
+fn a_second_account_of_the_same_provider_never_deletes_the_first_ones_copies() {
+    // Two portal installations (two hosts) synced into one target, the second with deletes.
+    let first = Sandbox::builder().seed(Provider::PORTAL, 3).start().unwrap();
+    let second = Sandbox::builder().seed(Provider::PORTAL, 3).start().unwrap();
+    let target = Sandbox::start().unwrap();
+    let to = previsto(&target.previsto_base_url());
+    let (a, b) = (portal(&first.portal_base_url()), portal(&second.portal_base_url()));
+    let mut sync_a = SyncJob::new(&a, &to).unthrottled().customer_ids([1, 2, 3]);
+    let plan = sync_a.plan().unwrap();
+    assert_eq!(sync_a.apply(&plan).unwrap().created, 3);
+    // The second account's ids are the same numbers: matched by identity, its contacts are
+    // the first's twins here (one target copy each, as before); what matters is that nothing
+    // the first account made is deleted by the second.
+    b.delete(&ids_of(&b, &[1, 2, 3])[0]).unwrap();
+    let mut sync_b = SyncJob::new(&b, &to).unthrottled().customer_ids([1, 2, 3]).delete(true);
+    let plan = sync_b.plan().unwrap();
+    assert!(plan.deletes.is_empty(), "{plan}");
+    assert_eq!(sync_b.apply(&plan).unwrap().deleted, 0);
+    assert_eq!(to.list(&contacts_core::ListContacts::new()).count(), 3);
+}
+
+#[test]
+fn a_target_that_answers_429_to_everything_trips_the_breaker() {
+    // Before: each write was tried 4 times with a pause each, the concurrency halved to 1, and
+    // the run returned Ok with nothing created (40 of 40 failed, hours of virtual sleep).
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 40).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("30").on(Provider::LEVERS).method("POST").times(10_000));
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let waits = Waits::default();
+    let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(4).max_failures(5).sleeper(waits.clone());
+    let plan = sync.plan().unwrap();
+    match sync.apply(&plan) {
+        Err(SyncError::Stopped { reason, error, report }) => {
+            assert!(reason.contains("answers in a row asked to slow down"), "{reason}");
+            assert!(error.is_rate_limited(), "{error}");
+            assert_eq!(report.created, 0, "{report}");
+            assert!(report.requests <= 4 + 5, "stopped after max_failures answers (and those in flight): {report}");
+        }
+        other => panic!("a 429 storm must stop the run: {other:?}"),
+    }
+    let slept: Duration = waits.0.lock().unwrap().iter().sum();
+    assert!(slept <= Duration::from_secs(5 * 30), "waited {slept:?}");
+}
+
+fn temp_journal(name: &str) -> PathBuf {
+    let j = std::env::temp_dir().join(format!("contacts-sync-{name}-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&j);
+    let _ = std::fs::remove_file(contacts_sync::lock_path(&j));
+    j
+}
+
+#[test]
+fn a_run_interrupted_while_planning_leaves_a_journal_to_resume() {
+    // Before: the journal was created when writing began, so the resume line printed on an
+    // interrupt during planning pointed at a file that did not exist.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 5).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let j = temp_journal("interrupted-plan");
+    {
+        let planning = SyncJob::new(&from, &to).lossy(true).unthrottled().journal(&j);
+        planning.plan().unwrap();
+        // The process dies here: no apply.
+    }
+    assert!(j.exists(), "the journal exists from the start of planning");
+    let report = SyncJob::new(&from, &to).resume(&j).unwrap();
+    assert_eq!(report.created, 5, "{report}");
+    let _ = std::fs::remove_file(&j);
+}
+
+#[test]
+fn a_header_without_the_host_is_not_this_run() {
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 2).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let j = temp_journal("no-host");
+    let mut sync = SyncJob::new(&from, &to).lossy(true).unthrottled().journal(&j);
+    let plan = sync.plan().unwrap();
+    sync.apply(&plan).unwrap();
+    drop(sync);
+    let text = std::fs::read_to_string(&j).unwrap();
+    let (header, rest) = text.split_once('\n').unwrap();
+    let mut h: serde_json::Value = serde_json::from_str(header).unwrap();
+    h["target"].as_object_mut().unwrap().remove("host");
+    std::fs::write(&j, format!("{h}\n{rest}")).unwrap();
+    match SyncJob::new(&from, &to).from_journal(&j) {
+        Err(SyncError::Mismatch { setting, .. }) => assert_eq!(setting, "target"),
+        other => panic!("a header without its host was accepted: {:?}", other.map(|_| ())),
+    }
+    let _ = std::fs::remove_file(&j);
+}
+
+#[test]
+fn a_target_that_accepts_but_never_answers_trips_the_breaker_within_max_failures_timeouts() {
+    // A silent target (a process stopped with SIGSTOP looks the same): every write times out.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 20).start().unwrap();
+    sb.inject(Fault::delay(Duration::from_secs(3)).on(Provider::LEVERS).method("POST").times(1000));
+    let from = previsto(&sb.previsto_base_url());
+    let to = levers_client::Client::builder()
+        .token(credentials::LEVERS_TOKEN)
+        .base_url(sb.levers_base_url())
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let mut sync = SyncJob::new(&from, &to).lossy(true).unthrottled().concurrency(1).max_failures(3);
+    let plan = sync.plan().unwrap();
+    let started = std::time::Instant::now();
+    match sync.apply(&plan) {
+        Err(SyncError::Stopped { reason, error, report }) => {
+            assert!(reason.contains("3 writes in a row failed"), "{reason}");
+            assert!(matches!(error, Error::Transport(_)), "{error:?}");
+            assert_eq!(report.requests, 3, "{report}");
+        }
+        other => panic!("a silent target must stop the run: {other:?}"),
+    }
+    // Three timeouts of 200 ms each (each phase bounded), not minutes.
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }

@@ -20,7 +20,8 @@ Exit status:
   9  configuration: missing or unusable credentials or base URL
  10  file error: a file (a sync journal) could not be read or written, or is not a journal
  11  busy: another sync run holds the journal
-130  interrupted (SIGINT, SIGTERM): the write in flight was finished; resume with --resume";
+ 12  too many deletes: the sync plan deletes more than --max-delete; nothing was written
+130  interrupted (SIGINT, SIGTERM): ended within 2 s (writes in flight journaled); resume with --resume";
 
 /// What went wrong, in the CLI's words.
 #[derive(Debug)]

@@ -83,9 +83,7 @@ pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
             eprintln!("sandbox listening on {} (Ctrl-C to stop); point the CLI at it with:", sb.url());
             out.print(&environment(&sb));
             if let Some(path) = env_file {
-                let partial = path.with_extension("partial");
-                std::fs::write(&partial, environment(&sb))
-                    .and_then(|()| std::fs::rename(&partial, path))
+                write_env_file(path, &environment(&sb))
                     .map_err(|e| CliError::io("writing the environment file", Some(path), e))?;
             }
             // Serve until the process is interrupted: Ctrl-C's default action ends it, and the
@@ -93,6 +91,37 @@ pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
             loop {
                 std::thread::park();
             }
+        }
+    }
+}
+
+/// Writes `text` to `path` through a new file beside it, renamed over `path`: the new file is
+/// created, never opened through a symlink or over a file someone else put there (a
+/// `.partial` already there is refused), so the command writes only files it made.
+fn write_env_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let partial = path.with_extension("partial");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&partial).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            std::io::Error::new(
+                e.kind(),
+                format!("{} is already there (a symlink, or another run's): remove it first", partial.display()),
+            )
+        } else {
+            e
+        }
+    })?;
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    drop(file);
+    match written.and_then(|()| std::fs::rename(&partial, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
         }
     }
 }

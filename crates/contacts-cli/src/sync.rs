@@ -71,11 +71,11 @@ pub(crate) struct SyncArgs {
     max_delete: Option<u64>,
     /// Stop after this many writes in a row fail for reasons that are not the contact's own
     /// (no answer, 5xx, credentials refused) [default: 5].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_failures: Option<u32>,
-    /// At most this many writes a minute [default: the target's documented rate, Previsto
-    /// 120; none for the others].
-    #[arg(long, value_name = "N")]
+    /// At most this many writes a minute, 1 or more [default: the target's documented rate,
+    /// Previsto 120; none for the others].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     rate_per_minute: Option<u32>,
     /// Writes in flight at once, 1 to 64 [default: 4; with --resume: the journal's, unless
     /// given: it sets how fast, not what is written]. 1 writes in the plan's order. The
@@ -93,14 +93,26 @@ pub(crate) struct SyncArgs {
     /// With --sandbox: seed the source with this many generated contacts.
     #[arg(long, default_value_t = 0, requires = "sandbox")]
     seed: u64,
-    /// The portal's customer ids to read, when the portal is the source or the target.
+    /// The portal's customer ids to read, when the portal is the source or the target (a
+    /// source that has no such filter refuses them).
     #[arg(long = "customer-id")]
     customer_ids: Vec<u64>,
+    /// With --resume: resume the journal even if another user owns it or its group or others
+    /// may write it (refused otherwise: a resume replays its settings, deletes included).
+    #[arg(long, requires = "resume")]
+    trust_journal: bool,
 }
 
 /// Exit statuses of `contacts sync` beyond the common table.
 const EXIT_INTERRUPTED: u8 = 130;
 const EXIT_LOCKED: u8 = 11;
+/// The plan deletes more than --max-delete allows: nothing was written.
+const EXIT_TOO_MANY_DELETES: u8 = 12;
+
+/// How long a run asked to stop (SIGINT, SIGTERM) may take to end: the writes in flight are
+/// given this long to answer, then the process ends anyway (the journal holds every write
+/// begun, and a resume looks up those whose answer it never recorded).
+const STOP_GRACE: Duration = Duration::from_millis(1500);
 
 /// What the run is doing, for the signal handler: while planning nothing is written, so a
 /// signal ends the process at once; while applying, the write in flight is finished first.
@@ -112,9 +124,9 @@ const APPLYING: u8 = 1;
 pub(crate) fn run(args: &SyncArgs) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let phase = Arc::new(AtomicU8::new(PLANNING));
-    watch_signals(&stop, &phase);
     let journal = args.resume.clone().or_else(|| args.journal.clone());
     let again = resume_line(journal.as_deref());
+    watch_signals(&stop, &phase, again.clone());
     match sync(args, &stop, &phase) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -136,6 +148,10 @@ pub(crate) fn run(args: &SyncArgs) -> ExitCode {
                     (code, "nothing was written; fix the cause and run again".to_owned())
                 }
                 SyncError::Stopped { error, .. } => (provider_code(error), again.clone()),
+                SyncError::TooManyDeletes { .. } => (
+                    EXIT_TOO_MANY_DELETES,
+                    "nothing was written. Check the source first (a listing cut short would delete its copies), then raise --max-delete (with --resume too)".to_owned(),
+                ),
                 SyncError::Interrupted { .. } => (EXIT_INTERRUPTED, again.clone()),
                 _ => (1, again.clone()),
             };
@@ -161,7 +177,7 @@ impl From<SyncError> for Failure {
             SyncError::Refused { setting, reason } if setting == "matching" => {
                 Failure::Usage(format!("invalid --match: {}", contacts_core::escaped(&reason)))
             }
-            e @ SyncError::TooManyDeletes { .. } => Failure::Usage(format!("invalid --max-delete: {e}")),
+
             SyncError::Provider(Error::Unsupported(d)) => {
                 Failure::Usage(format!("{}: --delete needs a target that can delete", Error::Unsupported(d)))
             }
@@ -198,7 +214,7 @@ fn resume_line(journal: Option<&Path>) -> String {
 
 /// SIGINT and SIGTERM: while planning, end at once (nothing was written); while applying, let
 /// the write in flight finish and be recorded.
-fn watch_signals(stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) {
+fn watch_signals(stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>, again: String) {
     let Ok(mut signals) =
         signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])
     else {
@@ -208,10 +224,22 @@ fn watch_signals(stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) {
     std::thread::spawn(move || {
         for _ in signals.forever() {
             if phase.load(Ordering::SeqCst) == PLANNING {
-                eprintln!("interrupted while planning: nothing was written");
+                eprintln!("interrupted while planning: nothing was written; {again}");
                 std::process::exit(i32::from(EXIT_INTERRUPTED));
             }
-            stop.store(true, Ordering::SeqCst);
+            if stop.swap(true, Ordering::SeqCst) {
+                // A second signal: end now.
+                eprintln!("interrupted; {again}");
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+            // Every wait of the run yields to the stop within a quarter second; a request in
+            // flight gets the grace, then the process ends whatever it waits on.
+            let grace = std::sync::mpsc::channel::<()>();
+            let _keep = grace.0;
+            if grace.1.recv_timeout(STOP_GRACE).is_err() {
+                eprintln!("interrupted with writes still in flight (each is in the journal as begun); {again}");
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
         }
     });
 }
@@ -237,6 +265,7 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
     if from == to {
         return Err(Failure::Usage("invalid --to: must name another provider than --from".to_owned()));
     }
+    refuse_idle_flags(args, header.as_ref())?;
     let sandbox = if args.sandbox {
         let provider = from.provider();
         Some(
@@ -258,7 +287,18 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
     let (source, target) = (client(from)?, client(to)?);
     let mut job = SyncJob::new(source.as_ref(), target.as_ref()).stop_when(Arc::clone(stop));
     if let Some(path) = &args.resume {
-        job = job.from_journal(path)?;
+        job = job.trust_journal(args.trust_journal).from_journal(path)?;
+        // What a resume may change: how fast (rate, concurrency below) and how many deletes
+        // it may make; each change is a line in the journal.
+        if let Some(n) = args.rate_per_minute {
+            job = job.rate_per_minute(n);
+        }
+        if let Some(n) = args.max_delete {
+            job = job.max_delete(n);
+        }
+        if let Some(n) = args.max_failures {
+            job = job.max_failures(n);
+        }
     } else {
         job = job
             .matching(args.matching.unwrap_or(MatchBy::ExternalId).matching())
@@ -300,6 +340,12 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
         return finish(args, job.resume(path)?);
     }
     let plan = job.plan()?;
+    // A dry run fails where the real run would, with the same exit status.
+    if let Some(max) = delete_limit(args, header.as_ref())
+        && plan.deletes.len() as u64 > max
+    {
+        return Err(Failure::Sync(SyncError::TooManyDeletes { planned: plan.deletes.len() as u64, max }));
+    }
     if args.dry_run {
         if args.json {
             println!("{}", serde_json::to_string(&plan).map_err(|e| Error::config(e.to_string()))?);
@@ -363,16 +409,6 @@ fn check_flags(args: &SyncArgs, h: &JournalHeader, from: Kind, to: Kind) -> Resu
     if !args.customer_ids.is_empty() && args.customer_ids != h.customer_ids {
         return refuse("--customer-id", format!("customer ids {:?}", h.customer_ids));
     }
-    if let Some(n) = args.max_delete.filter(|n| *n != h.max_delete) {
-        return refuse(&format!("--max-delete {n}"), format!("--max-delete {}", h.max_delete));
-    }
-    if let Some(n) = args.max_failures.filter(|n| *n != h.max_failures) {
-        return refuse(&format!("--max-failures {n}"), format!("--max-failures {}", h.max_failures));
-    }
-    if let Some(n) = args.rate_per_minute.filter(|n| Some(*n) != h.rate_per_minute) {
-        let held = h.rate_per_minute.map_or_else(|| "no throttle".to_owned(), |r| format!("--rate-per-minute {r}"));
-        return refuse(&format!("--rate-per-minute {n}"), held);
-    }
     Ok(())
 }
 
@@ -432,4 +468,32 @@ impl Reporter {
             p.done, p.total, p.created, p.updated, p.failed, p.concurrency
         );
     }
+}
+
+/// The most deletes the run may make, when it deletes.
+fn delete_limit(args: &SyncArgs, header: Option<&JournalHeader>) -> Option<u64> {
+    let deletes = args.delete || header.is_some_and(|h| h.delete);
+    let max = args.max_delete.or(header.map(|h| h.max_delete)).unwrap_or(contacts_sync::DEFAULT_MAX_DELETE);
+    deletes.then_some(max)
+}
+
+/// A flag that would change nothing in this run is refused, naming it and why: a cron line
+/// that says more than it does is a line nobody can trust.
+fn refuse_idle_flags(args: &SyncArgs, header: Option<&JournalHeader>) -> Result<(), Failure> {
+    let refuse = |flag: &str, why: &str| Err(Failure::Usage(format!("{flag} has no effect here: {why}")));
+    let deletes = args.delete || header.is_some_and(|h| h.delete);
+    if args.max_delete.is_some() && !deletes {
+        return refuse("--max-delete", "the run deletes nothing (add --delete)");
+    }
+    let matching = args.matching.map(MatchBy::matching).or(header.map(|h| h.matching)).unwrap_or(Match::ExternalId);
+    if args.delete && matching != Match::ExternalId {
+        return Err(Failure::Usage(format!(
+            "--delete needs --match external-id: only copies the sync marked can be told apart from the target's own (--match {})",
+            matching.name()
+        )));
+    }
+    if args.dry_run && args.journal.is_some() {
+        return refuse("--journal", "a dry run writes nothing, no journal either (leave out --dry-run to run it)");
+    }
+    Ok(())
 }

@@ -247,3 +247,168 @@ fn sync_help_explains_concurrency_the_shared_throttle_and_what_the_report_says_a
         assert!(help.contains(said), "{said:?} missing from:\n{help}");
     }
 }
+
+/// A journal written by one real run of previsto -> levers (10 contacts).
+fn finished_journal(sb: &Sandbox, name: &str) -> PathBuf {
+    let j = journal(name);
+    let out = run(sync_cmd(sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    j
+}
+
+#[test]
+fn flags_that_mean_nothing_or_wait_forever_are_refused() {
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).start().unwrap();
+    for (args, flag) in [
+        (&["--rate-per-minute", "0"][..], "--rate-per-minute"),
+        (&["--max-failures", "0"], "--max-failures"),
+        (&["--max-delete", "5"], "--max-delete"),
+        (&["--delete", "--match", "email"], "--delete needs --match external-id"),
+        (&["--dry-run", "--journal", "/tmp/never-written.jsonl"], "--journal"),
+    ] {
+        let mut all = vec!["--from", "previsto", "--to", "levers", "--lossy"];
+        all.extend_from_slice(args);
+        let out = run(sync_cmd(&sb, &all));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(flag), "{args:?}: {}", text(&out.stderr));
+    }
+    assert!(!Path::new("/tmp/never-written.jsonl").exists());
+    assert_eq!(levers_posts(&sb), 0, "a refused command line wrote");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_lock_never_follows_a_symlink_and_goes_with_the_run() {
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).start().unwrap();
+    let j = journal("symlinked-lock");
+    let victim = std::env::temp_dir().join(format!("contacts-victim-{}", std::process::id()));
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, contacts_sync::lock_path(&j)).unwrap();
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]));
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is a symlink or not a plain file"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "the link's target was written");
+    assert!(!j.exists() && levers_posts(&sb) == 0);
+    std::fs::remove_file(contacts_sync::lock_path(&j)).unwrap();
+    // A run that ends leaves no lock file behind.
+    let j = finished_journal(&sb, "no-lock-left");
+    assert!(!contacts_sync::lock_path(&j).exists(), "the lock file stayed");
+    let _ = std::fs::remove_file(victim);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_journal_others_can_write_is_not_resumed_unless_trusted() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).start().unwrap();
+    let j = finished_journal(&sb, "world-writable");
+    std::fs::set_permissions(&j, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("writable by its group or others"), "{}", text(&out.stderr));
+    let out = run(sync_cmd(&sb, &["--resume", p(&j), "--trust-journal"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Owned by another user (only root can hand a file over): refused though its mode is 0600.
+    std::fs::set_permissions(&j, std::fs::Permissions::from_mode(0o600)).unwrap();
+    if Command::new("chown").args(["65534", p(&j)]).status().is_ok_and(|s| s.success()) {
+        let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
+        assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("owned by another user"), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn a_header_without_its_newline_is_repaired_before_appending() {
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).start().unwrap();
+    let j = finished_journal(&sb, "no-newline");
+    let header = std::fs::read_to_string(&j).unwrap().lines().next().unwrap().to_owned();
+    std::fs::write(&j, &header).unwrap();
+    for _ in 0..2 {
+        let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let lines = std::fs::read_to_string(&j).unwrap();
+    assert!(lines.starts_with(&format!("{header}\n")), "{lines}");
+}
+
+#[test]
+fn over_max_delete_has_its_own_exit_status_in_a_dry_run_too_and_a_resume_may_raise_it() {
+    // Portal to Previsto: a source that can lose contacts, a target that can delete.
+    let sb = Sandbox::builder().seed(Provider::PORTAL, 6).start().unwrap();
+    let cmd = |args: &[&str]| {
+        let mut cmd = sync_cmd(&sb, args);
+        cmd.env("PORTAL_BASE_URL", sb.portal_base_url()).env("PORTAL_AUTHORIZATION", credentials::PORTAL_AUTHORIZATION);
+        cmd
+    };
+    let base =
+        ["--from", "portal", "--to", "previsto", "--customer-id", "1", "--customer-id", "2", "--customer-id", "3"];
+    let j = journal("max-delete");
+    let out = run(cmd(&[&base[..], &["--delete", "--journal", p(&j)]].concat()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let portal = portal_contacts::Client::builder()
+        .authorization(credentials::PORTAL_AUTHORIZATION)
+        .base_url(sb.portal_base_url())
+        .build()
+        .unwrap();
+    for id in ["1", "2", "3"] {
+        portal.contacts().delete(&portal_contacts::ContactId::from(id)).unwrap();
+    }
+    let flags = [&base[..], &["--delete", "--max-delete", "2"]].concat();
+    let dry = run(cmd(&[&flags[..], &["--dry-run"]].concat()));
+    assert_eq!(dry.status.code(), Some(12), "{}", text(&dry.stderr));
+    let j2 = journal("max-delete-2");
+    let real = run(cmd(&[&flags[..], &["--journal", p(&j2)]].concat()));
+    assert_eq!(real.status.code(), Some(12), "{}", text(&real.stderr));
+    assert!(text(&real.stderr).contains("raise --max-delete"), "{}", text(&real.stderr));
+    // The stopped run is finished by a resume that raises the limit (and says so in the journal).
+    let out = run(cmd(&["--resume", p(&j2), "--max-delete", "3", "--rate-per-minute", "6000"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("3 deleted"), "{}", text(&out.stdout));
+    let record = std::fs::read_to_string(&j2).unwrap();
+    assert!(record.contains(r#""event":"setting","action":"max_delete","key":"3""#), "{record}");
+    assert!(record.contains(r#""action":"rate_per_minute","key":"6000""#), "{record}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_while_the_throttle_waits_ends_the_run_within_two_seconds() {
+    // Before: a run throttled to 1 write a minute took minutes to end on SIGTERM.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 20).start().unwrap();
+    let j = journal("sigterm-throttled");
+    let args = ["--from", "previsto", "--to", "levers", "--lossy", "--rate-per-minute", "1", "--journal", p(&j)];
+    let child = sync_cmd(&sb, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#""event":"begin""#).count()) < 1 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the run never started writing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let signalled = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let took = signalled.elapsed();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(took < Duration::from_millis(2500), "took {took:?} to end");
+    assert!(text(&out.stderr).contains(&format!("resume with: contacts sync --resume {}", j.display())));
+    assert_eq!(levers_posts(&sb), 0, "the throttled write was not sent");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_sandbox_env_file_is_never_written_through_a_symlink() {
+    let dir = std::env::temp_dir().join(format!("contacts-env-file-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("sandbox.partial")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(["sandbox", "serve", "--port", "0", "--env-file"])
+        .arg(dir.join("sandbox.env"))
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("already there"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(!dir.join("sandbox.env").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -42,11 +42,19 @@ fn push_hex(out: &mut String, word: u64) {
 /// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
 /// assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(Duration::from_secs(30)));
 /// assert_eq!(parse_retry_after("soon", now), None);
+/// // Not delay-seconds: invalid, so the documented default wait applies.
+/// for invalid in ["-1", "1.5", "", "+9", "1 0"] {
+///     assert_eq!(parse_retry_after(invalid, now), None, "{invalid:?}");
+/// }
+/// // Larger than any clock: too long (a caller's cap stops there), never "absent".
+/// assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::MAX));
 /// ```
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    // RFC 9110: `delay-seconds = 1*DIGIT`. No sign, no fraction, not empty; a number too large
+    // for any clock is a wait longer than any cap ("too long"), not an absent header.
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -79,6 +87,9 @@ pub(crate) fn wait_after_status(
     }
     match retry_after {
         Some(wait) if wait > policy.max_retry_after => None,
+        // "Retry now" is honoured once; answered again and again it is a storm, and the
+        // backoff applies from the second retry on.
+        Some(wait) if wait.is_zero() && retry > 0 => Some(backoff(policy, retry)),
         Some(wait) => Some(wait),
         None if status == 429 && !policy.retry_429_without_retry_after => None,
         None => Some(backoff(policy, retry)),

@@ -176,6 +176,32 @@ fn a_create_is_not_repeated_when_the_connection_broke_after_sending() {
 }
 
 #[test]
+fn a_retry_after_of_zero_in_a_storm_still_backs_off() {
+    // Before: `Retry-After: 0` answered again and again was retried at once, a burst of requests
+    // into the same overload.
+    let now = || Ok(HttpResponse::new(429, "slow down").with_header("retry-after", "0"));
+    let (script, waits) = (Script::new(vec![now(), now(), status(200)]), Waits::default());
+    client(&script, &waits, no_jitter()).request(Method::Get, &["x"]).unwrap().send().unwrap();
+    assert_eq!(waits.all(), [Duration::ZERO, ms(1000)], "at once the first time, then backing off");
+}
+
+#[test]
+fn a_retry_after_that_is_not_delay_seconds_gets_the_default_wait_and_a_huge_one_stops() {
+    for invalid in ["-1", "1.5", "", "+9"] {
+        let answer = Ok(HttpResponse::new(503, "busy").with_header("retry-after", invalid));
+        let (script, waits) = (Script::new(vec![answer, status(200)]), Waits::default());
+        client(&script, &waits, no_jitter()).request(Method::Get, &["x"]).unwrap().send().unwrap();
+        assert_eq!(waits.all(), [ms(500)], "{invalid:?}: the policy's own backoff");
+    }
+    let huge = Ok(HttpResponse::new(503, "busy").with_header("retry-after", "99999999999999999999999"));
+    let (script, waits) = (Script::new(vec![huge, status(200)]), Waits::default());
+    let err = client(&script, &waits, no_jitter()).request(Method::Get, &["x"]).unwrap().send().unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(err.retry_after().is_some_and(|w| w > Duration::from_secs(60)), "{err:?}");
+    assert!(waits.all().is_empty() && script.requests().len() == 1, "too long: not waited, not repeated");
+}
+
+#[test]
 fn a_failure_that_would_fail_the_same_way_again_is_not_repeated_nor_retryable() {
     // A TLS failure, a request that cannot be made and an unknown failure: repeating a read
     // would only fail again (and a TLS failure is no network blip).

@@ -197,6 +197,23 @@ pub(crate) fn in_flight(path: &Path) -> Result<u64, SyncError> {
     Ok(open.len() as u64)
 }
 
+/// The settings a resume changed (`{"event":"setting","action":"rate_per_minute","key":"60"}`
+/// lines), in order: a later resume replays them after the header.
+pub(crate) fn changed_settings(path: &Path) -> Result<Vec<(String, String)>, SyncError> {
+    let file = File::open(path).map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
+    let mut reader = BufReader::new(file);
+    let _header = read_line(&mut reader, path)?;
+    let mut out = Vec::new();
+    while let Some(line) = read_line(&mut reader, path)? {
+        if let Ok(entry) = serde_json::from_slice::<Entry>(&line)
+            && entry.event == "setting"
+        {
+            out.push((entry.action, entry.key));
+        }
+    }
+    Ok(out)
+}
+
 /// The open journal of a run: appends one line per event. A line that must be in the file
 /// before a request is sent (`begin`) is written at once; an answer's line waits for the next
 /// such line and goes out with it, in one write to the file (and at the end, or when the
@@ -282,41 +299,83 @@ fn drop_torn_tail(path: &Path) -> std::io::Result<()> {
     f.seek(SeekFrom::Start(len - back))?;
     let mut tail = Vec::new();
     f.read_to_end(&mut tail)?;
-    if let Some(last_newline) = tail.iter().rposition(|b| *b == b'\n') {
-        let keep = len - back + last_newline as u64 + 1;
-        if keep < len {
-            f.set_len(keep)?;
-        }
+    let start = tail.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let last = &tail[start..];
+    if last.is_empty() {
+        return Ok(());
+    }
+    // A last line that is whole but lacks its newline (a header written by hand, an editor
+    // that strips it) gets one, so the next line does not run on from it; a line cut off by a
+    // killed process is dropped.
+    if serde_json::from_slice::<serde_json::Value>(last).is_ok() {
+        use std::io::Write;
+        f.seek(SeekFrom::End(0))?;
+        f.write_all(b"\n")?;
+    } else {
+        f.set_len(len - last.len() as u64)?;
     }
     Ok(())
 }
 
 /// An exclusive hold on a journal: `<journal>.lock`, locked for as long as the run lasts and
-/// holding its pid. The lock is the operating system's, so a run that dies releases it; a
-/// pid left in the file by such a run is reported as taken over.
+/// removed when it ends. The lock is the operating system's, so a run that dies releases it;
+/// the pid a run writes into a lock file it created tells the next one who held it.
+///
+/// Trusts no file it did not make: a lock file that is a symlink (or not a plain file) is
+/// refused, never followed; one that is already there (left by a run that died) is locked as
+/// it is, read but never written or truncated; the file locked is checked to be the one at the
+/// path when the lock is taken.
 #[derive(Debug)]
 pub(crate) struct Lock {
     file: File,
+    path: PathBuf,
 }
 
 impl Lock {
     pub(crate) fn acquire(journal: &Path) -> Result<Lock, SyncError> {
         let path = lock_path(journal);
-        let mut file =
-            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(|e| {
-                journal_error(journal, format!("its lock file {} cannot be opened: {e}", path.display()))
-            })?;
+        let refuse = |why: String| journal_error(journal, format!("its lock file {} {why}", path.display()));
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        // `create_new` never follows a symlink (O_CREAT|O_EXCL): a new lock file is ours.
+        let (mut file, created) = match options.open(&path) {
+            Ok(file) => (file, true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let meta = std::fs::symlink_metadata(&path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
+                if !meta.file_type().is_file() {
+                    return Err(refuse(
+                        "is a symlink or not a plain file: it is not followed; remove it if no run is under way"
+                            .to_owned(),
+                    ));
+                }
+                // Read only: a file this run did not create is never written.
+                let file = File::open(&path).map_err(|e| refuse(format!("cannot be opened: {e}")))?;
+                (file, false)
+            }
+            Err(e) => return Err(refuse(format!("cannot be created: {e}"))),
+        };
         let mut previous = String::new();
-        let _ = file.read_to_string(&mut previous);
+        if !created {
+            let _ = (&file).take(64).read_to_string(&mut previous);
+        }
         let holder = previous.trim().parse::<u32>().ok();
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(SyncError::Locked { path: journal.to_path_buf(), pid: holder });
             }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(journal_error(journal, format!("its lock file {} cannot be locked: {e}", path.display())));
-            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(refuse(format!("cannot be locked: {e}"))),
+        }
+        // The file locked is the one at the path (not swapped, not removed meanwhile).
+        if !same_file(&file, &path) {
+            return Err(refuse("changed while it was being locked: try again".to_owned()));
+        }
+        if created {
+            write!(file, "{}", std::process::id())
+                .and_then(|()| file.flush())
+                .map_err(|e| refuse(format!("cannot be written: {e}")))?;
         }
         if let Some(pid) = holder.filter(|pid| *pid != std::process::id()) {
             log::warn!(
@@ -325,23 +384,72 @@ impl Lock {
                 journal.display()
             );
         }
-        file.set_len(0)
-            .and_then(|()| {
-                use std::io::Seek;
-                file.seek(std::io::SeekFrom::Start(0))?;
-                write!(file, "{}", std::process::id())?;
-                file.flush()
-            })
-            .map_err(|e| journal_error(journal, format!("its lock file cannot be written: {e}")))?;
-        Ok(Lock { file })
+        Ok(Lock { file, path })
     }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        // A clean end leaves no pid behind (the lock itself goes with the file handle).
-        let _ = self.file.set_len(0);
+        // The lock file goes with the run (only if it is still the file this run locked); the
+        // lock itself goes with the handle.
+        if same_file(&self.file, &self.path) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
+}
+
+/// Whether `file` is the plain file at `path` (same device and inode on Unix).
+fn same_file(file: &File, path: &Path) -> bool {
+    let (Ok(open), Ok(named)) = (file.metadata(), std::fs::symlink_metadata(path)) else { return false };
+    if !named.file_type().is_file() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        open.dev() == named.dev() && open.ino() == named.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        open.len() == named.len()
+    }
+}
+
+/// Refuses a journal another user could have written: not a plain file (a symlink), owned by
+/// another user, or writable by its group or others. A resume replays its header (deletes,
+/// limits): a journal anyone can edit is anyone's command line.
+pub(crate) fn check_trusted(path: &Path) -> Result<(), SyncError> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
+    if !meta.file_type().is_file() {
+        return Err(journal_error(path, "is a symlink or not a plain file: it is not trusted".to_owned()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let mode = meta.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Err(journal_error(
+                path,
+                format!(
+                    "is writable by its group or others (mode {:o}): anyone could have changed the run it replays. chmod 600 it if you trust it (or --trust-journal)",
+                    mode & 0o777
+                ),
+            ));
+        }
+        // The user this process runs as owns /proc/self (Linux); elsewhere the mode check stands alone.
+        if let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid())
+            && meta.uid() != me
+        {
+            return Err(journal_error(
+                path,
+                format!(
+                    "is owned by another user (uid {}): a resume replays its settings, so it is not trusted (--trust-journal if you do)",
+                    meta.uid()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The lock file beside a journal.

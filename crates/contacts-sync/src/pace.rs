@@ -1,6 +1,7 @@
 //! How fast the sync writes: a throttle shared by every worker, and a concurrency that backs
 //! off when the target says "slow down" (AIMD).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -27,6 +28,10 @@ pub(crate) struct Throttle {
 /// over a window is 0.6 s.
 const MARGIN_PERCENT: u32 = 1;
 
+/// How often a wait looks whether the run was asked to stop (SIGINT, SIGTERM): a signal ends
+/// any wait within this, whatever the slot or the pause.
+const STOP_CHECK: Duration = Duration::from_millis(250);
+
 impl Throttle {
     /// A throttle of `per_minute` requests a minute (none: only pauses). The first request
     /// waits one interval too: the plan's reads count against the same limit.
@@ -36,8 +41,10 @@ impl Throttle {
         Throttle { interval, next: Mutex::new(now + interval.unwrap_or_default()), clock, sleeper }
     }
 
-    /// Takes the next slot and blocks until it comes.
-    pub(crate) fn acquire(&self) {
+    /// Takes the next slot and blocks until it comes — or, when `stop` is set meanwhile, until
+    /// the next quarter second: a run asked to stop never waits out a long slot or pause.
+    /// Returns `false` when it stopped waiting.
+    pub(crate) fn acquire(&self, stop: Option<&AtomicBool>) -> bool {
         let (now, slot) = {
             let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
             let now = (self.clock)();
@@ -45,9 +52,22 @@ impl Throttle {
             *next = slot + self.interval.unwrap_or_default();
             (now, slot)
         };
-        if slot > now {
-            self.sleeper.sleep(slot - now);
+        let Some(stop) = stop else {
+            if slot > now {
+                self.sleeper.sleep(slot - now);
+            }
+            return true;
+        };
+        let mut left = slot.saturating_sub(now);
+        while !left.is_zero() {
+            if stop.load(Ordering::SeqCst) {
+                return false;
+            }
+            let step = left.min(STOP_CHECK);
+            self.sleeper.sleep(step);
+            left -= step;
         }
+        !stop.load(Ordering::SeqCst)
     }
 
     /// Nothing passes for `wait` from now (the target's `Retry-After`).
@@ -169,16 +189,16 @@ mod tests {
         let t = Throttle::new(Some(120), clock, Arc::new(Fake(Arc::clone(&ms))));
         let mut passed = Vec::new();
         for _ in 0..3 {
-            t.acquire();
+            t.acquire(None);
             passed.push(ms.load(Ordering::SeqCst));
         }
         assert_eq!(passed, vec![505, 1010, 1515]);
         t.pause(Duration::from_secs(10));
-        t.acquire();
+        t.acquire(None);
         assert_eq!(ms.load(Ordering::SeqCst), 11_515);
         let none = Throttle::new(None, Arc::new(|| Duration::ZERO), Arc::new(Fake(Arc::new(AtomicU64::new(0)))));
-        none.acquire();
-        none.acquire();
+        none.acquire(None);
+        none.acquire(None);
     }
 
     /// Sleeps until the test says so.
@@ -205,7 +225,7 @@ mod tests {
         let t = Throttle::new(None, Arc::new(|| Duration::ZERO), Arc::new(held));
         t.pause(Duration::from_secs(60));
         std::thread::scope(|s| {
-            s.spawn(|| t.acquire());
+            s.spawn(|| t.acquire(None));
             assert!(is_asleep.recv().is_ok(), "the worker waits for its slot");
             let (done, is_done) = mpsc::channel();
             let t = &t;

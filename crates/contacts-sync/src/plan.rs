@@ -134,10 +134,18 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     /// Source contacts that will not be written, and why.
     pub refusals: Vec<Refusal>,
-    /// Target contacts this sync created whose source is gone (with [`Match::ExternalId`]):
-    /// deleted only when the sync is asked to.
+    /// Target contacts a run of this scope created whose source a listing of the same scope
+    /// no longer has (with [`Match::ExternalId`]): deleted only when the sync is asked to.
     #[serde(default)]
     pub deletes: Vec<PlannedDelete>,
+    /// The scope the deletes were judged in: the source provider and host, customer ids and
+    /// search, and the digest its copies carry (`portal at h, customer ids 2 (scope 3fa2…)`).
+    #[serde(default)]
+    pub scope: String,
+    /// Copies from this source that the listing did not return but that another scope made
+    /// (or a run before scopes): never deletes, whatever the flags.
+    #[serde(default)]
+    pub outside_scope: u64,
     /// Source contacts read.
     pub source_count: u64,
     /// Target contacts read.
@@ -174,6 +182,16 @@ impl fmt::Display for Plan {
         writeln!(f, "| conflict | {} |", self.conflicts.len())?;
         writeln!(f, "| refused | {} |", self.refusals.len())?;
         writeln!(f, "| gone from the source | {} |", self.deletes.len())?;
+        if self.matching == Match::ExternalId {
+            writeln!(f, "gone from the source in the scope {}", contacts_core::escaped(&self.scope))?;
+            if self.outside_scope > 0 {
+                writeln!(
+                    f,
+                    "{} copies of other scopes (or older runs) not in this listing: left alone",
+                    self.outside_scope
+                )?;
+            }
+        }
         // Ids and keys come from the providers: escaped where printed.
         let e = contacts_core::escaped;
         for u in self.updates.iter().take(20) {
@@ -204,6 +222,8 @@ impl fmt::Display for Plan {
 struct TargetEntry {
     id: String,
     digests: Digests,
+    /// The scope its marker names, when the sync made it in a run with scopes.
+    scope: Option<String>,
 }
 
 /// What became of the first source contact seen with a key (a second one makes a conflict).
@@ -304,7 +324,11 @@ pub(crate) fn plan(
                 let entry = |c: Contact| {
                     let key = matching::target_key(s.matching, &c);
                     let digests = if key.is_some() { matching::digests(&c) } else { Digests::default() };
-                    (key, TargetEntry { id: c.id, digests })
+                    let scope = match (s.matching, c.external_id.as_deref()) {
+                        (Match::ExternalId, Some(marker)) => matching::identity(marker).1.map(str::to_owned),
+                        _ => None,
+                    };
+                    (key, TargetEntry { id: c.id, digests, scope })
                 };
                 forward(to.list(&target_query), entry, &targets, None);
             });
@@ -405,7 +429,12 @@ fn decide(
         }
     }
 
+    // The run's scope: its copies carry it, and only copies of this scope are deletes.
+    let (host, ids, search) = (from.host(), &s.source_query.customer_ids, s.source_query.search.as_deref());
+    let scope = matching::scope(from.provider(), host.as_deref(), ids, search);
     let mut plan = Plan {
+        scope: format!("{} (scope {scope})", matching::scope_words(from.provider(), host.as_deref(), ids, search)),
+        outside_scope: 0,
         from: from.provider(),
         to: to.provider(),
         matching: s.matching,
@@ -466,7 +495,7 @@ fn decide(
                 let id = std::mem::take(&mut restricted.id);
                 let mut new = NewContact::from(restricted);
                 if s.matching == Match::ExternalId {
-                    new.external_id = Some(matching::external_id(from.provider(), &id));
+                    new.external_id = Some(matching::marker(from.provider(), &scope, &id));
                 }
                 let new = new.lossy(s.lossy);
                 let can_create = caps.supports(Operation::Create) || caps.supports(Operation::FindOrCreate);
@@ -550,17 +579,22 @@ fn decide(
         };
         seen.insert(key, slot);
     }
-    // Target contacts this sync created (their external id names this source) whose source
-    // did not come back: the source deleted them.
+    // Copies a run of this scope made (their marker names this source and this scope) whose
+    // source a listing of the same scope no longer has: the source deleted them. A copy made
+    // in another scope (other customer ids, another account or host, another search) or
+    // before scopes is not this run's to judge: it is left alone, and counted.
     if s.matching == Match::ExternalId {
         let prefix = matching::external_id(from.provider(), "");
-        let mut gone: Vec<PlannedDelete> = index
-            .iter()
-            .filter(|(key, _)| key.starts_with(&prefix) && !seen.contains_key(*key))
-            .flat_map(|(key, targets)| {
-                targets.iter().map(|t| PlannedDelete { key: key.clone(), target_id: t.id.clone() })
-            })
-            .collect();
+        let mut gone: Vec<PlannedDelete> = Vec::new();
+        for (key, targets) in index.iter().filter(|(key, _)| key.starts_with(&prefix) && !seen.contains_key(*key)) {
+            for t in targets {
+                if t.scope.as_deref() == Some(scope.as_str()) {
+                    gone.push(PlannedDelete { key: key.clone(), target_id: t.id.clone() });
+                } else {
+                    plan.outside_scope += 1;
+                }
+            }
+        }
         gone.sort_by(|a, b| a.key.cmp(&b.key));
         plan.deletes = gone;
     }

@@ -54,6 +54,13 @@ pub struct SyncJob<'a> {
     journal: Option<PathBuf>,
     /// Set by `resume`: the journal exists and is appended to.
     resuming: bool,
+    /// Set once `plan` created the journal of a new run: `apply` appends to it.
+    started: std::cell::Cell<bool>,
+    /// Resume a journal whatever its owner and mode.
+    trust_journal: bool,
+    /// The settings the journal held when this job was made from it: a resume that changes one
+    /// (rate, deletes allowed, failures, concurrency) writes the change as a line.
+    resumed: Option<[u64; 4]>,
     delete: bool,
     max_delete: u64,
     max_failures: u32,
@@ -110,6 +117,9 @@ impl<'a> SyncJob<'a> {
             concurrency: DEFAULT_CONCURRENCY,
             journal: None,
             resuming: false,
+            started: std::cell::Cell::new(false),
+            trust_journal: false,
+            resumed: None,
             delete: false,
             max_delete: DEFAULT_MAX_DELETE,
             max_failures: DEFAULT_MAX_FAILURES,
@@ -177,7 +187,8 @@ impl<'a> SyncJob<'a> {
     }
 
     /// At most this many writes a minute to the target. Defaults to the target's documented
-    /// rate (Previsto: 120 a minute), none for the others.
+    /// rate (Previsto: 120 a minute), none for the others. 0 is taken as 1, the slowest rate
+    /// (the CLI refuses 0).
     #[must_use]
     pub fn rate_per_minute(mut self, per_minute: u32) -> Self {
         self.per_minute = Some(per_minute.max(1));
@@ -215,6 +226,15 @@ impl<'a> SyncJob<'a> {
         self
     }
 
+    /// Resumes a journal even when another user owns it or its group or others may write it.
+    /// Defaults to `false`: such a journal is refused ([`SyncError::Journal`]), since a resume
+    /// replays its settings (deletes among them).
+    #[must_use]
+    pub fn trust_journal(mut self, trust: bool) -> Self {
+        self.trust_journal = trust;
+        self
+    }
+
     /// Deletes the target contacts this sync created (recognised by their external id) whose
     /// source contact is gone, where the target can delete (Previsto, the portal). Only with
     /// [`Match::ExternalId`]. Defaults to `false`: they are reported, not deleted.
@@ -233,7 +253,8 @@ impl<'a> SyncJob<'a> {
     }
 
     /// How many writes in a row may fail for reasons that are not the contact's own (no
-    /// answer, 5xx, 401/403) before the run stops. Defaults to 5.
+    /// answer, 5xx, 401/403) before the run stops. Defaults to 5; 0 is taken as 1 (the CLI
+    /// refuses 0).
     #[must_use]
     pub fn max_failures(mut self, max: u32) -> Self {
         self.max_failures = max.max(1);
@@ -279,6 +300,19 @@ impl<'a> SyncJob<'a> {
         self
     }
 
+    /// The external id this job writes on its copy of the source contact `source_id` (with
+    /// [`Match::ExternalId`]): the source's provider, this job's scope (the source's host,
+    /// customer ids and search) and the id, e.g. `portal~3fa2c9d1e0b4:17`. A run deletes only
+    /// copies marked with its own scope; give this marker to a copy made another way to
+    /// adopt it into the job.
+    pub fn marker(&self, source_id: &str) -> String {
+        let query = &self.settings.source_query;
+        let host = self.from.host();
+        let scope =
+            crate::matching::scope(self.from.provider(), host.as_deref(), &query.customer_ids, query.search.as_deref());
+        crate::matching::marker(self.from.provider(), &scope, source_id)
+    }
+
     /// Takes every setting from the journal at `path` — match, lossy, fields, customer ids,
     /// deletes, throttle, circuit breaker — checks that it records a run from this source to
     /// this target, and makes this job finish that run ([`resume`](Self::resume)) or plan it
@@ -289,6 +323,9 @@ impl<'a> SyncJob<'a> {
     /// [`SyncError::Mismatch`] for one of another source or target.
     pub fn from_journal(mut self, path: impl AsRef<Path>) -> Result<Self, SyncError> {
         let path = path.as_ref();
+        if !self.trust_journal {
+            journal::check_trusted(path)?;
+        }
         let header = JournalHeader::read(path)?;
         let mismatch = |setting: &str, journal: String, given: String| SyncError::Mismatch {
             path: path.to_path_buf(),
@@ -310,6 +347,18 @@ impl<'a> SyncJob<'a> {
         self.max_delete = header.max_delete;
         self.max_failures = header.max_failures.max(1);
         self.concurrency = header.concurrency.clamp(1, MAX_CONCURRENCY);
+        // What earlier resumes changed, in order.
+        for (setting, value) in journal::changed_settings(path)? {
+            let Ok(n) = value.parse::<u64>() else { continue };
+            match setting.as_str() {
+                "rate_per_minute" => self.per_minute = u32::try_from(n).ok().filter(|n| *n > 0),
+                "max_delete" => self.max_delete = n,
+                "max_failures" => self.max_failures = u32::try_from(n).unwrap_or(u32::MAX).max(1),
+                "concurrency" => self.concurrency = u32::try_from(n).unwrap_or(1).clamp(1, MAX_CONCURRENCY),
+                _ => {}
+            }
+        }
+        self.resumed = Some(self.tunables());
         self.journal = Some(path.to_path_buf());
         self.resuming = true;
         Ok(self)
@@ -328,6 +377,15 @@ impl<'a> SyncJob<'a> {
     /// where it stores none, a target that cannot list).
     pub fn plan(&self) -> Result<Plan, SyncError> {
         self.hold_lock()?;
+        // The journal of a new run exists from here: a run interrupted while planning leaves
+        // a journal to resume, and a path already taken is refused before anything is read.
+        if let Some(path) = &self.journal
+            && !self.resuming
+            && !self.started.get()
+        {
+            drop(Writer::create(path, &self.header())?);
+            self.started.set(true);
+        }
         let mut on_read = |source_read: u64, target_read: u64| {
             if let Some(p) = self.progress.borrow_mut().as_mut() {
                 p(&Progress { planning: true, source_read, target_read, ..Progress::default() });
@@ -387,6 +445,17 @@ impl<'a> SyncJob<'a> {
         self.apply_counting(&plan, in_flight)
     }
 
+    /// The settings a resume may change: rate (0 for none), deletes allowed, failures in a
+    /// row, concurrency.
+    fn tunables(&self) -> [u64; 4] {
+        [
+            u64::from(self.per_minute.unwrap_or(0)),
+            self.max_delete,
+            u64::from(self.max_failures),
+            u64::from(self.concurrency),
+        ]
+    }
+
     fn side(&self, api: &dyn ContactsApi) -> Side {
         Side::new(api.provider(), api.host())
     }
@@ -422,7 +491,29 @@ impl<'a> SyncJob<'a> {
     fn open_journal(&self) -> Result<Option<Writer>, SyncError> {
         let Some(path) = &self.journal else { return Ok(None) };
         self.hold_lock()?;
-        Ok(Some(if self.resuming { Writer::append(path)? } else { Writer::create(path, &self.header())? }))
+        if !(self.resuming || self.started.get()) {
+            return Ok(Some(Writer::create(path, &self.header())?));
+        }
+        let mut writer = Writer::append(path)?;
+        // A resume that runs at another rate, allows other deletes, failures or concurrency
+        // says so in the record, and the next resume keeps it.
+        if let Some(before) = self.resumed {
+            let names = ["rate_per_minute", "max_delete", "max_failures", "concurrency"];
+            for ((name, was), now) in names.iter().zip(before).zip(self.tunables()) {
+                if was != now {
+                    log::info!(target: "contacts_sync", "resumed with {name} {now} (the journal held {was})");
+                    writer.line(&Entry {
+                        event: "setting".to_owned(),
+                        action: (*name).to_owned(),
+                        key: now.to_string(),
+                        source_id: String::new(),
+                        target_id: None,
+                        error: None,
+                    })?;
+                }
+            }
+        }
+        Ok(Some(writer))
     }
 
     fn apply_counting(&mut self, plan: &Plan, resumed_in_flight: u64) -> Result<Report, SyncError> {
@@ -471,8 +562,10 @@ impl<'a> SyncJob<'a> {
         // What a worker does with write `i`: waits for its slot, then sends it — unless the run
         // was asked to stop while it waited (`None`: not sent).
         let work = |i: usize| {
-            throttle.acquire();
-            if stop.is_some_and(|s| s.load(Ordering::SeqCst)) { None } else { Some(items[i].send(to, create, lossy)) }
+            if !throttle.acquire(stop) || stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+                return None;
+            }
+            Some(items[i].send(to, create, lossy))
         };
         let outcome = if self.concurrency <= 1 {
             // One at a time: sent from this thread, with no hand-over to pay for.
@@ -526,7 +619,9 @@ fn same_side(journal: &Side, given: &Side) -> bool {
     journal.provider == given.provider
         && match (&journal.host, &given.host) {
             (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-            _ => true,
+            // A header without the host the client has (edited, or foreign) is not this run.
+            (None, None) => true,
+            _ => false,
         }
 }
 
@@ -751,9 +846,15 @@ impl Run<'_, '_> {
                     }
                 } else if self.end.is_some() || self.retries[answer.item] >= 3 {
                     self.failed(&w, e)?;
+                } else if self.consecutive + 1 >= self.job.max_failures {
+                    // A target that answers "slow down" to everything is as stuck as one that
+                    // answers nothing: each such answer in a row counts toward max_failures
+                    // (the last one is this write's failure).
+                    self.failed(&w, e)?;
                 } else {
                     // A refused write changed nothing: it goes again once the wait is over,
                     // and everyone waits, with fewer writes in flight.
+                    self.consecutive += 1;
                     self.retries[answer.item] += 1;
                     log::info!(target: "contacts_sync", "slowed down by the target: waiting {}s", wait.as_secs());
                     self.throttle.pause(wait);
@@ -778,7 +879,11 @@ impl Run<'_, '_> {
         if is_targets_fault(&e) {
             self.consecutive += 1;
             if self.consecutive >= self.job.max_failures && self.end.is_none() {
-                let reason = format!("{} writes in a row failed", self.consecutive);
+                let reason = if e.is_rate_limited() || asks_to_slow_down(&e) {
+                    format!("{} answers in a row asked to slow down", self.consecutive)
+                } else {
+                    format!("{} writes in a row failed", self.consecutive)
+                };
                 log::warn!(target: "contacts_sync", "stopping: {reason}: the target looks unreachable");
                 self.end = Some(End::Stopped { reason, error: e });
             }
@@ -819,7 +924,7 @@ fn asks_to_slow_down(e: &Error) -> bool {
 fn is_targets_fault(e: &Error) -> bool {
     match e {
         Error::Transport(_) | Error::Config(_) => true,
-        Error::Api(_) => e.is_auth() || e.status().is_some_and(|s| s >= 500),
+        Error::Api(_) => e.is_auth() || e.is_rate_limited() || e.status().is_some_and(|s| s >= 500),
         _ => false,
     }
 }
