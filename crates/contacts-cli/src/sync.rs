@@ -62,8 +62,9 @@ pub(crate) struct SyncArgs {
     /// Drop (and count) fields the target cannot store instead of refusing those contacts.
     #[arg(long)]
     lossy: bool,
-    /// Delete target contacts this sync created whose source is gone (Previsto and portal
-    /// targets; needs --match external-id).
+    /// Delete target contacts this sync's scope created whose source its listing no longer
+    /// has (a Previsto target; needs --match external-id). Copies other scopes made (other
+    /// customer ids, another account or host) are never touched.
     #[arg(long)]
     delete: bool,
     /// With --delete: refuse a plan with more deletes than this, before writing anything.
@@ -266,6 +267,14 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
         return Err(Failure::Usage("invalid --to: must name another provider than --from".to_owned()));
     }
     refuse_idle_flags(args, header.as_ref())?;
+    let by_customer = |k: Kind| providers::capabilities_of(k).lists_by_customer_ids();
+    if !args.customer_ids.is_empty() && !by_customer(from) && !by_customer(to) {
+        return Err(Failure::Usage(format!(
+            "--customer-id has no effect here: neither {} nor {} lists contacts by customer",
+            from.name(),
+            to.name()
+        )));
+    }
     let sandbox = if args.sandbox {
         let provider = from.provider();
         Some(

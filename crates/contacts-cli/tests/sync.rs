@@ -265,6 +265,7 @@ fn flags_that_mean_nothing_or_wait_forever_are_refused() {
         (&["--max-delete", "5"], "--max-delete"),
         (&["--delete", "--match", "email"], "--delete needs --match external-id"),
         (&["--dry-run", "--journal", "/tmp/never-written.jsonl"], "--journal"),
+        (&["--customer-id", "7"], "--customer-id has no effect"),
     ] {
         let mut all = vec!["--from", "previsto", "--to", "levers", "--lossy"];
         all.extend_from_slice(args);
