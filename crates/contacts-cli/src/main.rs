@@ -381,8 +381,11 @@ fn run(kind: Kind, args: &ProviderArgs, out: &Out) -> Result<(), CliError> {
     if let Operation::List(list) | Operation::Export { list, .. } = &args.operation {
         refuse_unused_list_flags(kind, list)?;
     }
-    let overrides =
-        providers::Overrides { base_url: args.base_url.clone(), allow_insecure_http: args.allow_insecure_http };
+    let overrides = providers::Overrides {
+        base_url: args.base_url.clone(),
+        allow_insecure_http: args.allow_insecure_http,
+        timeout: None,
+    };
     let connection = if args.sandbox {
         Connection::sandbox(kind, args.seed).map_err(|e| CliError::provider("starting the sandbox", e))?
     } else {

@@ -63,7 +63,10 @@ impl Connection {
         let insecure = o.allow_insecure_http;
         let api: Box<dyn ContactsApi> = match kind {
             Kind::Levers => {
-                let builder = levers_client::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                let mut builder = levers_client::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                if let Some(t) = o.timeout {
+                    builder = builder.timeout(t);
+                }
                 Box::new(
                     match url {
                         Some(u) => builder.base_url(u),
@@ -73,7 +76,10 @@ impl Connection {
                 )
             }
             Kind::CleanLife => {
-                let builder = cleanlife_partners::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                let mut builder = cleanlife_partners::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                if let Some(t) = o.timeout {
+                    builder = builder.timeout(t);
+                }
                 Box::new(
                     match url {
                         Some(u) => builder.base_url(u),
@@ -83,7 +89,10 @@ impl Connection {
                 )
             }
             Kind::Previsto => {
-                let builder = previsto::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                let mut builder = previsto::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                if let Some(t) = o.timeout {
+                    builder = builder.timeout(t);
+                }
                 Box::new(
                     match url {
                         Some(u) => builder.base_url(u),
@@ -93,7 +102,10 @@ impl Connection {
                 )
             }
             Kind::Portal => {
-                let builder = portal_contacts::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                let mut builder = portal_contacts::ClientBuilder::from_env()?.allow_insecure_http(insecure);
+                if let Some(t) = o.timeout {
+                    builder = builder.timeout(t);
+                }
                 Box::new(
                     match url {
                         Some(u) => builder.base_url(u),
@@ -122,6 +134,8 @@ impl Connection {
 pub(crate) struct Overrides {
     pub(crate) base_url: Option<String>,
     pub(crate) allow_insecure_http: bool,
+    /// Each phase of each request (the client's own default when unset).
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 /// What `kind` can do (no credentials needed).

@@ -98,6 +98,11 @@ pub(crate) struct SyncArgs {
     /// source that has no such filter refuses them).
     #[arg(long = "customer-id")]
     customer_ids: Vec<u64>,
+    /// How long each phase of a request may take, in seconds (sending it, waiting for the
+    /// answer, reading it) [default: each client's own, 30 to 60 s]. A target that accepts
+    /// connections and never answers stops the run after --max-failures such writes.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: Option<u64>,
     /// With --resume: resume the journal even if another user owns it or its group or others
     /// may write it (refused otherwise: a resume replays its settings, deletes included).
     #[arg(long, requires = "resume")]
@@ -290,7 +295,10 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
     let client = |kind| -> Result<Box<dyn ContactsApi>, Error> {
         match &sandbox {
             Some(sb) => providers::client_for(kind, sb),
-            None => Ok(providers::Connection::from_env(kind, &providers::Overrides::default())?.into_api()),
+            None => {
+                let o = providers::Overrides { timeout: args.timeout.map(Duration::from_secs), ..Default::default() };
+                Ok(providers::Connection::from_env(kind, &o)?.into_api())
+            }
         }
     };
     let (source, target) = (client(from)?, client(to)?);
@@ -349,11 +357,17 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
         return finish(args, job.resume(path)?);
     }
     let plan = job.plan()?;
-    // A dry run fails where the real run would, with the same exit status.
+    // A dry run fails where the real run would, with the same exit status: deletes of a
+    // target that cannot delete, more deletes than allowed.
     if let Some(max) = delete_limit(args, header.as_ref())
-        && plan.deletes.len() as u64 > max
+        && !plan.deletes.is_empty()
     {
-        return Err(Failure::Sync(SyncError::TooManyDeletes { planned: plan.deletes.len() as u64, max }));
+        if !providers::capabilities_of(to).supports(contacts_core::Operation::Delete) {
+            return Err(Failure::from(Error::unsupported(to.provider(), contacts_core::Operation::Delete)));
+        }
+        if plan.deletes.len() as u64 > max {
+            return Err(Failure::Sync(SyncError::TooManyDeletes { planned: plan.deletes.len() as u64, max }));
+        }
     }
     if args.dry_run {
         if args.json {
@@ -426,6 +440,30 @@ struct Reporter {
     bar: Option<ProgressBar>,
     last_line: Option<Instant>,
     started: Instant,
+    /// In a pipe: the last line and when it was written, shared with a ticker that says the
+    /// run is still waiting when nothing has answered for a while (a stalled target).
+    shared: Arc<std::sync::Mutex<Stall>>,
+}
+
+/// What the ticker knows of a run in a pipe.
+#[derive(Default)]
+struct Stall {
+    last_line: Option<Instant>,
+    latest: Option<String>,
+}
+
+impl Stall {
+    /// The line to write at `now` when no progress line came for [`Reporter::EVERY`]: the run
+    /// is waiting (on a silent target, a throttle, a pause), and the log says so.
+    fn due(&self, now: Instant) -> Option<String> {
+        let last = self.last_line?;
+        let waited = now.checked_duration_since(last)?;
+        if waited < Reporter::EVERY {
+            return None;
+        }
+        let latest = self.latest.as_deref()?;
+        Some(format!("sync: still waiting, no answer for {}s; last: {latest}", waited.as_secs()))
+    }
 }
 
 impl Reporter {
@@ -440,7 +478,31 @@ impl Reporter {
             );
             bar
         });
-        Reporter { bar, last_line: None, started: Instant::now() }
+        let shared = Arc::new(std::sync::Mutex::new(Stall::default()));
+        if bar.is_none() {
+            let ticker = Arc::clone(&shared);
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                    let mut stall = ticker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some(line) = stall.due(Instant::now()) {
+                        eprintln!("{line}");
+                        stall.last_line = Some(Instant::now());
+                    }
+                }
+            });
+        }
+        Reporter { bar, last_line: None, started: Instant::now(), shared }
+    }
+
+    /// Writes a progress line and tells the ticker.
+    fn line(&mut self, line: String) {
+        eprintln!("{line}");
+        let now = Instant::now();
+        self.last_line = Some(now);
+        let mut stall = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        stall.last_line = Some(now);
+        stall.latest = Some(line.trim_start_matches("sync: ").to_owned());
     }
 
     fn show(&mut self, p: &Progress) {
@@ -460,9 +522,8 @@ impl Reporter {
         if self.last_line.is_some_and(|t| t.elapsed() < Self::EVERY) {
             return;
         }
-        self.last_line = Some(Instant::now());
         if p.planning {
-            eprintln!("sync: planning: {} source and {} target contacts read", p.source_read, p.target_read);
+            self.line(format!("sync: planning: {} source and {} target contacts read", p.source_read, p.target_read));
             return;
         }
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
@@ -472,10 +533,27 @@ impl Reporter {
         } else {
             "?".to_owned()
         };
-        eprintln!(
+        self.line(format!(
             "sync: {}/{} writes ({} created, {} updated, {} failed), {rate:.1}/s at concurrency {}, {left}",
             p.done, p.total, p.created, p.updated, p.failed, p.concurrency
-        );
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::Stall;
+
+    #[test]
+    fn a_stalled_run_keeps_writing_lines_in_a_pipe() {
+        let start = Instant::now();
+        let stall = Stall { last_line: Some(start), latest: Some("3/20 writes".to_owned()) };
+        assert_eq!(stall.due(start + Duration::from_secs(9)), None, "not yet");
+        let line = stall.due(start + Duration::from_secs(12)).expect("a line while stalled");
+        assert_eq!(line, "sync: still waiting, no answer for 12s; last: 3/20 writes");
+        assert_eq!(Stall::default().due(start + Duration::from_secs(60)), None, "nothing before the first line");
     }
 }
 

@@ -413,3 +413,71 @@ fn the_sandbox_env_file_is_never_written_through_a_symlink() {
     assert!(!dir.join("sandbox.env").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_target_that_stops_answering_trips_the_breaker_within_max_failures_timeouts() {
+    // `contacts sandbox serve` as the target, stopped (SIGSTOP) mid-run: connections are still
+    // accepted by the kernel, nothing answers. Before: exit 7 after three minutes.
+    let dir = std::env::temp_dir().join(format!("contacts-hung-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let env_file = dir.join("sandbox.env");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(["sandbox", "serve", "--port", "0", "--latency", "20ms", "--env-file"])
+        .arg(&env_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !env_file.exists() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the sandbox server never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    let var = |name: &str| {
+        env.lines().find_map(|l| l.strip_prefix(&format!("export {name}="))).unwrap().trim_matches('\'').to_owned()
+    };
+    let source = Sandbox::builder().seed(Provider::PREVISTO, 200).start().unwrap();
+    let j = dir.join("run.jsonl");
+    let mut cmd = sync_cmd(&source, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]);
+    cmd.args(["--timeout", "1", "--max-failures", "2", "--concurrency", "1"])
+        .env("LEVERS_BASE_URL", var("LEVERS_BASE_URL"))
+        .env("LEVERS_TOKEN", var("LEVERS_TOKEN"));
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#""event":"done""#).count()) < 2 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the run never started writing");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(Command::new("kill").args(["-STOP", &server.id().to_string()]).status().unwrap().success());
+    let stopped = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = stopped.elapsed();
+    let _ = Command::new("kill").args(["-CONT", &server.id().to_string()]).status();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("2 writes in a row failed") && stderr.contains("resume with: contacts sync --resume"),
+        "{stderr}"
+    );
+    // --max-failures × --timeout (each write's answer waited 1 s), with room for the machine.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_target_answering_429_to_every_write_stops_the_run_with_its_exit_status() {
+    // Before: every write was tried four times, the run returned with nothing created.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 40).start().unwrap();
+    sb.inject(Fault::status(429).retry_after("0").on(Provider::LEVERS).method("POST").times(100_000));
+    let j = journal("429-storm");
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]));
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("answers in a row asked to slow down"), "{stderr}");
+    assert!(stderr.contains(&format!("resume with: contacts sync --resume {}", j.display())), "{stderr}");
+    assert!(levers_posts(&sb) <= 5 + 4, "{} POSTs", levers_posts(&sb));
+}
