@@ -540,23 +540,6 @@ impl Reporter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::time::{Duration, Instant};
-
-    use super::Stall;
-
-    #[test]
-    fn a_stalled_run_keeps_writing_lines_in_a_pipe() {
-        let start = Instant::now();
-        let stall = Stall { last_line: Some(start), latest: Some("3/20 writes".to_owned()) };
-        assert_eq!(stall.due(start + Duration::from_secs(9)), None, "not yet");
-        let line = stall.due(start + Duration::from_secs(12)).expect("a line while stalled");
-        assert_eq!(line, "sync: still waiting, no answer for 12s; last: 3/20 writes");
-        assert_eq!(Stall::default().due(start + Duration::from_secs(60)), None, "nothing before the first line");
-    }
-}
-
 /// The most deletes the run may make, when it deletes.
 fn delete_limit(args: &SyncArgs, header: Option<&JournalHeader>) -> Option<u64> {
     let deletes = args.delete || header.is_some_and(|h| h.delete);
@@ -583,4 +566,21 @@ fn refuse_idle_flags(args: &SyncArgs, header: Option<&JournalHeader>) -> Result<
         return refuse("--journal", "a dry run writes nothing, no journal either (leave out --dry-run to run it)");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::Stall;
+
+    #[test]
+    fn a_stalled_run_keeps_writing_lines_in_a_pipe() {
+        let start = Instant::now();
+        let stall = Stall { last_line: Some(start), latest: Some("3/20 writes".to_owned()) };
+        assert_eq!(stall.due(start + Duration::from_secs(9)), None, "not yet");
+        let line = stall.due(start + Duration::from_secs(12)).expect("a line while stalled");
+        assert_eq!(line, "sync: still waiting, no answer for 12s; last: 3/20 writes");
+        assert_eq!(Stall::default().due(start + Duration::from_secs(60)), None, "nothing before the first line");
+    }
 }
