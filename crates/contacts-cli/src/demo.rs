@@ -165,7 +165,8 @@ pub(crate) fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("sandbox listening on {} (no network beyond this machine)\n", sandbox.url());
+    let out = crate::output::Out::stdout();
+    out.print(&format!("sandbox listening on {} (no network beyond this machine)\n\n", sandbox.url()));
     let mut rows = Vec::new();
     for kind in Kind::ALL {
         match client_for(kind, &sandbox) {
@@ -189,17 +190,17 @@ pub(crate) fn run() -> ExitCode {
             Cell::new(&r.detail),
         ]);
     }
-    println!("{table}");
+    out.print(&format!("{table}\n"));
     let failed = rows.iter().filter(|r| !r.passed).count();
-    println!(
-        "\n{} steps, {} as expected, {failed} not · {} {} over {} {} to the sandbox",
+    out.print(&format!(
+        "\n{} steps, {} as expected, {failed} not · {} {} over {} {} to the sandbox\n",
         rows.len(),
         rows.len() - failed,
         sandbox.request_count(),
         plural(sandbox.request_count(), "request", "requests"),
         sandbox.connection_count(),
         plural(sandbox.connection_count(), "connection", "connections"),
-    );
+    ));
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 

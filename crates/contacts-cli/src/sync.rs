@@ -371,9 +371,10 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
     }
     if args.dry_run {
         if args.json {
-            println!("{}", serde_json::to_string(&plan).map_err(|e| Error::config(e.to_string()))?);
+            let json = serde_json::to_string(&plan).map_err(|e| Error::config(e.to_string()))?;
+            crate::output::Out::stdout().print(&format!("{json}\n"));
         } else {
-            print!("{plan}");
+            crate::output::Out::stdout().print(&plan.to_string());
         }
         return Ok(plan.refusals.is_empty() && plan.conflicts.is_empty());
     }
@@ -385,9 +386,10 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
 /// Prints the report; success only when everything planned was written and nothing refused.
 fn finish(args: &SyncArgs, report: contacts_sync::Report) -> Result<bool, Failure> {
     if args.json {
-        println!("{}", serde_json::to_string(&report).map_err(|e| Error::config(e.to_string()))?);
+        let json = serde_json::to_string(&report).map_err(|e| Error::config(e.to_string()))?;
+        crate::output::Out::stdout().print(&format!("{json}\n"));
     } else {
-        println!("{report}");
+        crate::output::Out::stdout().print(&format!("{report}\n"));
         let e = contacts_core::escaped;
         for f in &report.failed {
             eprintln!("failed {} {}: {}", f.action, e(&f.source_id), e(&f.error));

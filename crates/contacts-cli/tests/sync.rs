@@ -481,3 +481,25 @@ fn a_target_answering_429_to_every_write_stops_the_run_with_its_exit_status() {
     assert!(stderr.contains(&format!("resume with: contacts sync --resume {}", j.display())), "{stderr}");
     assert!(levers_posts(&sb) <= 5 + 4, "{} POSTs", levers_posts(&sb));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_sync_quietly_in_every_output_mode() {
+    // Before: `contacts sync --dry-run --json | head -c 10` panicked (exit 101).
+    use std::io::Read;
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 300).start().unwrap();
+    for extra in [&["--dry-run", "--json"][..], &["--dry-run"], &["--json"], &[]] {
+        let mut args = vec!["--from", "previsto", "--to", "levers", "--lossy"];
+        args.extend_from_slice(extra);
+        let mut child = sync_cmd(&sb, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // Read ten bytes, then close the pipe, as `head -c 10` does.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 10];
+        let _ = stdout.read(&mut first);
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{extra:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{extra:?}: {stderr}");
+    }
+}
