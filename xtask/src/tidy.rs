@@ -203,7 +203,7 @@ mod tests {
                 &[
                     "`location` is optional on create",
                     "location[]=<lon>&location[]=<lat>",
-                    "1..=100",
+                    "1..=1000",
                     "is a hint",
                     "`meta[key]`",
                     "Filtering on `location` is refused",

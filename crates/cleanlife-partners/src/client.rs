@@ -341,6 +341,10 @@ pub(crate) fn envelope_error(status: u16, body: &[u8]) -> Option<Error> {
     // The errors page names the 404 code RESOURCE_NOT_FOUND, the best-practices page NOT_FOUND.
     if matches!(code.as_deref(), Some("RESOURCE_NOT_FOUND" | "NOT_FOUND")) || (status == 404 && code.is_none()) {
         let mut e = Error::not_found(status, message);
+        // The provider's own code stays on the error (`RESOURCE_NOT_FOUND`).
+        if let Some(code) = code {
+            e = e.with_code(code);
+        }
         if let Some(id) = error.request_id {
             e = e.with_request_id(id);
         }

@@ -221,6 +221,8 @@ fn both_documented_not_found_codes_are_not_found() {
         server.mock("GET", Matcher::Any).with_status(404).with_body(error(code, "Contact not found")).create();
         let err = client(&server).contacts().get(&Uuid::nil().into()).unwrap_err();
         assert!(err.is_not_found(), "{code}: {err:?}");
+        // The provider's code stays on the error (it was dropped).
+        assert_eq!(err.code(), Some(code));
     }
 }
 

@@ -58,6 +58,8 @@ impl fmt::Debug for HttpClient {
 pub(crate) struct Overrides<'o> {
     pub(crate) retry: Option<&'o RetryPolicy>,
     pub(crate) deadline: Option<Duration>,
+    /// A 404 after an attempt that may have landed is the call's success (a delete).
+    pub(crate) gone_is_done: bool,
 }
 
 /// The outcome of one attempt.
@@ -112,6 +114,7 @@ impl HttpClient {
         Ok(RequestBuilder {
             client: self,
             idempotent: method.is_idempotent(),
+            gone_is_done: false,
             method,
             url,
             query: String::new(),
@@ -215,6 +218,8 @@ impl HttpClient {
         let started = Instant::now();
         let mut retry = 0;
         let mut sent = 0u32;
+        // Whether an earlier attempt may have done what was asked though its answer was lost.
+        let mut may_have_landed = false;
         let mut renewed = false;
         loop {
             let attempt_started = Instant::now();
@@ -270,6 +275,14 @@ impl HttpClient {
             }
             let (wait, reason) = match attempt {
                 Attempt::Done(response) if (200..300).contains(&response.status) => return Ok((response, sent)),
+                Attempt::Done(response) if response.status == 404 && call.gone_is_done && may_have_landed => {
+                    log::info!(
+                        target: &inner.log_target,
+                        "{}: 404 after an attempt whose answer was lost: that attempt did it (attempt {sent})",
+                        Call::of(inner, request, base_len)
+                    );
+                    return Ok((response, sent));
+                }
                 Attempt::Done(response) => {
                     let retry_after = response
                         .header("retry-after")
@@ -278,7 +291,11 @@ impl HttpClient {
                     let wait =
                         if idempotent { wait_after_status(policy, response.status, retry_after, retry) } else { None };
                     match wait {
-                        Some(wait) => (wait, format!("status {}", response.status)),
+                        Some(wait) => {
+                            // A gateway that timed out may have passed the request on.
+                            may_have_landed |= matches!(response.status, 502 | 504);
+                            (wait, format!("status {}", response.status))
+                        }
                         None => {
                             let e = self.decode(request, &response, retry_after);
                             log::log!(
@@ -301,6 +318,7 @@ impl HttpClient {
                             && !deadline_passed(deadline, started)
                             && (idempotent || !call_sent) =>
                     {
+                        may_have_landed |= call_sent;
                         (backoff(policy, retry), kind.to_string())
                     }
                     _ => {

@@ -47,6 +47,7 @@ pub struct RequestBuilder<'a> {
     pub(crate) headers: Vec<Header>,
     pub(crate) body: Vec<u8>,
     pub(crate) idempotent: bool,
+    pub(crate) gone_is_done: bool,
     pub(crate) pending: Option<Error>,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) deadline: Option<Duration>,
@@ -148,6 +149,15 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// For a delete: a 404 that answers a repeat after an attempt whose answer was lost (it
+    /// may have landed) is the call's success — that attempt deleted it — returned as the
+    /// 404 answer. A 404 on the first attempt stays the provider's not-found. Defaults to
+    /// `false`.
+    pub fn gone_is_done(mut self, gone_is_done: bool) -> Self {
+        self.gone_is_done = gone_is_done;
+        self
+    }
+
     /// Sends the request, retrying as the client's policy allows, and returns a 2xx answer.
     ///
     /// # Errors
@@ -178,7 +188,8 @@ impl RequestBuilder<'_> {
         request.body = self.body;
         request.max_response_bytes = inner.max_response_bytes;
         request.timeout = self.timeout;
-        let overrides = Overrides { retry: self.retry.as_ref(), deadline: self.deadline };
+        let overrides =
+            Overrides { retry: self.retry.as_ref(), deadline: self.deadline, gone_is_done: self.gone_is_done };
         let result = self.client.execute(&mut request, self.idempotent, &overrides);
         let sent_id = request.header("x-request-id").map(str::to_owned);
         // The URL is not needed any more for sending: the context keeps it to name the call.

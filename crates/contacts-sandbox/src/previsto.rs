@@ -271,10 +271,10 @@ fn list(state: &State, request: &Request) -> Response {
                 }
             }
             "size" => match v.parse::<usize>() {
-                // "Size can range between 1 and 100": a larger size is served as 100, as a
-                // server that caps its pages does (the total then tells the client there is more).
-                Ok(n) if n >= 1 => size = n.min(100),
-                _ => return invalid("size must be between 1 and 100", "size"),
+                // "As high as 1000" (developer.previsto.com): a larger size is served as 1000,
+                // as a server that caps its pages does (the total tells the client there is more).
+                Ok(n) if n >= 1 => size = n.min(1000),
+                _ => return invalid("size must be between 1 and 1000", "size"),
             },
             "page" => match v.parse() {
                 Ok(n) => page = n,

@@ -273,7 +273,12 @@ pub(crate) fn decode_error(response: &HttpResponse) -> Error {
         s => format!("http status {s}"),
     });
     if response.status == 404 {
-        return Error::not_found(404, message);
+        // Previsto's `type` stays on the error, as on every other refusal.
+        let e = Error::not_found(404, message);
+        return match body.kind {
+            Some(kind) => e.with_code(kind),
+            None => e,
+        };
     }
     let field_errors = body.param.map(|p| vec![contacts_core::FieldError::new(p, message.clone())]).unwrap_or_default();
     let mut error = Error::api(response.status, message)

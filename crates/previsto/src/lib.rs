@@ -32,7 +32,7 @@
 //! # Assumptions
 //! Where the document is silent, the crate assumes (and the README lists): `location` is
 //! optional on create (the document's own example sends none); `location` goes on the wire as
-//! `location[]=<lon>&location[]=<lat>`; pages hold 1..=100 contacts; `x-total-count`, when
+//! `location[]=<lon>&location[]=<lat>`; pages hold 1..=1000 contacts; `x-total-count`, when
 //! sent, is a hint (a short or empty page ends a list); a cleared `payingContactId` is sent as an
 //! empty form value; a meta key holding `[` or `]` is refused (the form cannot carry it).
 #![forbid(unsafe_code)]

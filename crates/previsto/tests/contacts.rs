@@ -210,6 +210,7 @@ fn delete_of_a_missing_contact_is_not_found() {
         .create();
     let err = client(&server).contacts().delete(&ContactId::from("con_x")).unwrap_err();
     assert!(err.is_not_found());
+    assert_eq!(err.code(), Some("invalid_request_error"), "Previsto's type stays on the error");
     let shown = err.to_string();
     assert!(shown.starts_with("not found: previsto DELETE /contacts/con_x at 127.0.0.1:"), "{shown}");
     assert!(shown.ends_with(": No such contact: con_x"), "{shown}");
@@ -279,21 +280,66 @@ fn iter_reads_one_page_past_a_full_page_even_at_x_total_count() {
 }
 
 #[test]
-fn iter_uses_pages_of_100_by_default_and_yields_a_failed_page_once() {
+fn iter_uses_pages_of_1000_by_default_and_yields_a_failed_page_once() {
+    // developer.previsto.com: "you can go as high as 1000" (was 100: ten times the requests
+    // under a 120-a-minute limit).
     let mut server = Server::new();
-    let p0 = serve_pages(&mut server, 100, None, &[&page(0..100)]);
+    let p0 = serve_pages(&mut server, 1000, None, &[&page(0..1000)]);
     let p1 = server
         .mock("GET", "/contacts")
-        .match_query(Matcher::Exact("size=100&page=1".into()))
+        .match_query(Matcher::Exact("size=1000&page=1".into()))
         .with_status(401)
         .with_body(r#"{"type":"InvalidRequestError","message":"Bad credentials"}"#)
         .create();
     let results: Vec<_> = client(&server).contacts().iter(&ListContacts::new()).collect();
-    assert_eq!(results.len(), 101);
-    assert!(results[..100].iter().all(Result::is_ok));
-    assert_eq!(results[100].as_ref().unwrap_err().status(), Some(401));
+    assert_eq!(results.len(), 1001);
+    assert!(results[..1000].iter().all(Result::is_ok));
+    assert_eq!(results[1000].as_ref().unwrap_err().status(), Some(401));
     p0.iter().for_each(Mock::assert);
     p1.assert();
+}
+
+#[test]
+fn a_server_that_caps_pages_at_100_is_still_read_whole_when_it_sends_its_total() {
+    // Asked for 1000 a page, a server holding to the older 1..100 sends 100 and its total:
+    // a short page is not the end while the total says there is more.
+    let mut server = Server::new();
+    let mocks = serve_pages(&mut server, 1000, Some(250), &[&page(0..100), &page(100..200), &page(200..250)]);
+    let all = ids(&client(&server), 1000);
+    assert_eq!(all.len(), 250);
+    assert_eq!(all.iter().collect::<std::collections::HashSet<_>>().len(), 250, "nothing twice");
+    mocks.iter().for_each(Mock::assert);
+}
+
+/// A transport that answers from a script, for what a server cannot be made to do on cue.
+#[derive(Debug, Clone)]
+struct Script(std::sync::Arc<std::sync::Mutex<Vec<Result<contacts_core::HttpResponse, Error>>>>);
+
+impl contacts_core::Transport for Script {
+    fn send(&self, _: &contacts_core::HttpRequest) -> Result<contacts_core::HttpResponse, Error> {
+        self.0.lock().unwrap().remove(0)
+    }
+}
+
+#[test]
+fn a_delete_whose_answer_was_lost_and_whose_repeat_meets_404_succeeded() {
+    // The first DELETE deleted the contact, its answer was lost; the repeat gets Previsto's
+    // 404. Before: `delete` returned NotFound for a contact it deleted.
+    let not_found =
+        || Ok(contacts_core::HttpResponse::new(404, r#"{"type":"invalid_request_error","message":"No such contact"}"#));
+    let lost = || Err(Error::transport(contacts_core::TransportKind::Io, true, "connection reset"));
+    let build = |steps: Vec<Result<contacts_core::HttpResponse, Error>>| {
+        Client::builder()
+            .api_key("sk_test")
+            .transport(Script(std::sync::Arc::new(std::sync::Mutex::new(steps))))
+            .retry_policy(previsto::RetryPolicy::default().initial_backoff(Duration::ZERO))
+            .build()
+            .unwrap()
+    };
+    build(vec![lost(), not_found()]).contacts().delete(&ContactId::from("con_1")).unwrap();
+    // A 404 on the first attempt is still Previsto saying there is no such contact.
+    let err = build(vec![not_found()]).contacts().delete(&ContactId::from("con_1")).unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
 }
 
 #[test]

@@ -174,7 +174,9 @@ impl<'a> Contacts<'a> {
     /// [`Error::NotFound`] when Previsto says there is no such contact.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
         self.secret_key_for("delete")?;
-        self.request(Method::Delete, &["contacts", id.as_str()])?.send()?;
+        // A repeat that meets 404 after an attempt whose answer was lost: that attempt deleted
+        // it (the contact is gone, as asked).
+        self.request(Method::Delete, &["contacts", id.as_str()])?.gone_is_done(true).send()?;
         Ok(())
     }
 
@@ -190,7 +192,7 @@ impl<'a> Contacts<'a> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Validation`] before sending for a size outside 1..=100, search with nearby,
+    /// [`Error::Validation`] before sending for a size outside 1..=1000, search with nearby,
     /// coordinates out of range, or an undocumented filter or sort property.
     pub fn list_page(&self, query: &ListContacts) -> Result<ContactPage> {
         Ok(self.list_page_with_meta(query)?.value)
@@ -215,7 +217,7 @@ impl<'a> Contacts<'a> {
         self.iter(query).collect()
     }
 
-    /// Every contact matching `query`, fetched lazily page by page (100 a page unless the
+    /// Every contact matching `query`, fetched lazily page by page (1000 a page unless the
     /// query sets a size), starting at the query's page (0 by default).
     ///
     /// When Previsto sends `x-total-count`, the total decides the end (a page shorter than

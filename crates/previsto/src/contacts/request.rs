@@ -19,8 +19,11 @@ pub const TEXT_MAX_CHARS: usize = 10_000;
 
 /// Smallest page size.
 pub const MIN_PAGE_SIZE: u32 = 1;
-/// Largest page size: the contact document and Previsto's API introduction both say 1..=100.
-pub const MAX_PAGE_SIZE: u32 = 100;
+/// Largest page size: 1000, as Previsto's developer reference (developer.previsto.com,
+/// pagination) says ("you can go as high as 1000"); the older contact document and API
+/// introduction say 100. A server holding to the older limit still reads whole: a page
+/// shorter than asked is not the end while `x-total-count` says there is more.
+pub const MAX_PAGE_SIZE: u32 = 1000;
 /// Page size of [`Contacts::iter`](crate::Contacts::iter) when the query sets none: the largest.
 pub const ITER_PAGE_SIZE: u32 = MAX_PAGE_SIZE;
 
@@ -377,7 +380,7 @@ fn property(name: &str) -> Result<std::borrow::Cow<'static, str>> {
 /// introduction documents for every list.
 ///
 /// Everything is checked before the first request: `search` together with `nearby`, a size
-/// outside 1..=100, coordinates out of range, or an undocumented property is an
+/// outside 1..=1000, coordinates out of range, or an undocumented property is an
 /// [`Error::Validation`] and nothing is sent.
 ///
 /// ```
@@ -442,7 +445,7 @@ impl ListContacts {
     }
 
     contacts_http::setters! {
-        /// Items per page, 1..=100 (checked).
+        /// Items per page, 1..=1000 (checked).
         pub fn size(size: u32) = some;
         /// The zero-based page (for [`iter`](crate::Contacts::iter): the page to start from).
         pub fn page(page: u64) = some;
