@@ -349,3 +349,39 @@ fn eight_threads_that_meet_an_expired_levers_token_renew_it_once() {
     });
     assert_eq!(sb.count("POST", "/levers/auth/v1/api-key/auth"), 2, "one renewal for the eight threads");
 }
+
+/// One table of Saudi numbers, as people type them, for the client's rule and the sandbox's:
+/// the two must agree (before: the client sent 8-digit numbers the sandbox refused, and both
+/// refused toll-free 800 numbers, which have ten digits).
+const SAUDI_PHONES: &[(&str, Option<&str>)] = &[
+    ("+966500000001", Some("+966500000001")),
+    ("0500000002", Some("+966500000002")),
+    ("500000003", Some("+966500000003")),
+    ("+966 11 000 0004", Some("+966110000004")),
+    ("011 000 0005", Some("+966110000005")),
+    ("920000006", Some("+966920000006")),
+    ("+966 9200 00007", Some("+966920000007")),
+    ("800 000 0008", Some("+9668000000008")),
+    ("+966 800 000 0009", Some("+9668000000009")),
+    ("+96612345678", Some("+96612345678")),
+    ("+4522123456", None),
+    ("+96650000000012", None),
+    ("+9665000", None),
+    ("05000000x1", None),
+    ("700000001", None),
+];
+
+#[test]
+fn the_client_and_the_sandbox_agree_on_every_saudi_number_of_one_table() {
+    let sb = Sandbox::start().unwrap();
+    let client = cleanlife(&sb);
+    for (typed, sent) in SAUDI_PHONES {
+        let normalized = cleanlife_partners::normalize_saudi_phone(typed).ok();
+        assert_eq!(normalized.as_deref(), *sent, "client: {typed:?}");
+        if let Some(sent) = sent {
+            // The sandbox takes what the client sends, as the document's server would.
+            let found = client.contacts().find_or_create(&cleanlife_partners::NewContact::new(*typed, "Table"));
+            assert_eq!(found.map(|f| f.contact.phone).ok().as_deref(), Some(*sent), "sandbox: {typed:?}");
+        }
+    }
+}

@@ -23,6 +23,7 @@ mod tests {
             "pub fn {c}::Client::builder()",
             "pub fn {c}::Client::from_env()",
             "pub fn {c}::ClientBuilder::from_env()",
+            "pub fn {c}::ClientBuilder::retry(",
             "pub fn {c}::Client::raw(",
             "pub fn {c}::Client::contacts(",
             "pub struct {c}::ClientBuilder",
@@ -232,7 +233,7 @@ mod tests {
                 &[
                     "api.cleanlife.sa",
                     "without a country code",
-                    "8 or 9 digits",
+                    "8 to 10 digits",
                     "not retried by default",
                     "`FoundContact::retried`",
                     "10,000 characters",

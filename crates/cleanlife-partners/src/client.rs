@@ -178,6 +178,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Changes one knob of the retry policy in force (this crate's default, or what
+    /// [`retry_policy`](Self::retry_policy) set), keeping the others: `change` gets it and
+    /// returns the one to use. `.retry(|p| p.max_retries(5))` retries five times, a 429 without `Retry-After` still not retried.
+    pub fn retry(mut self, change: impl FnOnce(RetryPolicy) -> RetryPolicy) -> Self {
+        let policy = change(self.http.retry_policy().clone());
+        self.http.set_retry_policy(policy);
+        self
+    }
+
     /// Sets the `User-Agent` header. Defaults to `cleanlife-partners/<version>`.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.http.set_user_agent(user_agent);
@@ -357,6 +366,9 @@ pub(crate) fn envelope_error(status: u16, body: &[u8]) -> Option<Error> {
     let mut e = Error::api(status, message)
         .with_field_errors(field_errors(error.details.as_ref()))
         .with_body(contacts_http::snippet(body));
+    if code.as_deref() == Some("VALIDATION_ERROR") {
+        e = e.with_input_rejected();
+    }
     if rate_limited {
         // The documents' advice, as data: a 429 here carries no Retry-After.
         e = e.with_rate_limited().with_retry_after(RATE_LIMIT_WINDOW);

@@ -113,7 +113,7 @@ fn numbers_that_are_not_saudi_are_refused_before_sending() {
         "+4522123456",
         "05000000000",
         "0400000000",
-        "+9665000000001",
+        "+96650000000012",
         "50000000a",
         "+966+500000000",
         "966 ٥٠٠٠٠٠٠٠٠",
@@ -304,6 +304,7 @@ fn validation_error_details_from_nestjs_become_field_errors() {
     server.mock("POST", "/v1/partners/contacts").with_status(400).with_body(body.to_string()).create();
     match client(&server).contacts().find_or_create(&NewContact::new("0500000000", "A")).unwrap_err() {
         e @ Error::Api(_) => {
+            assert!(e.is_input_rejected() && !e.is_validation(), "the provider rejected the input");
             let fields: Vec<_> = e.field_errors().iter().map(|f| f.field()).collect();
             assert_eq!(fields, ["phone", "name", "body"]);
             assert_eq!(e.field_errors()[0].message(), "phone must be a valid phone number");
@@ -410,4 +411,26 @@ fn the_raw_handle_reaches_bookings_with_the_key() {
         .unwrap();
     assert_eq!(answer["data"]["id"], "b1");
     bookings.assert();
+}
+
+#[test]
+fn changing_one_retry_knob_keeps_the_crates_429_rule() {
+    // Before: `retry_policy(RetryPolicy::default().initial_backoff(..))` silently turned the
+    // retry of a 429 without Retry-After back on (the crate's default turns it off).
+    let mut server = Server::new();
+    let limited = server
+        .mock("GET", Matcher::Regex("^/v1/partners/contacts/".into()))
+        .with_status(429)
+        .with_body(error("RATE_LIMIT_EXCEEDED", "Too many requests"))
+        .expect(1)
+        .create();
+    let client = Client::builder()
+        .api_key("pk_test")
+        .base_url(format!("{}/v1", server.url()))
+        .retry(|p| p.initial_backoff(std::time::Duration::ZERO).max_retries(5))
+        .build()
+        .unwrap();
+    let err = client.contacts().get(&Uuid::nil().into()).unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+    limited.assert();
 }

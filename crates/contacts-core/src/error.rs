@@ -84,6 +84,7 @@ pub struct ErrorDetails {
     transport_kind: Option<TransportKind>,
     body: Option<String>,
     rate_limited: bool,
+    input_rejected: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -104,6 +105,7 @@ impl ErrorDetails {
             transport_kind: None,
             body: None,
             rate_limited: false,
+            input_rejected: false,
             source: None,
         })
     }
@@ -428,6 +430,14 @@ impl Error {
         self.fill(|d| d.rate_limited = true)
     }
 
+    /// Marks the error as the provider rejecting the input it was sent, in the provider's own
+    /// terms (FastAPI's 422 details, a `VALIDATION_ERROR`, a 400 `invalid_request_error`, a
+    /// validation envelope). A mark is never taken back.
+    #[must_use]
+    pub fn with_input_rejected(self) -> Self {
+        self.fill(|d| d.input_rejected = true)
+    }
+
     /// Adds the underlying cause, returned by `source()`, when the error has none.
     #[must_use]
     pub fn with_source(self, source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
@@ -517,6 +527,16 @@ impl Error {
     /// Whether the caller refused this input before sending.
     pub fn is_validation(&self) -> bool {
         matches!(self, Error::Validation(_))
+    }
+
+    /// Whether the provider received the input and rejected it (server side), as each
+    /// provider says so: Levers' 422, Previsto's 400 `invalid_request_error`, TheCleanLife's
+    /// `VALIDATION_ERROR`, the portal's validation envelope — any 422 too. The same question in
+    /// every crate; its field errors are in [`field_errors`](Self::field_errors). Beside
+    /// [`is_validation`](Self::is_validation), the refusal before anything was sent.
+    pub fn is_input_rejected(&self) -> bool {
+        let d = self.details();
+        matches!(self, Error::Api(_)) && (d.input_rejected || d.status == Some(422))
     }
 
     /// Whether trying the same call again later may succeed: a connection that failed, broke or

@@ -128,7 +128,9 @@ impl HttpClient {
     }
 
     /// Puts the credentials of this attempt on `request`.
-    pub(crate) fn apply_auth(&self, request: &mut HttpRequest) -> Result<Applied> {
+    /// Attaches the credentials; a token exchange they need is bounded by `deadline`, what
+    /// is left of the call's.
+    pub(crate) fn apply_auth(&self, request: &mut HttpRequest, deadline: Option<Duration>) -> Result<Applied> {
         let (header, token) = match &self.inner.auth.0 {
             Kind::None => return Ok(Applied { token: None }),
             Kind::Header { name, value } => (Header::sensitive(*name, value.expose().to_owned()), None),
@@ -147,7 +149,7 @@ impl HttpClient {
                     None => {
                         // The lock is held across the exchange: one renewal at a time, and the
                         // threads that wait use its token instead of fetching their own.
-                        let token = self.exchange(&x.url, &x.body, x.token_field)?;
+                        let token = self.exchange(&x.url, &x.body, x.token_field, deadline)?;
                         *cached = Some(token.clone());
                         token
                     }
@@ -161,7 +163,7 @@ impl HttpClient {
     }
 
     /// `POST url` with the secret JSON body; the token is the answer's `field`.
-    pub(crate) fn exchange(&self, url: &str, body: &Secret, field: &str) -> Result<Secret> {
+    pub(crate) fn exchange(&self, url: &str, body: &Secret, field: &str, deadline: Option<Duration>) -> Result<Secret> {
         let inner = &*self.inner;
         let mut request = HttpRequest::new(Method::Post, url);
         request.headers = inner.headers.clone();
@@ -169,6 +171,8 @@ impl HttpClient {
         request.headers.push(Header::new("accept", "application/json"));
         request.body = body.expose().as_bytes().to_vec();
         request.max_response_bytes = inner.max_response_bytes;
+        // Inside the call's deadline: a silent token endpoint cannot hold the call past it.
+        request.deadline = deadline;
         let name = |e: Error| e.with_call(inner.provider, "token exchange", host_of(url));
         let response = inner.transport.send(&request).map_err(name)?;
         if !(200..300).contains(&response.status) {
@@ -223,7 +227,8 @@ impl HttpClient {
         let mut renewed = false;
         loop {
             let attempt_started = Instant::now();
-            let attempt = match self.apply_auth(request) {
+            let left = deadline.map(|d| d.saturating_sub(started.elapsed()));
+            let attempt = match self.apply_auth(request, left) {
                 // Nothing of the call was sent: a failed token exchange is retried like a
                 // connection that never opened, whatever the call is.
                 Err(e @ Error::Transport(_)) => Attempt::Failed { error: e, call_sent: false },

@@ -95,8 +95,12 @@ pub(crate) fn handle(state: &mut State, request: &Request, path: &[&str]) -> Res
             let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
             let mut problems = Vec::new();
             let phone = body.get("phone").and_then(Value::as_str).unwrap_or_default();
-            let valid_phone =
-                phone.len() == 13 && phone.starts_with("+966") && phone[1..].bytes().all(|b| b.is_ascii_digit());
+            // International format, no spaces; the national part 8 to 10 digits (mobiles and
+            // landlines 9, unified 9200… 9, toll-free 800… 10), as the client checks.
+            let national = phone.strip_prefix("+966").unwrap_or_default();
+            let valid_phone = (8..=10).contains(&national.len())
+                && !national.starts_with('0')
+                && national.bytes().all(|b| b.is_ascii_digit());
             if !valid_phone {
                 problems.push("phone must be a Saudi phone number in international format (+966XXXXXXXXX)".to_owned());
             }

@@ -173,6 +173,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Changes one knob of the retry policy in force (this crate's default, or what
+    /// [`retry_policy`](Self::retry_policy) set), keeping the others: `change` gets it and
+    /// returns the one to use. `.retry(|p| p.max_retries(5))` retries five times, everything else as it was.
+    pub fn retry(mut self, change: impl FnOnce(RetryPolicy) -> RetryPolicy) -> Self {
+        let policy = change(self.http.retry_policy().clone());
+        self.http.set_retry_policy(policy);
+        self
+    }
+
     /// Sets the `User-Agent` header. Defaults to `levers-client/<version>`.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.http.set_user_agent(user_agent);
@@ -377,9 +386,11 @@ fn decode_error(response: &HttpResponse) -> Error {
         return Error::not_found(404, message);
     }
     // FastAPI sends no code of its own: none is invented.
-    Error::api(response.status, message)
+    let error = Error::api(response.status, message)
         .with_field_errors(field_errors)
-        .with_body(contacts_http::snippet(&response.body))
+        .with_body(contacts_http::snippet(&response.body));
+    // FastAPI's request validation answers 422 with its per-field details.
+    if response.status == 422 { error.with_input_rejected() } else { error }
 }
 
 #[cfg(test)]

@@ -139,6 +139,19 @@ fn update_round_trips_the_seed_example_without_role() {
     assert!(seed_json(SEED_UPDATE).get("role").is_none(), "the update body has no role");
 }
 
+#[test]
+fn an_existing_secondary_contact_is_updated_by_its_uuid_alone() {
+    // Before: `SecondaryContact::new(name)` forced a name, so changing one field of an existing
+    // secondary contact sent a name too.
+    let mut server = Server::new();
+    let body = json!({"uuid": uuid().to_string(), "secondaryContacts": [{"email": "new@acme.sa", "uuid": uuid().to_string()}]});
+    let mock =
+        server.mock("PUT", "/api-service/v1/contact").match_body(Matcher::Json(body)).with_body(SEED_CONTACT).create();
+    let update = ContactUpdate::new().secondary_contact(SecondaryContact::existing(uuid()).email("new@acme.sa"));
+    client(&server).contacts().update(&ContactId::from(uuid()), &update).unwrap();
+    mock.assert();
+}
+
 /// The create body, byte for byte: Arabic as sent, no nulls.
 const ACME_ARABIC_CREATE: &str = r#"{"name":"Acme Trading","nameAr":"شركة أكمي للتجارة","email":"ap@acme.sa","cityAr":"الرياض","emailTone":"FRIENDLY","gender":"female"}"#;
 
@@ -370,6 +383,7 @@ fn fastapi_validation_details_become_field_errors() {
     match client(&server).contacts().create(&NewContact::new("A")).unwrap_err() {
         e @ Error::Api(_) => {
             assert_eq!(e.status(), Some(422));
+            assert!(e.is_input_rejected() && !e.is_validation(), "the provider rejected the input");
             // FastAPI sends no code: none is invented.
             assert_eq!(e.code(), None);
             let field_errors = e.field_errors();
@@ -578,4 +592,25 @@ fn a_details_answer_without_a_top_level_uuid_takes_the_id_asked_for() {
     let unified = contacts_core::ContactsApi::get(&client(&server), UUID).unwrap();
     assert_eq!(unified.id, UUID);
     mock.assert();
+}
+
+#[test]
+fn the_token_exchange_stays_inside_the_calls_deadline() {
+    // A token endpoint that accepts the connection and never answers. Before: a 1 s deadline
+    // took 5 s (the exchange ran on its own timeouts).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let auth_url = format!("http://{}/auth/v1/api-key/auth", silent.local_addr().unwrap());
+    let client = Client::builder()
+        .base_url(BASE.replace("https://levers.example.com", &format!("http://{}", silent.local_addr().unwrap())))
+        .client_credentials("id", "secret")
+        .auth_url(auth_url)
+        .deadline(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.contacts().get(&uuid().into()).unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(err.operation(), Some("token exchange"), "{err}");
+    assert!(took < std::time::Duration::from_millis(2500), "took {took:?}");
 }

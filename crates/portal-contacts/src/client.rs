@@ -182,6 +182,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Changes one knob of the retry policy in force (this crate's default, or what
+    /// [`retry_policy`](Self::retry_policy) set), keeping the others: `change` gets it and
+    /// returns the one to use. `.retry(|p| p.max_retries(5))` retries five times, everything else as it was.
+    pub fn retry(mut self, change: impl FnOnce(RetryPolicy) -> RetryPolicy) -> Self {
+        let policy = change(self.http.retry_policy().clone());
+        self.http.set_retry_policy(policy);
+        self
+    }
+
     /// Sets the `User-Agent` header. Defaults to `portal-contacts/<version>`.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.http.set_user_agent(user_agent);

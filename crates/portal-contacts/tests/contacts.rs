@@ -198,6 +198,7 @@ fn field_errors_are_reported_per_field() {
     match client(&server).contacts().create(&NewContact::new("Jane")).unwrap_err() {
         e @ Error::Api(_) => {
             assert_eq!(e.status(), Some(200));
+            assert!(e.is_input_rejected() && !e.is_validation(), "the provider rejected the input");
             // The portal sends no code: none is invented.
             assert_eq!(e.code(), None);
             let pairs: Vec<_> = e.field_errors().iter().map(|e| (e.field(), e.message())).collect();

@@ -12,6 +12,11 @@ use crate::{Contacts, Error, Result};
 /// The documented production URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.previsto.io";
 
+/// Previsto's rate-limit window: 120 requests a minute per key, and a 429 with no
+/// `Retry-After`. Such a 429 is not retried by default (a sub-second retry would land in the
+/// same window, a minute's sleep inside a call surprises); the error's `retry_after()` is this.
+pub const RATE_LIMIT_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What `build` says when no key was given.
 const NO_API_KEY: &str = "an API key is required: api_key(\"sk_…\") or PREVISTO_API_KEY";
 
@@ -49,6 +54,8 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         let mut http = HttpConfig::new(Provider::PREVISTO, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         http.set_default_base_url(DEFAULT_BASE_URL);
+        // The limit is a minute's window and its 429 has no Retry-After: not retried into it.
+        http.set_retry_policy(RetryPolicy::default().retry_429_without_retry_after(false));
         ClientBuilder { http, api_key: None }
     }
 
@@ -130,9 +137,20 @@ impl ClientBuilder {
     }
 
     /// Sets which failed calls are repeated, replacing this crate's default policy:
-    /// [`RetryPolicy::default`]: 2 retries, backoff 0.5 s to 8 s with jitter, `Retry-After`
-    /// honoured up to 60 s.
+    /// [`RetryPolicy::default`] with one change, a 429 without `Retry-After` is not retried
+    /// (Previsto's window is a minute, [`RATE_LIMIT_WINDOW`]; the error's `retry_after()` says
+    /// when to try again). So: 2 retries of connection failures, 408 and 5xx, backoff 0.5 s to
+    /// 8 s with jitter, `Retry-After` honoured up to 60 s.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.http.set_retry_policy(policy);
+        self
+    }
+
+    /// Changes one knob of the retry policy in force (this crate's default, or what
+    /// [`retry_policy`](Self::retry_policy) set), keeping the others: `change` gets it and
+    /// returns the one to use. `.retry(|p| p.max_retries(5))` retries five times, a 429 without `Retry-After` still not retried.
+    pub fn retry(mut self, change: impl FnOnce(RetryPolicy) -> RetryPolicy) -> Self {
+        let policy = change(self.http.retry_policy().clone());
         self.http.set_retry_policy(policy);
         self
     }
@@ -259,8 +277,17 @@ struct ErrorBody {
     param: Option<String>,
 }
 
-/// Maps `{type, message, param}` and the documented statuses onto [`Error`].
+/// Maps `{type, message, param}` and the documented statuses onto [`Error`]; a 429 that does
+/// not say how long to wait carries Previsto's documented window.
 pub(crate) fn decode_error(response: &HttpResponse) -> Error {
+    let error = decode_answer(response);
+    if response.status == 429 && response.header("retry-after").is_none() {
+        return error.with_retry_after(RATE_LIMIT_WINDOW);
+    }
+    error
+}
+
+fn decode_answer(response: &HttpResponse) -> Error {
     // Only an answer in Previsto's own shape is Previsto speaking: a 404 page from a proxy or
     // a wrong base URL is not "no such contact".
     let body = match serde_json::from_slice::<ErrorBody>(&response.body) {
@@ -284,6 +311,10 @@ pub(crate) fn decode_error(response: &HttpResponse) -> Error {
     let mut error = Error::api(response.status, message)
         .with_field_errors(field_errors)
         .with_body(contacts_http::snippet(&response.body));
+    // A 400 is Previsto refusing the request it was sent (`invalid_request_error`, its `param`).
+    if response.status == 400 {
+        error = error.with_input_rejected();
+    }
     if let Some(kind) = body.kind {
         error = error.with_code(kind);
     }

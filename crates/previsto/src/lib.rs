@@ -43,7 +43,7 @@ mod client;
 mod contacts;
 pub mod unified;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Raw};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, RATE_LIMIT_WINDOW, Raw};
 pub use contacts::Contacts;
 pub use contacts::model::{AccountingMode, AccountingTime, Contact, ContactId, ContactPage, InvoiceDelivery, Location};
 pub use contacts::request::{

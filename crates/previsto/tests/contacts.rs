@@ -374,6 +374,7 @@ fn a_refused_field_is_reported_with_its_param() {
     match err {
         e @ Error::Api(_) => {
             assert_eq!((e.status(), e.code()), (Some(400), Some("invalid_request")));
+            assert!(e.is_input_rejected() && !e.is_validation(), "the provider rejected the input");
             let field_errors = e.field_errors();
             assert_eq!(field_errors.len(), 1);
             assert_eq!((field_errors[0].field(), field_errors[0].message()), ("email", "Invalid email"));
@@ -455,6 +456,39 @@ fn decoding_tolerates_nulls_numbers_and_new_fields() {
     assert_eq!(c.invoice_delivery, Some(InvoiceDelivery::Email));
     assert_eq!(c.paying_contact_id, Some(ContactId::from("con_2")));
     assert_eq!(c.location, None);
+}
+
+#[test]
+fn a_429_without_retry_after_is_not_retried_into_the_same_window_and_says_how_long() {
+    // Before: the default policy retried after ~0.5-1 s, into the same minute's window.
+    let mut server = Server::new();
+    let limited = server
+        .mock("GET", "/contacts/con_1")
+        .with_status(429)
+        .with_body(r#"{"type":"invalid_request_error","message":"Too many requests"}"#)
+        .expect(1)
+        .create();
+    let err = client(&server).contacts().get(&ContactId::from("con_1")).unwrap_err();
+    limited.assert();
+    assert!(err.is_rate_limited());
+    assert_eq!(err.retry_after(), Some(previsto::RATE_LIMIT_WINDOW));
+    assert_eq!(previsto::RATE_LIMIT_WINDOW, Duration::from_secs(60));
+}
+
+#[test]
+fn a_text_number_read_from_previsto_is_written_back_as_text() {
+    // "Arbitrary number (or string)": before, requests took only an i64, so "A-17" could not be
+    // written back.
+    let mut server = Server::new();
+    let mock = server
+        .mock("POST", "/contacts/cont-7")
+        .match_body(Matcher::Exact("number=A-17".into()))
+        .with_body(r#"{"id":"cont-7","name":"Firma ApS","number":"A-17"}"#)
+        .create();
+    let c =
+        client(&server).contacts().update(&ContactId::from("cont-7"), &ContactUpdate::new().number("A-17")).unwrap();
+    assert_eq!(c.number.as_deref(), Some("A-17"));
+    mock.assert();
 }
 
 #[test]

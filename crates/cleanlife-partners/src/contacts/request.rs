@@ -9,21 +9,23 @@ use crate::{Error, Result};
 /// ours, generous, so a runaway value is refused before it is sent.
 pub const TEXT_MAX_CHARS: usize = 10_000;
 
-/// Turns a Saudi number as people type it into `+966` and nine digits.
+/// Turns a Saudi number as people type it into `+966` and its national digits.
 ///
 /// The document asks for "a Saudi phone number in international format, no spaces" and
-/// normalises the rest server-side. Accepted: any `+966` number with 8 or 9 digits after the
-/// country code — mobiles `5…`, landlines `1…`, unified `9200…`, toll-free `800…` — written
-/// `+966…`, `966…` or `00966…`, with a stray trunk zero after the country code
-/// (`+966 0500000000`); spaces, dashes, dots or parentheses anywhere are dropped. A national
-/// number with its trunk zero (`0500000000`) or without (`500000000`) is taken as Saudi when
-/// it is a mobile or landline (nine digits starting with 5 or 1): an Assumption of this crate,
-/// so people can type numbers as they do.
+/// normalises the rest server-side. Refused is only what no Saudi number is: non-digits, or a
+/// national part outside 8 to 10 digits. Accepted: any `+966` number with 8 to 10 digits after
+/// the country code — mobiles `5…` and landlines `1…` (9), unified `9200…` (9), toll-free
+/// `800…` (10) — written `+966…`, `966…` or `00966…`, with a stray trunk zero after the country
+/// code (`+966 0500000000`); spaces, dashes, dots or parentheses anywhere are dropped. A
+/// national number with its trunk zero (`0500000000`) or without (`500000000`) is taken as
+/// Saudi when it is a mobile, a landline, a unified or a toll-free number: an Assumption of
+/// this crate, so people can type numbers as they do.
 ///
 /// ```
 /// use cleanlife_partners::normalize_saudi_phone;
 /// assert_eq!(normalize_saudi_phone("050-000-0000")?, "+966500000000");
 /// assert_eq!(normalize_saudi_phone("+966 50 000 0000")?, "+966500000000");
+/// assert_eq!(normalize_saudi_phone("800 123 4567")?, "+9668001234567"); // toll-free
 /// assert!(normalize_saudi_phone("+4522123456").is_err());
 /// # Ok::<(), cleanlife_partners::Error>(())
 /// ```
@@ -61,11 +63,16 @@ pub fn normalize_saudi_phone(input: &str) -> Result<String> {
         _ => national,
     };
     let ok = if international {
-        // After the country code, the document excludes no prefix: 8 or 9 digits.
-        matches!(national.len(), 8 | 9) && !national.starts_with('0')
+        // After the country code the document excludes no prefix: refused is only what no
+        // Saudi number is, a national part outside 8 to 10 digits (toll-free 800 numbers have
+        // 10).
+        (8..=10).contains(&national.len()) && !national.starts_with('0')
     } else {
-        // Without a country code, only what is surely Saudi: a mobile or a landline.
-        national.len() == 9 && (national.starts_with('5') || national.starts_with('1'))
+        // Without a country code, only what is surely Saudi: a mobile (5…) or a landline
+        // (1…), a unified number (9200…), a toll-free number (800…, ten digits).
+        (national.len() == 9
+            && (national.starts_with('5') || national.starts_with('1') || national.starts_with("9200")))
+            || (national.len() == 10 && national.starts_with("800"))
     };
     if !ok {
         return Err(refuse());

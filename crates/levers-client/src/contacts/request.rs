@@ -282,9 +282,23 @@ impl SecondaryContact {
         SecondaryContact { fields: Fields { name: Some(name.into()), ..Fields::default() }, uuid: None }
     }
 
+    /// An existing secondary contact, by its uuid, to change only the fields set on it (the
+    /// document marks no field of `CreateOrUpdateSecondaryContact` required).
+    ///
+    /// ```
+    /// # let uuid = levers_client::Uuid::nil();
+    /// let change = levers_client::ContactUpdate::new()
+    ///     .secondary_contact(levers_client::SecondaryContact::existing(uuid).email("new@acme.sa"));
+    /// ```
+    pub fn existing(uuid: Uuid) -> Self {
+        SecondaryContact { fields: Fields::default(), uuid: Some(uuid) }
+    }
+
     contacts_http::setters! {
         /// The uuid of an existing secondary contact, to update it rather than add one.
         pub fn uuid(uuid: Uuid) = some;
+        /// Name (1 to 255 characters).
+        pub fn name(value: impl Into<String>) -> fields.name = some_into;
     }
 
     shared_field_setters!();

@@ -62,10 +62,13 @@ pub(crate) fn read_envelope<T: serde::de::DeserializeOwned>(status: u16, body: &
             .collect();
         let message =
             field_errors.iter().map(|e| format!("{}: {}", e.field(), e.message())).collect::<Vec<_>>().join("; ");
-        return Err(api(message, field_errors));
+        // The validation envelope: the portal rejected the input it was sent.
+        return Err(api(message, field_errors).with_input_rejected());
     }
     if let Some(error) = &env.error {
-        return Err(api(error.clone(), Vec::new()));
+        // "Nothing sent for request." is the portal rejecting an empty input too.
+        let e = api(error.clone(), Vec::new());
+        return Err(if error == "Nothing sent for request." { e.with_input_rejected() } else { e });
     }
     // Delete answers `"result": false` on success: that message is the success signal.
     if env.result == Some(false) && env.msg.as_deref() != Some(MSG_DELETED) {

@@ -44,7 +44,7 @@ pub(crate) struct Fields {
     city: Option<String>,
     country_code: Option<String>,
     location: Option<Location>,
-    number: Option<i64>,
+    number: Option<String>,
     phone: Option<String>,
     email: Option<String>,
     registration_no: Option<String>,
@@ -69,6 +69,7 @@ impl Fields {
             ("city", &self.city),
             ("registration_no", &self.registration_no),
             ("ean", &self.ean),
+            ("number", &self.number),
         ];
         validate::texts(TEXT_MAX_CHARS, &texts)?;
         if let Some(note) = &self.note {
@@ -118,7 +119,7 @@ impl Fields {
         if let Some(l) = self.location {
             f.field("location[]", &l.longitude.to_string()).field("location[]", &l.latitude.to_string());
         }
-        f.field_opt("number", self.number.map(|n| n.to_string()).as_deref())
+        f.field_opt("number", self.number.as_deref())
             .field_opt("phone", self.phone.as_deref())
             .field_opt("email", self.email.as_deref())
             .field_opt("registrationNo", self.registration_no.as_deref())
@@ -167,8 +168,7 @@ macro_rules! shared_setters {
             pub fn country_code(value: impl Into<String>) -> fields.country_code = some_into;
             /// Position: longitude and latitude, in that order on the wire (checked for range).
             pub fn location(value: impl Into<Location>) -> fields.location = some_into;
-            /// The number the contact is referred to by (an integer in requests).
-            pub fn number(value: impl Into<i64>) -> fields.number = some_into;
+
             /// Full international phone number, e.g. `+4522123456` (sent as given).
             pub fn phone(value: impl Into<String>) -> fields.phone = some_into;
             /// Email (sent as given: Previsto's answer decides).
@@ -192,6 +192,15 @@ macro_rules! shared_setters {
         /// Another contact that pays for this one's assignments.
         pub fn paying_contact_id(mut self, id: impl Into<ContactId>) -> Self {
             self.fields.paying_contact_id = Some(Clearable::Set(id.into()));
+            self
+        }
+
+        /// The number the contact is referred to by: "arbitrary number (or string)", as the
+        /// contact object and the developer reference say (the argument tables say integer),
+        /// so text is taken: `.number(1042)` or `.number("A-17")`, a value read from Previsto
+        /// written back as it came.
+        pub fn number(mut self, value: impl ToString) -> Self {
+            self.fields.number = Some(value.to_string());
             self
         }
 
