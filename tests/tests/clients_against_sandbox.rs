@@ -385,3 +385,50 @@ fn the_client_and_the_sandbox_agree_on_every_saudi_number_of_one_table() {
         }
     }
 }
+
+#[test]
+fn a_not_found_fault_speaks_each_providers_own_not_found_and_a_path_fault_hits_only_its_path() {
+    // Before: `Fault::status(404)` sent a plain body, which every client reads (rightly) as a
+    // 404 from something that is not the provider; and a fault could not aim at one path.
+    let sb = Sandbox::builder().seed_all(3).start().unwrap();
+    for api in contacts_tests::sandbox_clients(&sb) {
+        let provider = api.provider();
+        let customers: &[u64] = if api.capabilities().lists_by_customer_ids() { &[1, 2, 3] } else { &[] };
+        let ids: Vec<String> = if api.capabilities().supports(Operation::List) {
+            api.list(&ListContacts::new().customer_ids(customers.iter().copied())).map(|c| c.unwrap().id).collect()
+        } else {
+            vec![
+                api.find_or_create(&NewContact::new("Path One").phone("+966500000991")).unwrap().contact.id,
+                api.find_or_create(&NewContact::new("Path Two").phone("+966500000992")).unwrap().contact.id,
+            ]
+        };
+        let (hit, spared) = (&ids[0], &ids[1]);
+        let path = match provider {
+            contacts_core::Provider::LEVERS => format!("/contact/{hit}"),
+            contacts_core::Provider::CLEANLIFE => format!("/partners/contacts/{hit}"),
+            contacts_core::Provider::PREVISTO => format!("/contacts/{hit}"),
+            _ => format!("/contact/{hit}"),
+        };
+        sb.inject(Fault::not_found().on(provider).method("GET").path(&path).times(10));
+        let err = api.get(hit).unwrap_err();
+        assert!(err.is_not_found(), "{provider}: {err:?}");
+        assert!(api.get(spared).is_ok(), "{provider}: the fault hit another path");
+        sb.clear_faults();
+    }
+}
+
+#[test]
+fn a_closure_is_a_sleeper() {
+    let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&waits);
+    let sb = Sandbox::start().unwrap();
+    sb.inject(Fault::status(503).on(Provider::PREVISTO).method("GET").times(1));
+    let client = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(sb.previsto_base_url())
+        .sleeper(previsto::sleeper(move |d| seen.lock().unwrap().push(d)))
+        .build()
+        .unwrap();
+    let _ = client.contacts().list_page(&previsto::ListContacts::new());
+    assert_eq!(waits.lock().unwrap().len(), 1, "the retry's wait went to the closure");
+}

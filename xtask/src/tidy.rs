@@ -193,6 +193,35 @@ mod tests {
         }
     }
 
+    /// Every documentation link in a provider's code points at a page of the provider's public
+    /// reference that exists (the pages our stored copies hold), not at a guessed anchor: the
+    /// links found are held to this list of documentation sites.
+    #[test]
+    fn provider_doc_links_point_at_pages_that_exist() {
+        let known = [
+            "https://docs.uselevers.com",
+            "https://docs.uselevers.com/api-reference/contact/create-contact",
+            "https://docs.uselevers.com/api-reference/contact/update-contact",
+            "https://docs.thecleanlife.dev",
+            "https://developer.previsto.com/contacts",
+            "https://www.previsto.com",
+        ];
+        let root = project_root();
+        for krate in crate::public_api::providers(&root).unwrap() {
+            for file in rust_files(&root.join("crates").join(&krate).join("src")) {
+                let text = std::fs::read_to_string(&file).unwrap();
+                for (at, _) in text.match_indices("](https://") {
+                    let link: String = text[at + 2..].chars().take_while(|c| *c != ')').collect();
+                    assert!(
+                        known.contains(&link.as_str()),
+                        "{}: a doc link to an unknown page: {link}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+
     /// Each provider README's Assumptions section lists every assumption the code makes (the
     /// ones below, each a decision taken where the document is silent): a reading that
     /// changes in the code without its README changing fails here.

@@ -44,6 +44,6 @@ pub use contacts::request::{NewContact, TEXT_MAX_CHARS, normalize_saudi_phone};
 pub use contacts_core::{
     CallOptions, Capabilities, ContactsApi, Error, ErrorDetails, Field, FieldError, Header, HttpRequest, HttpResponse,
     Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
-    UnknownValue, WithMeta,
+    UnknownValue, WithMeta, sleeper,
 };
 pub use uuid::Uuid;

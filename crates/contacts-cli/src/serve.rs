@@ -1,7 +1,7 @@
 //! `contacts sandbox serve`: the four fakes as a server, for the CLI and any program.
 
 use clap::Subcommand;
-use contacts_sandbox::{Provider, Sandbox, credentials};
+use contacts_sandbox::{Provider, Sandbox};
 
 use crate::failure::CliError;
 use crate::output::Out;
@@ -52,20 +52,8 @@ fn parse_rate_limit(text: &str) -> Result<(Provider, usize), String> {
 
 /// The environment lines for a sandbox at `sb`.
 fn environment(sb: &Sandbox) -> String {
-    format!(
-        "export LEVERS_BASE_URL={}\nexport LEVERS_TOKEN={}\n\
-         export CLEANLIFE_BASE_URL={}\nexport CLEANLIFE_API_KEY={}\n\
-         export PREVISTO_BASE_URL={}\nexport PREVISTO_API_KEY={}\n\
-         export PORTAL_BASE_URL={}\nexport PORTAL_AUTHORIZATION='{}'\n",
-        sb.levers_base_url(),
-        credentials::LEVERS_TOKEN,
-        sb.cleanlife_base_url(),
-        credentials::CLEANLIFE_API_KEY,
-        sb.previsto_base_url(),
-        credentials::PREVISTO_SECRET_KEY,
-        sb.portal_base_url(),
-        credentials::PORTAL_AUTHORIZATION,
-    )
+    // Quoted for the shell (the portal's value holds a space).
+    sb.env().into_iter().map(|(name, value)| format!("export {name}='{value}'\n")).collect()
 }
 
 pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {

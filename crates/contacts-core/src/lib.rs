@@ -59,7 +59,7 @@ pub use capabilities::{Capabilities, Field, Operation, Provider};
 pub use check::{check_new, check_update};
 pub use contact::{Address, Contact, ContactUpdate, FoundContact, ListContacts, Location, NewContact};
 pub use error::{Error, ErrorDetails, FieldError, Result, TransportKind, escaped};
-pub use retry::{RetryPolicy, Sleeper, ThreadSleeper};
+pub use retry::{RetryPolicy, Sleeper, ThreadSleeper, sleeper};
 pub use secret::Secret;
 pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport};
 pub use unknown::UnknownValue;

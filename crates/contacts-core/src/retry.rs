@@ -108,6 +108,37 @@ pub trait Sleeper: Send + Sync + fmt::Debug {
     fn sleep(&self, duration: Duration);
 }
 
+/// A [`Sleeper`] from a closure: a test records or skips waits without a type of its own.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use contacts_core::Sleeper;
+/// let waits = Arc::new(Mutex::new(Vec::new()));
+/// let seen = Arc::clone(&waits);
+/// let sleeper = contacts_core::sleeper(move |d| seen.lock().unwrap().push(d));
+/// sleeper.sleep(Duration::from_millis(500));
+/// assert_eq!(*waits.lock().unwrap(), [Duration::from_millis(500)]);
+/// ```
+pub fn sleeper(sleep: impl Fn(Duration) + Send + Sync + 'static) -> impl Sleeper {
+    FnSleeper(sleep)
+}
+
+/// The [`Sleeper`] [`sleeper`] makes.
+struct FnSleeper<F>(F);
+
+impl<F> fmt::Debug for FnSleeper<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FnSleeper(..)")
+    }
+}
+
+impl<F: Fn(Duration) + Send + Sync> Sleeper for FnSleeper<F> {
+    fn sleep(&self, duration: Duration) {
+        (self.0)(duration);
+    }
+}
+
 /// The default [`Sleeper`]: `std::thread::sleep`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ThreadSleeper;

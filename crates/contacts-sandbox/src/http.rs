@@ -215,6 +215,7 @@ fn connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
         }
         let response = match fault.as_ref().map(|f| &f.kind) {
             Some(FaultKind::Drop) => return Ok(()),
+            Some(FaultKind::NotFound) => crate::not_found_answer(&request.path),
             Some(FaultKind::Status { status, body, retry_after }) => {
                 let mut r = Response { status: *status, headers: Vec::new(), body: body.clone().into_bytes() };
                 if let Some(ra) = retry_after {

@@ -74,10 +74,24 @@ fn prefix(provider: Provider) -> String {
     format!("/{}/", provider.name())
 }
 
+/// A request's path below its provider's base URL (`/previsto/contacts/1` -> `/contacts/1`,
+/// `/levers/api-service/v1/contact` -> `/contact`).
+fn below_base(path: &str) -> &str {
+    for base in ["/levers/api-service/v1", "/cleanlife/v1", "/previsto", "/portal"] {
+        if let Some(rest) = path.strip_prefix(base) {
+            return rest;
+        }
+    }
+    path
+}
+
 /// What a [`Fault`] does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FaultKind {
+    /// Answer with the provider's own "no such contact", in its own shape and status (the
+    /// portal: its 200 envelope), without touching state.
+    NotFound,
     /// Answer this status with this body (and `Retry-After` when set), without touching state.
     Status {
         /// The status.
@@ -111,17 +125,27 @@ pub struct Fault {
     times: u64,
     provider: Option<Provider>,
     method: Option<String>,
+    path: Option<String>,
     delay: Option<Duration>,
 }
 
 impl Fault {
     fn new(kind: FaultKind) -> Fault {
-        Fault { kind, times: 1, provider: None, method: None, delay: None }
+        Fault { kind, times: 1, provider: None, method: None, path: None, delay: None }
     }
 
     /// Answer `status` (with a short body).
     pub fn status(status: u16) -> Fault {
         Fault::new(FaultKind::Status { status, body: format!("sandbox fault: status {status}"), retry_after: None })
+    }
+
+    /// Answer with the provider's own not-found, as the provider shapes it (Levers'
+    /// `{"detail": …}` 404, TheCleanLife's `RESOURCE_NOT_FOUND` envelope, Previsto's
+    /// `{type, message}` 404, the portal's "Entity not found." envelope), where
+    /// [`status(404)`](Self::status) sends a plain body (a 404 from something that is not the
+    /// provider).
+    pub fn not_found() -> Fault {
+        Fault::new(FaultKind::NotFound)
     }
 
     /// Wait `delay` before answering normally.
@@ -179,6 +203,13 @@ impl Fault {
         self
     }
 
+    /// Only requests whose path, below the provider's base URL, starts with `path`:
+    /// `Fault::not_found().on(Provider::PREVISTO).path("/contacts/con_sbx1")`. Defaults to any.
+    pub fn path(mut self, path: &str) -> Fault {
+        self.path = Some(path.to_owned());
+        self
+    }
+
     /// Also wait this long before acting.
     pub fn after(mut self, delay: Duration) -> Fault {
         self.delay = Some(delay);
@@ -188,6 +219,7 @@ impl Fault {
     fn matches(&self, request: &Request) -> bool {
         self.provider.is_none_or(|p| request.path.starts_with(&prefix(p)))
             && self.method.as_deref().is_none_or(|m| m == request.method)
+            && self.path.as_deref().is_none_or(|path| below_base(&request.path).starts_with(path))
     }
 }
 
@@ -447,6 +479,19 @@ impl SandboxBuilder {
     }
 }
 
+/// How the sandbox's portal reads a list's customer ids (the document shows no form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PortalListForm {
+    /// `customer_id[]=1&customer_id[]=2` (the default).
+    #[default]
+    Brackets,
+    /// `customer_id=1&customer_id=2`.
+    Repeated,
+    /// `customer_id=1,2`.
+    Comma,
+}
+
 /// A running sandbox. Dropping it shuts the server down.
 pub struct Sandbox {
     addr: SocketAddr,
@@ -511,6 +556,38 @@ impl Sandbox {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The environment each provider crate's `from_env` reads, pointed at this sandbox with
+    /// the credentials it accepts: `LEVERS_BASE_URL`, `LEVERS_TOKEN`, `CLEANLIFE_BASE_URL`,
+    /// `CLEANLIFE_API_KEY`, `PREVISTO_BASE_URL`, `PREVISTO_API_KEY`, `PORTAL_BASE_URL`,
+    /// `PORTAL_AUTHORIZATION` (what `contacts sandbox serve` prints).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("LEVERS_BASE_URL", self.levers_base_url()),
+            ("LEVERS_TOKEN", credentials::LEVERS_TOKEN.to_owned()),
+            ("CLEANLIFE_BASE_URL", self.cleanlife_base_url()),
+            ("CLEANLIFE_API_KEY", credentials::CLEANLIFE_API_KEY.to_owned()),
+            ("PREVISTO_BASE_URL", self.previsto_base_url()),
+            ("PREVISTO_API_KEY", credentials::PREVISTO_SECRET_KEY.to_owned()),
+            ("PORTAL_BASE_URL", self.portal_base_url()),
+            ("PORTAL_AUTHORIZATION", credentials::PORTAL_AUTHORIZATION.to_owned()),
+        ]
+    }
+
+    /// One variable of [`env`](Self::env): a lookup for a provider's
+    /// `ClientBuilder::from_vars`, so code that reads its settings from the environment runs
+    /// against this in-process sandbox without `std::env::set_var`.
+    ///
+    /// ```
+    /// let sandbox = contacts_sandbox::Sandbox::start()?;
+    /// assert_eq!(sandbox.var("PREVISTO_BASE_URL"), Some(sandbox.previsto_base_url()));
+    /// // In a test of code that reads the environment:
+    /// // previsto::ClientBuilder::from_vars(|name| sandbox.var(name))?.build()?
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.env().into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// Levers' base URL: `{url}/levers/api-service/v1`.
@@ -620,6 +697,13 @@ impl Sandbox {
         lock(&self.shared.limits).get(&provider).map_or(0, |l| l.refused)
     }
 
+    /// The one form the portal's list reads its customer ids in (a real server reads one):
+    /// a client sending another gets the portal's "customer_id: Field is required." Defaults to
+    /// [`PortalListForm::Brackets`], the portal client's default.
+    pub fn portal_list_form(&self, form: PortalListForm) {
+        lock(&self.shared.portal).list_form = form;
+    }
+
     /// Whether Previsto's lists send `x-total-count` (they do by default, as Previsto's newer
     /// pagination page says; the contact document does not mention it, so a client must also
     /// cope without it).
@@ -660,4 +744,22 @@ impl Drop for Sandbox {
             let _ = thread.join();
         }
     }
+}
+
+/// The provider's own "no such contact", for [`Fault::not_found`].
+pub(crate) fn not_found_answer(path: &str) -> http::Response {
+    let (status, body) = if path.starts_with("/levers/") {
+        (404, r#"{"detail":"Contact not found"}"#)
+    } else if path.starts_with("/cleanlife/") {
+        (
+            404,
+            r#"{"success":false,"error":{"code":"RESOURCE_NOT_FOUND","message":"Contact not found","details":null,"requestId":"sandbox-fault"}}"#,
+        )
+    } else if path.starts_with("/previsto/") {
+        (404, r#"{"type":"invalid_request_error","message":"No such contact"}"#)
+    } else {
+        // The portal answers everything with 200 and its envelope.
+        (200, r#"{"msg":"Entity not found.","result":false}"#)
+    };
+    http::Response { status, headers: Vec::new(), body: body.as_bytes().to_vec() }
 }

@@ -10,6 +10,8 @@ use crate::store::Store;
 
 pub(crate) struct State {
     store: Store<Map<String, Value>>,
+    /// The one query form a list's customer ids are read in.
+    pub(crate) list_form: crate::PortalListForm,
 }
 
 const MSG_NOT_FOUND: &str = "Entity not found.";
@@ -69,7 +71,7 @@ fn seeded(seq: u64) -> Map<String, Value> {
 
 impl State {
     pub fn new(seed: u64) -> State {
-        State { store: Store::new(seed, seeded) }
+        State { store: Store::new(seed, seeded), list_form: crate::PortalListForm::Brackets }
     }
 
     pub fn len(&self) -> u64 {
@@ -118,11 +120,19 @@ pub(crate) fn handle(state: &mut State, request: &Request, path: &[&str]) -> Res
 }
 
 fn list(state: &State, request: &Request) -> Response {
-    let customers: Vec<u64> = request
-        .query_pairs()
-        .into_iter()
-        .filter(|(k, _)| k == "customer_id[]" || k == "customer_id")
-        .filter_map(|(_, v)| v.parse().ok())
+    // Only the form this server was set to read (a real server reads one): a client sending
+    // another gets the "required" refusal, as it would in production.
+    let pairs = request.query_pairs();
+    let key = match state.list_form {
+        crate::PortalListForm::Brackets => "customer_id[]",
+        _ => "customer_id",
+    };
+    let comma = state.list_form == crate::PortalListForm::Comma;
+    let customers: Vec<u64> = pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .flat_map(|(_, v)| if comma { v.split(',').collect::<Vec<_>>() } else { vec![v.as_str()] })
+        .filter_map(|v| v.trim().parse().ok())
         .collect();
     if customers.is_empty() {
         return ok(json!({"errors": {"customer_id": "Field is required."}, "result": false}));

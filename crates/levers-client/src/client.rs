@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use contacts_core::{FieldError, HttpResponse, Provider, ResponseMeta, RetryPolicy, Secret, Sleeper, Transport};
-use contacts_http::env::optional;
+use contacts_http::env::{optional_in, process};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -101,6 +101,17 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when neither a token nor both credentials are set.
     pub fn from_env() -> Result<ClientBuilder> {
+        ClientBuilder::from_vars(process)
+    }
+
+    /// As [`from_env`](Self::from_env), reading the same names from `vars` instead of the
+    /// process's environment: a program's own configuration, or an in-process sandbox's
+    /// `Sandbox::env()`, with no `std::env::set_var`.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_vars(vars: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
+        let optional = |name: &str| optional_in(&vars, name);
         let builder = match (optional("LEVERS_TOKEN"), optional("LEVERS_CLIENT_ID"), optional("LEVERS_CLIENT_SECRET")) {
             (Some(token), _, _) => Client::builder().token(token),
             (None, Some(id), Some(secret)) => Client::builder().client_credentials(id, secret),

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use contacts_core::{HttpResponse, Provider, ResponseMeta, RetryPolicy, Secret, Sleeper, Transport};
-use contacts_http::env::{optional, required};
+use contacts_http::env::{optional_in, process, required_in};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,6 +26,21 @@ impl fmt::Debug for Authorization {
             Authorization::Provider(_) => f.write_str("Provider(..)"),
         }
     }
+}
+
+/// How a list sends its customer ids. The document says only "customer_id: array of customer
+/// IDs" and shows no query: [`Brackets`](Self::Brackets), the form PHP-style backends read,
+/// is the default (an Assumption); `contacts verify portal` tells which one a server reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CustomerIdForm {
+    /// `customer_id[]=1&customer_id[]=2` (the default).
+    #[default]
+    Brackets,
+    /// `customer_id=1&customer_id=2`.
+    Repeated,
+    /// `customer_id=1,2`.
+    Comma,
 }
 
 /// How request bodies are encoded. The portal's documentation does not say; its 1/0 booleans
@@ -55,6 +70,7 @@ pub enum BodyEncoding {
 pub struct Client {
     pub(crate) http: HttpClient,
     pub(crate) encoding: BodyEncoding,
+    pub(crate) customer_id_form: CustomerIdForm,
 }
 
 /// Options for a [`Client`]; [`Client::builder`] makes one.
@@ -64,6 +80,7 @@ pub struct ClientBuilder {
     http: HttpConfig,
     authorization: Option<Authorization>,
     encoding: BodyEncoding,
+    customer_id_form: CustomerIdForm,
 }
 
 impl Client {
@@ -83,6 +100,7 @@ impl Client {
             http: HttpConfig::new(Provider::PORTAL, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
             authorization: None,
             encoding: BodyEncoding::Form,
+            customer_id_form: CustomerIdForm::Brackets,
         }
     }
 
@@ -119,8 +137,18 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when `PORTAL_AUTHORIZATION` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
-        let builder = Client::builder().authorization(required("PORTAL_AUTHORIZATION")?);
-        Ok(match optional("PORTAL_BASE_URL") {
+        ClientBuilder::from_vars(process)
+    }
+
+    /// As [`from_env`](Self::from_env), reading the same names from `vars` instead of the
+    /// process's environment: a program's own configuration, or an in-process sandbox's
+    /// `Sandbox::env()`, with no `std::env::set_var`.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_vars(vars: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
+        let builder = Client::builder().authorization(required_in(&vars, "PORTAL_AUTHORIZATION")?);
+        Ok(match optional_in(&vars, "PORTAL_BASE_URL") {
             Some(url) => builder.base_url(url),
             None => builder,
         })
@@ -142,6 +170,13 @@ impl ClientBuilder {
     /// How request bodies are encoded. Defaults to [`BodyEncoding::Form`].
     pub fn body_encoding(mut self, encoding: BodyEncoding) -> Self {
         self.encoding = encoding;
+        self
+    }
+
+    /// How a list sends its customer ids (the document shows no form). Defaults to
+    /// [`CustomerIdForm::Brackets`], `customer_id[]=1&customer_id[]=2`.
+    pub fn customer_id_form(mut self, form: CustomerIdForm) -> Self {
+        self.customer_id_form = form;
         self
     }
 
@@ -258,7 +293,11 @@ impl ClientBuilder {
             Authorization::Fixed(value) => Auth::header("authorization", value),
             Authorization::Provider(f) => Auth::header_from("authorization", move || f()),
         });
-        Ok(Client { http: self.http.build(decode_error)?, encoding: self.encoding })
+        Ok(Client {
+            http: self.http.build(decode_error)?,
+            encoding: self.encoding,
+            customer_id_form: self.customer_id_form,
+        })
     }
 }
 

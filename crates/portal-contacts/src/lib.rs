@@ -1,5 +1,6 @@
-//! A blocking client for the customer-portal contacts API
-//! ([apidocs.lightening.co](https://apidocs.lightening.co)).
+//! A blocking client for a customer-portal contacts API: the routes of its contacts page
+//! (`/contact`, each installation on its own host; no public copy of the vendor's pages is
+//! cited here).
 //!
 //! List contacts by customer, get, create, update and delete — with the portal's `result`
 //! envelopes told apart correctly (including delete's `"result": false` on success), its loose
@@ -38,7 +39,7 @@ mod client;
 mod contacts;
 pub mod unified;
 
-pub use client::{BodyEncoding, Client, ClientBuilder, Raw};
+pub use client::{BodyEncoding, Client, ClientBuilder, CustomerIdForm, Raw};
 pub use contacts::model::{Contact, ContactId, ContactPage, CustomerId};
 pub use contacts::request::{
     CUSTOM_IDENTIFIER_MAX_CHARS, ContactUpdate, DEPARTMENT_MAX_CHARS, EMAIL_MAX_CHARS, ListContacts, NAME_MAX_CHARS,
@@ -48,5 +49,5 @@ pub use contacts::{Contacts, NOTHING_SENT};
 pub use contacts_core::{
     CallOptions, Capabilities, ContactsApi, Error, ErrorDetails, Field, FieldError, Header, HttpRequest, HttpResponse,
     Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
-    UnknownValue, WithMeta,
+    UnknownValue, WithMeta, sleeper,
 };

@@ -436,3 +436,40 @@ fn per_call_options_and_metadata_work_as_in_every_crate() {
     let created = client(&server).contacts().create_with_meta(&NewContact::new("Jane")).unwrap();
     assert_eq!((created.value.as_str(), created.meta.status), ("9", 200));
 }
+
+#[test]
+fn each_customer_id_form_is_read_by_a_server_that_reads_it_and_a_mismatch_is_caught() {
+    // The document shows no form for "customer_id: array of customer IDs": the client's is a
+    // setting, and the sandbox reads only the form it was set to, so a mismatch fails here
+    // instead of passing unnoticed (it accepted both).
+    use contacts_sandbox::{PortalListForm, Provider, Sandbox, credentials};
+    use portal_contacts::CustomerIdForm;
+    let sb = Sandbox::builder().seed(Provider::PORTAL, 6).start().unwrap();
+    let client = |form| {
+        Client::builder()
+            .authorization(credentials::PORTAL_AUTHORIZATION)
+            .base_url(sb.portal_base_url())
+            .customer_id_form(form)
+            .build()
+            .unwrap()
+    };
+    let query = ListContacts::new().customer(1).customer(2);
+    for (server, form) in [
+        (PortalListForm::Brackets, CustomerIdForm::Brackets),
+        (PortalListForm::Repeated, CustomerIdForm::Repeated),
+        (PortalListForm::Comma, CustomerIdForm::Comma),
+    ] {
+        sb.portal_list_form(server);
+        assert_eq!(client(form).contacts().list(&query).unwrap().len(), 4, "{form:?}");
+        let sent = sb.requests().last().map(|r| r.query.clone()).unwrap_or_default();
+        let wanted = match form {
+            CustomerIdForm::Brackets => "customer_id[]=1&customer_id[]=2",
+            CustomerIdForm::Repeated => "customer_id=1&customer_id=2",
+            _ => "customer_id=1%2C2",
+        };
+        assert_eq!(sent, wanted, "{form:?}");
+    }
+    sb.portal_list_form(PortalListForm::Brackets);
+    let err = client(CustomerIdForm::Repeated).contacts().list(&query).unwrap_err();
+    assert!(err.is_input_rejected(), "a form the server does not read is caught: {err:?}");
+}

@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use contacts_core::{HttpResponse, Provider, ResponseMeta, RetryPolicy, Secret, Sleeper, Transport};
-use contacts_http::env::{optional, required};
+use contacts_http::env::{optional_in, process, required_in};
 use contacts_http::{Auth, HttpClient, HttpConfig};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -92,8 +92,18 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when `PREVISTO_API_KEY` is missing or empty.
     pub fn from_env() -> Result<ClientBuilder> {
-        let builder = Client::builder().api_key(required("PREVISTO_API_KEY")?);
-        Ok(match optional("PREVISTO_BASE_URL") {
+        ClientBuilder::from_vars(process)
+    }
+
+    /// As [`from_env`](Self::from_env), reading the same names from `vars` instead of the
+    /// process's environment: a program's own configuration, or an in-process sandbox's
+    /// `Sandbox::env()`, with no `std::env::set_var`.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_vars(vars: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
+        let builder = Client::builder().api_key(required_in(&vars, "PREVISTO_API_KEY")?);
+        Ok(match optional_in(&vars, "PREVISTO_BASE_URL") {
             Some(url) => builder.base_url(url),
             None => builder,
         })

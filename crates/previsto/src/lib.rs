@@ -53,6 +53,6 @@ pub use contacts::request::{
 pub use contacts_core::{
     CallOptions, Capabilities, ContactsApi, Error, ErrorDetails, Field, FieldError, Header, HttpRequest, HttpResponse,
     Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
-    UnknownValue, WithMeta,
+    UnknownValue, WithMeta, sleeper,
 };
 pub use unified::EXTERNAL_ID_META_KEY;

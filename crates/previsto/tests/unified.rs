@@ -87,3 +87,16 @@ fn an_apartment_without_an_address_is_kept_as_the_street() {
     let address = c.address.unwrap();
     assert_eq!((address.street.as_deref(), address.city.as_deref()), (Some("2. tv"), Some("Aarhus")));
 }
+
+#[test]
+fn code_that_reads_the_environment_runs_against_an_in_process_sandbox_without_set_var() {
+    // Before: `from_env` code could be pointed at an in-process sandbox only with
+    // `std::env::set_var`, which is unsafe in edition 2024.
+    let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 2).start().unwrap();
+    let client = previsto::ClientBuilder::from_vars(|name| sandbox.var(name)).unwrap().build().unwrap();
+    assert_eq!(client.base_url(), sandbox.previsto_base_url());
+    assert_eq!(client.contacts().list(&previsto::ListContacts::new()).unwrap().len(), 2);
+    // A name the lookup does not hold is the same error as a missing variable.
+    let err = previsto::ClientBuilder::from_vars(|_| None).unwrap_err();
+    assert!(err.to_string().contains("PREVISTO_API_KEY is not set"), "{err}");
+}

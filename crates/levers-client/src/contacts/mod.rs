@@ -65,7 +65,7 @@ impl<'a> Contacts<'a> {
     }
 
     /// Creates a contact (`POST /contact`,
-    /// [docs](https://docs.uselevers.com/api-reference/contacts/create-contact)). Arabic text is
+    /// [docs](https://docs.uselevers.com/api-reference/contact/create-contact)). Arabic text is
     /// sent as is; lengths are counted in characters.
     ///
     /// ```
@@ -139,7 +139,7 @@ impl<'a> Contacts<'a> {
     }
 
     /// Updates a contact (`PUT /contact` with the uuid in the body,
-    /// [docs](https://docs.uselevers.com/api-reference/contacts/update-contact)): only the fields
+    /// [docs](https://docs.uselevers.com/api-reference/contact/update-contact)): only the fields
     /// set are sent. Safe to retry.
     ///
     /// ```

@@ -11,7 +11,9 @@ use contacts_http::{RequestBuilder, decode_json, snippet};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Client, Contact, ContactId, ContactPage, ContactUpdate, Error, ListContacts, NewContact, Result};
+use crate::{
+    Client, Contact, ContactId, ContactPage, ContactUpdate, CustomerIdForm, Error, ListContacts, NewContact, Result,
+};
 
 /// The documented messages, matched exactly.
 const MSG_DELETED: &str = "Entity has been successfully deleted.";
@@ -230,8 +232,21 @@ impl<'a> Contacts<'a> {
     fn list_meta<T: DeserializeOwned>(&self, query: &ListContacts) -> Result<(Vec<T>, ResponseMeta)> {
         query.check()?;
         let mut request = self.request(Method::Get, &["contact"])?;
-        for id in &query.customers {
-            request = request.query("customer_id[]", id);
+        match self.client.customer_id_form {
+            CustomerIdForm::Brackets => {
+                for id in &query.customers {
+                    request = request.query("customer_id[]", id);
+                }
+            }
+            CustomerIdForm::Repeated => {
+                for id in &query.customers {
+                    request = request.query("customer_id", id);
+                }
+            }
+            CustomerIdForm::Comma => {
+                let ids: Vec<String> = query.customers.iter().map(ToString::to_string).collect();
+                request = request.query("customer_id", ids.join(","));
+            }
         }
         let (env, meta) = self.send::<T>(request)?;
         Ok((env.entities.map(Entities::into_vec).unwrap_or_default(), meta))

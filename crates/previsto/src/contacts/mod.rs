@@ -54,7 +54,7 @@ impl<'a> Contacts<'a> {
         Ok(())
     }
 
-    /// Creates a contact ([docs](https://www.previsto.com/docs/api#create-a-contact)).
+    /// Creates a contact ([docs](https://developer.previsto.com/contacts)).
     ///
     /// Sent once: a create that may have reached the server is never repeated.
     ///
@@ -93,7 +93,7 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    /// Fetches a contact ([docs](https://www.previsto.com/docs/api#retrieve-a-contact)).
+    /// Fetches a contact ([docs](https://developer.previsto.com/contacts)).
     ///
     /// ```
     /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
@@ -124,7 +124,7 @@ impl<'a> Contacts<'a> {
     }
 
     /// Changes the fields set in `update`, leaving the rest as they are
-    /// ([docs](https://www.previsto.com/docs/api#update-a-contact)). Safe to retry.
+    /// ([docs](https://developer.previsto.com/contacts)). Safe to retry.
     ///
     /// ```
     /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
@@ -160,7 +160,7 @@ impl<'a> Contacts<'a> {
         Ok(WithMeta::new(response.json()?, response.into_meta()))
     }
 
-    /// Deletes a contact for good ([docs](https://www.previsto.com/docs/api#delete-a-contact)).
+    /// Deletes a contact for good ([docs](https://developer.previsto.com/contacts)).
     ///
     /// ```
     /// # let sandbox = contacts_sandbox::Sandbox::builder().seed(contacts_sandbox::Provider::PREVISTO, 1).start().unwrap();
@@ -180,7 +180,7 @@ impl<'a> Contacts<'a> {
         Ok(())
     }
 
-    /// One page of contacts ([docs](https://www.previsto.com/docs/api#list-all-contacts)),
+    /// One page of contacts ([docs](https://developer.previsto.com/contacts)),
     /// with the total when Previsto sends `x-total-count`.
     ///
     /// ```

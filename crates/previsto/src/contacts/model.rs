@@ -87,7 +87,7 @@ mod lon_lat {
 }
 
 /// A contact: a customer, person or company
-/// ([the contact object](https://www.previsto.com/docs/api#the-contact-object)).
+/// ([the contact object](https://developer.previsto.com/contacts)).
 ///
 /// Every documented field is here, typed; `null`s are `None` (or `false` / empty for flags and
 /// lists). Fields Previsto adds later are not decoded here: the unified

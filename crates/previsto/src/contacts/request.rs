@@ -218,7 +218,7 @@ macro_rules! shared_setters {
     };
 }
 
-/// A contact to create ([arguments](https://www.previsto.com/docs/api#create-a-contact)):
+/// A contact to create ([arguments](https://developer.previsto.com/contacts)):
 /// the name is required, everything else optional.
 ///
 /// The document's table marks `location` required, yet its own example creates a contact with
@@ -251,7 +251,7 @@ impl NewContact {
     shared_setters!();
 }
 
-/// Changes to a contact ([arguments](https://www.previsto.com/docs/api#update-a-contact)):
+/// Changes to a contact ([arguments](https://developer.previsto.com/contacts)):
 /// only what is set is sent; Previsto leaves the rest unchanged.
 ///
 /// ```
@@ -383,7 +383,7 @@ fn property(name: &str) -> Result<std::borrow::Cow<'static, str>> {
         })
 }
 
-/// What to list ([arguments](https://www.previsto.com/docs/api#list-all-contacts)): page
+/// What to list ([arguments](https://developer.previsto.com/contacts)): page
 /// size, zero-based page, at most one of `search` or `nearby`, equality filters on any
 /// documented property (`?city=Kundeby`) and a sort (`?sort=name,desc`), as Previsto's API
 /// introduction documents for every list.
