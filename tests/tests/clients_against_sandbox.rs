@@ -432,3 +432,89 @@ fn a_closure_is_a_sleeper() {
     let _ = client.contacts().list_page(&previsto::ListContacts::new());
     assert_eq!(waits.lock().unwrap().len(), 1, "the retry's wait went to the closure");
 }
+
+#[test]
+fn every_readme_names_the_routes_its_client_sends_and_its_from_env_code_runs_on_a_sandbox() {
+    // Before: no provider README named its routes (a mockito test guessed
+    // `/partners/contacts/find-or-create` and got 501), nor how to run the quick start against
+    // `contacts sandbox serve`, and the portal's never named its variables.
+    let sb = Sandbox::builder().seed_all(2).start().unwrap();
+    let vars = |name: &str| sb.var(name);
+    let clients: Vec<(&str, Provider, Box<dyn ContactsApi>)> = vec![
+        (
+            "levers-client",
+            Provider::LEVERS,
+            Box::new(levers_client::ClientBuilder::from_vars(vars).unwrap().build().unwrap()),
+        ),
+        (
+            "cleanlife-partners",
+            Provider::CLEANLIFE,
+            Box::new(cleanlife_partners::ClientBuilder::from_vars(vars).unwrap().build().unwrap()),
+        ),
+        ("previsto", Provider::PREVISTO, Box::new(previsto::ClientBuilder::from_vars(vars).unwrap().build().unwrap())),
+        (
+            "portal-contacts",
+            Provider::PORTAL,
+            Box::new(portal_contacts::ClientBuilder::from_vars(vars).unwrap().build().unwrap()),
+        ),
+    ];
+    for (krate, provider, api) in clients {
+        sb.clear_requests();
+        // Every operation the client offers, through the variables `from_env` reads.
+        let new = NewContact::new("Routed Person").phone("+966500000321");
+        let caps = api.capabilities();
+        let created = if caps.supports(Operation::Create) {
+            api.create(&new).unwrap()
+        } else {
+            api.find_or_create(&new).unwrap().contact
+        };
+        api.get(&created.id).unwrap();
+        if caps.supports(Operation::Update) {
+            api.update(&created.id, &ContactUpdate::new().name("Routed Again")).unwrap();
+        }
+        if caps.supports(Operation::List) {
+            let customers: &[u64] = if caps.lists_by_customer_ids() { &[1] } else { &[] };
+            api.list(&ListContacts::new().customer_ids(customers.iter().copied())).count();
+        }
+        if caps.supports(Operation::Delete) {
+            api.delete(&created.id).unwrap();
+        }
+        let readme =
+            std::fs::read_to_string(format!("{}/../crates/{krate}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let section = |title: &str| {
+            let start = readme.find(title).unwrap_or_else(|| panic!("{krate}'s README has no {title:?}"));
+            let rest = &readme[start + title.len()..];
+            rest[..rest.find("\n## ").unwrap_or(rest.len())].to_owned()
+        };
+        let routes = section("## Routes");
+        let base = sb.base_url(provider);
+        let base_path = &base[sb.url().len()..];
+        let sent = sb.requests();
+        assert!(!sent.is_empty(), "{krate}: nothing sent");
+        for request in sent {
+            let below = request.path.strip_prefix(base_path).unwrap_or(&request.path);
+            // The route up to its first id (ids hold digits; route words do not).
+            let mut shown = String::new();
+            for segment in below.split('/').skip(1) {
+                shown.push('/');
+                if segment.chars().any(|c| c.is_ascii_digit()) {
+                    break;
+                }
+                shown.push_str(segment);
+            }
+            let row = format!("`{} {shown}", request.method);
+            assert!(
+                routes.contains(&row),
+                "{krate}'s README Routes do not show {row}` (sent {} {below})",
+                request.method
+            );
+        }
+        let serve = section("## Run it against `contacts sandbox serve`");
+        for (name, _) in
+            sb.env().into_iter().filter(|(n, _)| n.starts_with(provider.name().to_ascii_uppercase().as_str()))
+        {
+            assert!(serve.contains(name), "{krate}'s README does not name {name} beside `contacts sandbox serve`");
+        }
+        assert!(serve.contains("--env-file") && serve.contains("from_env"), "{krate}: {serve}");
+    }
+}
