@@ -1,12 +1,12 @@
 //! A small HTTP/1.1 server over std's TcpListener: keep-alive, Content-Length bodies, and the
 //! socket-level control that fault injection needs (drop, truncate, delay).
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use percent_encoding::percent_decode_str;
 
@@ -202,10 +202,12 @@ fn connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
         if !wait_readable(&mut reader, shared)? {
             return Ok(());
         }
-        reader.get_ref().set_read_timeout(Some(Duration::from_secs(30)))?;
-        let Some(request) = read_request(&mut reader)? else {
-            let _ = write_response(&mut writer, &Response::empty(400), true);
-            return Ok(());
+        let request = match read_request(&mut Incoming::new(&mut reader, shared))? {
+            Ok(request) => request,
+            Err(status) => {
+                let _ = write_response(&mut writer, &Response::empty(status), true);
+                return Ok(());
+            }
         };
         let close = request.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
         shared.record(&request);
@@ -252,13 +254,103 @@ fn connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>> {
+/// How long a request's head and body may take to arrive, counted from its first byte.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+
+/// The same while new connections wait for a slot: a client that trickles its request (one
+/// byte every few seconds) loses its slot to them.
+const REQUEST_DEADLINE_UNDER_PRESSURE: Duration = Duration::from_millis(500);
+
+/// A request arriving on a connection, read as its bytes come and against its deadline.
+struct Incoming<'a> {
+    reader: &'a mut BufReader<TcpStream>,
+    shared: &'a Shared,
+    started: Instant,
+}
+
+impl<'a> Incoming<'a> {
+    fn new(reader: &'a mut BufReader<TcpStream>, shared: &'a Shared) -> Incoming<'a> {
+        Incoming { reader, shared, started: Instant::now() }
+    }
+
+    fn late(&self) -> bool {
+        let elapsed = self.started.elapsed();
+        elapsed > REQUEST_DEADLINE
+            || (self.shared.pressure.load(Ordering::SeqCst) && elapsed > REQUEST_DEADLINE_UNDER_PRESSURE)
+            || self.shared.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// How many bytes are buffered, reading more when none are: 0 at the end of the stream,
+    /// `TimedOut` past the deadline.
+    fn fill(&mut self) -> io::Result<usize> {
+        loop {
+            if self.late() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "the request did not arrive in time"));
+            }
+            match self.reader.fill_buf() {
+                Ok(buf) => return Ok(buf.len()),
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Appends one line (its `\n` included) to `line`; `false` at the end of the stream or
+    /// once `line` is longer than `max`.
+    fn line(&mut self, line: &mut Vec<u8>, max: usize) -> io::Result<bool> {
+        loop {
+            if self.fill()? == 0 {
+                return Ok(false);
+            }
+            let buf = self.reader.buffer();
+            let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            line.extend_from_slice(&buf[..take]);
+            self.reader.consume(take);
+            if line.len() > max {
+                return Ok(false);
+            }
+            if done {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// The body, `length` bytes, kept as they arrive: a declared length reserves nothing.
+    fn body(&mut self, length: usize) -> io::Result<Vec<u8>> {
+        let mut body = Vec::with_capacity(length.min(64 * 1024));
+        while body.len() < length {
+            if self.fill()? == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            let buf = self.reader.buffer();
+            let take = buf.len().min(length - body.len());
+            body.extend_from_slice(&buf[..take]);
+            self.reader.consume(take);
+        }
+        Ok(body)
+    }
+}
+
+/// Reads one request; `Err(status)` is the answer to a request refused before it is served
+/// (400 for one whose framing is in doubt, 408 for one that did not arrive in time), after
+/// which the connection closes.
+fn read_request(incoming: &mut Incoming<'_>) -> io::Result<Result<Request, u16>> {
+    match read_framed(incoming) {
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(Err(408)),
+        other => other,
+    }
+}
+
+fn read_framed(incoming: &mut Incoming<'_>) -> io::Result<Result<Request, u16>> {
     let mut head = Vec::new();
     loop {
         let mut line = Vec::new();
-        let n = reader.by_ref().take((MAX_HEAD - head.len()) as u64).read_until(b'\n', &mut line)?;
-        if n == 0 || head.len() + n >= MAX_HEAD {
-            return Ok(None);
+        if !incoming.line(&mut line, MAX_HEAD - head.len())? {
+            return Ok(Err(400));
         }
         if line == b"\r\n" || line == b"\n" {
             break;
@@ -268,33 +360,40 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>
     let head = String::from_utf8_lossy(&head).into_owned();
     let mut lines = head.lines();
     let mut first = lines.next().unwrap_or_default().split_whitespace();
-    let (Some(method), Some(target)) = (first.next(), first.next()) else { return Ok(None) };
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
+    let (Some(method), Some(target)) = (first.next(), first.next()) else { return Ok(Err(400)) };
+    // RFC 9112 §5: a line folded onto the one before (obs-fold, starting with a space or tab),
+    // a line without a colon, and a name with whitespace in or around it are refused: read
+    // leniently, `X-A: a\r\n Content-Length: 9` would frame the body.
+    let mut headers = Vec::new();
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else { return Ok(Err(400)) };
+        if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            return Ok(Err(400));
+        }
+        headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+    }
     // Where the body ends must be beyond doubt, or what follows would be read as another
-    // request (a DELETE hidden in a body): two different Content-Lengths, one that is not a
-    // number, or any Transfer-Encoding (the sandbox reads no chunked bodies) are refused with
-    // 400 and the connection closed.
+    // request (a DELETE hidden in a body): two different Content-Lengths, one that is not
+    // digits only (`+9`, `6x`, `5, 5`), or any Transfer-Encoding (the sandbox reads no chunked
+    // bodies) are refused with 400 and the connection closed.
     let lengths: Vec<&str> = headers.iter().filter(|(n, _)| n == "content-length").map(|(_, v)| v.as_str()).collect();
     if lengths.windows(2).any(|w| w[0] != w[1]) || headers.iter().any(|(n, _)| n == "transfer-encoding") {
-        return Ok(None);
+        return Ok(Err(400));
     }
     let length = match lengths.first() {
-        None => None,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) => Some(n),
-            Err(_) => return Ok(None),
+        None => 0,
+        Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => match v.parse::<usize>() {
+            Ok(n) => n,
+            Err(_) => return Ok(Err(400)),
         },
+        Some(_) => return Ok(Err(400)),
     };
-    if length.unwrap_or(0) > MAX_BODY {
-        return Ok(None);
+    if length > MAX_BODY {
+        return Ok(Err(400));
     }
-    let mut body = vec![0; length.unwrap_or(0)];
-    reader.read_exact(&mut body)?;
+    let body = incoming.body(length)?;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    Ok(Some(Request { method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), headers, body }))
+    Ok(Ok(Request { method: method.to_owned(), path: path.to_owned(), query: query.to_owned(), headers, body }))
 }
 
 fn write_response(w: &mut TcpStream, r: &Response, close: bool) -> io::Result<()> {

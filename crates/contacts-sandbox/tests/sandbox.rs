@@ -533,6 +533,11 @@ fn an_ambiguous_body_length_is_refused_and_nothing_hidden_in_it_runs() {
         format!("Content-Length: 6\r\nContent-Length: {}\r\n", body.len()),
         "Content-Length: 6\r\nTransfer-Encoding: gzip\r\n".to_owned(),
         "Content-Length: 6x\r\n".to_owned(),
+        // Before: a sign was taken as part of the number (RFC 9112: 1*DIGIT).
+        "Content-Length: +6\r\n".to_owned(),
+        // Before: a folded line (obs-fold) was read as a header of its own, and framed the body.
+        format!("X-A: a\r\n Content-Length: {}\r\n", body.len()),
+        format!("Content-Length : {}\r\n", body.len()),
     ] {
         let mut s = std::net::TcpStream::connect(sb.addr()).unwrap();
         let request = format!(
@@ -588,4 +593,40 @@ fn base_url_by_provider_is_each_providers_own() {
         None,
     );
     assert_eq!(listed.status, 200);
+}
+
+#[test]
+fn clients_that_trickle_their_request_lose_their_slot_to_a_new_one() {
+    // Before: 64 sockets that sent part of a head (and a byte now and then) held every slot
+    // for as long as they lasted, and every other client got 503.
+    let sb = Sandbox::start().unwrap();
+    use std::io::{Read, Write};
+    let slow: Vec<_> = (0..64)
+        .filter_map(|_| {
+            let mut s = std::net::TcpStream::connect(sb.addr()).ok()?;
+            s.write_all(b"GET /previsto/contacts HTTP/1.1\r\nX-Slow: a").ok()?;
+            Some(s)
+        })
+        .collect();
+    assert_eq!(slow.len(), 64);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while sb.connection_count() < 64 && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    let mut s = std::net::TcpStream::connect(sb.addr()).unwrap();
+    s.write_all(b"GET /previsto/contacts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "the new client was served: {answer}");
+    // A slow one that lost its slot was told why before the slot went to the new client (the
+    // others keep theirs until the request deadline).
+    let told = slow
+        .iter()
+        .filter(|s| {
+            s.set_nonblocking(true).unwrap();
+            let mut answer = [0; 12];
+            (&mut &**s).read(&mut answer).is_ok_and(|n| answer[..n].starts_with(b"HTTP/1.1 408"))
+        })
+        .count();
+    assert!(told >= 1, "no slow client was answered 408");
 }
