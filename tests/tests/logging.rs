@@ -89,6 +89,10 @@ fn a_full_run_of_every_client_logs_each_request_and_no_secret() {
     levers.contacts().list_page(&levers_client::ListContacts::new()).unwrap();
     portal.contacts().create(&portal_contacts::NewContact::new("Pw").portal_password("pw-TOPSECRET-1")).unwrap();
     let _ = previsto.contacts().list_page(&previsto::ListContacts::new().search("query-TOPSECRET"));
+    // A searched email (a query) and an email in a body: personal data, in no record at debug,
+    // ureq's own included.
+    previsto.contacts().list_page(&previsto::ListContacts::new().search("anna.TOPSECRET@example.com")).unwrap();
+    levers.contacts().create(&levers_client::NewContact::new("Mailed").email("mail.TOPSECRET@example.com")).unwrap();
 
     let records = RECORDS.lock().unwrap().clone();
     // Every record of a client is under its own crate's target (`RUST_LOG=previsto=debug`),
@@ -99,6 +103,7 @@ fn a_full_run_of_every_client_logs_each_request_and_no_secret() {
             assert!(!line.contains(secret), "a secret reached the log ({target}): {line}");
         }
         assert!(!line.contains("Basic ") && !line.contains("Bearer "), "{line}");
+        assert!(!line.contains("TOPSECRET"), "personal data reached the log ({target}): {line}");
     }
     let crates = [
         ("levers", "levers_client"),
