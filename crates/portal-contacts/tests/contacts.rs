@@ -105,9 +105,11 @@ fn delete_success_is_recognised_although_result_is_false() {
         .mock("GET", "/contact/5/delete")
         .match_header("authorization", AUTH)
         .with_body(r#"{"msg":"Entity has been successfully deleted.","result":false}"#)
-        .expect(1)
+        .expect(2)
         .create();
     client(&server).contacts().delete(&ContactId::from("5")).unwrap();
+    let said = client(&server).contacts().delete_with_meta(&ContactId::from("5")).unwrap();
+    assert_eq!((said.meta.status, said.meta.attempts), (200, 1));
     mock.assert();
 }
 

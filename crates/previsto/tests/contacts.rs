@@ -337,6 +337,14 @@ fn a_delete_whose_answer_was_lost_and_whose_repeat_meets_404_succeeded() {
             .unwrap()
     };
     build(vec![lost(), not_found()]).contacts().delete(&ContactId::from("con_1")).unwrap();
+    // And it says so: the 404 it met, on the second attempt.
+    let said = build(vec![lost(), not_found()]).contacts().delete_with_meta(&ContactId::from("con_1")).unwrap();
+    assert_eq!((said.meta.status, said.meta.attempts), (404, 2));
+    let plain = build(vec![Ok(contacts_core::HttpResponse::new(204, ""))])
+        .contacts()
+        .delete_with_meta(&ContactId::from("con_1"))
+        .unwrap();
+    assert_eq!((plain.meta.status, plain.meta.attempts), (204, 1));
     // A 404 on the first attempt is still Previsto saying there is no such contact.
     let err = build(vec![not_found()]).contacts().delete(&ContactId::from("con_1")).unwrap_err();
     assert!(err.is_not_found(), "{err:?}");

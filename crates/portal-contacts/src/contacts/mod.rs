@@ -373,10 +373,19 @@ impl<'a> Contacts<'a> {
     /// [`Error::NotFound`] when the portal says "Entity not found."; [`Error::Api`] for any
     /// other answer that is not the documented success.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
+        Ok(self.delete_with_meta(id)?.value)
+    }
+
+    /// As [`delete`](Self::delete), with the answer's metadata. The delete is a GET the
+    /// portal may act on twice, so it is sent once (`meta.attempts` is 1).
+    ///
+    /// # Errors
+    /// As [`delete`](Self::delete).
+    pub fn delete_with_meta(&self, id: &ContactId) -> Result<WithMeta<()>> {
         let request = self.request(Method::Get, &["contact", id.as_str(), "delete"])?.idempotent(false);
-        let (env, _) = self.send::<serde_json::Value>(request)?;
+        let (env, meta) = self.send::<serde_json::Value>(request)?;
         if env.msg.as_deref() == Some(MSG_DELETED) || env.result == Some(true) {
-            return Ok(());
+            return Ok(WithMeta::new((), meta));
         }
         Err(Error::api(200, format!("unexpected delete answer: {:?}", env.msg)))
     }

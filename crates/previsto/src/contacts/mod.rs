@@ -173,11 +173,21 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::NotFound`] when Previsto says there is no such contact.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
+        Ok(self.delete_with_meta(id)?.value)
+    }
+
+    /// As [`delete`](Self::delete), with the answer's metadata. A delete whose first attempt's
+    /// answer was lost and whose repeat met 404 succeeded (that attempt deleted it): its
+    /// `meta.status` is that 404 and `meta.attempts` more than 1, and it is logged at info.
+    ///
+    /// # Errors
+    /// As [`delete`](Self::delete).
+    pub fn delete_with_meta(&self, id: &ContactId) -> Result<WithMeta<()>> {
         self.secret_key_for("delete")?;
         // A repeat that meets 404 after an attempt whose answer was lost: that attempt deleted
         // it (the contact is gone, as asked).
-        self.request(Method::Delete, &["contacts", id.as_str()])?.gone_is_done(true).send()?;
-        Ok(())
+        let response = self.request(Method::Delete, &["contacts", id.as_str()])?.gone_is_done(true).send()?;
+        Ok(WithMeta::new((), response.into_meta()))
     }
 
     /// One page of contacts ([docs](https://developer.previsto.com/contacts)),
