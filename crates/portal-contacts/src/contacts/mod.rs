@@ -373,7 +373,8 @@ impl<'a> Contacts<'a> {
     /// [`Error::NotFound`] when the portal says "Entity not found."; [`Error::Api`] for any
     /// other answer that is not the documented success.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
-        Ok(self.delete_with_meta(id)?.value)
+        self.delete_with_meta(id)?;
+        Ok(())
     }
 
     /// As [`delete`](Self::delete), with the answer's metadata. The delete is a GET the

@@ -173,7 +173,8 @@ impl<'a> Contacts<'a> {
     /// # Errors
     /// [`Error::NotFound`] when Previsto says there is no such contact.
     pub fn delete(&self, id: &ContactId) -> Result<()> {
-        Ok(self.delete_with_meta(id)?.value)
+        self.delete_with_meta(id)?;
+        Ok(())
     }
 
     /// As [`delete`](Self::delete), with the answer's metadata. A delete whose first attempt's
