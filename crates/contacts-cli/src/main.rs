@@ -364,6 +364,12 @@ fn refuse_unused_list_flags(kind: Kind, list: &ListArgs) -> Result<(), CliError>
             kind.name()
         )));
     }
+    if list.customer_ids.is_empty() && kind == Kind::Portal {
+        return Err(CliError::Usage(
+            "--customer-id: the portal lists by customer; name one or more (the sandbox seeds customers 1, 2 and 3)"
+                .to_owned(),
+        ));
+    }
     if list.search.is_some() && kind != Kind::Previsto {
         return Err(CliError::Usage(format!(
             "--search: {} has no search (only Previsto has); leave it out",

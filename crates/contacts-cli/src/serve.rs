@@ -14,9 +14,11 @@ pub(crate) enum SandboxCommand {
         /// The port (0: a free one).
         #[arg(long, default_value_t = 0)]
         port: u16,
-        /// Start every provider with this many generated contacts.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
+        /// Generated contacts to start with: N for every provider, or PROVIDER=N for one
+        /// (like levers=20000, so a sync's target starts empty). Repeat for several; the
+        /// portal's belong to customers 1, 2 and 3. Defaults to none.
+        #[arg(long = "seed", value_name = "N|PROVIDER=N", value_parser = parse_seed)]
+        seeds: Vec<(Option<Provider>, u64)>,
         /// Enforce a rate limit per API key, as PROVIDER=N/min (Previsto documents
         /// previsto=120/min); 429 with Retry-After past it. Repeat for several providers.
         /// Defaults to none.
@@ -50,6 +52,44 @@ fn parse_rate_limit(text: &str) -> Result<(Provider, usize), String> {
     Ok((provider, n))
 }
 
+/// `5000` → every provider; `levers=20000` → Levers alone.
+fn parse_seed(text: &str) -> Result<(Option<Provider>, u64), String> {
+    let bad = || format!("{text:?} is not N or PROVIDER=N (like 5000 or levers=20000)");
+    let (provider, n) = match text.split_once('=') {
+        None => (None, text),
+        Some((name, n)) => (
+            Some(
+                Provider::ALL
+                    .iter()
+                    .copied()
+                    .find(|p| p.name() == name)
+                    .ok_or_else(|| format!("{name:?} is not one of levers, cleanlife, previsto, portal"))?,
+            ),
+            n,
+        ),
+    };
+    Ok((provider, n.parse::<u64>().map_err(|_| bad())?))
+}
+
+/// What each provider starts with, in words, for the start lines.
+fn seeded(seeds: &[(Option<Provider>, u64)]) -> String {
+    let mut counts: Vec<(Provider, u64)> = Provider::ALL.iter().map(|&p| (p, 0)).collect();
+    for (provider, n) in seeds {
+        for (p, count) in &mut counts {
+            if provider.is_none_or(|one| one == *p) {
+                *count = *n;
+            }
+        }
+    }
+    let listed: Vec<String> = counts.iter().map(|(p, n)| format!("{} {n}", p.name())).collect();
+    let customers: Vec<String> = contacts_sandbox::PORTAL_SEEDED_CUSTOMERS.iter().map(u64::to_string).collect();
+    format!(
+        "seeded contacts: {}; the portal's belong to customers {} (contacts portal list --customer-id 1)",
+        listed.join(", "),
+        customers.join(", ")
+    )
+}
+
 /// The environment lines for a sandbox at `sb`.
 fn environment(sb: &Sandbox) -> String {
     // Quoted for the shell (the portal's value holds a space).
@@ -58,16 +98,21 @@ fn environment(sb: &Sandbox) -> String {
 
 pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
     match command {
-        SandboxCommand::Serve { port, seed, rate_limits, latency, env_file } => {
+        SandboxCommand::Serve { port, seeds, rate_limits, latency, env_file } => {
             let mut builder = Sandbox::builder().port(*port).record_limit(0).latency(*latency);
             for (provider, per_minute) in rate_limits {
                 builder = builder.rate_limit(*provider, *per_minute);
             }
-            for &p in Provider::ALL {
-                builder = builder.seed(p, *seed);
+            // In order: a later `--seed` wins for the providers it names.
+            for (provider, n) in seeds {
+                builder = match provider {
+                    Some(p) => builder.seed(*p, *n),
+                    None => builder.seed_all(*n),
+                };
             }
             let sb =
                 builder.start().map_err(|e| CliError::io(format!("starting the sandbox on port {port}"), None, e))?;
+            eprintln!("{}", seeded(seeds));
             eprintln!("sandbox listening on {} (Ctrl-C to stop); point the CLI at it with:", sb.url());
             out.print(&environment(&sb));
             if let Some(path) = env_file {

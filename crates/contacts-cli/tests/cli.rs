@@ -274,10 +274,10 @@ fn every_flag_does_what_it_says_or_is_refused() {
     assert_eq!(text(&out.stdout).lines().count(), 2);
     let out = contacts(&["previsto", "--sandbox", "--seed", "2", "export", "--json", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(2));
-    // Errors speak in flags.
+    // Errors speak in flags; a flag the command needs is a usage error (it was 4, a refusal).
     let out = contacts(&["portal", "--sandbox", "list"]);
-    assert_eq!(out.status.code(), Some(4));
-    assert!(text(&out.stderr).contains("invalid --customer-id"), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--customer-id"), "{}", text(&out.stderr));
     let out = Command::new(env!("CARGO_BIN_EXE_contacts"))
         .args(["previsto", "--base-url", "http://api.example.com", "get", "con_1"])
         .env("PREVISTO_API_KEY", "sk_x")
@@ -378,18 +378,22 @@ fn the_readme_sandbox_shell_lines_work_in_sh() {
     std::fs::create_dir_all(&dir).unwrap();
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_contacts")).parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    // `timeout` bounds the wait loop should the server never start.
-    let out = std::process::Command::new("timeout")
-        .args(["60", "sh", "-c", &format!("set -e\n{script}")])
-        .current_dir(&dir)
-        .env("PATH", path)
-        .env_remove("PREVISTO_API_KEY")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert!(stdout.contains(r#""name":"Anna Jensen""#), "{stdout}");
-    assert_eq!(stdout.lines().filter(|l| l.contains("Kunde")).count(), 2, "{stdout}");
+    // Twice in one folder, as a user reruns it. Before: the second run found the first's
+    // sandbox.env at once and sourced a dead port.
+    for run in 1..=2 {
+        // `timeout` bounds the wait loop should the server never start.
+        let out = std::process::Command::new("timeout")
+            .args(["60", "sh", "-c", &format!("set -e\n{script}")])
+            .current_dir(&dir)
+            .env("PATH", &path)
+            .env_remove("PREVISTO_API_KEY")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "run {run}: {}\n{}", text(&out.stdout), text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains(r#""name":"Anna Jensen""#), "{stdout}");
+        assert_eq!(stdout.lines().filter(|l| l.contains("Kunde")).count(), 2, "{stdout}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -505,4 +509,50 @@ fn serve(args: &[&str]) -> (std::process::Child, Vec<(String, String)>) {
         })
         .collect();
     (child, env)
+}
+
+#[test]
+fn sandbox_serve_seeds_one_provider_and_names_the_portals_customers() {
+    // Before: `--seed 20000` seeded every provider (a sync's target started with 20,000
+    // unrelated contacts), the portal's customer ids were found only by trying, and
+    // `contacts portal list` without `--customer-id` exited 4 (a provider refusal), not 2.
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(["sandbox", "serve", "--seed", "4", "--seed", "levers=0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("levers 0, cleanlife 4, previsto 4, portal 4"), "{first}");
+    assert!(first.contains("customers 1, 2, 3"), "{first}");
+    let env: Vec<(String, String)> = std::io::BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .take(8)
+        .map(|l| {
+            let l = l.unwrap();
+            let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
+            (k.to_owned(), v.trim_matches('\'').to_owned())
+        })
+        .collect();
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_contacts"));
+        cmd.args(args).envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cmd.output().unwrap()
+    };
+    assert_eq!(text(&run(&["levers", "list", "--json"]).stdout).lines().count(), 0);
+    assert_eq!(text(&run(&["previsto", "list", "--json"]).stdout).lines().count(), 4);
+    let unnamed = run(&["portal", "list"]);
+    assert_eq!(unnamed.status.code(), Some(2), "{}", text(&unnamed.stderr));
+    assert!(text(&unnamed.stderr).contains("--customer-id"), "{}", text(&unnamed.stderr));
+    let named = run(&["portal", "list", "--customer-id", "1", "--json"]);
+    assert!(named.status.success(), "{}", text(&named.stderr));
+    assert_eq!(text(&named.stdout).lines().count(), 2, "customer 1 holds seeds 0 and 3");
+    let refused =
+        Command::new(env!("CARGO_BIN_EXE_contacts")).args(["sandbox", "serve", "--seed", "nobody=3"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

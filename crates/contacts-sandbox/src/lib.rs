@@ -479,6 +479,10 @@ impl SandboxBuilder {
     }
 }
 
+/// The customers the portal's seeded contacts belong to, in turn: list them with
+/// `customer_id[]=1` (the portal lists by customer only).
+pub const PORTAL_SEEDED_CUSTOMERS: &[u64] = &[1, 2, 3];
+
 /// How the sandbox's portal reads a list's customer ids (the document shows no form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

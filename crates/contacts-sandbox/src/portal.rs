@@ -57,10 +57,11 @@ fn blank(seq: u64) -> Map<String, Value> {
     c
 }
 
-/// Seeded contacts belong to customers 1, 2 and 3 in turn.
+/// Seeded contacts belong to customers 1, 2 and 3 in turn ([`crate::PORTAL_SEEDED_CUSTOMERS`]).
 fn seeded(seq: u64) -> Map<String, Value> {
     let mut c = blank(seq);
-    let customer = seq % 3 + 1;
+    let customers = crate::PORTAL_SEEDED_CUSTOMERS;
+    let customer = customers[(seq % customers.len() as u64) as usize];
     c.insert("name".into(), json!(format!("Contact {seq}")));
     c.insert("email".into(), json!(format!("contact{seq}@example.com")));
     c.insert("tel".into(), json!(format!("+4570{:06}", seq % 1_000_000)));
