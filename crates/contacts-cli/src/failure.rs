@@ -21,7 +21,10 @@ Exit status:
  10  file error: a file (a sync journal) could not be read or written, or is not a journal
  11  busy: another sync run holds the journal
  12  too many deletes: the sync plan deletes more than --max-delete; nothing was written
-130  interrupted (SIGINT, SIGTERM): ended within 2 s (writes in flight journaled); resume with --resume";
+130  interrupted (SIGINT, SIGTERM): ended within 2 s (writes in flight journaled); resume with --resume
+
+Logging: RUST_LOG=info adds the sync's plan and report, RUST_LOG=warn each failed call,
+RUST_LOG=debug each request (default: the sync's warnings); on stderr, time-stamped (RFC 3339).";
 
 /// What went wrong, in the CLI's words.
 #[derive(Debug)]

@@ -316,7 +316,27 @@ fn command() -> clap::Command {
     cmd
 }
 
+/// The logger: the records the crates emit (the sync's plan and report at info, each failure
+/// at warn, each request at debug), filtered by `RUST_LOG`, on stderr, each line stamped with
+/// the time (RFC 3339). Without `RUST_LOG`, the sync's warnings (a write that failed, why a
+/// run stopped, as they happen): a client's warning about a failed call would only repeat
+/// the `error:` line every command ends with.
+/// The filter without `RUST_LOG`.
+const DEFAULT_LOG: &str = "contacts_sync=warn";
+
+fn init_logging() {
+    use std::io::Write;
+    let mut builder = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(DEFAULT_LOG));
+    builder.format(|buf, record| {
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+        writeln!(buf, "{now} {} {}: {}", record.level(), record.target(), record.args())
+    });
+    // Already set (never, in this binary): the records go nowhere, the run goes on.
+    let _ = builder.try_init();
+}
+
 fn main() -> ExitCode {
+    init_logging();
     let matches = command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 /// Every variable the CLI reads, and what for.
-const ENVIRONMENT: [(&str, &str); 11] = [
+const ENVIRONMENT: [(&str, &str); 12] = [
     ("LEVERS_TOKEN", "A ready Levers bearer token."),
     ("LEVERS_CLIENT_ID", "With LEVERS_CLIENT_SECRET: Levers client credentials, exchanged for a token."),
     ("LEVERS_CLIENT_SECRET", "See LEVERS_CLIENT_ID."),
@@ -19,6 +19,10 @@ const ENVIRONMENT: [(&str, &str); 11] = [
     ("PORTAL_BASE_URL", "Your customer portal installation's base URL (required for the portal)."),
     ("PORTAL_AUTHORIZATION", "The portal's Authorization header value."),
     ("HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY", "The proxy, as curl reads them (never for 127.0.0.1)."),
+    (
+        "RUST_LOG",
+        "What the crates log to stderr, time-stamped (RFC 3339). Default: the sync's warnings (contacts_sync=warn). warn adds each failed call, info the sync's plan and report, debug each request (previsto=debug for one crate). Keep ureq=warn: its trace records hold whole requests.",
+    ),
 ];
 
 /// The page: name, synopsis, description and options of `contacts`, then a section per
@@ -42,7 +46,8 @@ pub(crate) fn page(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
         writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(name), roff(what))?;
     }
     writeln!(out, ".SH \"EXIT STATUS\"")?;
-    for line in crate::failure::EXIT_CODES.lines().skip(1) {
+    // The table only: the logging paragraph after it is in ENVIRONMENT (RUST_LOG).
+    for line in crate::failure::EXIT_CODES.lines().skip(1).take_while(|l| !l.trim().is_empty()) {
         let line = line.trim();
         if let Some((code, meaning)) = line.split_once(char::is_whitespace) {
             writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(code), roff(meaning.trim()))?;

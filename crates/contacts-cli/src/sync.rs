@@ -125,6 +125,26 @@ const STOP_GRACE: Duration = Duration::from_millis(1500);
 const PLANNING: u8 = 0;
 const APPLYING: u8 = 1;
 
+/// One line on stderr: prefixed with an RFC 3339 timestamp when stderr is not a terminal (a
+/// log file, cron's mail), so an appended log says when each thing happened. A closed stderr
+/// is ignored, never a panic.
+pub(crate) fn say(line: &str) {
+    use std::io::{IsTerminal, Write};
+    let stderr = std::io::stderr();
+    let text = if stderr.is_terminal() {
+        format!("{line}\n")
+    } else {
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+        line.lines().map(|l| format!("{now} {l}\n")).collect()
+    };
+    let _ = stderr.lock().write_all(text.as_bytes());
+}
+
+/// "2m 30s", "45s", "1h 5m": an estimate, to the second.
+fn approx(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string()
+}
+
 /// Runs the sync and maps every way it can end to its exit status and a line on stderr that
 /// says what to do next.
 pub(crate) fn run(args: &SyncArgs) -> ExitCode {
@@ -133,12 +153,27 @@ pub(crate) fn run(args: &SyncArgs) -> ExitCode {
     let journal = args.resume.clone().or_else(|| args.journal.clone());
     let again = resume_line(journal.as_deref());
     watch_signals(&stop, &phase, again.clone());
-    match sync(args, &stop, &phase) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+    let started = std::time::Instant::now();
+    let mut summary = None;
+    let (code, outcome) = outcome(sync(args, &stop, &phase, &mut summary), &again);
+    if let Some(outcome) = outcome {
+        let counts = summary.map(|s| format!(": {s}")).unwrap_or_default();
+        let took = started.elapsed();
+        let took = if took < Duration::from_secs(1) { format!("{} ms", took.as_millis()) } else { approx(took) };
+        say(&format!("sync ended: {outcome} (exit {code}) after {took}{counts}"));
+    }
+    ExitCode::from(code)
+}
+
+/// The exit status of how the sync ended, with its line said; and the outcome in words for
+/// the end line (none for a usage error: nothing ran).
+fn outcome(result: Result<bool, Failure>, again: &str) -> (u8, Option<&'static str>) {
+    match result {
+        Ok(true) => (0, Some("done")),
+        Ok(false) => (1, Some("finished with refusals, conflicts or failed writes")),
         Err(Failure::Usage(message)) => {
-            eprintln!("error: sync: {message}");
-            ExitCode::from(2)
+            say(&format!("error: sync: {message}"));
+            (2, None)
         }
         Err(Failure::Sync(e)) => {
             let (code, hint) = match &e {
@@ -153,20 +188,31 @@ pub(crate) fn run(args: &SyncArgs) -> ExitCode {
                     let code = provider_code(err);
                     (code, "nothing was written; fix the cause and run again".to_owned())
                 }
-                SyncError::Stopped { error, .. } => (provider_code(error), again.clone()),
+                SyncError::Stopped { error, .. } => (provider_code(error), again.to_owned()),
                 SyncError::TooManyDeletes { .. } => (
                     EXIT_TOO_MANY_DELETES,
                     "nothing was written. Check the source first (a listing cut short would delete its copies), then raise --max-delete (with --resume too)".to_owned(),
                 ),
-                SyncError::Interrupted { .. } => (EXIT_INTERRUPTED, again.clone()),
-                _ => (1, again.clone()),
+                SyncError::Interrupted { .. } => (EXIT_INTERRUPTED, again.to_owned()),
+                _ => (1, again.to_owned()),
             };
             let shown = crate::failure::in_flags(&one_line(&e));
             match &e {
-                SyncError::Interrupted { report } => eprintln!("interrupted after {} writes; {hint}", report.writes()),
-                _ => eprintln!("error: sync: {shown}\n{hint}"),
+                SyncError::Interrupted { report } => {
+                    say(&format!("interrupted after {} writes; {hint}", report.writes()));
+                    say(&format!("so far: {report}"));
+                    (code, Some("interrupted"))
+                }
+                SyncError::Stopped { report, .. } => {
+                    say(&format!("error: sync: {shown}\n{hint}"));
+                    say(&format!("so far: {report}"));
+                    (code, Some("stopped"))
+                }
+                _ => {
+                    say(&format!("error: sync: {shown}\n{hint}"));
+                    (code, Some("failed"))
+                }
             }
-            ExitCode::from(code)
         }
     }
 }
@@ -230,12 +276,12 @@ fn watch_signals(stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>, again: String) {
     std::thread::spawn(move || {
         for _ in signals.forever() {
             if phase.load(Ordering::SeqCst) == PLANNING {
-                eprintln!("interrupted while planning: nothing was written; {again}");
+                say(&format!("interrupted while planning: nothing was written; {again}"));
                 std::process::exit(i32::from(EXIT_INTERRUPTED));
             }
             if stop.swap(true, Ordering::SeqCst) {
                 // A second signal: end now.
-                eprintln!("interrupted; {again}");
+                say(&format!("interrupted; {again}"));
                 std::process::exit(i32::from(EXIT_INTERRUPTED));
             }
             // Every wait of the run yields to the stop within a quarter second; a request in
@@ -243,14 +289,19 @@ fn watch_signals(stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>, again: String) {
             let grace = std::sync::mpsc::channel::<()>();
             let _keep = grace.0;
             if grace.1.recv_timeout(STOP_GRACE).is_err() {
-                eprintln!("interrupted with writes still in flight (each is in the journal as begun); {again}");
+                say(&format!("interrupted with writes still in flight (each is in the journal as begun); {again}"));
                 std::process::exit(i32::from(EXIT_INTERRUPTED));
             }
         }
     });
 }
 
-fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Result<bool, Failure> {
+fn sync(
+    args: &SyncArgs,
+    stop: &Arc<AtomicBool>,
+    phase: &Arc<AtomicU8>,
+    summary: &mut Option<String>,
+) -> Result<bool, Failure> {
     let header = match &args.resume {
         Some(path) => Some(JournalHeader::read(path)?),
         None => None,
@@ -343,7 +394,7 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
     let mut said = false;
     job = job.progress(move |p| {
         if let (Some(pid), false) = (stale, said) {
-            eprintln!("took over the journal's lock left by pid {pid}, which is no longer running");
+            say(&format!("took over the journal's lock left by pid {pid}, which is no longer running"));
             said = true;
         }
         reporter.show(p);
@@ -351,12 +402,33 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
     if let Some(n) = args.concurrency {
         job = job.concurrency(n);
     }
+    let rate = rate_in_words(&job, args, to);
+    say(&format!(
+        "sync {} -> {} started{}: rate {rate}, concurrency {}, journal {}",
+        from.name(),
+        to.name(),
+        if args.dry_run { " (dry run: nothing will be written)" } else { "" },
+        args.concurrency.map_or_else(|| "default".to_owned(), |n| n.to_string()),
+        journal_of(args).map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
+    ));
     if let (Some(path), false) = (&args.resume, args.dry_run) {
         // A resume plans again itself: a signal from here on stops it before its next write.
         phase.store(APPLYING, Ordering::SeqCst);
-        return finish(args, job.resume(path)?);
+        return finish(args, job.resume(path)?, summary);
     }
     let plan = job.plan()?;
+    let estimate = job.estimate(&plan);
+    let deletes = if args.delete || header.as_ref().is_some_and(|h| h.delete) { plan.deletes.len() } else { 0 };
+    say(&format!(
+        "planned: {} writes ({} create, {} update, {deletes} delete) at {rate}: {}",
+        plan.writes() + deletes,
+        plan.creates.len(),
+        plan.updates.len(),
+        estimate.map_or_else(
+            || "no rate holds it back (as fast as the target answers)".to_owned(),
+            |d| format!("about {}", approx(d))
+        ),
+    ));
     // A dry run fails where the real run would, with the same exit status: deletes of a
     // target that cannot delete, more deletes than allowed.
     if let Some(max) = delete_limit(args, header.as_ref())
@@ -370,21 +442,48 @@ fn sync(args: &SyncArgs, stop: &Arc<AtomicBool>, phase: &Arc<AtomicU8>) -> Resul
         }
     }
     if args.dry_run {
+        let per_minute = job.rate_in_force();
         if args.json {
-            let json = serde_json::to_string(&plan).map_err(|e| Error::config(e.to_string()))?;
+            // The plan, and what the dry run adds: that it is one, the rate and the estimate.
+            let mut json = serde_json::to_value(&plan).map_err(|e| Error::config(e.to_string()))?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("dry_run".to_owned(), true.into());
+                object.insert("rate_per_minute".to_owned(), per_minute.into());
+                object.insert("estimated_secs".to_owned(), estimate.map(|d| d.as_secs_f64()).into());
+            }
             crate::output::Out::stdout().print(&format!("{json}\n"));
         } else {
-            crate::output::Out::stdout().print(&plan.to_string());
+            let estimate = estimate.map_or_else(
+                || "as fast as the target answers (no estimate)".to_owned(),
+                |d| format!("about {} to apply", approx(d)),
+            );
+            crate::output::Out::stdout()
+                .print(&format!("dry run: nothing was written\n{plan}rate {rate}: {estimate}\n"));
         }
+        *summary = Some(format!("dry run, {} writes planned", plan.writes() + deletes));
         return Ok(plan.refusals.is_empty() && plan.conflicts.is_empty());
     }
     phase.store(APPLYING, Ordering::SeqCst);
     let report = job.apply(&plan)?;
-    finish(args, report)
+    finish(args, report, summary)
+}
+
+/// The rate in force, and where it comes from.
+fn rate_in_words(job: &SyncJob<'_>, args: &SyncArgs, to: Kind) -> String {
+    match job.rate_in_force() {
+        None => "unthrottled".to_owned(),
+        Some(n) if args.rate_per_minute.is_some() => format!("{n}/min (--rate-per-minute)"),
+        Some(n) if args.resume.is_some() => format!("{n}/min (the journal's)"),
+        Some(n) if contacts_sync::documented_rate(to.provider()) == Some(n) => {
+            format!("{n}/min ({}'s documented rate)", to.name())
+        }
+        Some(n) => format!("{n}/min"),
+    }
 }
 
 /// Prints the report; success only when everything planned was written and nothing refused.
-fn finish(args: &SyncArgs, report: contacts_sync::Report) -> Result<bool, Failure> {
+fn finish(args: &SyncArgs, report: contacts_sync::Report, summary: &mut Option<String>) -> Result<bool, Failure> {
+    *summary = Some(report.to_string().replace('\n', "; "));
     if args.json {
         let json = serde_json::to_string(&report).map_err(|e| Error::config(e.to_string()))?;
         crate::output::Out::stdout().print(&format!("{json}\n"));
@@ -392,13 +491,13 @@ fn finish(args: &SyncArgs, report: contacts_sync::Report) -> Result<bool, Failur
         crate::output::Out::stdout().print(&format!("{report}\n"));
         let e = contacts_core::escaped;
         for f in &report.failed {
-            eprintln!("failed {} {}: {}", f.action, e(&f.source_id), e(&f.error));
+            say(&format!("failed {} {}: {}", f.action, e(&f.source_id), e(&f.error)));
         }
         for r in &report.refused {
-            eprintln!("refused {}: {}", e(&r.source_id), e(&r.reason));
+            say(&format!("refused {}: {}", e(&r.source_id), e(&r.reason)));
         }
         for c in &report.conflicts {
-            eprintln!("conflict {}: {} sources, {} targets", e(&c.key), c.source_ids.len(), c.target_ids.len());
+            say(&format!("conflict {}: {} sources, {} targets", e(&c.key), c.source_ids.len(), c.target_ids.len()));
         }
     }
     Ok(report.is_success())
@@ -488,7 +587,7 @@ impl Reporter {
                     std::thread::sleep(Duration::from_secs(1));
                     let mut stall = ticker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     if let Some(line) = stall.due(Instant::now()) {
-                        eprintln!("{line}");
+                        say(&line);
                         stall.last_line = Some(Instant::now());
                     }
                 }
@@ -499,7 +598,7 @@ impl Reporter {
 
     /// Writes a progress line and tells the ticker.
     fn line(&mut self, line: String) {
-        eprintln!("{line}");
+        say(&line);
         let now = Instant::now();
         self.last_line = Some(now);
         let mut stall = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

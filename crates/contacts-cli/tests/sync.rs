@@ -180,8 +180,75 @@ fn progress_reaches_a_pipe_as_lines() {
     let sb = Sandbox::builder().seed(Provider::PREVISTO, 5).start().unwrap();
     let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]));
     assert_eq!(out.status.code(), Some(0));
-    // stderr is a pipe here: the first progress line is printed, then at most one per 10 s.
-    assert!(text(&out.stderr).starts_with("sync: planning:"), "{}", text(&out.stderr));
+    // stderr is a pipe here: every line starts with the time (RFC 3339), then says the run
+    // started (pair, rate, journal), the first progress line, the plan and the end (outcome,
+    // exit status, counts). Before: no time, no start and no end line.
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    for line in &lines {
+        let (stamp, _) = line.split_once(' ').unwrap_or_default();
+        assert!(humantime::parse_rfc3339(stamp).is_ok(), "no timestamp: {line}");
+    }
+    let said = |i: usize| lines[i].split_once(' ').map(|(_, l)| l).unwrap_or_default();
+    assert!(said(0).starts_with("sync previsto -> levers started: rate unthrottled"), "{stderr}");
+    assert!(said(0).ends_with("journal none"), "{stderr}");
+    assert!(said(1).starts_with("sync: planning:"), "{stderr}");
+    assert!(stderr.contains("planned: 5 writes (5 create, 0 update, 0 delete)"), "{stderr}");
+    let end = said(lines.len() - 1);
+    assert!(end.starts_with("sync ended: done (exit 0) after "), "{end}");
+    assert!(end.contains(": 5 created, 0 found"), "{end}");
+}
+
+#[test]
+fn rust_log_shows_the_sync_records_time_stamped() {
+    // Before: the CLI installed no logger, so RUST_LOG=info printed nothing.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 3).start().unwrap();
+    let mut cmd = sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy"]);
+    cmd.env("RUST_LOG", "info");
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let records: Vec<&str> = stderr.lines().filter(|l| l.contains(" INFO contacts_sync: ")).collect();
+    assert!(records.iter().any(|l| l.contains("3 created")), "{stderr}");
+    for record in records {
+        let (stamp, _) = record.split_once(' ').unwrap_or_default();
+        assert!(humantime::parse_rfc3339(stamp).is_ok(), "{record}");
+    }
+    // Without RUST_LOG, only the sync's warnings: none in a clean run.
+    let quiet = run(sync_cmd(&sb, &["--from", "previsto", "--to", "cleanlife", "--match", "phone", "--dry-run"]));
+    assert!(!text(&quiet.stderr).contains(" INFO "), "{}", text(&quiet.stderr));
+}
+
+#[test]
+fn a_dry_run_says_so_counts_every_row_and_estimates_at_the_rate_in_force() {
+    // Before: no "dry run", 20 rows a kind without "…and N more", no rate, no estimate, and
+    // the JSON report's duration was {"secs":…,"nanos":…}.
+    let sb = Sandbox::builder().seed(Provider::LEVERS, 30).start().unwrap();
+    let out = run(sync_cmd(&sb, &["--from", "levers", "--to", "previsto", "--dry-run"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("dry run: nothing was written\n"), "{stdout}");
+    // 30 creates at Previsto's documented 120 a minute: 15 s.
+    assert!(stdout.contains("rate 120/min (previsto's documented rate): about 15s to apply"), "{stdout}");
+    assert!(text(&out.stderr).contains("(dry run: nothing will be written)"), "{}", text(&out.stderr));
+    let json = run(sync_cmd(&sb, &["--from", "levers", "--to", "previsto", "--dry-run", "--json"]));
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["rate_per_minute"], 120);
+    assert_eq!(plan["estimated_secs"], 15.0);
+    assert_eq!(plan["creates"].as_array().map(Vec::len), Some(30));
+    let out = run(sync_cmd(&sb, &["--from", "levers", "--to", "previsto", "--rate-per-minute", "6000", "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["duration"].is_f64(), "seconds, a number: {report}");
+    // Every row shown or counted: 25 refusals are 20 rows and "…and 5 more".
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 25).start().unwrap();
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--dry-run"]));
+    assert_eq!(out.status.code(), Some(1), "refusals fail the check");
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("refused ")).count(), 20, "{stdout}");
+    assert!(stdout.contains("…and 5 more refusals (--json lists every one)"), "{stdout}");
+    assert!(stdout.contains("rate unthrottled: as fast as the target answers (no estimate)"), "{stdout}");
 }
 
 #[test]

@@ -194,10 +194,11 @@ impl fmt::Display for Plan {
         }
         // Ids and keys come from the providers: escaped where printed.
         let e = contacts_core::escaped;
-        for u in self.updates.iter().take(20) {
+        for u in self.updates.iter().take(SHOWN) {
             let fields: Vec<&str> = u.fields.iter().map(|f| f.name()).collect();
             writeln!(f, "update {} ({}): {}", e(&u.target_id), e(&u.key), fields.join(", "))?;
         }
+        more(f, self.updates.len(), "updates")?;
         for c in &self.conflicts {
             let list = |ids: &[String]| ids.iter().map(|i| e(i).to_string()).collect::<Vec<_>>().join(", ");
             writeln!(
@@ -208,14 +209,27 @@ impl fmt::Display for Plan {
                 list(&c.target_ids)
             )?;
         }
-        for r in self.refusals.iter().take(20) {
+        for r in self.refusals.iter().take(SHOWN) {
             writeln!(f, "refused {}: {}", e(&r.source_id), e(&r.reason))?;
         }
-        for d in self.deletes.iter().take(20) {
+        more(f, self.refusals.len(), "refusals")?;
+        for d in self.deletes.iter().take(SHOWN) {
             writeln!(f, "gone from the source {} (target {})", e(&d.key), e(&d.target_id))?;
         }
+        more(f, self.deletes.len(), "gone from the source")?;
         Ok(())
     }
+}
+
+/// The rows of each kind the plan's text shows; the rest are counted, never dropped in silence.
+const SHOWN: usize = 20;
+
+/// `…and 12 more updates` under a list cut at [`SHOWN`] rows.
+fn more(f: &mut fmt::Formatter<'_>, total: usize, what: &str) -> fmt::Result {
+    if total > SHOWN {
+        writeln!(f, "…and {} more {what} (--json lists every one)", total - SHOWN)?;
+    }
+    Ok(())
 }
 
 /// One target contact, as the plan remembers it: its id and a digest per field.

@@ -77,7 +77,8 @@ pub struct Report {
     /// Writes a previous run had begun and not finished (read from the journal on resume):
     /// the new plan looked each up by its match key before deciding to write it again.
     pub resumed_in_flight: u64,
-    /// How long applying took.
+    /// How long applying took. In JSON, seconds as a number (`12.5`).
+    #[serde(with = "seconds")]
     pub duration: Duration,
     /// The writes in flight at once asked for ([`SyncJob::concurrency`](crate::SyncJob::concurrency)).
     #[serde(default)]
@@ -180,4 +181,30 @@ impl fmt::Display for Report {
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
+}
+
+/// A duration as seconds, a number, in JSON (serde's own form, `{"secs":…,"nanos":…}`, is
+/// read back too).
+mod seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Seconds(f64),
+        Parts { secs: u64, nanos: u32 },
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        match Either::deserialize(d)? {
+            Either::Seconds(s) => Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom),
+            Either::Parts { secs, nanos } => Ok(Duration::new(secs, nanos)),
+        }
+    }
 }

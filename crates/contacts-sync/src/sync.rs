@@ -300,6 +300,22 @@ impl<'a> SyncJob<'a> {
         self
     }
 
+    /// The writes a minute this job is held to: [`rate_per_minute`](Self::rate_per_minute), or
+    /// the journal's on resume, or the target's [`documented_rate`]; `None` when unthrottled.
+    pub fn rate_in_force(&self) -> Option<u32> {
+        self.per_minute
+    }
+
+    /// How long applying `plan` takes at least at [`rate_in_force`](Self::rate_in_force):
+    /// its writes (and its deletes, when this job deletes) spread over the rate. `None` when
+    /// no rate holds the run back (it goes as fast as the target answers).
+    pub fn estimate(&self, plan: &Plan) -> Option<Duration> {
+        let per_minute = self.per_minute?;
+        let deletes = if self.delete { plan.deletes.len() } else { 0 };
+        let writes = (plan.writes() + deletes) as f64;
+        Some(Duration::from_secs_f64(writes * 60.0 / f64::from(per_minute.max(1))))
+    }
+
     /// The external id this job writes on its copy of the source contact `source_id` (with
     /// [`Match::ExternalId`]): the source's provider, this job's scope (the source's host,
     /// customer ids and search) and the id, e.g. `portal~3fa2c9d1e0b4:17`. A run deletes only
