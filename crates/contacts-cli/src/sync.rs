@@ -39,10 +39,10 @@ impl MatchBy {
 #[derive(Args)]
 pub(crate) struct SyncArgs {
     /// The provider to read from (with --resume: the journal's).
-    #[arg(long, value_enum, required_unless_present = "resume")]
+    #[arg(long, value_enum, required_unless_present_any = ["resume", "status"])]
     from: Option<Kind>,
     /// The provider to write to (with --resume: the journal's).
-    #[arg(long, value_enum, required_unless_present = "resume")]
+    #[arg(long, value_enum, required_unless_present_any = ["resume", "status"])]
     to: Option<Kind>,
     /// How a source contact and a target contact are recognised as the same [default:
     /// external-id; with --resume: the journal's].
@@ -59,6 +59,11 @@ pub(crate) struct SyncArgs {
     /// up what was in flight, go on. A flag that contradicts the journal is refused.
     #[arg(long)]
     resume: Option<PathBuf>,
+    /// Print what this journal records, run by run (when each started, its writes, how it
+    /// ended: outcome, exit status, counts), then exit. Reads the file only: no network call,
+    /// no lock taken, so it works while a run holds the journal. With --json, one object.
+    #[arg(long, value_name = "JOURNAL", conflicts_with_all = ["resume", "journal", "dry_run", "sandbox", "from", "to"])]
+    status: Option<PathBuf>,
     /// Drop (and count) fields the target cannot store instead of refusing those contacts.
     #[arg(long)]
     lossy: bool,
@@ -152,12 +157,33 @@ pub(crate) fn run(args: &SyncArgs) -> ExitCode {
     let phase = Arc::new(AtomicU8::new(PLANNING));
     let journal = args.resume.clone().or_else(|| args.journal.clone());
     let again = resume_line(journal.as_deref());
+    if let Some(path) = &args.status {
+        return status(path, args.json);
+    }
     watch_signals(&stop, &phase, again.clone());
     let started = std::time::Instant::now();
     let mut summary = None;
-    let (code, outcome) = outcome(sync(args, &stop, &phase, &mut summary), &again);
+    let mut report = None;
+    let result = sync(args, &stop, &phase, &mut summary, &mut report);
+    // The journal's end line, for every way a run that had its journal can end (not when the
+    // journal itself was the trouble, or held by another run, or the flags contradicted it).
+    let recordable = match &result {
+        Err(Failure::Usage(_)) => false,
+        Err(Failure::Sync(e)) => {
+            !matches!(e, SyncError::Journal { .. } | SyncError::Locked { .. } | SyncError::Mismatch { .. })
+        }
+        Ok(_) => !args.dry_run,
+    };
+    let (code, outcome) = outcome(result, &again, &mut report);
+    if let (true, Some(outcome), Some(path)) = (recordable, outcome, journal.as_deref())
+        && path.exists()
+        && let Err(e) = contacts_sync::record_end(path, outcome, code, report.as_ref())
+    {
+        say(&format!("warning: the journal's end line could not be written: {}", one_line(&e)));
+    }
     if let Some(outcome) = outcome {
-        let counts = summary.map(|s| format!(": {s}")).unwrap_or_default();
+        let counts = summary.or_else(|| report.as_ref().map(|r| r.to_string().replace('\n', "; ")));
+        let counts = counts.map(|s| format!(": {s}")).unwrap_or_default();
         let took = started.elapsed();
         let took = if took < Duration::from_secs(1) { format!("{} ms", took.as_millis()) } else { approx(took) };
         say(&format!("sync ended: {outcome} (exit {code}) after {took}{counts}"));
@@ -167,7 +193,11 @@ pub(crate) fn run(args: &SyncArgs) -> ExitCode {
 
 /// The exit status of how the sync ended, with its line said; and the outcome in words for
 /// the end line (none for a usage error: nothing ran).
-fn outcome(result: Result<bool, Failure>, again: &str) -> (u8, Option<&'static str>) {
+fn outcome(
+    result: Result<bool, Failure>,
+    again: &str,
+    so_far: &mut Option<contacts_sync::Report>,
+) -> (u8, Option<&'static str>) {
     match result {
         Ok(true) => (0, Some("done")),
         Ok(false) => (1, Some("finished with refusals, conflicts or failed writes")),
@@ -201,11 +231,13 @@ fn outcome(result: Result<bool, Failure>, again: &str) -> (u8, Option<&'static s
                 SyncError::Interrupted { report } => {
                     say(&format!("interrupted after {} writes; {hint}", report.writes()));
                     say(&format!("so far: {report}"));
+                    *so_far = Some((**report).clone());
                     (code, Some("interrupted"))
                 }
                 SyncError::Stopped { report, .. } => {
                     say(&format!("error: sync: {shown}\n{hint}"));
                     say(&format!("so far: {report}"));
+                    *so_far = Some((**report).clone());
                     (code, Some("stopped"))
                 }
                 _ => {
@@ -301,6 +333,7 @@ fn sync(
     stop: &Arc<AtomicBool>,
     phase: &Arc<AtomicU8>,
     summary: &mut Option<String>,
+    report: &mut Option<contacts_sync::Report>,
 ) -> Result<bool, Failure> {
     let header = match &args.resume {
         Some(path) => Some(JournalHeader::read(path)?),
@@ -414,7 +447,7 @@ fn sync(
     if let (Some(path), false) = (&args.resume, args.dry_run) {
         // A resume plans again itself: a signal from here on stops it before its next write.
         phase.store(APPLYING, Ordering::SeqCst);
-        return finish(args, job.resume(path)?, summary);
+        return finish(args, job.resume(path)?, report);
     }
     let plan = job.plan()?;
     let estimate = job.estimate(&plan);
@@ -464,8 +497,62 @@ fn sync(
         return Ok(plan.refusals.is_empty() && plan.conflicts.is_empty());
     }
     phase.store(APPLYING, Ordering::SeqCst);
-    let report = job.apply(&plan)?;
-    finish(args, report, summary)
+    let applied = job.apply(&plan)?;
+    finish(args, applied, report)
+}
+
+/// `--status J`: the journal's history, in words or JSON. Exit 0, or 10 when J is not a
+/// readable journal.
+fn status(path: &Path, json: bool) -> ExitCode {
+    let (header, runs) = match contacts_sync::history(path) {
+        Ok(h) => h,
+        Err(e) => {
+            say(&format!(
+                "error: sync: {}\ncheck the path: --status reads a journal written by --journal",
+                one_line(&e)
+            ));
+            return ExitCode::from(10);
+        }
+    };
+    let out = crate::output::Out::stdout();
+    if json {
+        out.print(&format!("{}\n", serde_json::json!({ "journal": path, "header": header, "runs": runs })));
+        return ExitCode::SUCCESS;
+    }
+    let time =
+        |secs: u64| humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + Duration::from_secs(secs)).to_string();
+    let mut text = format!(
+        "journal {}: {} -> {} by {}, created {}\n",
+        path.display(),
+        header.source.provider,
+        header.target.provider,
+        header.matching.name(),
+        time(header.created_at)
+    );
+    for (i, run) in runs.iter().enumerate() {
+        text.push_str(&format!(
+            "run {} ({}) started {}: {} writes begun, {} done, {} failed, {} unanswered; ",
+            i + 1,
+            if run.resumed { "resume" } else { "first" },
+            time(run.started_at),
+            run.begun,
+            run.done,
+            run.failed,
+            run.unanswered
+        ));
+        match &run.end {
+            Some(end) => {
+                text.push_str(&format!("ended {}: {} (exit {})", time(end.at), end.outcome, end.exit_code));
+                if let Some(report) = &end.report {
+                    text.push_str(&format!(": {}", report.to_string().replace('\n', "; ")));
+                }
+                text.push('\n');
+            }
+            None => text.push_str("no end recorded (killed, or still running)\n"),
+        }
+    }
+    out.print(&text);
+    ExitCode::SUCCESS
 }
 
 /// The rate in force, and where it comes from.
@@ -482,8 +569,12 @@ fn rate_in_words(job: &SyncJob<'_>, args: &SyncArgs, to: Kind) -> String {
 }
 
 /// Prints the report; success only when everything planned was written and nothing refused.
-fn finish(args: &SyncArgs, report: contacts_sync::Report, summary: &mut Option<String>) -> Result<bool, Failure> {
-    *summary = Some(report.to_string().replace('\n', "; "));
+fn finish(
+    args: &SyncArgs,
+    report: contacts_sync::Report,
+    kept: &mut Option<contacts_sync::Report>,
+) -> Result<bool, Failure> {
+    *kept = Some(report.clone());
     if args.json {
         let json = serde_json::to_string(&report).map_err(|e| Error::config(e.to_string()))?;
         crate::output::Out::stdout().print(&format!("{json}\n"));

@@ -570,3 +570,113 @@ fn a_closed_pipe_ends_the_sync_quietly_in_every_output_mode() {
         assert_ne!(out.status.code(), Some(101), "{extra:?}: {stderr}");
     }
 }
+
+#[test]
+fn each_run_ends_its_journal_and_status_tells_the_history_without_the_network() {
+    // Before: a journal's last line was its last write (no outcome, exit status or counts),
+    // and nothing printed a past run's summary.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 5).start().unwrap();
+    let j = journal("status");
+    let out = run(sync_cmd(&sb, &["--from", "previsto", "--to", "levers", "--lossy", "--journal", p(&j)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let last: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&j).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!((last["event"].as_str(), last["exit_code"].as_u64()), (Some("end"), Some(0)), "{last}");
+    assert_eq!(last["report"]["created"], 5);
+    // A resume (nothing left to do) is a second run, with its own end.
+    let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // --status reads the file alone: with the sandbox gone and a lock held, it still answers.
+    drop(sb);
+    std::fs::write(contacts_sync::lock_path(&j), "1\n").unwrap();
+    let status = |extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_contacts"));
+        cmd.args(["sync", "--status", p(&j)]).args(extra).env_clear();
+        cmd.output().unwrap()
+    };
+    let words = status(&[]);
+    assert_eq!(words.status.code(), Some(0), "{}", text(&words.stderr));
+    let words = text(&words.stdout);
+    assert!(words.contains(": previsto -> levers by external-id, created "), "{words}");
+    assert!(
+        words.contains("run 1 (first) started ")
+            && words.contains(": 5 writes begun, 5 done, 0 failed, 0 unanswered; ended "),
+        "{words}"
+    );
+    assert!(words.contains(": done (exit 0): 5 created"), "{words}");
+    assert!(words.contains("run 2 (resume) started ") && words.lines().count() == 3, "{words}");
+    let json: serde_json::Value = serde_json::from_slice(&status(&["--json"]).stdout).unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["end"]["exit_code"], 0);
+    assert_eq!(runs[0]["end"]["report"]["created"], 5);
+    assert_eq!(runs[1]["resumed"], true);
+    assert_eq!(runs[1]["end"]["outcome"], "done");
+    // Not a journal: exit 10, with the line that says what to check.
+    let missing = Command::new(env!("CARGO_BIN_EXE_contacts"))
+        .args(["sync", "--status", "/nonexistent/night.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(10), "{}", text(&missing.stderr));
+    let _ = std::fs::remove_file(contacts_sync::lock_path(&j));
+}
+
+/// The README's cron line, run as cron runs it: `\%` unescaped, under `env -i` with the line's
+/// own PATH, twice in one day; both nights are read back with `--status`.
+#[cfg(unix)]
+#[test]
+fn the_readme_cron_line_runs_twice_a_day_from_an_empty_environment() {
+    // Before: the line had no PATH for `contacts`, and a same-day rerun reused the dated
+    // journal (exit 10, an alert).
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let block = readme.split("<!-- cron:begin -->").nth(1).unwrap().split("<!-- cron:end -->").next().unwrap();
+    let path_line = block.lines().find(|l| l.starts_with("PATH=")).unwrap();
+    let entry = block.lines().find(|l| l.starts_with("15 2 * * *")).unwrap();
+    let command = entry.splitn(6, ' ').nth(5).unwrap().trim().replace("\\%", "%");
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 4).start().unwrap();
+    let root = std::env::temp_dir().join(format!("contacts-cron-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for dir in ["etc", "lib", "log", "bin"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+    }
+    let env: String = sb
+        .env()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("PREVISTO") || name.starts_with("LEVERS"))
+        .map(|(name, value)| format!("export {name}='{value}'\n"))
+        .collect();
+    std::fs::write(root.join("etc/env"), env).unwrap();
+    // The alert records the status it was given.
+    let alert = root.join("bin/alert");
+    std::fs::write(&alert, format!("#!/bin/sh\necho \"$1\" >> {}/alerts\n", root.display())).unwrap();
+    std::fs::set_permissions(&alert, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let command = command
+        .replace("/etc/contacts/env", &root.join("etc/env").display().to_string())
+        .replace("/var/lib/contacts", &root.join("lib").display().to_string())
+        .replace("/var/log/contacts-sync.log", &root.join("log/sync.log").display().to_string())
+        .replace("/usr/local/bin/alert-contacts-sync", &alert.display().to_string());
+    // `contacts` where the line's PATH looks: its first directory stands for /usr/local/bin.
+    let bin = Path::new(env!("CARGO_BIN_EXE_contacts")).parent().unwrap().display().to_string();
+    let path = path_line.trim_start_matches("PATH=").replacen("/usr/local/bin", &bin, 1);
+    for night in 1..=2 {
+        let out = Command::new("env").args(["-i", &format!("PATH={path}"), "sh", "-c", &command]).output().unwrap();
+        assert!(out.status.success(), "night {night}: {}{}", text(&out.stdout), text(&out.stderr));
+    }
+    assert!(!root.join("alerts").exists(), "alerted: {:?}", std::fs::read_to_string(root.join("alerts")));
+    let journals: Vec<PathBuf> = std::fs::read_dir(root.join("lib")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(journals.len(), 2, "one journal a run: {journals:?}");
+    let mut created = 0;
+    for j in &journals {
+        let status =
+            Command::new(env!("CARGO_BIN_EXE_contacts")).args(["sync", "--status", p(j), "--json"]).output().unwrap();
+        let history: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        let end = &history["runs"][0]["end"];
+        assert_eq!(end["exit_code"], 0, "{history}");
+        created += end["report"]["created"].as_u64().unwrap();
+    }
+    assert_eq!(created, 4, "the first night created 4, the second none");
+    let log = std::fs::read_to_string(root.join("log/sync.log")).unwrap();
+    assert_eq!(log.matches(" sync previsto -> levers started: ").count(), 2, "{log}");
+    assert_eq!(log.matches(" sync ended: done (exit 0)").count(), 2, "{log}");
+    let _ = std::fs::remove_dir_all(&root);
+}

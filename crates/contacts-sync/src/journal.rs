@@ -463,3 +463,154 @@ pub fn lock_path(journal: &Path) -> PathBuf {
 pub(crate) fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
+
+/// How a run recorded in a journal ended: the line a run's caller appends with
+/// [`record_end`], read back by [`history`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RunEnd {
+    /// In words: `done`, `finished with refusals, conflicts or failed writes`, `stopped`,
+    /// `interrupted`, `failed`.
+    pub outcome: String,
+    /// The exit status the run ended with (the CLI's table).
+    pub exit_code: u8,
+    /// When, in seconds since the Unix epoch.
+    pub at: u64,
+    /// The report, as far as the run got (none when it stopped before applying).
+    pub report: Option<crate::Report>,
+}
+
+/// One run (the first, or a resume) as its journal records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RunRecord {
+    /// `true` for a `--resume`, `false` for the run that created the journal.
+    pub resumed: bool,
+    /// When it began, in seconds since the Unix epoch.
+    pub started_at: u64,
+    /// Writes begun.
+    pub begun: u64,
+    /// Writes the target answered with success.
+    pub done: u64,
+    /// Writes that failed.
+    pub failed: u64,
+    /// Writes begun and never answered by the end of the run (a resume looks each up).
+    pub unanswered: u64,
+    /// How it ended; `None` when no end was recorded (the process was killed, or is running).
+    pub end: Option<RunEnd>,
+}
+
+/// The history of the journal at `path`, run by run, read without taking its lock and
+/// without any call to a provider: what `contacts sync --status` prints.
+///
+/// # Errors
+/// [`SyncError::Journal`] when the file is missing, unreadable or not a journal.
+pub fn history(path: &Path) -> Result<(JournalHeader, Vec<RunRecord>), SyncError> {
+    let header = JournalHeader::read(path)?;
+    let file = File::open(path).map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
+    let mut reader = BufReader::new(file);
+    let _header = read_line(&mut reader, path)?;
+    let first = RunRecord {
+        resumed: false,
+        started_at: header.created_at,
+        begun: 0,
+        done: 0,
+        failed: 0,
+        unanswered: 0,
+        end: None,
+    };
+    let mut runs = vec![first];
+    let mut open = std::collections::HashSet::new();
+    while let Some(line) = read_line(&mut reader, path)? {
+        // A torn last line (a killed process) is no event.
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
+        let field = |name: &str| value.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        let Some(run) = runs.last_mut() else { break };
+        let id = (field("action"), field("key"));
+        match field("event").as_str() {
+            "run" => {
+                run.unanswered = open.len() as u64;
+                open.clear();
+                runs.push(RunRecord {
+                    resumed: true,
+                    started_at: value.get("at").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                    begun: 0,
+                    done: 0,
+                    failed: 0,
+                    unanswered: 0,
+                    end: None,
+                });
+            }
+            "begin" => {
+                run.begun += 1;
+                open.insert(id);
+            }
+            "done" => {
+                run.done += 1;
+                open.remove(&id);
+            }
+            "failed" => {
+                run.failed += 1;
+                open.remove(&id);
+            }
+            "cancelled" => {
+                open.remove(&id);
+            }
+            "end" => {
+                run.end = serde_json::from_value::<EndLine>(value).ok().map(|l| RunEnd {
+                    outcome: l.action,
+                    exit_code: l.exit_code,
+                    at: l.at,
+                    report: l.report,
+                });
+            }
+            _ => {}
+        }
+    }
+    if let Some(run) = runs.last_mut() {
+        run.unanswered = open.len() as u64;
+    }
+    Ok((header, runs))
+}
+
+/// The `end` line: shaped as every other line (`event`, `action`, `key`), so readers that
+/// know only writes pass it by.
+#[derive(Serialize, Deserialize)]
+struct EndLine {
+    event: String,
+    action: String,
+    key: String,
+    exit_code: u8,
+    at: u64,
+    report: Option<crate::Report>,
+}
+
+/// Appends how a run ended to its journal: its outcome, exit status and report, so the
+/// journal says in the morning what happened at night ([`history`] reads it back). Called
+/// once the run has ended and released the journal.
+///
+/// # Errors
+/// [`SyncError::Journal`] when the journal cannot be opened or written.
+pub fn record_end(path: &Path, outcome: &str, exit_code: u8, report: Option<&crate::Report>) -> Result<(), SyncError> {
+    let mut writer = Writer::append(path)?;
+    writer.line(&EndLine {
+        event: "end".to_owned(),
+        action: outcome.to_owned(),
+        key: String::new(),
+        exit_code,
+        at: now_secs(),
+        report: report.cloned(),
+    })
+}
+
+/// The line a resume starts with, so [`history`] tells its runs apart.
+pub(crate) fn run_line(writer: &mut Writer) -> Result<(), SyncError> {
+    #[derive(Serialize)]
+    struct RunLine {
+        event: &'static str,
+        action: &'static str,
+        key: &'static str,
+        at: u64,
+    }
+    writer.line(&RunLine { event: "run", action: "resume", key: "", at: now_secs() })
+}

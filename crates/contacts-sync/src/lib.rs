@@ -46,7 +46,9 @@ mod report;
 mod sync;
 
 pub use error::SyncError;
-pub use journal::{JOURNAL_VERSION, JournalHeader, MAX_LINE_BYTES, Side, lock_path};
+pub use journal::{
+    JOURNAL_VERSION, JournalHeader, MAX_LINE_BYTES, RunEnd, RunRecord, Side, history, lock_path, record_end,
+};
 pub use matching::Match;
 pub use plan::{Conflict, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
 pub use report::{Failure, Progress, Report};

@@ -56,6 +56,8 @@ pub struct SyncJob<'a> {
     resuming: bool,
     /// Set once `plan` created the journal of a new run: `apply` appends to it.
     started: std::cell::Cell<bool>,
+    /// Whether this resume's `run` line is in the journal (it is written once).
+    run_recorded: std::cell::Cell<bool>,
     /// Resume a journal whatever its owner and mode.
     trust_journal: bool,
     /// The settings the journal held when this job was made from it: a resume that changes one
@@ -118,6 +120,7 @@ impl<'a> SyncJob<'a> {
             journal: None,
             resuming: false,
             started: std::cell::Cell::new(false),
+            run_recorded: std::cell::Cell::new(false),
             trust_journal: false,
             resumed: None,
             delete: false,
@@ -511,6 +514,9 @@ impl<'a> SyncJob<'a> {
             return Ok(Some(Writer::create(path, &self.header())?));
         }
         let mut writer = Writer::append(path)?;
+        if self.resuming && !self.run_recorded.replace(true) {
+            crate::journal::run_line(&mut writer)?;
+        }
         // A resume that runs at another rate, allows other deletes, failures or concurrency
         // says so in the record, and the next resume keeps it.
         if let Some(before) = self.resumed {
