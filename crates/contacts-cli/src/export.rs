@@ -2,7 +2,7 @@
 //! arrives, so memory stays flat whatever the count.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use contacts_core::Contact;
@@ -59,6 +59,9 @@ pub(crate) fn run(
         Some(path) => Box::new(File::create(path).map_err(|e| CliError::io("cannot create", Some(path), e))?),
         None => Box::new(io::stdout().lock()),
     };
+    // Server text reaches a terminal escaped in CSV too (control and bidi characters as
+    // `\u{…}`); a file or a pipe gets it as sent (formulas neutralised unless --raw-csv).
+    let terminal = output.is_none() && io::stdout().is_terminal();
     let mut out = BufWriter::with_capacity(64 * 1024, sink);
     let bar = spinner("exported");
     let provider = api.provider().name();
@@ -77,7 +80,7 @@ pub(crate) fn run(
                 let written = if raw_csv {
                     w.write_record(record)
                 } else {
-                    w.write_record(record.iter().map(|v| neutralise(v).into_owned()))
+                    w.write_record(record.iter().map(|v| cell(v, terminal)))
                 };
                 written.map_err(|e| csv_failed(output, e))?;
                 n += 1;
@@ -88,8 +91,12 @@ pub(crate) fn run(
         Format::Jsonl => {
             for contact in api.list(&list.query()).take(limit) {
                 let contact = contact.map_err(listed)?;
-                let line = serde_json::to_vec(&contact).map_err(|e| CliError::io("encoding JSON", output, e.into()))?;
-                out.write_all(&line).and_then(|()| out.write_all(b"\n")).map_err(|e| write_failed(output, e))?;
+                let line =
+                    serde_json::to_string(&contact).map_err(|e| CliError::io("encoding JSON", output, e.into()))?;
+                let line = crate::output::json_safe(line);
+                out.write_all(line.as_bytes())
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map_err(|e| write_failed(output, e))?;
                 n += 1;
                 tick(&bar, n);
             }
@@ -125,6 +132,13 @@ fn row<'a>(provider: &'a str, c: &'a Contact) -> [&'a str; 10] {
         part(|a| &a.country),
         c.tax_id.as_deref().unwrap_or(""),
     ]
+}
+
+/// A CSV value as written: formulas neutralised, and on a terminal, characters that move the
+/// cursor, set a title or reorder the line escaped.
+fn cell(value: &str, terminal: bool) -> String {
+    let value = neutralise(value);
+    if terminal { contacts_core::escaped(&value).to_string() } else { value.into_owned() }
 }
 
 /// OWASP's advice against CSV injection: a value a spreadsheet would run as a formula gets a
@@ -165,7 +179,19 @@ fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::neutralise;
+    use super::{cell, neutralise};
+
+    #[test]
+    fn on_a_terminal_a_csv_cell_is_escaped_and_in_a_file_it_is_as_sent() {
+        // Before: `export --format csv` on a terminal carried ESC, OSC, BEL, C1 and bidi
+        // characters from a contact's name straight to the screen.
+        let name = "Anna\u{1b}]0;pwned\u{7}\u{9b}\u{202e}";
+        let shown = cell(name, true);
+        assert!(!shown.chars().any(|c| c.is_control() || c == '\u{202e}'), "{shown:?}");
+        assert!(shown.starts_with("Anna\\u{1b}]0;pwned"), "{shown}");
+        assert_eq!(cell(name, false), name);
+        assert_eq!(cell("=1+1", true), "'=1+1");
+    }
 
     #[test]
     fn formulas_are_neutralised_and_phone_numbers_kept() {

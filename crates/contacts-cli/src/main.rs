@@ -232,7 +232,8 @@ enum Operation {
         output: Option<std::path::PathBuf>,
         /// Write CSV values exactly as the provider sent them. By default a value that starts
         /// with `=`, `+`, `-`, `@`, a tab or a carriage return (which a spreadsheet would run as
-        /// a formula) gets a leading `'`; a plain phone number like `+4522123456` is kept.
+        /// a formula) gets a leading `'`; a plain phone number like `+4522123456` is kept; and
+        /// on a terminal, control and bidi characters are shown as `\u{…}`.
         #[arg(long)]
         raw_csv: bool,
         #[command(flatten)]

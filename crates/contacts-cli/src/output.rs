@@ -35,7 +35,7 @@ impl Out {
     /// declares them, as `list --json` prints them.
     pub(crate) fn json(&self, value: &impl serde::Serialize) {
         let text = if self.terminal { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
-        self.print(&format!("{}\n", text.unwrap_or_default()));
+        self.print(&format!("{}\n", json_safe(text.unwrap_or_default())));
     }
 
     /// One contact, as JSON or as a small table.
@@ -54,6 +54,28 @@ impl Out {
             eprintln!("dropped (lossy): {}", dropped.join(", "));
         }
     }
+}
+
+/// JSON text with every character a terminal acts on written as a `\uXXXX` escape: serde_json
+/// escapes the C0 controls (ESC, BEL) itself, but not C1 controls (U+0080–U+009F), bidi
+/// controls or the line and paragraph separators, which a terminal or an editor acts on. The
+/// escapes are the same JSON value, so nothing is lost: a reader gets the provider's text.
+pub(crate) fn json_safe(text: String) -> String {
+    fn acts(c: char) -> bool {
+        matches!(c, '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
+    }
+    if !text.chars().any(acts) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if acts(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 const HEADER: [&str; 6] = ["id", "name", "email", "phone", "address", "tax id"];
@@ -91,7 +113,11 @@ pub(crate) fn stream(
         if n == 0 && !json {
             header();
         }
-        let line = if json { serde_json::to_string(&contact).unwrap_or_default() } else { row(&contact).join("\t") };
+        let line = if json {
+            json_safe(serde_json::to_string(&contact).unwrap_or_default())
+        } else {
+            row(&contact).join("\t")
+        };
         out.print(&format!("{line}\n"));
         n += 1;
         if n.is_multiple_of(256) {
@@ -106,4 +132,18 @@ pub(crate) fn stream(
         eprintln!("{n} {}", if n == 1 { "contact" } else { "contacts" });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_safe;
+
+    #[test]
+    fn json_safe_escapes_what_a_terminal_acts_on_and_keeps_the_value() {
+        let name = "Anna\u{1b}]0;x\u{7}\u{9b}2J\u{202e}\u{2028}";
+        let text = json_safe(serde_json::to_string(&serde_json::json!({ "name": name })).unwrap_or_default());
+        assert!(!text.chars().any(|c| c.is_control() || ('\u{2000}'..='\u{206f}').contains(&c)), "{text:?}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(back["name"], name);
+    }
 }

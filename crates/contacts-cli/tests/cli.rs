@@ -218,6 +218,8 @@ fn sync_copies_between_two_sandboxed_providers_and_says_what_it_did() {
 fn a_closed_pipe_ends_list_and_export_quietly_with_success() {
     for args in [
         ["previsto", "--sandbox", "--seed", "5000", "list"].as_slice(),
+        ["previsto", "--sandbox", "--seed", "5000", "list", "--json"].as_slice(),
+        ["levers", "--sandbox", "--seed", "5000", "export", "--format", "csv"].as_slice(),
         ["previsto", "--sandbox", "--seed", "5000", "export", "--format", "csv"].as_slice(),
         ["previsto", "--sandbox", "--seed", "5000", "export"].as_slice(),
     ] {
@@ -476,6 +478,37 @@ fn server_text_never_reaches_the_terminal_raw() {
     let shown = text(&out.stdout);
     assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202e}'), "{shown:?}");
     assert!(shown.contains("\\u{1b}]0;pwned"), "{shown}");
+}
+
+#[test]
+fn json_output_carries_no_character_a_terminal_acts_on_and_keeps_the_value() {
+    // Before: serde_json escaped ESC and BEL, but a C1 control (U+009B, a CSI) or a bidi
+    // override reached the terminal raw through `get --json`, `list --json` and `export`.
+    let hostile = "Anna\u{9b}2J\u{202e}\u{2028}";
+    for args in [&["list", "--json"][..], &["export"][..]] {
+        let sb = contacts_sandbox::Sandbox::start().unwrap();
+        let client = previsto::Client::builder()
+            .api_key(contacts_sandbox::credentials::PREVISTO_SECRET_KEY)
+            .base_url(sb.previsto_base_url())
+            .build()
+            .unwrap();
+        client.contacts().create(&previsto::NewContact::new(hostile)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_contacts"))
+            .arg("previsto")
+            .args(args)
+            .env("PREVISTO_API_KEY", contacts_sandbox::credentials::PREVISTO_SECRET_KEY)
+            .env("PREVISTO_BASE_URL", sb.previsto_base_url())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let shown = text(&out.stdout);
+        assert!(
+            !shown.chars().any(|c| matches!(c, '\u{80}'..='\u{9f}' | '\u{202e}' | '\u{2028}')),
+            "{args:?}: {shown:?}"
+        );
+        let back: serde_json::Value = serde_json::from_str(shown.trim()).unwrap();
+        assert_eq!(back["name"], hostile, "{args:?}: the value is kept");
+    }
 }
 
 #[test]

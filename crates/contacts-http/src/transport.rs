@@ -39,6 +39,9 @@ pub struct UreqTransport {
     /// An agent the caller configured: its redirect and status settings are overridden on
     /// every request.
     foreign: bool,
+    /// The proxy `agent` goes through (`host:port`, no credentials), named in the errors of
+    /// calls that went through it: a refusal by the proxy is not the API host's.
+    via: Option<String>,
 }
 
 impl UreqTransport {
@@ -52,7 +55,7 @@ impl UreqTransport {
     /// still end a server that never answers, never reads, or trickles.)
     pub fn new(connect_timeout: Duration, timeout: Duration) -> Self {
         let agent = config(connect_timeout, timeout).build().new_agent();
-        UreqTransport { agent, direct: None, foreign: false }
+        UreqTransport { agent, direct: None, foreign: false, via: None }
     }
 
     pub(crate) fn with_proxy(connect_timeout: Duration, timeout: Duration, proxy: Proxy) -> Result<Self> {
@@ -65,15 +68,16 @@ impl UreqTransport {
             ),
         };
         let direct = proxy.is_some().then(|| config(connect_timeout, timeout).proxy(None).build().new_agent());
+        let via = proxy.as_ref().map(|p| format!("{}:{}", p.host(), p.port()));
         let agent = config(connect_timeout, timeout).proxy(proxy).build().new_agent();
-        Ok(UreqTransport { agent, direct, foreign: false })
+        Ok(UreqTransport { agent, direct, foreign: false, via })
     }
 
     /// Uses an agent you configured yourself (TLS, pool sizes…). Whatever it says, redirects
     /// are not followed and error statuses are read as answers, so the provider's error
     /// details arrive and no credential follows a redirect.
     pub fn from_agent(agent: ureq::Agent) -> Self {
-        UreqTransport { agent, direct: None, foreign: true }
+        UreqTransport { agent, direct: None, foreign: true, via: None }
     }
 }
 
@@ -152,9 +156,11 @@ impl Transport for UreqTransport {
         } else {
             to_http(request, request.body.as_slice()).map(|r| self.run(r, request))
         };
+        // Through the proxy: its name goes in the error (the host the error names is the API's).
+        let via = self.via.as_deref().filter(|_| !crate::url::is_loopback_url(&request.url));
         let response = match result {
             Ok(Ok(response)) => response,
-            Ok(Err(e)) => return Err(from_ureq(e, false)),
+            Ok(Err(e)) => return Err(from_ureq(e, false, via)),
             Err(e) => {
                 return Err(Error::transport(TransportKind::InvalidRequest, false, "could not build the request")
                     .with_source(e));
@@ -163,7 +169,7 @@ impl Transport for UreqTransport {
         let (parts, mut body) = response.into_parts();
         let headers = parts.headers.iter().map(|(n, v)| (n.as_str().to_owned(), header_text(v))).collect();
         let body =
-            body.with_config().limit(request.max_response_bytes).read_to_vec().map_err(|e| from_ureq(e, true))?;
+            body.with_config().limit(request.max_response_bytes).read_to_vec().map_err(|e| from_ureq(e, true, via))?;
         let mut answer = HttpResponse::new(parts.status.as_u16(), body);
         answer.headers = headers;
         Ok(answer)
@@ -206,7 +212,8 @@ fn header_text(value: &ureq::http::HeaderValue) -> String {
 /// Maps a ureq error, deciding conservatively whether the request may have been sent. The
 /// message says what failed, not where: the call and its host are added once, where the error
 /// is named.
-fn from_ureq(e: ureq::Error, reading_body: bool) -> Error {
+/// A transport error; `via`, the proxy the call went through, is named in it.
+fn from_ureq(e: ureq::Error, reading_body: bool, via: Option<&str>) -> Error {
     use ureq::Error as U;
     let (kind, reached, message) = match &e {
         U::Timeout(t) => {
@@ -229,6 +236,10 @@ fn from_ureq(e: ureq::Error, reading_body: bool) -> Error {
         U::ConnectProxyFailed(m) => (TransportKind::Connect, false, format!("the proxy refused the tunnel: {m}")),
         U::StatusCode(s) => (TransportKind::Other, true, format!("status {s}")),
         _ => (TransportKind::Other, true, e.to_string()),
+    };
+    let message = match via {
+        Some(proxy) => format!("{message} (through the proxy {proxy})"),
+        None => message,
     };
     Error::transport(kind, reached, message).with_source(e)
 }
@@ -286,7 +297,7 @@ mod tests {
     use super::{UreqTransport, from_ureq};
 
     fn connect_error(e: ureq::Error) -> (TransportKind, bool, String) {
-        let e = from_ureq(e, false);
+        let e = from_ureq(e, false, None);
         assert!(matches!(e, Error::Transport(_)), "{e:?}");
         (e.transport_kind().unwrap_or(TransportKind::Other), e.may_have_reached_server(), e.message().to_owned())
     }
@@ -309,7 +320,7 @@ mod tests {
     #[test]
     fn a_broken_connection_after_sending_may_have_reached_the_server() {
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
-        let e = from_ureq(ureq::Error::Io(reset), true);
+        let e = from_ureq(ureq::Error::Io(reset), true, None);
         assert!(matches!(e, Error::Transport(_)), "{e:?}");
         assert_eq!((e.transport_kind(), e.may_have_reached_server()), (Some(TransportKind::Io), true));
     }

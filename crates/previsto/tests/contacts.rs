@@ -439,6 +439,28 @@ fn a_proxy_html_page_is_kept_in_the_error() {
 }
 
 #[test]
+fn an_error_through_a_proxy_names_the_proxy_not_only_the_api_host() {
+    // Before: a proxy that refused the connection read as "could not connect" to
+    // api.previsto.invalid, a host that was never tried.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = closed.local_addr().unwrap();
+    drop(closed);
+    let client = Client::builder()
+        .api_key("sk_test")
+        .base_url("http://api.previsto.invalid")
+        .allow_insecure_http(true)
+        .proxy(format!("http://user:pw-SECRET@{proxy}"))
+        .retry_policy(previsto::RetryPolicy::default().max_retries(0))
+        .build()
+        .unwrap();
+    let err = client.contacts().get(&ContactId::from("con_1")).unwrap_err();
+    let shown = err.to_string();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(shown.contains(&format!("through the proxy {proxy}")), "{shown}");
+    assert!(!shown.contains("pw-SECRET"), "{shown}");
+}
+
+#[test]
 fn a_malformed_success_body_is_a_decode_error() {
     let mut server = Server::new();
     server.mock("GET", "/contacts/con_1").with_body(r#"{"id":"con_1""#).create();
