@@ -141,6 +141,9 @@ fn each_way_a_run_ends_has_its_exit_status_and_a_line_saying_what_next() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("2 writes in a row failed"), "{stderr}");
     assert!(stderr.contains(&format!("resume with: contacts sync --resume {}", j.display())), "{stderr}");
+    assert!(stderr.contains(" so far: ") && stderr.contains(" sync ended: stopped (exit 8) after "), "{stderr}");
+    let history = Command::new(env!("CARGO_BIN_EXE_contacts")).args(["sync", "--status", p(&j)]).output().unwrap();
+    assert!(text(&history.stdout).contains(": stopped (exit 8)"), "{}", text(&history.stdout));
 }
 
 #[test]
@@ -164,8 +167,17 @@ fn sigint_finishes_the_write_in_flight_and_prints_the_resume_line() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("interrupted after "), "{stderr}");
     assert!(stderr.contains(&format!("resume with: contacts sync --resume {}", j.display())), "{stderr}");
-    // Whole lines only, every begun write answered: nothing in flight.
+    // The report so far, and the end in the log and in the journal (Before: neither).
+    assert!(stderr.contains(" so far: ") && stderr.contains(" created, "), "{stderr}");
+    assert!(stderr.contains(" sync ended: interrupted (exit 130) after "), "{stderr}");
     let journal = std::fs::read_to_string(&j).unwrap();
+    let end: serde_json::Value = serde_json::from_str(journal.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (end["event"].as_str(), end["action"].as_str(), end["exit_code"].as_u64()),
+        (Some("end"), Some("interrupted"), Some(130))
+    );
+    assert!(end["report"]["created"].as_u64().is_some_and(|n| n >= 3), "{end}");
+    // Whole lines only, every begun write answered: nothing in flight.
     assert!(journal.ends_with('\n'));
     assert_eq!(journal.matches(r#""event":"begin""#).count(), journal.matches(r#""event":"done""#).count());
     // The resume finishes it.
