@@ -238,3 +238,22 @@ fn the_throttle_keeps_to_previstos_120_a_minute_with_no_429() {
     assert!(time.now() >= Duration::from_secs(150), "{:?}", time.now());
     assert_eq!(to.provider(), P::PREVISTO);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_runs_end_line_is_never_written_through_a_symlink() {
+    // Before: `record_end` appended to whatever the journal's path pointed at once the run
+    // had let go of it.
+    let dir = std::env::temp_dir().join(format!("contacts-end-symlink-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let other = dir.join("someone-elses.txt");
+    std::fs::write(&other, "kept\n").unwrap();
+    let journal = dir.join("night.jsonl");
+    std::os::unix::fs::symlink(&other, &journal).unwrap();
+    let err = contacts_sync::record_end(&journal, "done", 0, None).unwrap_err();
+    assert!(matches!(err, contacts_sync::SyncError::Journal { .. }), "{err:?}");
+    assert!(err.to_string().contains("symlink"), "{err}");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "kept\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

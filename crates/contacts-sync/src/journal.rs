@@ -590,8 +590,12 @@ struct EndLine {
 /// once the run has ended and released the journal.
 ///
 /// # Errors
-/// [`SyncError::Journal`] when the journal cannot be opened or written.
+/// [`SyncError::Journal`] when the journal cannot be opened or written, or is a symlink, not
+/// the caller's, or writable by others.
 pub fn record_end(path: &Path, outcome: &str, exit_code: u8, report: Option<&crate::Report>) -> Result<(), SyncError> {
+    // The run has let go of the journal: what is at its path now is checked again, never
+    // written through a symlink or into a file someone else could have put there.
+    check_trusted(path)?;
     let mut writer = Writer::append(path)?;
     writer.line(&EndLine {
         event: "end".to_owned(),
