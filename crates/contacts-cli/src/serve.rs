@@ -36,15 +36,20 @@ pub(crate) enum SandboxCommand {
     },
 }
 
+/// One of the four providers the sandbox serves, by name.
+fn provider_named(name: &str) -> Result<Provider, String> {
+    Provider::ALL
+        .iter()
+        .copied()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| format!("{name:?} is not one of levers, cleanlife, previsto, portal"))
+}
+
 /// `previsto=120/min` → (Previsto, 120).
 fn parse_rate_limit(text: &str) -> Result<(Provider, usize), String> {
     let bad = || format!("{text:?} is not PROVIDER=N/min (like previsto=120/min)");
     let (name, rate) = text.split_once('=').ok_or_else(bad)?;
-    let provider = Provider::ALL
-        .iter()
-        .copied()
-        .find(|p| p.name() == name)
-        .ok_or_else(|| format!("{name:?} is not one of levers, cleanlife, previsto, portal"))?;
+    let provider = provider_named(name)?;
     let n = rate.strip_suffix("/min").unwrap_or(rate).parse::<usize>().map_err(|_| bad())?;
     if n == 0 {
         return Err(bad());
@@ -57,16 +62,7 @@ fn parse_seed(text: &str) -> Result<(Option<Provider>, u64), String> {
     let bad = || format!("{text:?} is not N or PROVIDER=N (like 5000 or levers=20000)");
     let (provider, n) = match text.split_once('=') {
         None => (None, text),
-        Some((name, n)) => (
-            Some(
-                Provider::ALL
-                    .iter()
-                    .copied()
-                    .find(|p| p.name() == name)
-                    .ok_or_else(|| format!("{name:?} is not one of levers, cleanlife, previsto, portal"))?,
-            ),
-            n,
-        ),
+        Some((name, n)) => (Some(provider_named(name)?), n),
     };
     Ok((provider, n.parse::<u64>().map_err(|_| bad())?))
 }

@@ -528,7 +528,8 @@ fn serve(args: &[&str]) -> (std::process::Child, Vec<(String, String)>) {
         .args(["sandbox", "serve"])
         .args(args)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        // Its start lines (a few short ones) wait in the pipe for a test that reads them.
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -550,26 +551,12 @@ fn sandbox_serve_seeds_one_provider_and_names_the_portals_customers() {
     // unrelated contacts), the portal's customer ids were found only by trying, and
     // `contacts portal list` without `--customer-id` exited 4 (a provider refusal), not 2.
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
-        .args(["sandbox", "serve", "--seed", "4", "--seed", "levers=0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut child, env) = serve(&["--seed", "4", "--seed", "levers=0"]);
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
     assert!(first.contains("levers 0, cleanlife 4, previsto 4, portal 4"), "{first}");
     assert!(first.contains("customers 1, 2, 3"), "{first}");
-    let env: Vec<(String, String)> = std::io::BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .take(8)
-        .map(|l| {
-            let l = l.unwrap();
-            let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
-            (k.to_owned(), v.trim_matches('\'').to_owned())
-        })
-        .collect();
     let run = |args: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_contacts"));
         cmd.args(args).envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
