@@ -636,10 +636,48 @@ mod tests {
             out.sort();
             out
         };
-        let expected =
-            ["client.rs", "contacts/mod.rs", "contacts/model.rs", "contacts/request.rs", "lib.rs", "unified.rs"];
+        let expected = [
+            "client.rs",
+            "contacts/mod.rs",
+            "contacts/model.rs",
+            "contacts/request.rs",
+            "lib.rs",
+            "unified.rs",
+            "verify.rs",
+        ];
         for krate in crate::public_api::providers(&project_root()).unwrap() {
             assert_eq!(files(&krate), expected, "{krate}");
+        }
+    }
+
+    /// Issue 40: every provider crate checks its reading against a real account the same way
+    /// (`pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport`), and its
+    /// README says how, with the command.
+    #[test]
+    fn every_provider_verifies_its_reading_and_its_readme_says_how() {
+        let root = project_root();
+        for krate in crate::public_api::providers(&root).unwrap() {
+            let dir = root.join("crates").join(&krate);
+            let source = std::fs::read_to_string(dir.join("src/verify.rs")).unwrap();
+            assert!(
+                source.contains("pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport"),
+                "{krate}: verify's signature differs from the other providers'"
+            );
+            let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+            assert!(lib.contains("pub use verify::verify;"), "{krate}: verify is not at the crate root");
+            let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+            let section = readme
+                .split("## Check it against your account")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{krate}: its README has no \"Check it against your account\" section"));
+            let section = section.split("\n## ").next().unwrap_or_default();
+            let cli_name =
+                krate.trim_end_matches("-client").trim_end_matches("-partners").trim_end_matches("-contacts");
+            assert!(section.contains(&format!("contacts verify {cli_name}")), "{krate}: the section lacks the command");
+            // Every check the crate runs is listed there.
+            for name in source.split("v.check(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+                assert!(section.contains(&format!("`{name}`")), "{krate}: its README does not list the check {name}");
+            }
         }
     }
 

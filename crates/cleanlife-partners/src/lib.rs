@@ -36,6 +36,7 @@
 mod client;
 mod contacts;
 pub mod unified;
+mod verify;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, Environment, RATE_LIMIT_WINDOW, REQUEST_TIMEOUT, Raw};
 pub use contacts::Contacts;
@@ -46,4 +47,6 @@ pub use contacts_core::{
     Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
     UnknownValue, WithMeta, sleeper,
 };
+pub use contacts_core::{Check, Outcome, VerifyOptions, VerifyReport};
 pub use uuid::Uuid;
+pub use verify::verify;

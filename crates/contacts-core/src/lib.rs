@@ -22,6 +22,8 @@
 //! - The unified model ([`Contact`], [`NewContact`], [`ContactUpdate`], [`ListContacts`],
 //!   [`Location`], [`Capabilities`]) and the [`ContactsApi`] trait, so a program can treat the providers
 //!   alike.
+//! - [`VerifyOptions`], [`VerifyReport`], [`Check`] and [`Outcome`]: what each provider crate's
+//!   `verify` finds when it checks its reading of the documents against a real account.
 //!
 //! It has no HTTP library in its dependency tree (serde and serde_json only): the plumbing
 //! lives in `contacts-http`, which only the provider crates name.
@@ -52,6 +54,7 @@ mod retry;
 mod secret;
 mod transport;
 mod unknown;
+mod verify;
 
 pub use api::{ContactStream, ContactsApi};
 pub use call::{CallOptions, ResponseMeta, WithMeta};
@@ -63,3 +66,4 @@ pub use retry::{RetryPolicy, Sleeper, ThreadSleeper, sleeper};
 pub use secret::Secret;
 pub use transport::{Header, HttpRequest, HttpResponse, Method, Transport};
 pub use unknown::UnknownValue;
+pub use verify::{Check, Outcome, VerifyOptions, VerifyReport};

@@ -60,6 +60,11 @@ pub(crate) struct Overrides<'o> {
     pub(crate) deadline: Option<Duration>,
     /// A 404 after an attempt that may have landed is the call's success (a delete).
     pub(crate) gone_is_done: bool,
+    /// Every answer is returned as it came, whatever its status (after the retries the policy
+    /// allows): for tools that examine the provider's error answers.
+    pub(crate) any_status: bool,
+    /// The client's credentials are not applied (the request carries what it was given).
+    pub(crate) without_credentials: bool,
 }
 
 /// The outcome of one attempt.
@@ -115,6 +120,8 @@ impl HttpClient {
             client: self,
             idempotent: method.is_idempotent(),
             gone_is_done: false,
+            any_status: false,
+            without_credentials: false,
             method,
             url,
             query: String::new(),
@@ -228,7 +235,9 @@ impl HttpClient {
         loop {
             let attempt_started = Instant::now();
             let left = deadline.map(|d| d.saturating_sub(started.elapsed()));
-            let attempt = match self.apply_auth(request, left) {
+            let applied =
+                if call.without_credentials { Ok(Applied { token: None }) } else { self.apply_auth(request, left) };
+            let attempt = match applied {
                 // Nothing of the call was sent: a failed token exchange is retried like a
                 // connection that never opened, whatever the call is.
                 Err(e @ Error::Transport(_)) => Attempt::Failed { error: e, call_sent: false },
@@ -300,6 +309,9 @@ impl HttpClient {
                             // A gateway that timed out may have passed the request on.
                             may_have_landed |= matches!(response.status, 502 | 504);
                             (wait, format!("status {}", response.status))
+                        }
+                        None if call.any_status && !(300..400).contains(&response.status) => {
+                            return Ok((response, sent));
                         }
                         None => {
                             let e = self.decode(request, &response, retry_after);

@@ -68,6 +68,7 @@ mod transport;
 pub mod unified;
 mod url;
 pub mod validate;
+pub mod verify;
 
 pub use auth::{Auth, required_secret};
 pub use client::HttpClient;

@@ -48,6 +48,8 @@ pub struct RequestBuilder<'a> {
     pub(crate) body: Vec<u8>,
     pub(crate) idempotent: bool,
     pub(crate) gone_is_done: bool,
+    pub(crate) any_status: bool,
+    pub(crate) without_credentials: bool,
     pub(crate) pending: Option<Error>,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) deadline: Option<Duration>,
@@ -158,6 +160,23 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Returns the provider's final answer whatever its status, instead of decoding a
+    /// non-2xx one into its error (still retried as the policy says, a 401 still renews a
+    /// cached token once): for tools that examine error answers, as `verify` does. A redirect
+    /// is still never followed. Defaults to `false`.
+    pub fn any_status(mut self, any_status: bool) -> Self {
+        self.any_status = any_status;
+        self
+    }
+
+    /// Sends the request without the client's credentials (its auth hook is not applied, no
+    /// token is fetched): with a [`header`](Self::header) of its own, it asks what a bad
+    /// credential gets, as `verify` does. Defaults to `false`.
+    pub fn without_credentials(mut self, without: bool) -> Self {
+        self.without_credentials = without;
+        self
+    }
+
     /// Sends the request, retrying as the client's policy allows, and returns a 2xx answer.
     ///
     /// # Errors
@@ -188,8 +207,13 @@ impl RequestBuilder<'_> {
         request.body = self.body;
         request.max_response_bytes = inner.max_response_bytes;
         request.timeout = self.timeout;
-        let overrides =
-            Overrides { retry: self.retry.as_ref(), deadline: self.deadline, gone_is_done: self.gone_is_done };
+        let overrides = Overrides {
+            retry: self.retry.as_ref(),
+            deadline: self.deadline,
+            gone_is_done: self.gone_is_done,
+            any_status: self.any_status,
+            without_credentials: self.without_credentials,
+        };
         let result = self.client.execute(&mut request, self.idempotent, &overrides);
         let sent_id = request.header("x-request-id").map(str::to_owned);
         // The URL is not needed any more for sending: the context keeps it to name the call.

@@ -21,6 +21,9 @@ pub(crate) struct State {
     by_phone: HashMap<String, u64>,
     seeded: u64,
     requests: u64,
+    /// Whether answers echo the caller's `x-request-id` as `X-Request-Id` (the document says
+    /// they do; a deviation turns it off).
+    pub(crate) echo_request_id: bool,
 }
 
 fn uuid_of(seq: u64) -> String {
@@ -42,7 +45,13 @@ fn seeded_phone(seq: u64) -> String {
 
 impl State {
     pub fn new(seed: u64) -> State {
-        State { store: Store::new(seed, seeded), by_phone: HashMap::new(), seeded: seed, requests: 0 }
+        State {
+            store: Store::new(seed, seeded),
+            by_phone: HashMap::new(),
+            seeded: seed,
+            requests: 0,
+            echo_request_id: true,
+        }
     }
 
     pub fn len(&self) -> u64 {
@@ -67,8 +76,11 @@ fn is_uuid(s: &str) -> bool {
 pub(crate) fn handle(state: &mut State, request: &Request, path: &[&str]) -> Response {
     state.requests += 1;
     let request_id = request.header("x-request-id").map_or_else(|| format!("sbx-{}", state.requests), str::to_owned);
-    let respond =
-        |status: u16, body: Value| Response::json(status, &body).with_header("X-Request-Id", request_id.clone());
+    let echo = state.echo_request_id;
+    let respond = |status: u16, body: Value| {
+        let response = Response::json(status, &body);
+        if echo { response.with_header("X-Request-Id", request_id.clone()) } else { response }
+    };
     let error = |status: u16, code: &str, message: &str, details: Value| {
         let mut e = json!({"code": code, "message": message, "requestId": request_id});
         if !details.is_null() {

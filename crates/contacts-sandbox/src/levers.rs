@@ -14,6 +14,8 @@ pub(crate) struct State {
     store: Store<Map<String, Value>>,
     tokens: HashSet<String>,
     issued: u64,
+    /// A deviation: lists answer a bare array, not the fastapi-pagination envelope.
+    pub(crate) bare_list: bool,
 }
 
 /// Sandbox contact uuids carry their sequence number in the last group.
@@ -67,7 +69,7 @@ fn response_defaults(seq: u64) -> Map<String, Value> {
 
 impl State {
     pub fn new(seed: u64) -> State {
-        State { store: Store::new(seed, seeded), tokens: HashSet::new(), issued: 0 }
+        State { store: Store::new(seed, seeded), tokens: HashSet::new(), issued: 0, bare_list: false }
     }
 
     pub fn len(&self) -> u64 {
@@ -403,6 +405,9 @@ fn list(state: &State, request: &Request) -> Response {
         .into_iter()
         .map(|(_, c)| Value::Object(c))
         .collect();
+    if state.bare_list {
+        return Response::json(200, &Value::Array(items));
+    }
     let pages = total.div_ceil(size as u64);
     Response::json(200, &json!({"items": items, "total": total, "page": page, "size": size, "pages": pages}))
 }

@@ -242,6 +242,8 @@ pub(crate) struct Shared {
     cleanlife: Mutex<cleanlife::State>,
     previsto: Mutex<previsto::State>,
     portal: Mutex<portal::State>,
+    /// Providers whose validation errors come in another shape ([`Deviation::ErrorBodies`]).
+    reshaped_errors: Mutex<Vec<Provider>>,
 }
 
 /// Locks, carrying on through a poisoned lock (a panicked handler thread must not wedge the rest).
@@ -337,12 +339,91 @@ pub(crate) fn route(shared: &Shared, request: &Request) -> http::Response {
             .with_header("Retry-After", wait.to_string());
         }
     }
-    match segments.first().map(String::as_str) {
+    let response = match segments.first().map(String::as_str) {
         Some("levers") => levers::handle(&mut lock(&shared.levers), request, &rest),
         Some("cleanlife") => cleanlife::handle(&mut lock(&shared.cleanlife), request, &rest),
         Some("previsto") => previsto::handle(&mut lock(&shared.previsto), request, &rest),
         Some("portal") => portal::handle(&mut lock(&shared.portal), request, &rest),
         _ => http::Response::json(404, &serde_json::json!({"error": "no such route in the sandbox"})),
+    };
+    match provider {
+        Some(p) if matches!(response.status, 400 | 422) && lock(&shared.reshaped_errors).contains(&p) => {
+            reshaped(response)
+        }
+        _ => response,
+    }
+}
+
+/// A validation error in another shape than the provider's document shows: NestJS's default
+/// `{"statusCode", "error", "message"}`, which none of the four documents names.
+fn reshaped(response: http::Response) -> http::Response {
+    let error = if response.status == 422 { "Unprocessable Entity" } else { "Bad Request" };
+    let body = serde_json::json!({"statusCode": response.status, "error": error, "message": "Validation failed"});
+    let mut reshaped = http::Response::json(response.status, &body);
+    reshaped.headers.extend(response.headers.into_iter().filter(|(n, _)| !n.eq_ignore_ascii_case("content-type")));
+    reshaped
+}
+
+/// Another reading of the documents than the crates take, served on purpose so that `contacts
+/// verify` (and each crate's `verify`) can be shown to notice it: each models one README
+/// Assumption turning out otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Deviation {
+    /// Levers' list answers a bare JSON array, not `{items, total, page, size, pages}`.
+    LeversBareList,
+    /// The portal's list reads its customer ids only in this form (the sandbox's default reads
+    /// [`PortalListForm::Brackets`], the client's default).
+    PortalListForm(PortalListForm),
+    /// TheCleanLife does not echo `x-request-id` as `X-Request-Id`.
+    CleanLifeNoRequestIdEcho,
+    /// Previsto holds to the older help page: pages of at most 100, whatever `size` asks.
+    PrevistoPagesOf100,
+    /// The provider's validation errors (400, 422) come as `{"statusCode", "error",
+    /// "message"}`, a shape its document does not show.
+    ErrorBodies(Provider),
+}
+
+impl Deviation {
+    /// Every deviation by the name [`from_name`](Self::from_name) reads.
+    pub const ALL: &[Deviation] = &[
+        Deviation::LeversBareList,
+        Deviation::PortalListForm(PortalListForm::Repeated),
+        Deviation::PortalListForm(PortalListForm::Comma),
+        Deviation::CleanLifeNoRequestIdEcho,
+        Deviation::PrevistoPagesOf100,
+        Deviation::ErrorBodies(Provider::LEVERS),
+        Deviation::ErrorBodies(Provider::CLEANLIFE),
+        Deviation::ErrorBodies(Provider::PREVISTO),
+    ];
+
+    /// Its name on the command line (`contacts sandbox serve --deviate levers-bare-list`).
+    pub fn name(self) -> String {
+        match self {
+            Deviation::LeversBareList => "levers-bare-list".to_owned(),
+            Deviation::PortalListForm(PortalListForm::Brackets) => "portal-brackets-customer-ids".to_owned(),
+            Deviation::PortalListForm(PortalListForm::Repeated) => "portal-repeated-customer-ids".to_owned(),
+            Deviation::PortalListForm(PortalListForm::Comma) => "portal-comma-customer-ids".to_owned(),
+            Deviation::CleanLifeNoRequestIdEcho => "cleanlife-no-request-id".to_owned(),
+            Deviation::PrevistoPagesOf100 => "previsto-pages-of-100".to_owned(),
+            Deviation::ErrorBodies(p) => format!("{p}-error-shape"),
+        }
+    }
+
+    /// The deviation called `name`, as [`name`](Self::name) writes it.
+    pub fn from_name(name: &str) -> Option<Deviation> {
+        Deviation::ALL.iter().copied().find(|d| d.name() == name)
+    }
+
+    /// The provider it changes.
+    pub fn provider(self) -> Provider {
+        match self {
+            Deviation::LeversBareList => Provider::LEVERS,
+            Deviation::PortalListForm(_) => Provider::PORTAL,
+            Deviation::CleanLifeNoRequestIdEcho => Provider::CLEANLIFE,
+            Deviation::PrevistoPagesOf100 => Provider::PREVISTO,
+            Deviation::ErrorBodies(p) => p,
+        }
     }
 }
 
@@ -356,6 +437,7 @@ pub struct SandboxBuilder {
     limits: Vec<(Provider, usize, Duration)>,
     latency: Duration,
     sleep: SleepFn,
+    deviations: Vec<Deviation>,
 }
 
 /// How the sandbox waits out its latency: `std::thread::sleep` unless a test gives another.
@@ -424,6 +506,12 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves `deviation` from the start (see [`Sandbox::deviate`]).
+    pub fn deviate(mut self, deviation: Deviation) -> Self {
+        self.deviations.push(deviation);
+        self
+    }
+
     /// Listens on this port of 127.0.0.1. Defaults to 0: a free port the system picks.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -471,11 +559,16 @@ impl SandboxBuilder {
             cleanlife: Mutex::new(cleanlife::State::new(seed(Provider::CLEANLIFE))),
             previsto: Mutex::new(previsto::State::new(seed(Provider::PREVISTO))),
             portal: Mutex::new(portal::State::new(seed(Provider::PORTAL))),
+            reshaped_errors: Mutex::new(Vec::new()),
         });
         let serving = Arc::clone(&shared);
         let thread =
             std::thread::Builder::new().name("sandbox-accept".into()).spawn(move || http::serve(listener, serving))?;
-        Ok(Sandbox { addr, shared, thread: Some(thread) })
+        let sandbox = Sandbox { addr, shared, thread: Some(thread) };
+        for deviation in self.deviations {
+            sandbox.deviate(deviation);
+        }
+        Ok(sandbox)
     }
 }
 
@@ -549,6 +642,7 @@ impl Sandbox {
             limits: Vec::new(),
             latency: Duration::ZERO,
             sleep: SleepFn(Arc::new(std::thread::sleep)),
+            deviations: Vec::new(),
         }
     }
 
@@ -725,6 +819,25 @@ impl Sandbox {
     /// `n % pages`), as a server that ignores the page number past a point would: A, B, A, B…
     pub fn previsto_loops_pages(&self, pages: u64) {
         lock(&self.shared.previsto).page_loop = Some(pages.max(1));
+    }
+
+    /// Serves another reading of the documents than the crates take, from now on (see
+    /// [`Deviation`]); `contacts verify` against it reports the checks it changes as differing.
+    ///
+    /// ```
+    /// use contacts_sandbox::{Deviation, Sandbox};
+    /// let sandbox = Sandbox::builder().deviate(Deviation::PrevistoPagesOf100).start()?;
+    /// sandbox.deviate(Deviation::LeversBareList);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn deviate(&self, deviation: Deviation) {
+        match deviation {
+            Deviation::LeversBareList => lock(&self.shared.levers).bare_list = true,
+            Deviation::PortalListForm(form) => self.portal_list_form(form),
+            Deviation::CleanLifeNoRequestIdEcho => lock(&self.shared.cleanlife).echo_request_id = false,
+            Deviation::PrevistoPagesOf100 => lock(&self.shared.previsto).page_cap = 100,
+            Deviation::ErrorBodies(provider) => lock(&self.shared.reshaped_errors).push(provider),
+        }
     }
 
     /// How many contacts a provider holds now.

@@ -19,6 +19,9 @@ pub(crate) struct State {
     pub(crate) total_short_by: u64,
     /// A fault: pages served in a loop of this many (page `n` is page `n % loop`).
     pub(crate) page_loop: Option<u64>,
+    /// The largest page served (1000, as the developer reference allows; a deviation holds to
+    /// the older help page's 100, serving 100 whatever `size` asks).
+    pub(crate) page_cap: usize,
 }
 
 fn seeded(seq: u64) -> Map<String, Value> {
@@ -52,7 +55,7 @@ fn blank(seq: u64) -> Map<String, Value> {
 
 impl State {
     pub fn new(seed: u64) -> State {
-        State { store: Store::new(seed, seeded), send_total: true, total_short_by: 0, page_loop: None }
+        State { store: Store::new(seed, seeded), send_total: true, total_short_by: 0, page_loop: None, page_cap: 1000 }
     }
 
     pub fn len(&self) -> u64 {
@@ -295,6 +298,7 @@ fn list(state: &State, request: &Request) -> Response {
     if search.is_some() && nearby.is_some() {
         return invalid("search cannot be used in combination with nearby", "nearby");
     }
+    let size = size.min(state.page_cap);
     let page: u64 = match state.page_loop {
         Some(n) => page % n,
         None => page,

@@ -360,7 +360,7 @@ struct DetailItem {
 }
 
 /// FastAPI's `{"detail": [{loc, msg, type}]}` or `{"detail": "…"}` onto [`Error`].
-fn decode_error(response: &HttpResponse) -> Error {
+pub(crate) fn decode_error(response: &HttpResponse) -> Error {
     // Only FastAPI's own shape is Levers speaking: a 404 page from a proxy or a wrong base URL
     // is not "no such contact".
     let Ok(FastApiError { detail }) = serde_json::from_slice::<FastApiError>(&response.body) else {

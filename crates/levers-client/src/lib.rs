@@ -44,6 +44,7 @@
 mod client;
 mod contacts;
 pub mod unified;
+mod verify;
 
 pub use client::{Client, ClientBuilder, DOCUMENTED_BASE_URL, Raw};
 pub use contacts::Contacts;
@@ -60,4 +61,6 @@ pub use contacts_core::{
     Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
     UnknownValue, WithMeta, sleeper,
 };
+pub use contacts_core::{Check, Outcome, VerifyOptions, VerifyReport};
 pub use uuid::Uuid;
+pub use verify::verify;

@@ -43,6 +43,24 @@ pub enum CustomerIdForm {
     Comma,
 }
 
+impl CustomerIdForm {
+    /// `brackets`, `repeated` or `comma`: its name in `PORTAL_CUSTOMER_ID_FORM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CustomerIdForm::Brackets => "brackets",
+            CustomerIdForm::Repeated => "repeated",
+            CustomerIdForm::Comma => "comma",
+        }
+    }
+
+    /// The form called `name` ([`name`](Self::name)'s words), if any.
+    pub fn from_name(name: &str) -> Option<CustomerIdForm> {
+        [CustomerIdForm::Brackets, CustomerIdForm::Repeated, CustomerIdForm::Comma]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
 /// How request bodies are encoded. The portal's documentation does not say; its 1/0 booleans
 /// suggest form fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -132,10 +150,13 @@ impl Client {
 
 impl ClientBuilder {
     /// A builder from `PORTAL_AUTHORIZATION` and, when set, `PORTAL_BASE_URL` (which
-    /// [`build`](Self::build) needs, from there or from [`base_url`](Self::base_url)).
+    /// [`build`](Self::build) needs, from there or from [`base_url`](Self::base_url)) and
+    /// `PORTAL_CUSTOMER_ID_FORM` (`brackets`, `repeated` or `comma`: see
+    /// [`customer_id_form`](Self::customer_id_form); `contacts verify portal` tells which).
     ///
     /// # Errors
-    /// [`Error::Config`] when `PORTAL_AUTHORIZATION` is missing or empty.
+    /// [`Error::Config`] when `PORTAL_AUTHORIZATION` is missing or empty, or
+    /// `PORTAL_CUSTOMER_ID_FORM` names no form.
     pub fn from_env() -> Result<ClientBuilder> {
         ClientBuilder::from_vars(process)
     }
@@ -147,7 +168,15 @@ impl ClientBuilder {
     /// # Errors
     /// As [`from_env`](Self::from_env).
     pub fn from_vars(vars: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
-        let builder = Client::builder().authorization(required_in(&vars, "PORTAL_AUTHORIZATION")?);
+        let mut builder = Client::builder().authorization(required_in(&vars, "PORTAL_AUTHORIZATION")?);
+        if let Some(form) = optional_in(&vars, "PORTAL_CUSTOMER_ID_FORM") {
+            builder = builder.customer_id_form(CustomerIdForm::from_name(&form).ok_or_else(|| {
+                Error::config(format!(
+                    "PORTAL_CUSTOMER_ID_FORM is {:?}: set brackets, repeated or comma",
+                    contacts_core::escaped(&form).to_string()
+                ))
+            })?);
+        }
         Ok(match optional_in(&vars, "PORTAL_BASE_URL") {
             Some(url) => builder.base_url(url),
             None => builder,
@@ -352,7 +381,7 @@ impl Raw<'_> {
 }
 
 /// Non-2xx answers: read the portal's envelope when there is one, else the generic mapping.
-fn decode_error(response: &HttpResponse) -> Error {
+pub(crate) fn decode_error(response: &HttpResponse) -> Error {
     match crate::contacts::read_envelope::<serde_json::Value>(response.status, &response.body) {
         Err(e @ (Error::NotFound(_) | Error::Api(_))) => e,
         _ => contacts_http::default_error(response),

@@ -38,6 +38,7 @@
 mod client;
 mod contacts;
 pub mod unified;
+mod verify;
 
 pub use client::{BodyEncoding, Client, ClientBuilder, CustomerIdForm, Raw};
 pub use contacts::model::{Contact, ContactId, ContactPage, CustomerId};
@@ -51,3 +52,5 @@ pub use contacts_core::{
     Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
     UnknownValue, WithMeta, sleeper,
 };
+pub use contacts_core::{Check, Outcome, VerifyOptions, VerifyReport};
+pub use verify::verify;

@@ -42,6 +42,7 @@
 mod client;
 mod contacts;
 pub mod unified;
+mod verify;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, RATE_LIMIT_WINDOW, Raw};
 pub use contacts::Contacts;
@@ -55,4 +56,6 @@ pub use contacts_core::{
     Method, Operation, Provider, ResponseMeta, Result, RetryPolicy, Secret, Sleeper, Transport, TransportKind,
     UnknownValue, WithMeta, sleeper,
 };
+pub use contacts_core::{Check, Outcome, VerifyOptions, VerifyReport};
 pub use unified::EXTERNAL_ID_META_KEY;
+pub use verify::verify;

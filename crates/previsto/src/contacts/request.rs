@@ -414,8 +414,8 @@ impl Default for ListContacts {
 }
 
 impl ListContacts {
-    /// Every contact: Previsto's default page size (20) for one page, 100 for
-    /// [`iter`](crate::Contacts::iter) and [`list`](crate::Contacts::list).
+    /// Every contact: Previsto's default page size (20) for one page, [`ITER_PAGE_SIZE`] (1000)
+    /// for [`iter`](crate::Contacts::iter) and [`list`](crate::Contacts::list).
     pub fn new() -> Self {
         ListContacts { size: None, page: None, filter: Filter::None, equals: Vec::new(), sort: None }
     }
