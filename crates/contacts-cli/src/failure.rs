@@ -9,7 +9,8 @@ use contacts_core::Error;
 pub(crate) const EXIT_CODES: &str = "\
 Exit status:
   0  success
-  1  sync finished but refused, conflicted or failed some contacts, or another failure
+  1  sync finished but refused, conflicted or failed some contacts; a verify check differs;
+     or another failure
   2  usage: a flag missing, unknown or contradicting another
   3  not found: the provider says there is no such contact
   4  invalid input: refused before anything was sent

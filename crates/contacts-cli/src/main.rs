@@ -9,6 +9,7 @@ mod output;
 mod providers;
 mod serve;
 mod sync;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,15 @@ enum Command {
     /// 6 rate limit longer than the sync waits, 7 network or a dead target, 9 configuration,
     /// 10 journal missing or damaged, 11 journal held by another run, 130 interrupted).
     Sync(sync::SyncArgs),
+    /// Check this crate's reading of a provider's documents against your account: each README
+    /// Assumption a request can settle (list shape, paging, largest page, error bodies, request
+    /// id echo, the portal's customer_id form…) says held, differs (with what to set) or not
+    /// run. Read-only unless --write.
+    ///
+    /// Exit status: 0 when every check that ran held, 1 when one differs, otherwise the kind of
+    /// failure that stopped it (2 usage, 5 credentials, 6 rate limited, 7 network, 9
+    /// configuration).
+    Verify(verify::VerifyArgs),
     /// The four local fakes as a server.
     Sandbox {
         #[command(subcommand)]
@@ -348,6 +358,7 @@ fn main() -> ExitCode {
         Command::Demo => return demo::run(),
         Command::Capabilities => providers::capabilities().map(|t| out.print(&t)),
         Command::Sync(a) => return sync::run(&a),
+        Command::Verify(a) => return verify::run(&a),
         Command::Sandbox { command } => serve::run(&command, &out),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

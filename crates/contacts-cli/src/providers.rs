@@ -58,62 +58,12 @@ impl Connection {
     /// A client from the provider's environment variables, `--base-url` and
     /// `--allow-insecure-http` overriding them.
     pub(crate) fn from_env(kind: Kind, o: &Overrides) -> Result<Connection, Error> {
-        // Each crate's own `ClientBuilder::from_env` reads its variables; the flags override.
-        let url = o.base_url.clone();
-        let insecure = o.allow_insecure_http;
+        let vars = process_vars;
         let api: Box<dyn ContactsApi> = match kind {
-            Kind::Levers => {
-                let mut builder = levers_client::ClientBuilder::from_env()?.allow_insecure_http(insecure);
-                if let Some(t) = o.timeout {
-                    builder = builder.timeout(t);
-                }
-                Box::new(
-                    match url {
-                        Some(u) => builder.base_url(u),
-                        None => builder,
-                    }
-                    .build()?,
-                )
-            }
-            Kind::CleanLife => {
-                let mut builder = cleanlife_partners::ClientBuilder::from_env()?.allow_insecure_http(insecure);
-                if let Some(t) = o.timeout {
-                    builder = builder.timeout(t);
-                }
-                Box::new(
-                    match url {
-                        Some(u) => builder.base_url(u),
-                        None => builder,
-                    }
-                    .build()?,
-                )
-            }
-            Kind::Previsto => {
-                let mut builder = previsto::ClientBuilder::from_env()?.allow_insecure_http(insecure);
-                if let Some(t) = o.timeout {
-                    builder = builder.timeout(t);
-                }
-                Box::new(
-                    match url {
-                        Some(u) => builder.base_url(u),
-                        None => builder,
-                    }
-                    .build()?,
-                )
-            }
-            Kind::Portal => {
-                let mut builder = portal_contacts::ClientBuilder::from_env()?.allow_insecure_http(insecure);
-                if let Some(t) = o.timeout {
-                    builder = builder.timeout(t);
-                }
-                Box::new(
-                    match url {
-                        Some(u) => builder.base_url(u),
-                        None => builder,
-                    }
-                    .build()?,
-                )
-            }
+            Kind::Levers => Box::new(levers(&vars, o)?),
+            Kind::CleanLife => Box::new(cleanlife(&vars, o)?),
+            Kind::Previsto => Box::new(previsto(&vars, o)?),
+            Kind::Portal => Box::new(portal(&vars, o)?),
         };
         Ok(Connection { api, _sandbox: None })
     }
@@ -127,6 +77,63 @@ impl Connection {
         let api = client_for(kind, &sandbox)?;
         Ok(Connection { api, _sandbox: Some(sandbox) })
     }
+}
+
+/// The process's environment, as each crate's `ClientBuilder::from_vars` reads it.
+pub(crate) fn process_vars(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Each crate's own `ClientBuilder::from_vars` reads its variables from `vars`; the flags in
+/// `o` override them.
+pub(crate) fn levers(vars: &dyn Fn(&str) -> Option<String>, o: &Overrides) -> Result<levers_client::Client, Error> {
+    let mut builder = levers_client::ClientBuilder::from_vars(vars)?.allow_insecure_http(o.allow_insecure_http);
+    if let Some(t) = o.timeout {
+        builder = builder.timeout(t);
+    }
+    if let Some(url) = &o.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    builder.build()
+}
+
+/// As [`levers`], for TheCleanLife.
+pub(crate) fn cleanlife(
+    vars: &dyn Fn(&str) -> Option<String>,
+    o: &Overrides,
+) -> Result<cleanlife_partners::Client, Error> {
+    let mut builder = cleanlife_partners::ClientBuilder::from_vars(vars)?.allow_insecure_http(o.allow_insecure_http);
+    if let Some(t) = o.timeout {
+        builder = builder.timeout(t);
+    }
+    if let Some(url) = &o.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    builder.build()
+}
+
+/// As [`levers`], for Previsto.
+pub(crate) fn previsto(vars: &dyn Fn(&str) -> Option<String>, o: &Overrides) -> Result<previsto::Client, Error> {
+    let mut builder = previsto::ClientBuilder::from_vars(vars)?.allow_insecure_http(o.allow_insecure_http);
+    if let Some(t) = o.timeout {
+        builder = builder.timeout(t);
+    }
+    if let Some(url) = &o.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    builder.build()
+}
+
+/// As [`levers`], for the portal.
+pub(crate) fn portal(vars: &dyn Fn(&str) -> Option<String>, o: &Overrides) -> Result<portal_contacts::Client, Error> {
+    let mut builder = portal_contacts::ClientBuilder::from_vars(vars)?.allow_insecure_http(o.allow_insecure_http);
+    if let Some(t) = o.timeout {
+        builder = builder.timeout(t);
+    }
+    if let Some(url) = &o.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    builder.build()
 }
 
 /// What the command line overrides of the environment.

@@ -33,6 +33,12 @@ pub(crate) enum SandboxCommand {
         /// and `.` the file when it appears.
         #[arg(long, value_name = "FILE")]
         env_file: Option<std::path::PathBuf>,
+        /// Serve another reading of the documents than the crates take, so `contacts verify`
+        /// can be seen to notice it (repeat for several): levers-bare-list,
+        /// portal-repeated-customer-ids, portal-comma-customer-ids, cleanlife-no-request-id,
+        /// previsto-pages-of-100, levers-error-shape, cleanlife-error-shape, previsto-error-shape.
+        #[arg(long, value_name = "MODE", value_parser = crate::verify::parse_deviation)]
+        deviate: Vec<contacts_sandbox::Deviation>,
     },
 }
 
@@ -94,8 +100,15 @@ fn environment(sb: &Sandbox) -> String {
 
 pub(crate) fn run(command: &SandboxCommand, out: &Out) -> Result<(), CliError> {
     match command {
-        SandboxCommand::Serve { port, seeds, rate_limits, latency, env_file } => {
+        SandboxCommand::Serve { port, seeds, rate_limits, latency, env_file, deviate } => {
             let mut builder = Sandbox::builder().port(*port).record_limit(0).latency(*latency);
+            for deviation in deviate {
+                builder = builder.deviate(*deviation);
+                eprintln!(
+                    "serving {}: another reading of the documents (contacts verify notices it)",
+                    deviation.name()
+                );
+            }
             for (provider, per_minute) in rate_limits {
                 builder = builder.rate_limit(*provider, *per_minute);
             }
