@@ -1,7 +1,9 @@
 //! [`verify`]: the README's Assumptions, checked against your own TheCleanLife account.
 
 use contacts_core::{Header, Method, VerifyOptions, VerifyReport};
-use contacts_http::verify::{Finding, Verifier, bad_credentials, random_uuid, rate_limit_headers, shape, status_error};
+use contacts_http::verify::{
+    Finding, Verifier, bad_credentials, crate_fix, random_uuid, rate_limit_headers, shape, status_error, write_name,
+};
 
 use crate::client::decode_error;
 use crate::{Client, ContactId, NewContact};
@@ -54,7 +56,7 @@ pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport {
                 format!("404 with code {}", e.code().unwrap_or("(none)")),
                 "the crate reads it as not found, but not by its documented code: report this line".to_owned(),
             ),
-            None => Finding::Differs("a made-up id answered a contact".to_owned(), bug()),
+            None => Finding::Differs("a made-up id answered a contact".to_owned(), crate_fix()),
         })
     });
     v.check(
@@ -66,7 +68,7 @@ pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport {
             let status = response.status();
             let body = shape(response.body());
             if status < 400 {
-                return Ok(Finding::Differs(format!("a malformed id answered {status} ({body})"), bug()));
+                return Ok(Finding::Differs(format!("a malformed id answered {status} ({body})"), crate_fix()));
             }
             let error = decode_error(&response.into_inner());
             Ok(match error.code() {
@@ -137,7 +139,7 @@ fn write_checks(client: &Client, options: &VerifyOptions, v: &mut Verifier) {
         });
         return;
     };
-    let name = format!("contacts-rs verify {}", contacts_http::new_request_id().get(..8).unwrap_or("0"));
+    let name = write_name();
     let mut made: Option<ContactId> = None;
     v.check("write-find-or-create", assumption, || {
         let first = contacts.find_or_create(&NewContact::new(phone, name.clone()))?;
@@ -152,7 +154,7 @@ fn write_checks(client: &Client, options: &VerifyOptions, v: &mut Verifier) {
         } else {
             Finding::Differs(
                 format!("the second call {} another contact", if second.created { "created" } else { "found" }),
-                bug(),
+                crate_fix(),
             )
         })
     });
@@ -163,11 +165,7 @@ fn write_checks(client: &Client, options: &VerifyOptions, v: &mut Verifier) {
         Ok(if got.id == id {
             Finding::Held("it reads back by its id".to_owned())
         } else {
-            Finding::Differs("the answer holds another id".to_owned(), bug())
+            Finding::Differs("the answer holds another id".to_owned(), crate_fix())
         })
     });
-}
-
-fn bug() -> String {
-    "the crate needs a fix: report this line".to_owned()
 }

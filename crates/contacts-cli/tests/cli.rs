@@ -2,6 +2,9 @@
 
 use std::process::{Command, Output};
 
+mod common;
+use common::serve;
+
 fn contacts(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_contacts"))
         .args(args)
@@ -519,30 +522,6 @@ fn the_cli_readme_states_the_exit_statuses_it_has() {
     for code in ["11 a sync", "130 interrupted", "10 file error"] {
         assert!(readme.contains(code), "the CLI README lacks {code}");
     }
-}
-
-/// `contacts sandbox serve ARGS` in the background, and the environment it prints.
-fn serve(args: &[&str]) -> (std::process::Child, Vec<(String, String)>) {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
-        .args(["sandbox", "serve"])
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        // Its start lines (a few short ones) wait in the pipe for a test that reads them.
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let env = std::io::BufReader::new(stdout)
-        .lines()
-        .take(8)
-        .map(|l| {
-            let l = l.unwrap();
-            let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
-            (k.to_owned(), v.trim_matches('\'').to_owned())
-        })
-        .collect();
-    (child, env)
 }
 
 #[test]

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use contacts_sandbox::{Deviation, Sandbox, credentials};
 
+mod common;
+
 const VARS: [&str; 12] = [
     "LEVERS_BASE_URL",
     "LEVERS_TOKEN",
@@ -227,22 +229,7 @@ fn write_needs_a_host_the_user_named_and_flags_that_do_not_apply_are_refused() {
 
 #[test]
 fn sandbox_serve_deviates_as_asked() {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contacts"))
-        .args(["sandbox", "serve", "--seed", "150", "--deviate", "levers-bare-list"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let env: Vec<(String, String)> = std::io::BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .take(8)
-        .map(|l| {
-            let l = l.unwrap();
-            let (k, v) = l.trim_start_matches("export ").split_once('=').unwrap();
-            (k.to_owned(), v.trim_matches('\'').to_owned())
-        })
-        .collect();
+    let (mut child, env) = common::serve(&["--seed", "150", "--deviate", "levers-bare-list"]);
     let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     let levers = contacts(&["verify", "levers", "--json"], &env);
     let previsto = contacts(&["verify", "previsto", "--json"], &env);

@@ -212,7 +212,7 @@ pub fn bad_credentials(
         }
         Some(_) => Finding::Differs(
             format!("a made-up credential got {status} with {body}, not read as an auth refusal"),
-            "the crate needs a fix: report this line".to_owned(),
+            crate_fix(),
         ),
         None => Finding::Differs(
             format!("a made-up credential got {status} with {body}, read as a success"),
@@ -226,6 +226,65 @@ pub fn bad_credentials(
 /// The error a provider's `decode` makes of a non-2xx answer; `None` for a 2xx one.
 pub fn status_error(decode: fn(&HttpResponse) -> Error) -> impl FnOnce(&HttpResponse) -> Option<Error> {
     move |response| (!(200..300).contains(&response.status)).then(|| decode(response))
+}
+
+/// What a differing check says when the crate itself must change.
+pub fn crate_fix() -> String {
+    "the crate needs a fix: report this line".to_owned()
+}
+
+/// The name the write checks give the contact they make: `contacts-rs verify 1a2b3c4d`.
+pub fn write_name() -> String {
+    format!("contacts-rs verify {}", crate::new_request_id().get(..8).unwrap_or("0"))
+}
+
+/// The write checks' read-back: `read` gives the name stored now, `sent` the one sent.
+///
+/// # Errors
+/// What `read` fails with.
+pub fn name_reads_back(sent: &str, read: impl FnOnce() -> Result<String, Error>) -> Result<Finding, Error> {
+    Ok(if read()? == sent {
+        Finding::Held("the name reads back as sent".to_owned())
+    } else {
+        Finding::Differs("the name read back differs from the one sent".to_owned(), crate_fix())
+    })
+}
+
+/// The write checks' update: `update` renames the contact to `renamed`, `read` gives the name
+/// stored afterwards.
+///
+/// # Errors
+/// What `update` or `read` fails with.
+pub fn rename_reads_back(
+    renamed: &str,
+    update: impl FnOnce() -> Result<(), Error>,
+    read: impl FnOnce() -> Result<String, Error>,
+) -> Result<Finding, Error> {
+    update()?;
+    Ok(if read()? == renamed {
+        Finding::Held("the new name reads back".to_owned())
+    } else {
+        Finding::Differs("the update answered, but the name read back is the old one".to_owned(), crate_fix())
+    })
+}
+
+/// The write checks' delete: `delete` removes the contact, `read` reads it afterwards (a
+/// not-found is what should come back). `deleted` is set once the delete answered.
+///
+/// # Errors
+/// What `delete` fails with, or `read` with anything but a not-found.
+pub fn gone_after_delete<T>(
+    deleted: &mut bool,
+    delete: impl FnOnce() -> Result<(), Error>,
+    read: impl FnOnce() -> Result<T, Error>,
+) -> Result<Finding, Error> {
+    delete()?;
+    *deleted = true;
+    match read() {
+        Err(e) if e.is_not_found() => Ok(Finding::Held("deleted; a read afterwards is not found".to_owned())),
+        Err(e) => Err(e),
+        Ok(_) => Ok(Finding::Differs("the delete answered, but the contact still reads".to_owned(), crate_fix())),
+    }
 }
 
 /// A random lowercase UUID v4, for an id that no account holds.

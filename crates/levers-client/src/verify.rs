@@ -2,7 +2,8 @@
 
 use contacts_core::{Header, Method, VerifyOptions, VerifyReport};
 use contacts_http::verify::{
-    Finding, Verifier, bad_credentials, random_uuid, rate_limit_headers, shape, shape_of, status_error,
+    Finding, Verifier, bad_credentials, crate_fix, name_reads_back, random_uuid, rate_limit_headers, rename_reads_back,
+    shape, shape_of, status_error, write_name,
 };
 use serde_json::Value;
 
@@ -78,7 +79,7 @@ pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport {
             ),
             (Some(_), None) if one.total.is_some_and(|t| t >= 2) => Finding::Differs(
                 "page 2 of size 1 is empty though the total says there are more".to_owned(),
-                "the crate needs a fix: report this line".to_owned(),
+                crate_fix(),
             ),
             (Some(_), None) => Finding::NotRun("the account holds fewer than 2 contacts".to_owned()),
         })
@@ -124,10 +125,7 @@ pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport {
                     Finding::Held(format!("{} in FastAPI's shape", e.status().unwrap_or(404)))
                 }
                 Err(e) => return Err(e),
-                Ok(_) => Finding::Differs(
-                    "a random uuid answered a contact".to_owned(),
-                    "the crate needs a fix: report this line".to_owned(),
-                ),
+                Ok(_) => Finding::Differs("a random uuid answered a contact".to_owned(), crate_fix()),
             })
         },
     );
@@ -136,10 +134,7 @@ pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport {
         let status = response.status();
         let body = shape(response.body());
         if status < 400 {
-            return Ok(Finding::Differs(
-                format!("a malformed uuid answered {status} ({body})"),
-                "the crate needs a fix: report this line".to_owned(),
-            ));
+            return Ok(Finding::Differs(format!("a malformed uuid answered {status} ({body})"), crate_fix()));
         }
         let error = decode_error(&response.into_inner());
         Ok(if error.field_errors().is_empty() {
@@ -166,10 +161,7 @@ pub fn verify(client: &Client, options: &VerifyOptions) -> VerifyReport {
                 if has_uuid { "has" } else { "lacks" }
             ))
         } else {
-            Finding::Differs(
-                "the details answer reads as another contact than the one listed".to_owned(),
-                "the crate needs a fix: report this line".to_owned(),
-            )
+            Finding::Differs("the details answer reads as another contact than the one listed".to_owned(), crate_fix())
         })
     });
     v.check("rate-limit-headers", "Levers documents no rate limit: the crate paces by 429 and Retry-After", || {
@@ -198,7 +190,7 @@ fn uuid_v4() -> crate::Result<crate::Uuid> {
 /// Create, read back and update one contact (Levers has no delete).
 fn write_checks(client: &Client, v: &mut Verifier) {
     let contacts = client.contacts();
-    let name = format!("contacts-rs verify {}", contacts_http::new_request_id().get(..8).unwrap_or("0"));
+    let name = write_name();
     let mut made: Option<ContactId> = None;
     v.check("write-create", "POST /contact creates a contact from a name alone", || {
         let created = contacts.create(&NewContact::new(name.clone()))?;
@@ -210,25 +202,14 @@ fn write_checks(client: &Client, v: &mut Verifier) {
         "Levers documents no delete: contact {id} (named {name:?}) stays; remove it in Levers' own app"
     ));
     v.check("write-read-back", "the created contact reads back with what was sent", || {
-        let got = contacts.get(&id)?;
-        Ok(if got.name == name {
-            Finding::Held("the name reads back as sent".to_owned())
-        } else {
-            Finding::Differs("the name read back differs from the one sent".to_owned(), bug())
-        })
+        name_reads_back(&name, || Ok(contacts.get(&id)?.name))
     });
     v.check("write-update", "PUT /contact changes only the fields sent", || {
         let renamed = format!("{name} (updated)");
-        contacts.update(&id, &ContactUpdate::new().name(renamed.clone()))?;
-        let got = contacts.get(&id)?;
-        Ok(if got.name == renamed {
-            Finding::Held("the new name reads back".to_owned())
-        } else {
-            Finding::Differs("the update answered, but the name read back is the old one".to_owned(), bug())
-        })
+        rename_reads_back(
+            &renamed,
+            || contacts.update(&id, &ContactUpdate::new().name(renamed.clone())).map(drop),
+            || Ok(contacts.get(&id)?.name),
+        )
     });
-}
-
-fn bug() -> String {
-    "the crate needs a fix: report this line".to_owned()
 }
