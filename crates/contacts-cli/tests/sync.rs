@@ -156,7 +156,7 @@ fn sigint_finishes_the_write_in_flight_and_prints_the_resume_line() {
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     // Wait (bounded) for a few writes to be journaled.
     let started = Instant::now();
-    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#""event":"done""#).count()) < 3 {
+    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#"{"d":"#).count()) < 3 {
         assert!(started.elapsed() < Duration::from_secs(30), "the run never started writing");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -180,11 +180,9 @@ fn sigint_finishes_the_write_in_flight_and_prints_the_resume_line() {
     // Whole lines only, every begun write closed: done, failed, or cancelled by the stop before
     // it was sent (a worker that took one as the signal came) — nothing in flight.
     assert!(journal.ends_with('\n'));
-    let closed = ["done", "failed", "cancelled"]
-        .iter()
-        .map(|e| journal.matches(&format!(r#""event":"{e}""#)).count())
-        .sum::<usize>();
-    assert_eq!(journal.matches(r#""event":"begin""#).count(), closed, "{journal}");
+    // (Format 2: `{"b":n,…}` begins write n; `{"d":n…}`, `{"f":n…}`, `{"x":n}` close it.)
+    let closed = ["d", "f", "x"].iter().map(|e| journal.matches(&format!(r#"{{"{e}":"#)).count()).sum::<usize>();
+    assert_eq!(journal.matches(r#"{"b":"#).count(), closed, "{journal}");
     // The resume finishes it.
     sb.clear_faults();
     let out = run(sync_cmd(&sb, &["--resume", p(&j)]));
@@ -463,7 +461,7 @@ fn sigterm_while_the_throttle_waits_ends_the_run_within_two_seconds() {
     let args = ["--from", "previsto", "--to", "levers", "--lossy", "--rate-per-minute", "1", "--journal", p(&j)];
     let child = sync_cmd(&sb, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let started = Instant::now();
-    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#""event":"begin""#).count()) < 1 {
+    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#"{"b":"#).count()) < 1 {
         assert!(started.elapsed() < Duration::from_secs(30), "the run never started writing");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -530,7 +528,7 @@ fn a_target_that_stops_answering_trips_the_breaker_within_max_failures_timeouts(
         .env("LEVERS_BASE_URL", var("LEVERS_BASE_URL"))
         .env("LEVERS_TOKEN", var("LEVERS_TOKEN"));
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#""event":"done""#).count()) < 2 {
+    while std::fs::read_to_string(&j).map_or(0, |t| t.matches(r#"{"d":"#).count()) < 2 {
         assert!(started.elapsed() < Duration::from_secs(60), "the run never started writing");
         std::thread::sleep(Duration::from_millis(10));
     }

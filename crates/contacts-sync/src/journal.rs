@@ -1,5 +1,11 @@
 //! The journal: the run's record. A header line with every setting, then one line per write
 //! begun, done or failed; held by one run at a time.
+//!
+//! Format 2 writes a write's lines compactly, numbered: `{"b":7,"a":"c","s":"con_1"}` before
+//! it is sent (`a`: `c` create, `u` update, `d` delete; `k` the match key when it is not the
+//! source's own `provider:id`; `s` the source id; `t` the target id when known), then
+//! `{"d":7,"t":"…"}` done, `{"f":7,"e":"…"}` failed or `{"x":7}` cancelled. Settings, runs and
+//! ends keep their `{"event": …}` lines. Readers take format 1's `{"event":"begin",…}` lines too.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,8 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::SyncError;
 use crate::matching::Match;
 
-/// The journal format this version writes and reads.
-pub const JOURNAL_VERSION: u32 = 1;
+/// The journal format this version writes; it reads it and format 1.
+pub const JOURNAL_VERSION: u32 = 2;
+
+/// The oldest journal format this version reads (a run of an older version resumes).
+const OLDEST_READ: u32 = 1;
 
 /// The longest journal line read, in bytes: a longer one is an error, so a corrupt or hostile
 /// file cannot make a resume read it all into memory.
@@ -113,11 +122,11 @@ fn parse_header(path: &Path, line: &[u8]) -> Result<JournalHeader, SyncError> {
         return Err(journal_error(path, "is not a contacts-sync journal (its first line has no header)".to_owned()));
     }
     let version = value.get("version").and_then(serde_json::Value::as_u64);
-    if version != Some(u64::from(JOURNAL_VERSION)) {
+    if !version.is_some_and(|v| (u64::from(OLDEST_READ)..=u64::from(JOURNAL_VERSION)).contains(&v)) {
         return Err(journal_error(
             path,
             format!(
-                "is format version {}, this contacts-sync reads version {JOURNAL_VERSION}",
+                "is format version {}, this contacts-sync reads versions {OLDEST_READ} to {JOURNAL_VERSION}",
                 version.map_or_else(|| "?".to_owned(), |v| v.to_string())
             ),
         ));
@@ -125,19 +134,100 @@ fn parse_header(path: &Path, line: &[u8]) -> Result<JournalHeader, SyncError> {
     serde_json::from_value(value).map_err(|e| journal_error(path, format!("has a damaged header: {e}")))
 }
 
-/// A line of the journal after the header: each write is recorded before it is sent and
-/// after it answered.
+/// A `setting` line: what a resume changed (`{"event":"setting","action":"rate_per_minute","key":"60"}`).
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Entry {
+pub(crate) struct SettingLine {
     pub(crate) event: String,
     pub(crate) action: String,
     pub(crate) key: String,
+}
+
+/// What a write line says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    Begin,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// Which write a line is about: its number (format 2), or its action and key (format 1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum WriteId {
+    Seq(u64),
+    Named(String, String),
+}
+
+/// A line of either format, as the readers need it.
+#[derive(Deserialize)]
+struct AnyLine<'a> {
+    #[serde(default, borrow)]
+    event: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    action: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    key: Option<std::borrow::Cow<'a, str>>,
     #[serde(default)]
-    pub(crate) source_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) target_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) error: Option<String>,
+    b: Option<u64>,
+    #[serde(default)]
+    d: Option<u64>,
+    #[serde(default)]
+    f: Option<u64>,
+    #[serde(default)]
+    x: Option<u64>,
+}
+
+/// A write line's event and write, `None` for any other line (header, setting, run, end) or
+/// one that is not JSON (a torn last line: `Err`).
+pub(crate) fn write_event(line: &[u8]) -> Result<Option<(Event, WriteId)>, ()> {
+    let l: AnyLine<'_> = serde_json::from_slice(line).map_err(|_| ())?;
+    let compact = [(l.b, Event::Begin), (l.d, Event::Done), (l.f, Event::Failed), (l.x, Event::Cancelled)];
+    if let Some((seq, event)) = compact.into_iter().find_map(|(n, e)| n.map(|n| (n, e))) {
+        return Ok(Some((event, WriteId::Seq(seq))));
+    }
+    let event = match l.event.as_deref() {
+        Some("begin") => Event::Begin,
+        Some("done") => Event::Done,
+        Some("failed") => Event::Failed,
+        Some("cancelled") => Event::Cancelled,
+        _ => return Ok(None),
+    };
+    let named = WriteId::Named(l.action.unwrap_or_default().into_owned(), l.key.unwrap_or_default().into_owned());
+    Ok(Some((event, named)))
+}
+
+/// A write's line before it is sent.
+#[derive(Serialize)]
+pub(crate) struct BeginLine<'a> {
+    pub(crate) b: u64,
+    /// `c`, `u` or `d`.
+    pub(crate) a: &'a str,
+    /// The match key, when it is not the source's own `provider:id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) k: Option<&'a str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub(crate) s: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) t: Option<&'a str>,
+}
+
+/// A write's answer: done (with the new target id of a create), failed, or cancelled.
+#[derive(Serialize)]
+pub(crate) struct DoneLine<'a> {
+    pub(crate) d: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) t: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct FailedLine<'a> {
+    pub(crate) f: u64,
+    pub(crate) e: &'a str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct CancelledLine {
+    pub(crate) x: u64,
 }
 
 pub(crate) fn journal_error(path: &Path, message: String) -> SyncError {
@@ -165,14 +255,14 @@ fn read_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Vec<u8>>, 
     Ok(Some(line))
 }
 
-/// The writes the journal shows begun and never answered, and whether its last line was cut
-/// off (a process killed mid-write).
+/// The writes the journal shows begun and never answered, read line by line (a journal of
+/// millions of writes is never held whole: only the writes still open are).
 pub(crate) fn in_flight(path: &Path) -> Result<u64, SyncError> {
     let file = File::open(path).map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
-    let mut reader = BufReader::new(file);
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
     let header = read_line(&mut reader, path)?.ok_or_else(|| journal_error(path, "is empty".to_owned()))?;
     parse_header(path, &header)?;
-    let mut open: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    let mut open: std::collections::HashSet<WriteId> = std::collections::HashSet::new();
     let mut torn = false;
     while let Some(line) = read_line(&mut reader, path)? {
         if torn {
@@ -181,17 +271,16 @@ pub(crate) fn in_flight(path: &Path) -> Result<u64, SyncError> {
                 "has a damaged line before its end: it was edited or corrupted".to_owned(),
             ));
         }
-        match serde_json::from_slice::<Entry>(&line) {
-            Ok(entry) => {
-                let id = (entry.action, entry.key);
-                if entry.event == "begin" {
-                    open.insert(id);
-                } else {
-                    open.remove(&id);
-                }
+        match write_event(&line) {
+            Ok(Some((Event::Begin, id))) => {
+                open.insert(id);
             }
+            Ok(Some((_, id))) => {
+                open.remove(&id);
+            }
+            Ok(None) => {}
             // Only the last line may be cut off (the process died writing it).
-            Err(_) => torn = true,
+            Err(()) => torn = true,
         }
     }
     Ok(open.len() as u64)
@@ -205,7 +294,7 @@ pub(crate) fn changed_settings(path: &Path) -> Result<Vec<(String, String)>, Syn
     let _header = read_line(&mut reader, path)?;
     let mut out = Vec::new();
     while let Some(line) = read_line(&mut reader, path)? {
-        if let Ok(entry) = serde_json::from_slice::<Entry>(&line)
+        if let Ok(entry) = serde_json::from_slice::<SettingLine>(&line)
             && entry.event == "setting"
         {
             out.push((entry.action, entry.key));
@@ -224,6 +313,8 @@ pub(crate) struct Writer {
     file: File,
     path: PathBuf,
     pending: Vec<u8>,
+    /// The last write number in the file: the next write is numbered after it.
+    pub(crate) last_seq: u64,
 }
 
 impl Drop for Writer {
@@ -247,7 +338,7 @@ impl Writer {
                 journal_error(path, format!("cannot be created: {e}"))
             }
         })?;
-        let mut writer = Writer { file, path: path.to_path_buf(), pending: Vec::new() };
+        let mut writer = Writer { file, path: path.to_path_buf(), pending: Vec::new(), last_seq: 0 };
         writer.line(header)?;
         Ok(writer)
     }
@@ -259,8 +350,12 @@ impl Writer {
             .open(path)
             .map_err(|e| journal_error(path, format!("cannot be opened: {e}")))?;
         // A line cut off by a killed process is dropped, so the journal stays whole lines.
-        drop_torn_tail(path).map_err(|e| journal_error(path, format!("cannot be repaired: {e}")))?;
-        Ok(Writer { file, path: path.to_path_buf(), pending: Vec::new() })
+        let tail = drop_torn_tail(path).map_err(|e| journal_error(path, format!("cannot be repaired: {e}")))?;
+        let last_seq = match last_seq_in(&tail) {
+            Some(seq) => seq,
+            None => last_seq_scanning(path)?,
+        };
+        Ok(Writer { file, path: path.to_path_buf(), pending: Vec::new(), last_seq })
     }
 
     /// Writes `value`'s line now, after any waiting, before the call it records is made: a
@@ -289,9 +384,33 @@ impl Writer {
     }
 }
 
+/// The highest write number among the whole lines of `tail` (numbers only grow down the file,
+/// and an answer's number is its begin's): `None` when the tail holds no begin.
+fn last_seq_in(tail: &[u8]) -> Option<u64> {
+    tail.split(|b| *b == b'\n')
+        .rev()
+        .filter_map(|line| serde_json::from_slice::<AnyLine<'_>>(line).ok())
+        .find_map(|l| l.b)
+}
+
+/// The highest write number in the whole file, read line by line (a tail without a begin:
+/// a journal of format 1, or settings and ends only).
+fn last_seq_scanning(path: &Path) -> Result<u64, SyncError> {
+    let file = File::open(path).map_err(|e| journal_error(path, format!("cannot be read: {e}")))?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut last = 0;
+    while let Some(line) = read_line(&mut reader, path)? {
+        if let Ok(Some((Event::Begin, WriteId::Seq(seq)))) = write_event(&line) {
+            last = last.max(seq);
+        }
+    }
+    Ok(last)
+}
+
 /// Cuts the file back to its last newline (the tail after it is a line a killed process did
-/// not finish: the header check and `in_flight` have already read the file whole).
-fn drop_torn_tail(path: &Path) -> std::io::Result<()> {
+/// not finish: the header check and `in_flight` have already read the file whole), and gives
+/// the tail read (up to the longest line, whole lines only).
+fn drop_torn_tail(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
     let mut f = OpenOptions::new().read(true).write(true).open(path)?;
     let len = f.metadata()?.len();
@@ -302,7 +421,7 @@ fn drop_torn_tail(path: &Path) -> std::io::Result<()> {
     let start = tail.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let last = &tail[start..];
     if last.is_empty() {
-        return Ok(());
+        return Ok(tail);
     }
     // A last line that is whole but lacks its newline (a header written by hand, an editor
     // that strips it) gets one, so the next line does not run on from it; a line cut off by a
@@ -313,8 +432,9 @@ fn drop_torn_tail(path: &Path) -> std::io::Result<()> {
         f.write_all(b"\n")?;
     } else {
         f.set_len(len - last.len() as u64)?;
+        tail.truncate(start);
     }
-    Ok(())
+    Ok(tail)
 }
 
 /// An exclusive hold on a journal: `<journal>.lock`, locked for as long as the run lasts and
@@ -522,13 +642,29 @@ pub fn history(path: &Path) -> Result<(JournalHeader, Vec<RunRecord>), SyncError
     let mut runs = vec![first];
     let mut open = std::collections::HashSet::new();
     while let Some(line) = read_line(&mut reader, path)? {
-        // A torn last line (a killed process) is no event.
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
-        let field = |name: &str| value.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
         let Some(run) = runs.last_mut() else { break };
-        let id = (field("action"), field("key"));
-        match field("event").as_str() {
-            "run" => {
+        match write_event(&line) {
+            Ok(Some((Event::Begin, id))) => {
+                run.begun += 1;
+                open.insert(id);
+                continue;
+            }
+            Ok(Some((event, id))) => {
+                match event {
+                    Event::Done => run.done += 1,
+                    Event::Failed => run.failed += 1,
+                    _ => {}
+                }
+                open.remove(&id);
+                continue;
+            }
+            Ok(None) => {}
+            // A torn last line (a killed process) is no event.
+            Err(()) => continue,
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
+        match value.get("event").and_then(serde_json::Value::as_str) {
+            Some("run") => {
                 run.unanswered = open.len() as u64;
                 open.clear();
                 runs.push(RunRecord {
@@ -541,22 +677,7 @@ pub fn history(path: &Path) -> Result<(JournalHeader, Vec<RunRecord>), SyncError
                     end: None,
                 });
             }
-            "begin" => {
-                run.begun += 1;
-                open.insert(id);
-            }
-            "done" => {
-                run.done += 1;
-                open.remove(&id);
-            }
-            "failed" => {
-                run.failed += 1;
-                open.remove(&id);
-            }
-            "cancelled" => {
-                open.remove(&id);
-            }
-            "end" => {
+            Some("end") => {
                 run.end = serde_json::from_value::<EndLine>(value).ok().map(|l| RunEnd {
                     outcome: l.action,
                     exit_code: l.exit_code,

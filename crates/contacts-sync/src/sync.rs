@@ -13,7 +13,7 @@ use contacts_core::{
 };
 
 use crate::error::SyncError;
-use crate::journal::{self, Entry, JOURNAL_VERSION, JournalHeader, Lock, Side, Writer};
+use crate::journal::{self, BeginLine, CancelledLine, DoneLine, FailedLine, JOURNAL_VERSION, JournalHeader, Lock, SettingLine, Side, Writer};
 use crate::matching::Match;
 use crate::pace::{Clock, Throttle, Window};
 use crate::plan::{self, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Settings};
@@ -524,13 +524,10 @@ impl<'a> SyncJob<'a> {
             for ((name, was), now) in names.iter().zip(before).zip(self.tunables()) {
                 if was != now {
                     log::info!(target: "contacts_sync", "resumed with {name} {now} (the journal held {was})");
-                    writer.line(&Entry {
+                    writer.line(&SettingLine {
                         event: "setting".to_owned(),
                         action: (*name).to_owned(),
                         key: now.to_string(),
-                        source_id: String::new(),
-                        target_id: None,
-                        error: None,
                     })?;
                 }
             }
@@ -573,6 +570,7 @@ impl<'a> SyncJob<'a> {
             throttle: &throttle,
             retries: vec![0; items.len()],
             sent: 0,
+            seq_base: journal.as_ref().map_or(0, |j| j.last_seq),
             journal,
             again: VecDeque::new(),
             end: None,
@@ -655,14 +653,20 @@ enum Item<'p> {
 }
 
 impl Item<'_> {
-    /// The write, as the journal names it.
-    fn write(&self) -> Write<'_> {
+    /// The write, as the journal names it: write number `seq` of the journal.
+    fn write(&self, seq: u64) -> Write<'_> {
         match self {
-            Item::Create(c) => Write { action: "create", key: &c.key, source_id: &c.source_id, target_id: None },
-            Item::Update(u) => {
-                Write { action: "update", key: &u.key, source_id: &u.source_id, target_id: Some(&u.target_id) }
+            Item::Create(c) => Write { seq, action: "create", key: &c.key, source_id: &c.source_id, target_id: None },
+            Item::Update(u) => Write {
+                seq,
+                action: "update",
+                key: &u.key,
+                source_id: &u.source_id,
+                target_id: Some(&u.target_id),
+            },
+            Item::Delete(d) => {
+                Write { seq, action: "delete", key: &d.key, source_id: "", target_id: Some(&d.target_id) }
             }
-            Item::Delete(d) => Write { action: "delete", key: &d.key, source_id: "", target_id: Some(&d.target_id) },
         }
     }
 
@@ -696,6 +700,8 @@ impl Item<'_> {
 
 /// One write, as the journal names it.
 struct Write<'w> {
+    /// Its number in the journal.
+    seq: u64,
     action: &'static str,
     key: &'w str,
     source_id: &'w str,
@@ -771,6 +777,8 @@ struct Run<'j, 'a> {
     retries: Vec<u8>,
     /// Requests sent so far (numbering them).
     sent: u64,
+    /// The last write number in the journal before this run: write `i` is `seq_base + i + 1`.
+    seq_base: u64,
     journal: Option<Writer>,
     /// Writes the target asked to slow down for, to be sent again.
     again: VecDeque<usize>,
@@ -795,7 +803,7 @@ impl Run<'_, '_> {
                 let i = match self.again.pop_front() {
                     Some(i) => i,
                     None if next < items.len() => {
-                        self.record("begin", &items[next].write(), None, None)?;
+                        self.record("begin", &items[next].write(self.seq(next)), None, None)?;
                         next += 1;
                         next - 1
                     }
@@ -821,7 +829,7 @@ impl Run<'_, '_> {
         }
         // A write told to slow down and not sent again is not done: journaled as cancelled.
         while let Some(i) = self.again.pop_front() {
-            self.record("cancelled", &items[i].write(), None, None)?;
+            self.record("cancelled", &items[i].write(self.seq(i)), None, None)?;
         }
         if let Some(journal) = &mut self.journal {
             journal.flush()?;
@@ -832,7 +840,7 @@ impl Run<'_, '_> {
     /// Journals and counts one answer; decides whether its write is sent again (the target
     /// asked to slow down) and whether the run must end.
     fn answer(&mut self, item: &Item<'_>, answer: Answer) -> Result<(), SyncError> {
-        let w = item.write();
+        let w = item.write(self.seq(answer.item));
         let Some(outcome) = answer.outcome else {
             return self.record("cancelled", &w, None, None);
         };
@@ -913,6 +921,11 @@ impl Run<'_, '_> {
         Ok(())
     }
 
+    /// Write `item`'s number in the journal: after every write already in it.
+    fn seq(&self, item: usize) -> u64 {
+        self.seq_base + item as u64 + 1
+    }
+
     fn record(
         &mut self,
         event: &str,
@@ -921,17 +934,33 @@ impl Run<'_, '_> {
         error: Option<&Error>,
     ) -> Result<(), SyncError> {
         let Some(journal) = &mut self.journal else { return Ok(()) };
-        let entry = Entry {
-            event: event.to_owned(),
-            action: w.action.to_owned(),
-            key: w.key.to_owned(),
-            source_id: w.source_id.to_owned(),
-            target_id: answered.or(w.target_id).map(str::to_owned),
-            error: error.map(ToString::to_string),
-        };
         // A write's `begin` is in the file before it is sent; its answer goes out with the
         // next `begin` (one write to the file per request) or at the end of the run.
-        if event == "begin" { journal.line(&entry) } else { journal.line_later(&entry) }
+        match event {
+            "begin" => {
+                // The key is left out when it is the source's own `provider:id` (external-id
+                // matching): the source id says it.
+                let own = w
+                    .key
+                    .strip_suffix(w.source_id)
+                    .and_then(|head| head.strip_suffix(':'))
+                    .is_some_and(|provider| !w.source_id.is_empty() && provider == self.job.from.provider().name());
+                let a = match w.action {
+                    "create" => "c",
+                    "update" => "u",
+                    _ => "d",
+                };
+                let line = BeginLine { b: w.seq, a, k: (!own).then_some(w.key), s: w.source_id, t: w.target_id };
+                journal.last_seq = journal.last_seq.max(w.seq);
+                journal.line(&line)
+            }
+            "done" => journal.line_later(&DoneLine { d: w.seq, t: answered.filter(|_| w.action == "create") }),
+            "failed" => {
+                let e = error.map(ToString::to_string).unwrap_or_default();
+                journal.line_later(&FailedLine { f: w.seq, e: &e })
+            }
+            _ => journal.line_later(&CancelledLine { x: w.seq }),
+        }
     }
 }
 
