@@ -86,7 +86,7 @@ fn a_provider_from_outside_the_workspace_is_synced_into_the_sandbox() {
 
     let mut sync = SyncJob::new(&acme, &previsto).unthrottled();
     let plan = sync.plan().unwrap();
-    assert_eq!(plan.creates.len(), 2, "{plan}");
+    assert_eq!(plan.creates().len(), 2, "{plan}");
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.failed.len()), (2, 0), "{report}");
 
@@ -103,11 +103,11 @@ fn a_provider_from_outside_the_workspace_is_synced_into_the_sandbox() {
     acme.update("acme-1", &ContactUpdate::new().email("ada@analytical.test")).unwrap();
     let mut again = SyncJob::new(&acme, &previsto).unthrottled();
     let plan = again.plan().unwrap();
-    assert_eq!((plan.creates.len(), plan.updates.len()), (0, 1), "{plan}");
+    assert_eq!((plan.creates().len(), plan.updates().len()), (0, 1), "{plan}");
     let report = again.apply(&plan).unwrap();
     assert_eq!((report.created, report.updated), (0, 1), "{report}");
     let third = SyncJob::new(&acme, &previsto).unthrottled().plan().unwrap();
-    assert_eq!((third.creates.len(), third.updates.len()), (0, 0), "{third}");
+    assert_eq!((third.creates().len(), third.updates().len()), (0, 0), "{third}");
 
     // Errors name the provider by its own name.
     let e = acme.get("nobody").unwrap_err();

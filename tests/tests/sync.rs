@@ -43,7 +43,7 @@ fn ten_thousand_contacts_copy_once_and_a_second_run_writes_nothing() {
     // and counted rather than refusing every contact.
     let mut sync = SyncJob::new(&from, &to).matching(Match::ExternalId).lossy(true);
     let plan = sync.plan().unwrap();
-    assert_eq!((plan.creates.len(), plan.updates.len(), plan.source_count), (10_000, 0, 10_000));
+    assert_eq!((plan.creates().len(), plan.updates().len(), plan.source_count), (10_000, 0, 10_000));
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.failed.len()), (10_000, 0));
     assert_eq!(report.dropped, vec![(contacts_core::Field::Location, 10_000)]);
@@ -64,12 +64,17 @@ fn ten_thousand_contacts_copy_once_and_a_second_run_writes_nothing() {
 fn child_that_dies_half_way() {
     let Ok(spec) = std::env::var("CONTACTS_SYNC_CHILD") else { return };
     let parts: Vec<&str> = spec.split(' ').collect();
-    let (from_url, to_url, journal, after): (&str, &str, &str, u64) =
-        (parts[0], parts[1], parts[2], parts[3].parse().unwrap());
+    let (from_url, to_url, journal, after, keep): (&str, &str, &str, u64, usize) =
+        (parts[0], parts[1], parts[2], parts[3].parse().unwrap(), parts[4].parse().unwrap());
     let (from, to) = (levers(from_url), previsto(to_url));
     // Eight writes in flight when the process dies: eight begun and not answered.
-    let mut sync =
-        SyncJob::new(&from, &to).unthrottled().concurrency(8).delete(true).journal(journal).progress(move |p| {
+    let mut sync = SyncJob::new(&from, &to)
+        .unthrottled()
+        .concurrency(8)
+        .delete(true)
+        .keep_at_most(keep)
+        .journal(journal)
+        .progress(move |p| {
             if !p.planning && p.done >= after {
                 std::process::abort();
             }
@@ -113,19 +118,22 @@ fn a_run_killed_anywhere_resumes_without_a_duplicate_or_a_loss() {
         let _ = std::fs::remove_file(&dir);
         // A pseudo-random point, different for every seed; an injected connection drop too.
         let after = (seed * 7919 + 13) % (N + GONE);
+        // Odd seeds plan with a small budget: most writes keep only their ids and read their
+        // contact from the source when sent (round 4's compact plan), the run and the resume.
+        let keep = if seed % 2 == 1 { 20_000 } else { contacts_sync::DEFAULT_KEEP_BYTES };
         sb.inject(Fault::drop_connection().on(Provider::PREVISTO).method("POST").times(1 + seed % 3));
         let out = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "child_that_dies_half_way", "--nocapture", "--test-threads=1"])
             .env(
                 "CONTACTS_SYNC_CHILD",
-                format!("{} {} {} {after}", sb.levers_base_url(), sb.previsto_base_url(), dir.display()),
+                format!("{} {} {} {after} {keep}", sb.levers_base_url(), sb.previsto_base_url(), dir.display()),
             )
             .output()
             .unwrap();
         assert!(!out.status.success(), "seed {seed}: the child was meant to die");
         let (from, to) = (levers(&sb.levers_base_url()), previsto(&sb.previsto_base_url()));
         // No flag: the journal holds every setting (delete, no throttle, concurrency 8).
-        let report = SyncJob::new(&from, &to).resume(&dir).unwrap();
+        let report = SyncJob::new(&from, &to).keep_at_most(keep).resume(&dir).unwrap();
         assert_eq!(report.concurrency, 8, "seed {seed}");
         most_in_flight = most_in_flight.max(report.resumed_in_flight);
         assert!(report.failed.is_empty(), "seed {seed}: {:?}", report.failed);
@@ -160,7 +168,7 @@ fn a_hundred_changed_sources_make_a_hundred_updates_with_only_their_changes() {
     }
     sb.clear_requests();
     let plan = sync.plan().unwrap();
-    assert_eq!((plan.creates.len(), plan.updates.len(), plan.unchanged), (0, 100, 400));
+    assert_eq!((plan.creates().len(), plan.updates().len(), plan.unchanged), (0, 100, 400));
     let report = sync.apply(&plan).unwrap();
     assert_eq!(report.updated, 100);
     let puts: Vec<serde_json::Value> =
@@ -198,7 +206,7 @@ fn ambiguous_matches_and_refusals_are_in_the_plan_and_the_report() {
     assert_eq!(plan.refusals.len(), 2, "{reasons:?}");
     assert!(plan.refusals.iter().any(|r| r.field.as_deref() == Some("location")), "{reasons:?}");
     assert!(plan.refusals.iter().any(|r| r.reason.contains("no phone")), "{reasons:?}");
-    assert_eq!(plan.creates.len(), 1);
+    assert_eq!(plan.creates().len(), 1);
     let shown = plan.to_string();
     assert!(shown.contains("| conflict | 1 |") && shown.contains("| refused | 2 |"), "{shown}");
     let json = serde_json::to_value(&plan).unwrap();
@@ -230,7 +238,7 @@ fn the_throttle_keeps_to_previstos_120_a_minute_with_no_429() {
         .sleeper(time.clone())
         .clock(move || clock.now());
     let plan = sync.plan().unwrap();
-    assert_eq!(plan.creates.len(), 300);
+    assert_eq!(plan.creates().len(), 300);
     let report = sync.apply(&plan).unwrap();
     assert_eq!((report.created, report.failed.len()), (300, 0));
     assert_eq!(sb.rate_limited(Provider::PREVISTO), 0, "no request met the limit: {report}, {:?}", time.now());
@@ -298,7 +306,7 @@ fn a_journal_of_format_1_resumes_and_reads_in_the_status() {
     let (p, l) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     let j = std::env::temp_dir().join(format!("contacts-format-1-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&j);
-    let mut job = SyncJob::new(&p, &l).lossy(true).unthrottled().journal(&j);
+    let job = SyncJob::new(&p, &l).lossy(true).unthrottled().journal(&j);
     let plan = job.plan().unwrap();
     drop(job);
     // The header as version 1 wrote it, then one write done and one begun, never answered.
@@ -306,9 +314,13 @@ fn a_journal_of_format_1_resumes_and_reads_in_the_status() {
     let line = |event: &str, c: &contacts_sync::PlannedCreate| {
         format!(r#"{{"event":"{event}","action":"create","key":"{}","source_id":"{}"}}"#, c.key, c.source_id)
     };
-    let (first, second) = (&plan.creates[0], &plan.creates[1]);
-    std::fs::write(&j, format!("{header}{}\n{}\n{}\n", line("begin", first), line("done", first), line("begin", second)))
-        .unwrap();
+    let creates: Vec<_> = plan.creates().take(2).collect();
+    let (first, second) = (&creates[0], &creates[1]);
+    std::fs::write(
+        &j,
+        format!("{header}{}\n{}\n{}\n", line("begin", first), line("done", first), line("begin", second)),
+    )
+    .unwrap();
     let report = SyncJob::new(&p, &l).resume(&j).unwrap();
     assert_eq!(report.resumed_in_flight, 1, "{report}");
     assert_eq!(report.created, 5, "{report}");
@@ -319,4 +331,62 @@ fn a_journal_of_format_1_resumes_and_reads_in_the_status() {
     let text = std::fs::read_to_string(&j).unwrap();
     assert!(text.lines().any(|l| l.starts_with(r#"{"b":1,"a":"c","s":"#)), "{text}");
     let _ = std::fs::remove_file(&j);
+}
+
+#[test]
+fn a_plan_past_its_budget_keeps_ids_and_the_apply_reads_the_rest_from_the_source() {
+    // Round 4: a plan holds what it needs to decide, and the contacts of its writes only
+    // while its budget lasts; the rest are read again from the source when written.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 60).record_limit(0).start().unwrap();
+    let (p, l) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let budget = 1_000;
+    let mut job = SyncJob::new(&p, &l).lossy(true).unthrottled().keep_at_most(budget);
+    let plan = job.plan().unwrap();
+    let kept = plan.creates().filter(|c| c.contact.is_some()).count();
+    assert!(kept > 0 && kept < 20, "{kept} contacts kept within {budget} bytes");
+    let gets_before = sb.count("GET", "/previsto/contacts");
+    let report = job.apply(&plan).unwrap();
+    assert_eq!((report.created, report.failed.len()), (60, 0), "{report}");
+    // One read of the source for each write the plan did not keep.
+    let gets: u64 = (0..60).map(|i| sb.count("GET", &format!("/previsto/contacts/con_sbx{i}"))).sum();
+    assert_eq!(gets as usize, 60 - kept);
+    let _ = gets_before;
+    // What was written is what a plan that kept everything would have written.
+    assert!(SyncJob::new(&p, &l).lossy(true).plan().unwrap().is_empty());
+    // Updates past the budget too: the fields the plan found changed, read from the source.
+    for i in 0..10 {
+        p.update(&format!("con_sbx{i}"), &ContactUpdate::new().name(format!("Renamed {i}"))).unwrap();
+    }
+    let mut job = SyncJob::new(&p, &l).lossy(true).unthrottled().keep_at_most(0);
+    let plan = job.plan().unwrap();
+    assert_eq!(plan.updates().len(), 10);
+    assert!(
+        plan.updates().all(|u| u.contact.is_none() && u.patch().is_none() && u.fields == [contacts_core::Field::Name])
+    );
+    // A source contact deleted between the plan and the apply: its write fails, said so, and
+    // the others go on.
+    p.delete("con_sbx3").unwrap();
+    let report = job.apply(&plan).unwrap();
+    assert_eq!(report.updated, 9, "{report}");
+    assert_eq!(report.failed.len(), 1, "{report}");
+    assert!(report.failed[0].error.contains("gone since the plan"), "{:?}", report.failed[0]);
+    let names: Vec<String> = l.list(&contacts_core::ListContacts::new()).map(|c| c.unwrap().name).collect();
+    assert_eq!(names.iter().filter(|n| n.starts_with("Renamed ")).count(), 9);
+}
+
+#[test]
+fn a_plan_is_cut_into_parts_that_together_write_it_once() {
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 25).record_limit(0).start().unwrap();
+    let (p, l) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    let mut job = SyncJob::new(&p, &l).lossy(true).unthrottled();
+    let plan = job.plan().unwrap();
+    let parts = plan.parts(10);
+    assert_eq!(parts.iter().map(|p| p.writes()).collect::<Vec<_>>(), [10, 10, 5]);
+    let keys: Vec<String> = parts.iter().flat_map(|p| p.creates().map(|c| c.key)).collect();
+    assert_eq!(keys, plan.creates().map(|c| c.key).collect::<Vec<_>>());
+    for part in &parts {
+        assert!(job.apply(part).unwrap().is_success());
+    }
+    assert_eq!(sb.contact_count(Provider::LEVERS), 25);
+    assert!(job.plan().unwrap().is_empty());
 }

@@ -455,8 +455,8 @@ fn sync(
     say(&format!(
         "planned: {} writes ({} create, {} update, {deletes} delete) at {rate}: {}",
         plan.writes() + deletes,
-        plan.creates.len(),
-        plan.updates.len(),
+        plan.creates().len(),
+        plan.updates().len(),
         estimate.map_or_else(
             || "no rate holds it back (as fast as the target answers)".to_owned(),
             |d| format!("about {}", approx(d))

@@ -41,6 +41,7 @@ mod error;
 mod journal;
 mod matching;
 mod pace;
+mod packed;
 mod plan;
 mod report;
 mod sync;
@@ -50,7 +51,7 @@ pub use journal::{
     JOURNAL_VERSION, JournalHeader, MAX_LINE_BYTES, RunEnd, RunRecord, Side, history, lock_path, record_end,
 };
 pub use matching::Match;
-pub use plan::{Conflict, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
+pub use plan::{Conflict, DEFAULT_KEEP_BYTES, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Refusal};
 pub use report::{Failure, Progress, Report};
 pub use sync::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_DELETE, DEFAULT_MAX_FAILURES, DEFAULT_MAX_WAIT, MAX_CONCURRENCY, SyncJob,

@@ -9,9 +9,11 @@ use contacts_core::{
     Capabilities, Contact, ContactUpdate, ContactsApi, Error, Field, ListContacts, NewContact, Operation, Provider,
     Result, check_new, check_update,
 };
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::matching::{self, Digests, Match};
+use crate::packed::{self, Packed};
 
 /// Everything [`plan`](crate::SyncJob::plan) needs, apart from the two clients.
 pub(crate) struct Settings {
@@ -21,7 +23,14 @@ pub(crate) struct Settings {
     pub(crate) customer_ids: Vec<u64>,
     pub(crate) source_query: ListContacts,
     pub(crate) target_query: ListContacts,
+    /// Bytes of planned writes' contact data the plan keeps (past it, a write keeps its ids
+    /// only and its contact is read again from the source when applied).
+    pub(crate) keep_bytes: usize,
 }
+
+/// How much contact data a plan keeps for its writes by default: 32 MiB, some 200,000
+/// contacts; a larger plan keeps only ids for the rest.
+pub const DEFAULT_KEEP_BYTES: usize = 32 << 20;
 
 /// A contact the sync will create in the target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,8 +40,10 @@ pub struct PlannedCreate {
     pub key: String,
     /// The source contact's id.
     pub source_id: String,
-    /// What will be sent (the provider's raw JSON left out).
-    pub contact: Contact,
+    /// What will be sent (the provider's raw JSON left out), when the plan kept it: past its
+    /// budget ([`SyncJob::keep_at_most`](crate::SyncJob::keep_at_most)) a plan keeps the ids
+    /// only, and the contact is read again from the source when the write is made.
+    pub contact: Option<Contact>,
     /// Fields the target cannot store, dropped because the sync is lossy.
     pub dropped: Vec<Field>,
 }
@@ -49,31 +60,38 @@ pub struct PlannedUpdate {
     pub target_id: String,
     /// The fields that differ: only these are sent.
     pub fields: Vec<Field>,
-    /// The source's values (the provider's raw JSON left out).
-    pub contact: Contact,
+    /// The source's values (the provider's raw JSON left out), when the plan kept them (see
+    /// [`PlannedCreate::contact`]).
+    pub contact: Option<Contact>,
     /// Fields the target cannot store, dropped because the sync is lossy.
     pub dropped: Vec<Field>,
 }
 
 impl PlannedUpdate {
-    /// The patch that will be sent: the changed fields, nothing else.
-    pub fn patch(&self) -> ContactUpdate {
-        let full = ContactUpdate::from(&self.contact);
-        let mut patch = ContactUpdate::new();
-        for field in &self.fields {
-            match field {
-                Field::Name => patch.name = full.name.clone(),
-                Field::Email => patch.email = full.email.clone(),
-                Field::Phone => patch.phone = full.phone.clone(),
-                Field::Address => patch.address = full.address.clone(),
-                Field::TaxId => patch.tax_id = full.tax_id.clone(),
-                Field::Location => patch.location = full.location,
-                Field::ExternalId => patch.external_id = full.external_id.clone(),
-                _ => {}
-            }
-        }
-        patch
+    /// The patch that will be sent, the changed fields and nothing else, when the plan kept
+    /// the source's values (otherwise it is made from the source when the write is made).
+    pub fn patch(&self) -> Option<ContactUpdate> {
+        self.contact.as_ref().map(|c| patch_of(c, &self.fields))
     }
+}
+
+/// The patch of `fields` with `contact`'s values.
+pub(crate) fn patch_of(contact: &Contact, fields: &[Field]) -> ContactUpdate {
+    let full = ContactUpdate::from(contact);
+    let mut patch = ContactUpdate::new();
+    for field in fields {
+        match field {
+            Field::Name => patch.name = full.name.clone(),
+            Field::Email => patch.email = full.email.clone(),
+            Field::Phone => patch.phone = full.phone.clone(),
+            Field::Address => patch.address = full.address.clone(),
+            Field::TaxId => patch.tax_id = full.tax_id.clone(),
+            Field::Location => patch.location = full.location,
+            Field::ExternalId => patch.external_id = full.external_id.clone(),
+            _ => {}
+        }
+    }
+    patch
 }
 
 /// A target contact this sync created (its external id names the source) whose source
@@ -115,7 +133,11 @@ pub struct Refusal {
 
 /// What [`SyncJob::apply`](crate::SyncJob::apply) will do: printable as a table (`Display`) and
 /// serialisable as JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its creates and updates are packed (a few bytes of ids each, and the contact's synced
+/// fields while the plan's budget lasts), so a plan of a million writes stays small: read them
+/// with [`creates`](Self::creates) and [`updates`](Self::updates).
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Plan {
     /// The source provider.
@@ -124,10 +146,8 @@ pub struct Plan {
     pub to: Provider,
     /// How contacts were matched.
     pub matching: Match,
-    /// Contacts to create in the target.
-    pub creates: Vec<PlannedCreate>,
-    /// Target contacts to change, each with only its changed fields.
-    pub updates: Vec<PlannedUpdate>,
+    creates: Packed,
+    updates: Packed,
     /// Source contacts whose target twin already holds the same values.
     pub unchanged: u64,
     /// Ambiguous matches, reported and left alone.
@@ -136,31 +156,168 @@ pub struct Plan {
     pub refusals: Vec<Refusal>,
     /// Target contacts a run of this scope created whose source a listing of the same scope
     /// no longer has (with [`Match::ExternalId`]): deleted only when the sync is asked to.
-    #[serde(default)]
     pub deletes: Vec<PlannedDelete>,
     /// The scope the deletes were judged in: the source provider and host, customer ids and
     /// search, and the digest its copies carry (`portal at h, customer ids 2 (scope 3fa2…)`).
-    #[serde(default)]
     pub scope: String,
     /// Copies from this source that the listing did not return but that another scope made
     /// (or a run before scopes): never deletes, whatever the flags.
-    #[serde(default)]
     pub outside_scope: u64,
     /// Source contacts read.
     pub source_count: u64,
     /// Target contacts read.
     pub target_count: u64,
+    /// The scope's digest, as markers carry it.
+    scope_id: String,
+    /// The fields compared and written.
+    synced: Vec<Field>,
 }
 
 impl Plan {
     /// Whether applying it would write nothing.
     pub fn is_empty(&self) -> bool {
-        self.creates.is_empty() && self.updates.is_empty()
+        self.creates.len() == 0 && self.updates.len() == 0
     }
 
-    /// How many writes it holds.
+    /// How many writes it holds (creates and updates).
     pub fn writes(&self) -> usize {
         self.creates.len() + self.updates.len()
+    }
+
+    /// The contacts it will create, in the order they will be written.
+    pub fn creates(&self) -> impl ExactSizeIterator<Item = PlannedCreate> + '_ {
+        (0..self.creates.len()).map(|i| self.create(i))
+    }
+
+    /// The contacts it will change, in the order they will be written.
+    pub fn updates(&self) -> impl ExactSizeIterator<Item = PlannedUpdate> + '_ {
+        (0..self.updates.len()).map(|i| self.update(i))
+    }
+
+    /// The plan cut into plans of at most `writes` creates and updates each (creates first),
+    /// to apply one after another — a part a night, say. The deletes, conflicts and refusals
+    /// go with the first part.
+    pub fn parts(&self, writes: usize) -> Vec<Plan> {
+        let writes = writes.max(1);
+        let (creates, updates) = (self.creates.len(), self.updates.len());
+        let mut parts = Vec::new();
+        let mut at = 0;
+        while at < creates + updates || parts.is_empty() {
+            let end = (at + writes).min(creates + updates);
+            let mut part = Plan {
+                creates: self.creates.slice(at.min(creates), end.min(creates)),
+                updates: self.updates.slice(at.saturating_sub(creates), end.saturating_sub(creates)),
+                conflicts: Vec::new(),
+                refusals: Vec::new(),
+                deletes: Vec::new(),
+                unchanged: 0,
+                ..self.clone_without_writes()
+            };
+            if parts.is_empty() {
+                part.conflicts = self.conflicts.clone();
+                part.refusals = self.refusals.clone();
+                part.deletes = self.deletes.clone();
+                part.unchanged = self.unchanged;
+            }
+            parts.push(part);
+            at = end;
+        }
+        parts
+    }
+
+    fn clone_without_writes(&self) -> Plan {
+        Plan {
+            from: self.from,
+            to: self.to,
+            matching: self.matching,
+            creates: Packed::default(),
+            updates: Packed::default(),
+            unchanged: self.unchanged,
+            conflicts: Vec::new(),
+            refusals: Vec::new(),
+            deletes: Vec::new(),
+            scope: self.scope.clone(),
+            outside_scope: self.outside_scope,
+            source_count: self.source_count,
+            target_count: self.target_count,
+            scope_id: self.scope_id.clone(),
+            synced: self.synced.clone(),
+        }
+    }
+
+    /// The fields it compares and writes.
+    pub(crate) fn synced(&self) -> &[Field] {
+        &self.synced
+    }
+
+    /// The marker a copy of `source_id` carries in this plan's scope.
+    pub(crate) fn marker(&self, source_id: &str) -> String {
+        matching::marker(self.from, &self.scope_id, source_id)
+    }
+
+    /// The key of a write whose record left it out: the source's own `provider:id`.
+    fn key_or_own(&self, key: Option<String>, source_id: &str) -> String {
+        key.unwrap_or_else(|| matching::external_id(self.from, source_id))
+    }
+
+    /// Create number `i`.
+    pub(crate) fn create(&self, i: usize) -> PlannedCreate {
+        let mut r = self.creates.record(i);
+        let source_id = r.str();
+        let key = r.opt();
+        let dropped = packed::fields_of(r.u64());
+        let contact = (r.u8() == 1).then(|| r.contact(source_id.clone(), || self.marker(&source_id)));
+        PlannedCreate { key: self.key_or_own(key, &source_id), source_id, contact, dropped }
+    }
+
+    /// Update number `i`.
+    pub(crate) fn update(&self, i: usize) -> PlannedUpdate {
+        let mut r = self.updates.record(i);
+        let source_id = r.str();
+        let target_id = r.str();
+        let key = r.opt();
+        let fields = packed::fields_of(r.u64());
+        let dropped = packed::fields_of(r.u64());
+        let contact = (r.u8() == 1).then(|| r.contact(source_id.clone(), || self.marker(&source_id)));
+        PlannedUpdate { key: self.key_or_own(key, &source_id), source_id, target_id, fields, contact, dropped }
+    }
+
+    /// How many creates and updates it holds.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.creates.len(), self.updates.len())
+    }
+}
+
+/// The plan as JSON: every field, the creates and updates listed in full.
+impl Serialize for Plan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        struct Creates<'p>(&'p Plan);
+        impl Serialize for Creates<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.creates())
+            }
+        }
+        struct Updates<'p>(&'p Plan);
+        impl Serialize for Updates<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.updates())
+            }
+        }
+        let mut st = serializer.serialize_struct("Plan", 13)?;
+        st.serialize_field("from", &self.from)?;
+        st.serialize_field("to", &self.to)?;
+        st.serialize_field("matching", &self.matching)?;
+        st.serialize_field("creates", &Creates(self))?;
+        st.serialize_field("updates", &Updates(self))?;
+        st.serialize_field("unchanged", &self.unchanged)?;
+        st.serialize_field("conflicts", &self.conflicts)?;
+        st.serialize_field("refusals", &self.refusals)?;
+        st.serialize_field("deletes", &self.deletes)?;
+        st.serialize_field("scope", &self.scope)?;
+        st.serialize_field("outside_scope", &self.outside_scope)?;
+        st.serialize_field("source_count", &self.source_count)?;
+        st.serialize_field("target_count", &self.target_count)?;
+        st.end()
     }
 }
 
@@ -194,7 +351,7 @@ impl fmt::Display for Plan {
         }
         // Ids and keys come from the providers: escaped where printed.
         let e = contacts_core::escaped;
-        for u in self.updates.iter().take(SHOWN) {
+        for u in self.updates().take(SHOWN) {
             let fields: Vec<&str> = u.fields.iter().map(|f| f.name()).collect();
             writeln!(f, "update {} ({}): {}", e(&u.target_id), e(&u.key), fields.join(", "))?;
         }
@@ -244,14 +401,14 @@ struct TargetEntry {
 enum Slot {
     Create(usize),
     Update(usize),
-    Unchanged(String),
+    Unchanged(Box<str>),
     Refused(usize),
     Conflict(usize),
 }
 
 /// Copies of `c` with only `fields` set (the name always), without the raw JSON.
 /// The contact with only the synced fields, moved out of the contact as read (no copy).
-fn restrict(c: Contact, fields: &[Field]) -> Contact {
+pub(crate) fn restrict(c: Contact, fields: &[Field]) -> Contact {
     let keep = |f: Field| fields.contains(&f);
     let mut out = Contact::new(c.id, c.name);
     if keep(Field::Email) {
@@ -452,22 +609,28 @@ fn decide(
         from: from.provider(),
         to: to.provider(),
         matching: s.matching,
-        creates: Vec::new(),
-        updates: Vec::new(),
+        creates: Packed::default(),
+        updates: Packed::default(),
         unchanged: 0,
         conflicts: Vec::new(),
         refusals: Vec::new(),
         deletes: Vec::new(),
         source_count: 0,
         target_count,
+        scope_id: scope.clone(),
+        synced: synced.to_vec(),
     };
-    // Writes undone by a later conflict are marked, then removed in place at the end (no
-    // second copy of 100,000 creates).
-    let mut creates: Vec<PlannedCreate> = Vec::new();
-    let mut updates: Vec<PlannedUpdate> = Vec::new();
+    // Writes undone by a later conflict are marked, then left out at the end. Creates and
+    // updates are packed (ids, fields, and the contact while the budget lasts); the keys seen
+    // are held as 128-bit digests, not strings.
+    let mut creates = Packed::default();
+    let mut updates = Packed::default();
     let mut refusals: Vec<Refusal> = Vec::new();
     let mut undone: [HashSet<usize>; 3] = Default::default();
-    let mut seen: HashMap<String, Slot> = HashMap::new();
+    let mut seen: HashMap<u128, Slot> = HashMap::new();
+    let own_key = |key: &str, source_id: &str| {
+        s.matching == Match::ExternalId && key == matching::external_id(from.provider(), source_id)
+    };
     for entry in sources {
         let (key, contact) = entry?;
         plan.source_count += 1;
@@ -480,16 +643,17 @@ fn decide(
             continue;
         };
         // A second source contact with the same key: neither is written.
-        if let Some(slot) = seen.get_mut(&key) {
+        let hashed = key_digest(&key);
+        if let Some(slot) = seen.get_mut(&hashed) {
             let targets: Vec<String> =
                 index.get(&key).map(|t| t.iter().map(|e| e.id.clone()).collect()).unwrap_or_default();
             let first = match std::mem::replace(slot, Slot::Conflict(plan.conflicts.len())) {
-                Slot::Create(i) => undone[0].insert(i).then(|| creates[i].source_id.clone()),
-                Slot::Update(i) => undone[1].insert(i).then(|| updates[i].source_id.clone()),
+                Slot::Create(i) => undone[0].insert(i).then(|| creates.record(i).str()),
+                Slot::Update(i) => undone[1].insert(i).then(|| updates.record(i).str()),
                 Slot::Refused(i) => undone[2].insert(i).then(|| refusals[i].source_id.clone()),
                 Slot::Unchanged(id) => {
                     plan.unchanged = plan.unchanged.saturating_sub(1);
-                    Some(id)
+                    Some(id.into())
                 }
                 Slot::Conflict(i) => {
                     *slot = Slot::Conflict(i);
@@ -529,7 +693,22 @@ fn decide(
                         sent.location = kept.location;
                         sent.external_id = kept.external_id;
                         sent.address = kept.address;
-                        creates.push(PlannedCreate { key: key.clone(), source_id: id, contact: sent, dropped });
+                        let marker =
+                            (s.matching == Match::ExternalId).then(|| matching::marker(from.provider(), &scope, &id));
+                        let keep = creates.kept + updates.kept < s.keep_bytes;
+                        let mut size = 0;
+                        creates.push(|r| {
+                            packed::put_str(r, &id);
+                            packed::put_opt(r, (!own_key(&key, &id)).then_some(key.as_str()));
+                            packed::put_u64(r, packed::field_bits(&dropped));
+                            r.push(u8::from(keep));
+                            if keep {
+                                let before = r.len();
+                                packed::put_contact(r, &sent, marker.as_deref());
+                                size = r.len() - before;
+                            }
+                        });
+                        creates.kept += size;
                         Slot::Create(creates.len() - 1)
                     }
                     Err(e) => {
@@ -551,36 +730,41 @@ fn decide(
                         source != 0 && source != target.digests[i]
                     })
                     .collect();
-                let mut update = PlannedUpdate {
-                    key: key.clone(),
-                    source_id: restricted.id.clone(),
-                    target_id: target.id.clone(),
-                    fields: changed,
-                    contact: restricted,
-                    dropped: Vec::new(),
-                };
-                let checked = if update.fields.is_empty() {
+                let checked = if changed.is_empty() {
                     Ok((ContactUpdate::new(), Vec::new()))
                 } else if !caps.supports(Operation::Update) {
                     Err(contacts_core::Error::unsupported(to.provider(), Operation::Update))
                 } else {
-                    let patch = update.patch().lossy(s.lossy);
+                    let patch = patch_of(&restricted, &changed).lossy(s.lossy);
                     check_update(to.provider(), caps, &patch).and_then(|kept| to.validate_update(&patch).map(|()| kept))
                 };
                 match checked {
-                    Ok((kept, dropped)) if kept.is_empty() => {
-                        let _ = dropped;
+                    Ok((kept, _)) if kept.is_empty() => {
                         plan.unchanged += 1;
-                        Slot::Unchanged(update.source_id)
+                        Slot::Unchanged(restricted.id.into_boxed_str())
                     }
                     Ok((kept, dropped)) => {
-                        update.fields = kept.fields();
-                        update.dropped = dropped;
-                        updates.push(update);
+                        let fields = kept.fields();
+                        let keep = creates.kept + updates.kept < s.keep_bytes;
+                        let mut size = 0;
+                        updates.push(|r| {
+                            packed::put_str(r, &restricted.id);
+                            packed::put_str(r, &target.id);
+                            packed::put_opt(r, (!own_key(&key, &restricted.id)).then_some(key.as_str()));
+                            packed::put_u64(r, packed::field_bits(&fields));
+                            packed::put_u64(r, packed::field_bits(&dropped));
+                            r.push(u8::from(keep));
+                            if keep {
+                                let before = r.len();
+                                packed::put_contact(r, &restricted, None);
+                                size = r.len() - before;
+                            }
+                        });
+                        updates.kept += size;
                         Slot::Update(updates.len() - 1)
                     }
                     Err(e) => {
-                        refusals.push(refusal(&update.source_id, Some(key.clone()), &e));
+                        refusals.push(refusal(&restricted.id, Some(key.clone()), &e));
                         Slot::Refused(refusals.len() - 1)
                     }
                 }
@@ -591,7 +775,7 @@ fn decide(
                 Slot::Conflict(plan.conflicts.len() - 1)
             }
         };
-        seen.insert(key, slot);
+        seen.insert(hashed, slot);
     }
     // Copies a run of this scope made (their marker names this source and this scope) whose
     // source a listing of the same scope no longer has: the source deleted them. A copy made
@@ -600,7 +784,9 @@ fn decide(
     if s.matching == Match::ExternalId {
         let prefix = matching::external_id(from.provider(), "");
         let mut gone: Vec<PlannedDelete> = Vec::new();
-        for (key, targets) in index.iter().filter(|(key, _)| key.starts_with(&prefix) && !seen.contains_key(*key)) {
+        for (key, targets) in
+            index.iter().filter(|(key, _)| key.starts_with(&prefix) && !seen.contains_key(&key_digest(key)))
+        {
             for t in targets {
                 if t.scope.as_deref() == Some(scope.as_str()) {
                     gone.push(PlannedDelete { key: key.clone(), target_id: t.id.clone() });
@@ -613,10 +799,21 @@ fn decide(
         plan.deletes = gone;
     }
     on_read(plan.source_count, target_count);
-    plan.creates = without(creates, &undone[0]);
-    plan.updates = without(updates, &undone[1]);
+    plan.creates = creates.without(&undone[0]);
+    plan.updates = updates.without(&undone[1]);
     plan.refusals = without(refusals, &undone[2]);
     Ok(plan)
+}
+
+/// A key as the plan remembers it: 128 bits of two independent hashes (two keys sharing them
+/// is a chance of one in 2^128, far below any fault of the machine).
+fn key_digest(key: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    (0x5eed_u16, key).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// `items` without the ones at the indices `undone`, removed in place.

@@ -13,10 +13,13 @@ use contacts_core::{
 };
 
 use crate::error::SyncError;
-use crate::journal::{self, BeginLine, CancelledLine, DoneLine, FailedLine, JOURNAL_VERSION, JournalHeader, Lock, SettingLine, Side, Writer};
+use crate::journal::{
+    self, BeginLine, CancelledLine, DoneLine, FailedLine, JOURNAL_VERSION, JournalHeader, Lock, SettingLine, Side,
+    Writer,
+};
 use crate::matching::Match;
 use crate::pace::{Clock, Throttle, Window};
-use crate::plan::{self, Plan, PlannedCreate, PlannedDelete, PlannedUpdate, Settings};
+use crate::plan::{self, Plan, PlannedDelete, Settings, patch_of};
 use crate::report::{Failure, Progress, Report};
 
 type OnProgress<'a> = dyn FnMut(&Progress) + 'a;
@@ -42,7 +45,7 @@ pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(60);
 /// let plan = sync.plan()?;
 /// println!("{plan}");
 /// let report = sync.apply(&plan)?;
-/// assert_eq!(report.created as usize, plan.creates.len());
+/// assert_eq!(report.created as usize, plan.creates().len());
 /// # Ok(()) }
 /// ```
 pub struct SyncJob<'a> {
@@ -114,6 +117,7 @@ impl<'a> SyncJob<'a> {
                 customer_ids: Vec::new(),
                 source_query: ListContacts::new(),
                 target_query: ListContacts::new(),
+                keep_bytes: crate::plan::DEFAULT_KEEP_BYTES,
             },
             per_minute: documented_rate(to.provider()),
             concurrency: DEFAULT_CONCURRENCY,
@@ -133,6 +137,18 @@ impl<'a> SyncJob<'a> {
             progress: RefCell::new(None),
             lock: RefCell::new(None),
         }
+    }
+
+    /// How much of its writes' contact data a plan keeps: up to `bytes` (defaults to
+    /// [`DEFAULT_KEEP_BYTES`](crate::DEFAULT_KEEP_BYTES), 32 MiB, some 200,000 contacts). Past
+    /// it, a planned write keeps only its ids and fields, and its contact is read again from the
+    /// source when the write is made (one more request each, to the source): a plan of a
+    /// million writes stays a few hundred bytes a write. A source contact gone by then is a
+    /// failed write, reported.
+    #[must_use]
+    pub fn keep_at_most(mut self, bytes: usize) -> Self {
+        self.settings.keep_bytes = bytes;
+        self
     }
 
     /// How contacts are matched. Defaults to [`Match::ExternalId`].
@@ -417,8 +433,8 @@ impl<'a> SyncJob<'a> {
             plan.from,
             plan.to,
             plan.matching.name(),
-            plan.creates.len(),
-            plan.updates.len(),
+            plan.creates().len(),
+            plan.updates().len(),
             plan.unchanged,
             plan.conflicts.len(),
             plan.refusals.len(),
@@ -552,8 +568,10 @@ impl<'a> SyncJob<'a> {
         let journal = self.open_journal()?;
         // Once a run is under way, it is the record's: a resume continues it.
         self.resuming = true;
-        let mut items: Vec<Item<'_>> = plan.creates.iter().map(Item::Create).collect();
-        items.extend(plan.updates.iter().map(Item::Update));
+        // Writes by their place in the plan: each is unpacked when it is journaled or sent.
+        let (creates, updates) = plan.counts();
+        let mut items: Vec<Item<'_>> = (0..creates).map(Item::Create).collect();
+        items.extend((0..updates).map(Item::Update));
         if self.delete {
             items.extend(plan.deletes.iter().map(Item::Delete));
         }
@@ -563,6 +581,7 @@ impl<'a> SyncJob<'a> {
         let queue = Mutex::new(queue);
         let mut run = Run {
             job: self,
+            plan,
             report,
             progress: Progress { total: items.len() as u64, concurrency: self.concurrency, ..Progress::default() },
             consecutive: 0,
@@ -575,7 +594,7 @@ impl<'a> SyncJob<'a> {
             again: VecDeque::new(),
             end: None,
         };
-        let to = self.to;
+        let (from, to) = (self.from, self.to);
         let create = caps.supports(Operation::Create);
         let lossy = self.settings.lossy;
         let stop = self.stop.as_deref();
@@ -585,7 +604,7 @@ impl<'a> SyncJob<'a> {
             if !throttle.acquire(stop) || stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
                 return None;
             }
-            Some(items[i].send(to, create, lossy))
+            Some(items[i].send(plan, from, to, create, lossy))
         };
         let outcome = if self.concurrency <= 1 {
             // One at a time: sent from this thread, with no hand-over to pay for.
@@ -645,46 +664,69 @@ fn same_side(journal: &Side, given: &Side) -> bool {
         }
 }
 
-/// One write of the plan.
+/// One write of the plan: a create or an update by its place in the plan (unpacked when it
+/// is journaled or sent), or a delete.
 enum Item<'p> {
-    Create(&'p PlannedCreate),
-    Update(&'p PlannedUpdate),
+    Create(usize),
+    Update(usize),
     Delete(&'p PlannedDelete),
 }
 
 impl Item<'_> {
     /// The write, as the journal names it: write number `seq` of the journal.
-    fn write(&self, seq: u64) -> Write<'_> {
+    fn write(&self, plan: &Plan, seq: u64) -> Write {
         match self {
-            Item::Create(c) => Write { seq, action: "create", key: &c.key, source_id: &c.source_id, target_id: None },
-            Item::Update(u) => Write {
-                seq,
-                action: "update",
-                key: &u.key,
-                source_id: &u.source_id,
-                target_id: Some(&u.target_id),
-            },
-            Item::Delete(d) => {
-                Write { seq, action: "delete", key: &d.key, source_id: "", target_id: Some(&d.target_id) }
+            Item::Create(i) => {
+                let c = plan.create(*i);
+                Write { seq, action: "create", key: c.key, source_id: c.source_id, target_id: None, dropped: c.dropped }
             }
-        }
-    }
-
-    /// The fields the plan already dropped from it.
-    fn dropped(&self) -> &[Field] {
-        match self {
-            Item::Create(c) => &c.dropped,
-            Item::Update(u) => &u.dropped,
-            Item::Delete(_) => &[],
+            Item::Update(i) => {
+                let u = plan.update(*i);
+                Write {
+                    seq,
+                    action: "update",
+                    key: u.key,
+                    source_id: u.source_id,
+                    target_id: Some(u.target_id),
+                    dropped: u.dropped,
+                }
+            }
+            Item::Delete(d) => Write {
+                seq,
+                action: "delete",
+                key: d.key.clone(),
+                source_id: String::new(),
+                target_id: Some(d.target_id.clone()),
+                dropped: Vec::new(),
+            },
         }
     }
 
     /// Sends it: the contact as it now is, and whether it was created (`false` for a
-    /// find-or-create that found it).
-    fn send(&self, to: &dyn ContactsApi, create: bool, lossy: bool) -> contacts_core::Result<(Contact, bool)> {
+    /// find-or-create that found it). A write whose contact the plan did not keep reads it
+    /// from the source first.
+    fn send(
+        &self,
+        plan: &Plan,
+        from: &dyn ContactsApi,
+        to: &dyn ContactsApi,
+        create: bool,
+        lossy: bool,
+    ) -> contacts_core::Result<(Contact, bool)> {
         match self {
-            Item::Create(c) => {
-                let mut new = NewContact::from(&c.contact);
+            Item::Create(i) => {
+                let c = plan.create(*i);
+                let contact = match c.contact {
+                    Some(contact) => contact,
+                    None => {
+                        let mut contact = from_source(plan, from, &c.source_id)?;
+                        if plan.matching == crate::Match::ExternalId {
+                            contact.external_id = Some(plan.marker(&c.source_id));
+                        }
+                        contact
+                    }
+                };
+                let mut new = NewContact::from(&contact);
                 new.lossy = lossy;
                 if create {
                     to.create(&new).map(|c| (c, true))
@@ -692,20 +734,43 @@ impl Item<'_> {
                     to.find_or_create(&new).map(|f| (f.contact, f.created))
                 }
             }
-            Item::Update(u) => to.update(&u.target_id, &u.patch().lossy(lossy)).map(|c| (c, false)),
+            Item::Update(i) => {
+                let u = plan.update(*i);
+                let patch = match u.patch() {
+                    Some(patch) => patch,
+                    None => patch_of(&from_source(plan, from, &u.source_id)?, &u.fields),
+                };
+                to.update(&u.target_id, &patch.lossy(lossy)).map(|c| (c, false))
+            }
             Item::Delete(d) => to.delete(&d.target_id).map(|()| (Contact::new(d.target_id.clone(), ""), false)),
         }
     }
 }
 
+/// The source contact `id` as it is now, cut to the plan's synced fields: for a write whose
+/// contact the plan did not keep. Gone from the source since the plan: a validation error
+/// naming it (the write is the source's to skip, not the target's failure).
+fn from_source(plan: &Plan, from: &dyn ContactsApi, id: &str) -> contacts_core::Result<Contact> {
+    match from.get(id) {
+        Ok(c) => Ok(plan::restrict(c, plan.synced())),
+        Err(e) if e.is_not_found() => Err(Error::validation(
+            "source",
+            format!("the source contact {} is gone since the plan was made", contacts_core::escaped(id)),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
 /// One write, as the journal names it.
-struct Write<'w> {
+struct Write {
     /// Its number in the journal.
     seq: u64,
     action: &'static str,
-    key: &'w str,
-    source_id: &'w str,
-    target_id: Option<&'w str>,
+    key: String,
+    source_id: String,
+    target_id: Option<String>,
+    /// The fields the plan already dropped from it.
+    dropped: Vec<Field>,
 }
 
 /// A worker's answer for the write numbered `item`, sent as request number `seq`: `None`
@@ -767,6 +832,8 @@ enum End {
 /// at a time.
 struct Run<'j, 'a> {
     job: &'j SyncJob<'a>,
+    /// The plan being applied.
+    plan: &'j Plan,
     report: Report,
     progress: Progress,
     /// Target-side failures in a row.
@@ -803,7 +870,7 @@ impl Run<'_, '_> {
                 let i = match self.again.pop_front() {
                     Some(i) => i,
                     None if next < items.len() => {
-                        self.record("begin", &items[next].write(self.seq(next)), None, None)?;
+                        self.record("begin", &items[next].write(self.plan, self.seq(next)), None, None)?;
                         next += 1;
                         next - 1
                     }
@@ -829,7 +896,7 @@ impl Run<'_, '_> {
         }
         // A write told to slow down and not sent again is not done: journaled as cancelled.
         while let Some(i) = self.again.pop_front() {
-            self.record("cancelled", &items[i].write(self.seq(i)), None, None)?;
+            self.record("cancelled", &items[i].write(self.plan, self.seq(i)), None, None)?;
         }
         if let Some(journal) = &mut self.journal {
             journal.flush()?;
@@ -840,7 +907,7 @@ impl Run<'_, '_> {
     /// Journals and counts one answer; decides whether its write is sent again (the target
     /// asked to slow down) and whether the run must end.
     fn answer(&mut self, item: &Item<'_>, answer: Answer) -> Result<(), SyncError> {
-        let w = item.write(self.seq(answer.item));
+        let w = item.write(self.plan, self.seq(answer.item));
         let Some(outcome) = answer.outcome else {
             return self.record("cancelled", &w, None, None);
         };
@@ -849,7 +916,7 @@ impl Run<'_, '_> {
                 self.record("done", &w, Some(&contact.id), None)?;
                 self.consecutive = 0;
                 self.window.success();
-                note_dropped(&mut self.report.dropped, item.dropped());
+                note_dropped(&mut self.report.dropped, &w.dropped);
                 note_dropped(&mut self.report.dropped, &contact.dropped);
                 match (w.action, created) {
                     ("create", true) => self.report.created += 1,
@@ -901,9 +968,9 @@ impl Run<'_, '_> {
 
     /// A write that failed: journaled, reported; several in a row that are the target's fault
     /// end the run.
-    fn failed(&mut self, w: &Write<'_>, e: Error) -> Result<(), SyncError> {
+    fn failed(&mut self, w: &Write, e: Error) -> Result<(), SyncError> {
         self.record("failed", w, None, Some(&e))?;
-        log::warn!(target: "contacts_sync", "{} {} failed: {e}", w.action, contacts_core::escaped(w.key));
+        log::warn!(target: "contacts_sync", "{} {} failed: {e}", w.action, contacts_core::escaped(&w.key));
         self.report.failed.push(failure(w, &e));
         self.progress.failed += 1;
         if is_targets_fault(&e) {
@@ -929,7 +996,7 @@ impl Run<'_, '_> {
     fn record(
         &mut self,
         event: &str,
-        w: &Write<'_>,
+        w: &Write,
         answered: Option<&str>,
         error: Option<&Error>,
     ) -> Result<(), SyncError> {
@@ -942,7 +1009,7 @@ impl Run<'_, '_> {
                 // matching): the source id says it.
                 let own = w
                     .key
-                    .strip_suffix(w.source_id)
+                    .strip_suffix(w.source_id.as_str())
                     .and_then(|head| head.strip_suffix(':'))
                     .is_some_and(|provider| !w.source_id.is_empty() && provider == self.job.from.provider().name());
                 let a = match w.action {
@@ -950,7 +1017,13 @@ impl Run<'_, '_> {
                     "update" => "u",
                     _ => "d",
                 };
-                let line = BeginLine { b: w.seq, a, k: (!own).then_some(w.key), s: w.source_id, t: w.target_id };
+                let line = BeginLine {
+                    b: w.seq,
+                    a,
+                    k: (!own).then_some(w.key.as_str()),
+                    s: &w.source_id,
+                    t: w.target_id.as_deref(),
+                };
                 journal.last_seq = journal.last_seq.max(w.seq);
                 journal.line(&line)
             }
@@ -989,7 +1062,7 @@ fn note_dropped(dropped: &mut Vec<(Field, u64)>, fields: &[Field]) {
     }
 }
 
-fn failure(w: &Write<'_>, e: &Error) -> Failure {
+fn failure(w: &Write, e: &Error) -> Failure {
     Failure {
         action: w.action.to_owned(),
         key: w.key.to_owned(),
