@@ -292,6 +292,23 @@ pub fn sync_readme(name: &str, body: &str) {
 
 /// Peak resident set size of this process in KiB, from the OS (`VmHWM` in
 /// `/proc/self/status`); `None` where the OS does not say.
+/// Waits for `child` and gives its exit status and its own peak RSS in KiB (the kernel's
+/// `ru_maxrss` for that process alone, from `wait4`).
+pub fn wait_with_peak_rss(child: std::process::Child) -> std::io::Result<(Option<i32>, u64)> {
+    let pid = libc::pid_t::try_from(child.id()).map_err(std::io::Error::other)?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for (std waits only when asked), and both
+    // pointers are to live locals.
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if got < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    Ok((code, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
+}
+
 pub fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()

@@ -390,3 +390,17 @@ fn a_plan_is_cut_into_parts_that_together_write_it_once() {
     assert_eq!(sb.contact_count(Provider::LEVERS), 25);
     assert!(job.plan().unwrap().is_empty());
 }
+
+#[test]
+fn the_plan_reads_each_side_by_its_largest_page() {
+    // Before: 100 a page on both sides, so Previsto (1,000 a page allowed) took ten times the
+    // requests under its 120-a-minute limit.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 2_500).seed(Provider::LEVERS, 250).start().unwrap();
+    let (p, l) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    assert_eq!(ContactsApi::capabilities(&p).largest_page(), Some(1000));
+    assert_eq!(ContactsApi::capabilities(&l).largest_page(), Some(100));
+    let plan = SyncJob::new(&p, &l).lossy(true).plan().unwrap();
+    assert_eq!((plan.source_count, plan.target_count), (2_500, 250));
+    assert_eq!(sb.count("GET", "/previsto/contacts"), 3, "pages of 1,000");
+    assert_eq!(sb.count("GET", "/levers/api-service/v1/contact"), 3, "pages of 100");
+}

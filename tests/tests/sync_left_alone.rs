@@ -215,8 +215,9 @@ fn a_source_that_undercounts_its_total_loses_no_contact() {
 
 #[test]
 fn a_source_that_serves_pages_in_a_loop_is_an_error_not_an_endless_read() {
-    // Before: pages A, B, A, B… were read 100,000 contacts long, with no error.
-    let sb = Sandbox::builder().seed(Provider::PREVISTO, 1000).start().unwrap();
+    // Before: pages A, B, A, B… were read 100,000 contacts long, with no error. (5,000: the plan
+    // reads Previsto by its largest page, 1,000.)
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 5000).start().unwrap();
     sb.previsto_loops_pages(2);
     let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
     match SyncJob::new(&from, &to).lossy(true).plan() {

@@ -245,6 +245,7 @@ pub struct Capabilities {
     stored: u8,
     required: u8,
     by_customer: bool,
+    largest_page: Option<u32>,
 }
 
 impl Capabilities {
@@ -255,6 +256,7 @@ impl Capabilities {
             stored: 0,
             required: 0,
             by_customer: false,
+            largest_page: None,
         }
     }
 
@@ -281,6 +283,21 @@ impl Capabilities {
     pub fn listing_by_customer_ids(mut self) -> Self {
         self.by_customer = true;
         self
+    }
+
+    /// The largest page the provider's list serves (Levers 100, Previsto 1000): a reader of
+    /// the whole list, as a sync's plan, asks for it and makes the fewest requests. `0` means
+    /// the list is not paged.
+    #[must_use]
+    pub fn paging_up_to(mut self, size: u32) -> Self {
+        self.largest_page = (size > 0).then_some(size);
+        self
+    }
+
+    /// The largest page the list serves, when it is paged (see
+    /// [`paging_up_to`](Self::paging_up_to)).
+    pub fn largest_page(self) -> Option<u32> {
+        self.largest_page
     }
 
     /// Whether a list takes customer ids (see
@@ -325,6 +342,7 @@ impl fmt::Debug for Capabilities {
                 &Field::ALL.into_iter().filter(|f| self.requires(*f)).map(Field::name).collect::<Vec<_>>(),
             )
             .field("lists_by_customer_ids", &self.by_customer)
+            .field("largest_page", &self.largest_page)
             .finish()
     }
 }

@@ -73,9 +73,11 @@ pub mod verify;
 pub use auth::{Auth, required_secret};
 pub use client::HttpClient;
 pub use config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ErrorDecoder, HttpConfig};
-pub use decode::{BODY_SNIPPET_LIMIT, Limited, decode_json, decode_limited, decode_value, default_error, snippet};
+pub use decode::{
+    BODY_SNIPPET_LIMIT, Limited, RawItem, decode_json, decode_limited, decode_value, default_error, snippet,
+};
 pub use encode::{Form, encode_path_segment};
-pub use pages::{CursorPage, CursorPages, Page, Pages};
+pub use pages::{CursorPage, CursorPages, Page, Pages, fingerprint};
 pub use raw::Raw;
 pub use request::RequestBuilder;
 pub use response::Response;

@@ -12,12 +12,15 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The total number of items across all pages, when the provider says.
     pub total: Option<u64>,
+    /// A digest of the answer the page came in ([`fingerprint`]): the pager remembers it, not
+    /// the page, to notice a page served twice.
+    pub fingerprint: Option<u64>,
 }
 
 impl<T> Page<T> {
     /// A page with no total.
     pub fn new(items: Vec<T>) -> Self {
-        Page { items, total: None }
+        Page { items, total: None, fingerprint: None }
     }
 
     /// Sets the total.
@@ -25,6 +28,19 @@ impl<T> Page<T> {
         self.total = total;
         self
     }
+
+    /// Sets the digest of the answer's body ([`fingerprint`]), so [`Pages`] remembers 16
+    /// bytes a page instead of a copy of its first and last items.
+    pub fn with_fingerprint(mut self, body: &[u8]) -> Self {
+        self.fingerprint = Some(fingerprint(body));
+        self
+    }
+}
+
+/// A page answer's digest: FNV-1a, 64 bits, of its body. Two answers with the same body are
+/// the same page served twice.
+pub fn fingerprint(body: &[u8]) -> u64 {
+    body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Yields every item of a paged list, fetching a page only when the previous one is used up.
@@ -63,9 +79,12 @@ pub struct Pages<T, F> {
     page_size: usize,
     buffer: std::vec::IntoIter<T>,
     seen: u64,
-    /// The first and last items and the length of every page served, to notice a page served
-    /// twice anywhere in the list.
+    /// The first and last items and the length of every page served without a fingerprint, to
+    /// notice a page served twice anywhere in the list.
     served: Vec<(T, T, usize)>,
+    /// The fingerprint and length of every page served with one: 16 bytes a page, however
+    /// long the list.
+    fingerprints: std::collections::HashSet<(u64, usize)>,
     /// The total the provider last announced.
     total: Option<u64>,
     /// An error found before the first request (an invalid query), yielded instead of it.
@@ -96,6 +115,7 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
             buffer: Vec::new().into_iter(),
             seen: 0,
             served: Vec::new(),
+            fingerprints: std::collections::HashSet::new(),
             total: None,
             refused: None,
             done: false,
@@ -132,19 +152,25 @@ impl<T: Clone + PartialEq, F: FnMut(u64) -> Result<Page<T>>> Pages<T, F> {
     fn accept(&mut self, page: u64, fetched: Page<T>) -> Result<()> {
         let n = fetched.items.len();
         oversize(&format!("page {page}"), n, self.page_size)?;
-        if let (Some(first), Some(last)) = (fetched.items.first(), fetched.items.last()) {
-            let ends = (first.clone(), last.clone(), n);
-            if self.served.contains(&ends) {
-                return Err(Error::decode(
-                    None,
-                    format!(
-                        "page {page} repeats a page served before: the server ignores the page number \
-                         (stopped after {} items)",
-                        self.seen
-                    ),
-                ));
+        let repeated = match (fetched.fingerprint, fetched.items.first(), fetched.items.last()) {
+            (_, None, _) | (_, _, None) => false,
+            (Some(print), _, _) => !self.fingerprints.insert((print, n)),
+            (None, Some(first), Some(last)) => {
+                let ends = (first.clone(), last.clone(), n);
+                let seen = self.served.contains(&ends);
+                self.served.push(ends);
+                seen
             }
-            self.served.push(ends);
+        };
+        if repeated {
+            return Err(Error::decode(
+                None,
+                format!(
+                    "page {page} repeats a page served before: the server ignores the page number \
+                     (stopped after {} items)",
+                    self.seen
+                ),
+            ));
         }
         self.seen = self.seen.saturating_add(n as u64);
         self.next_page = page.checked_add(1);

@@ -9,13 +9,20 @@ use contacts_core::{Address, Contact, Field, Location};
 const CHUNK: usize = 1 << 20;
 
 /// The arena: records appended in chunks, each found by its start.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub(crate) struct Packed {
     chunks: Vec<Vec<u8>>,
     /// Where each record starts: its chunk (high 32 bits) and offset (low 32 bits).
     starts: Vec<u64>,
     /// Bytes of contact data kept, against the plan's budget.
     pub(crate) kept: usize,
+}
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes: usize = self.chunks.iter().map(Vec::len).sum();
+        f.debug_struct("Packed").field("writes", &self.len()).field("bytes", &bytes).field("kept", &self.kept).finish()
+    }
 }
 
 impl Packed {

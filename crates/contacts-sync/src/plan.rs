@@ -397,13 +397,22 @@ struct TargetEntry {
     scope: Option<String>,
 }
 
-/// What became of the first source contact seen with a key (a second one makes a conflict).
+/// What became of the first source contact seen with a key (a second one makes a conflict):
+/// an index into the plan's lists, 8 bytes a key.
+#[derive(Clone, Copy)]
 enum Slot {
-    Create(usize),
-    Update(usize),
-    Unchanged(Box<str>),
-    Refused(usize),
-    Conflict(usize),
+    Create(u32),
+    Update(u32),
+    /// Into the packed ids of the unchanged contacts.
+    Unchanged(u32),
+    Refused(u32),
+    Conflict(u32),
+}
+
+/// An index as a [`Slot`] holds it (a plan of more than four billion writes saturates, which
+/// no listing reaches).
+fn slot_index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// Copies of `c` with only `fields` set (the name always), without the raw JSON.
@@ -486,7 +495,8 @@ pub(crate) fn plan(
     // most (a bounded channel); the source is kept, already cut down to the synced fields,
     // until the target is whole, since no source contact can be decided before.
     let source_read = AtomicU64::new(0);
-    let (target_query, source_query) = (full_pages(&s.target_query), full_pages(&s.source_query));
+    let (target_query, source_query) =
+        (full_pages(&s.target_query, caps), full_pages(&s.source_query, from.capabilities()));
     std::thread::scope(|scope| {
         let (targets, target_rx) = mpsc::sync_channel(TARGET_AHEAD);
         let (sources, source_rx) = mpsc::sync_channel(SOURCE_AHEAD / BATCH);
@@ -560,16 +570,17 @@ fn forward<T>(
 /// twice — past it, the source waits for the target.
 const SOURCE_AHEAD: usize = 25_000;
 
-/// The page size a plan asks for: the largest every provider takes (Previsto's documented
-/// 100, Levers' cap of 100; the portal has no page size), so a full read makes the fewest
-/// round trips.
+/// The page size a plan asks a provider for when it does not say its largest: 100, what
+/// every paged provider here takes.
 pub(crate) const PLAN_PAGE_SIZE: u32 = 100;
 
-/// `query`, asking for [`PLAN_PAGE_SIZE`] when it names no page size.
-fn full_pages(query: &ListContacts) -> ListContacts {
+/// `query`, asking for the provider's largest page ([`Capabilities::largest_page`]: Levers
+/// 100, Previsto 1000), or [`PLAN_PAGE_SIZE`], when it names no page size: a full read makes
+/// the fewest round trips.
+fn full_pages(query: &ListContacts, caps: Capabilities) -> ListContacts {
     match query.size {
         Some(_) => query.clone(),
-        None => query.clone().size(PLAN_PAGE_SIZE),
+        None => query.clone().size(caps.largest_page().unwrap_or(PLAN_PAGE_SIZE)),
     }
 }
 
@@ -628,6 +639,8 @@ fn decide(
     let mut refusals: Vec<Refusal> = Vec::new();
     let mut undone: [HashSet<usize>; 3] = Default::default();
     let mut seen: HashMap<u128, Slot> = HashMap::new();
+    // The ids of the unchanged contacts, for a conflict found later.
+    let mut unchanged = Packed::default();
     let own_key = |key: &str, source_id: &str| {
         s.matching == Match::ExternalId && key == matching::external_id(from.provider(), source_id)
     };
@@ -647,17 +660,17 @@ fn decide(
         if let Some(slot) = seen.get_mut(&hashed) {
             let targets: Vec<String> =
                 index.get(&key).map(|t| t.iter().map(|e| e.id.clone()).collect()).unwrap_or_default();
-            let first = match std::mem::replace(slot, Slot::Conflict(plan.conflicts.len())) {
-                Slot::Create(i) => undone[0].insert(i).then(|| creates.record(i).str()),
-                Slot::Update(i) => undone[1].insert(i).then(|| updates.record(i).str()),
-                Slot::Refused(i) => undone[2].insert(i).then(|| refusals[i].source_id.clone()),
-                Slot::Unchanged(id) => {
+            let first = match std::mem::replace(slot, Slot::Conflict(slot_index(plan.conflicts.len()))) {
+                Slot::Create(i) => undone[0].insert(i as usize).then(|| creates.record(i as usize).str()),
+                Slot::Update(i) => undone[1].insert(i as usize).then(|| updates.record(i as usize).str()),
+                Slot::Refused(i) => undone[2].insert(i as usize).then(|| refusals[i as usize].source_id.clone()),
+                Slot::Unchanged(i) => {
                     plan.unchanged = plan.unchanged.saturating_sub(1);
-                    Some(id.into())
+                    Some(unchanged.record(i as usize).str())
                 }
                 Slot::Conflict(i) => {
                     *slot = Slot::Conflict(i);
-                    plan.conflicts[i].source_ids.push(contact.id);
+                    plan.conflicts[i as usize].source_ids.push(contact.id);
                     continue;
                 }
             };
@@ -709,11 +722,11 @@ fn decide(
                             }
                         });
                         creates.kept += size;
-                        Slot::Create(creates.len() - 1)
+                        Slot::Create(slot_index(creates.len() - 1))
                     }
                     Err(e) => {
                         refusals.push(refusal(&id, Some(key.clone()), &e));
-                        Slot::Refused(refusals.len() - 1)
+                        Slot::Refused(slot_index(refusals.len() - 1))
                     }
                 }
             }
@@ -741,7 +754,8 @@ fn decide(
                 match checked {
                     Ok((kept, _)) if kept.is_empty() => {
                         plan.unchanged += 1;
-                        Slot::Unchanged(restricted.id.into_boxed_str())
+                        unchanged.push(|r| packed::put_str(r, &restricted.id));
+                        Slot::Unchanged(slot_index(unchanged.len() - 1))
                     }
                     Ok((kept, dropped)) => {
                         let fields = kept.fields();
@@ -761,18 +775,18 @@ fn decide(
                             }
                         });
                         updates.kept += size;
-                        Slot::Update(updates.len() - 1)
+                        Slot::Update(slot_index(updates.len() - 1))
                     }
                     Err(e) => {
                         refusals.push(refusal(&restricted.id, Some(key.clone()), &e));
-                        Slot::Refused(refusals.len() - 1)
+                        Slot::Refused(slot_index(refusals.len() - 1))
                     }
                 }
             }
             Some(targets) => {
                 let target_ids = targets.iter().map(|t| t.id.clone()).collect();
                 plan.conflicts.push(Conflict { key: key.clone(), source_ids: vec![restricted.id], target_ids });
-                Slot::Conflict(plan.conflicts.len() - 1)
+                Slot::Conflict(slot_index(plan.conflicts.len() - 1))
             }
         };
         seen.insert(hashed, slot);

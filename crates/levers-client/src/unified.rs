@@ -73,6 +73,7 @@ impl ContactsApi for Client {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::List])
             .storing(&[Field::Name, Field::Email, Field::Phone, Field::Address, Field::TaxId, Field::ExternalId])
             .requiring(&[Field::Name])
+            .paging_up_to(crate::MAX_PAGE_SIZE)
     }
 
     fn provider(&self) -> Provider {
@@ -118,6 +119,12 @@ impl ContactsApi for Client {
         if let Some(size) = query.size {
             q = q.size(size);
         }
-        Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
+        // Pages held as the items' text (a third of their size as values), each decoded when
+        // it is yielded.
+        Box::new(
+            self.contacts()
+                .iter_as::<contacts_http::RawItem>(&q)
+                .map(|raw| raw.and_then(|r| r.value()).and_then(unify)),
+        )
     }
 }

@@ -106,6 +106,12 @@ impl ContactsApi for Client {
             return Box::new(std::iter::once(Err(e)));
         }
         let q = crate::ListContacts::new().customers(query.customer_ids.iter().copied());
-        Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
+        // Pages held as the items' text (a third of their size as values), each decoded when
+        // it is yielded.
+        Box::new(
+            self.contacts()
+                .iter_as::<contacts_http::RawItem>(&q)
+                .map(|raw| raw.and_then(|r| r.value()).and_then(unify)),
+        )
     }
 }

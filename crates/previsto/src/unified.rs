@@ -81,6 +81,7 @@ impl ContactsApi for Client {
         Capabilities::of(&[Operation::Create, Operation::Get, Operation::Update, Operation::Delete, Operation::List])
             .storing(&Field::ALL)
             .requiring(&[Field::Name])
+            .paging_up_to(crate::MAX_PAGE_SIZE)
     }
 
     fn provider(&self) -> Provider {
@@ -134,6 +135,12 @@ impl ContactsApi for Client {
         if let Some(size) = query.size {
             q = q.size(size);
         }
-        Box::new(self.contacts().iter_as::<serde_json::Value>(&q).map(|raw| raw.and_then(unify)))
+        // Pages held as the items' text (a third of their size as values), each decoded when
+        // it is yielded.
+        Box::new(
+            self.contacts()
+                .iter_as::<contacts_http::RawItem>(&q)
+                .map(|raw| raw.and_then(|r| r.value()).and_then(unify)),
+        )
     }
 }

@@ -38,6 +38,7 @@ fn main() {
         ["serve"] => serve(),
         ["percall", url, rounds] => percall_child(url, rounds),
         [mode @ ("plan" | "listboth"), from, to] => sync_child(mode, from, to),
+        ["resume", from, to, journal] => resume_child(from, to, journal),
         _ => Err("usage: contacts-bench all [--quick] | only <figure> [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
     };
     if let Err(e) = result {
@@ -55,6 +56,8 @@ fn only(figure: &str, scale: Scale) -> Result<(), String> {
         "huge" => huge(),
         "sync-plan" => sync_plan(scale),
         "sync-apply" => sync_apply(scale),
+        "journal" => journal(scale),
+        "export" => export(scale),
         "sync-network" => sync_network(scale),
         "connections" => connections(),
         other => Err(format!("no figure {other:?}: threads, listing, huge, sync-plan, sync-apply, connections")),
@@ -75,6 +78,10 @@ struct Scale {
     listing: u64,
     /// Contacts on each side of the sync plan figure.
     sync_plan: u64,
+    /// Lines of the journal the resume figure reads.
+    resume_lines: u64,
+    /// Contacts the export figure writes.
+    export: u64,
     /// Writes in the sync apply figure.
     sync_apply: u64,
     /// Creates in the concurrent apply figure (each at [`LATENCY`]).
@@ -96,7 +103,9 @@ impl Scale {
         per_thread: 1000,
         thread_pairs: 31,
         listing: 100_000,
-        sync_plan: 100_000,
+        sync_plan: 1_000_000,
+        resume_lines: 1_000_000,
+        export: 100_000,
         // 160 chunks of 50: on this VM 40 chunks gave 1.00-1.16x from run to run.
         sync_apply: 4000,
         concurrent: 2000,
@@ -111,7 +120,9 @@ impl Scale {
         per_thread: 150,
         thread_pairs: 9,
         listing: 20_000,
-        sync_plan: 10_000,
+        sync_plan: 100_000,
+        resume_lines: 100_000,
+        export: 20_000,
         // As many as the full run: fewer chunks leave the medians to chance (200 writes gave
         // 1.17-1.43x), and 2,000 writes take a fifth of a second.
         sync_apply: 1000,
@@ -445,7 +456,105 @@ fn all(scale: Scale) -> Result<(), String> {
     huge()?;
     sync_plan(scale)?;
     sync_apply(scale)?;
+    journal(scale)?;
+    export(scale)?;
     sync_network(scale)?;
+    Ok(())
+}
+
+/// The journal of a sync: bytes per write, Previsto → Levers and Levers → Previsto (Levers'
+/// uuids as target ids, then as source ids and keys); and the peak RSS of a resume that reads
+/// a journal of a million lines, in a process of its own.
+fn journal(scale: Scale) -> Result<(), String> {
+    let n = 2_000u64;
+    let mut per_write = Vec::new();
+    for from in [Provider::PREVISTO, Provider::LEVERS] {
+        let sb = Sandbox::builder().seed(from, n).record_limit(0).start().map_err(|e| e.to_string())?;
+        let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
+        let (a, b): (&dyn ContactsApi, &dyn ContactsApi) = if from == Provider::PREVISTO { (&p, &l) } else { (&l, &p) };
+        let path = std::env::temp_dir().join(format!("contacts-bench-bytes-{}-{from}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut job = contacts_sync::SyncJob::new(a, b).lossy(true).unthrottled().journal(&path);
+        let plan = job.plan().map_err(|e| e.to_string())?;
+        let report = job.apply(&plan).map_err(|e| e.to_string())?;
+        drop(job);
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_file(&path);
+        let header = text.lines().next().map_or(0, |l| l.len() + 1);
+        per_write.push((text.len() - header) as f64 / report.created.max(1) as f64);
+    }
+    // A journal of `lines` lines: a real run's header and writes, then begun-and-done pairs.
+    let lines = scale.resume_lines;
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 10).record_limit(0).start().map_err(|e| e.to_string())?;
+    let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
+    let path = std::env::temp_dir().join(format!("contacts-bench-resume-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let mut job = contacts_sync::SyncJob::new(&p, &l).lossy(true).unthrottled().journal(&path);
+    let plan = job.plan().map_err(|e| e.to_string())?;
+    job.apply(&plan).map_err(|e| e.to_string())?;
+    drop(job);
+    {
+        use std::io::Write;
+        let file = std::fs::OpenOptions::new().append(true).open(&path).map_err(|e| e.to_string())?;
+        let mut out = std::io::BufWriter::new(file);
+        for i in 0..lines / 2 {
+            let seq = 100 + i;
+            writeln!(out, r#"{{"b":{seq},"a":"c","s":"con_sbx{i}"}}"#).map_err(|e| e.to_string())?;
+            writeln!(out, r#"{{"d":{seq},"t":"00000000-0000-4000-8000-{i:012x}"}}"#).map_err(|e| e.to_string())?;
+        }
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    let bytes = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(&exe)
+        .args(["resume", &sb.previsto_base_url(), &sb.levers_base_url(), &path.display().to_string()])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&path);
+    if !out.status.success() {
+        return Err(format!("resume: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    emit(json!({"figure": "journal", "bytes_per_write_into_levers": per_write[0],
+        "bytes_per_write_out_of_levers": per_write[1], "resume_lines": lines, "resume_journal_bytes": bytes,
+        "resume_peak_rss_kb": v["peak_rss_kb"], "resume_secs": v["secs"]}));
+    Ok(())
+}
+
+/// A resume of the journal at `journal`, in a process of its own: its peak RSS.
+fn resume_child(from: &str, to: &str, journal: &str) -> Result<(), String> {
+    let (p, l) = (previsto_at(from)?, levers_at(to)?);
+    let start = Instant::now();
+    let report = contacts_sync::SyncJob::new(&p, &l).resume(journal).map_err(|e| e.to_string())?;
+    black_box(report);
+    println!("{}", json!({"secs": start.elapsed().as_secs_f64(), "peak_rss_kb": peak_rss_kb()}));
+    Ok(())
+}
+
+/// `contacts previsto export` of n contacts as CSV, the sandbox in this process and the
+/// export in its own: the export's peak RSS (the OS's, for that process alone).
+fn export(scale: Scale) -> Result<(), String> {
+    let n = scale.export;
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, n).record_limit(0).start().map_err(|e| e.to_string())?;
+    let contacts = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("contacts");
+    let output = std::env::temp_dir().join(format!("contacts-bench-export-{}.csv", std::process::id()));
+    let child = Command::new(&contacts)
+        .args(["previsto", "export", "--format", "csv", "--output", &output.display().to_string()])
+        .env("PREVISTO_BASE_URL", sb.previsto_base_url())
+        .env("PREVISTO_API_KEY", credentials::PREVISTO_SECRET_KEY)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e} (cargo build --release -p contacts-cli)", contacts.display()))?;
+    let (code, max_rss_kb) = contacts_tests::wait_with_peak_rss(child).map_err(|e| e.to_string())?;
+    let rows = std::fs::read_to_string(&output).map_or(0, |t| t.lines().count().saturating_sub(1));
+    let _ = std::fs::remove_file(&output);
+    if code != Some(0) || rows as u64 != n {
+        return Err(format!("export: exit {code:?}, {rows} rows of {n}"));
+    }
+    emit(json!({"figure": "export", "contacts": n, "peak_rss_kb": max_rss_kb,
+        "list_requests": sb.count("GET", "/previsto/contacts")}));
     Ok(())
 }
 
@@ -707,9 +816,9 @@ fn sync_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
         black_box(&plan);
         plan.writes()
     } else {
-        // The page size the plan asks for.
-        let q = contacts_core::ListContacts::default().size(100);
+        // The page size the plan asks each side for: its largest (Previsto 1000, Levers 100).
         for api in [&p as &dyn ContactsApi, &l] {
+            let q = contacts_core::ListContacts::default().size(api.capabilities().largest_page().unwrap_or(100));
             for c in api.list(&q) {
                 black_box(c.map_err(|e| e.to_string())?);
             }
@@ -866,8 +975,21 @@ fn listing(scale: Scale) -> Result<(), String> {
     let best = |w: &str, key: &str| {
         figures.iter().filter(|(x, _)| *x == w).filter_map(|(_, v)| v[key].as_f64()).fold(f64::INFINITY, f64::min)
     };
+    // The crate's own iterator at its default, the largest page (1,000): requests for the list.
+    sb.clear_requests();
+    let client = previsto_at(&sb.previsto_base_url())?;
+    let mut count = 0u64;
+    for c in client.contacts().iter(&previsto::ListContacts::new()) {
+        black_box(c.map_err(|e| e.to_string())?);
+        count += 1;
+    }
+    let largest_page_requests = sb.count("GET", "/previsto/contacts");
+    if count != scale.listing {
+        return Err(format!("listing at the largest page read {count} of {}", scale.listing));
+    }
     emit(
         json!({"figure": "listing", "contacts": figures[0].1["count"], "ours_ns_per_contact": best("ours", "ns_per_contact"),
+        "largest_page_requests": largest_page_requests,
         "raw_ns_per_contact": best("raw", "ns_per_contact"), "ratio": best("ours", "ns_per_contact") / best("raw", "ns_per_contact"),
         "ours_peak_rss_kb": best("ours", "peak_rss_kb"), "raw_peak_rss_kb": best("raw", "peak_rss_kb")}),
     );
@@ -1013,9 +1135,9 @@ fn sync_network(scale: Scale) -> Result<(), String> {
         plan_s = plan_s.min(t.elapsed().as_secs_f64());
         black_box(plan);
         let t = Instant::now();
-        // The page size the plan asks for.
-        let q = contacts_core::ListContacts::default().size(100);
+        // The page size the plan asks each side for: its largest (Previsto 1000, Levers 100).
         for api in [&p as &dyn ContactsApi, &l] {
+            let q = contacts_core::ListContacts::default().size(api.capabilities().largest_page().unwrap_or(100));
             for c in api.list(&q) {
                 black_box(c.map_err(|e| e.to_string())?);
             }

@@ -251,10 +251,14 @@ impl<'a> Contacts<'a> {
         // Decoded straight into the typed page (no intermediate JSON tree): the first byte
         // says which of the two shapes it is.
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'[') => Ok((Page::new(response.json_limited::<Limited<T>>(limit)?.0), None, response.into_meta())),
+            Some(b'[') => {
+                let page = Page::new(response.json_limited::<Limited<T>>(limit)?.0).with_fingerprint(body);
+                Ok((page, None, response.into_meta()))
+            }
             Some(b'{') => {
                 let answer: PageAnswer<T> = response.json_limited(limit)?;
-                Ok((Page::new(answer.items.0).with_total(answer.total), answer.pages, response.into_meta()))
+                let page = Page::new(answer.items.0).with_total(answer.total).with_fingerprint(body);
+                Ok((page, answer.pages, response.into_meta()))
             }
             _ => Err(response.error(
                 Error::decode(Some(status), "expected a page {items, total, …} or an array of contacts")

@@ -277,6 +277,6 @@ impl<'a> Contacts<'a> {
         // Never decoded past the page size asked for (or the largest Previsto documents): a
         // huge or hostile answer stays a bounded number of contacts in memory.
         let items: Limited<T> = response.json_limited(size.unwrap_or(MAX_PAGE_SIZE) as usize)?;
-        Ok((Page::new(items.0).with_total(total), response.into_meta()))
+        Ok((Page::new(items.0).with_total(total).with_fingerprint(response.body()), response.into_meta()))
     }
 }
