@@ -459,6 +459,22 @@ fn a_429_makes_every_write_wait_halves_the_concurrency_and_is_sent_again() {
 }
 
 #[test]
+fn the_writes_in_flight_meeting_one_overload_count_once_toward_the_breaker() {
+    // Before (round 4, #37's rule counted every 429 answer): eight writes in flight met one
+    // rate limit together, and the fifth of their 429s stopped the run — the benchmark's
+    // Levers limited to 600 a minute stopped after 605 of 1,000 writes.
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, 40).start().unwrap();
+    let (from, to) = (previsto(&sb.previsto_base_url()), levers(&sb.levers_base_url()));
+    // Eight writes in flight when the limit answers: all eight meet it.
+    sb.inject(Fault::status(429).retry_after("2").on(Provider::LEVERS).method("POST").times(8));
+    let mut sync = SyncJob::new(&from, &to).lossy(true).concurrency(8).max_failures(5).sleeper(Waits::default());
+    let plan = sync.plan().unwrap();
+    let report = sync.apply(&plan).unwrap();
+    assert_eq!((report.created, report.failed.len(), report.slowed_down), (40, 0, 8), "{report}");
+    assert_eq!(target_ids(&to).len(), 40, "nothing lost, nothing twice");
+}
+
+#[test]
 fn a_503_with_retry_after_is_a_slow_down_not_a_failure() {
     let sb = Sandbox::builder().seed(Provider::PREVISTO, 10).start().unwrap();
     sb.inject(Fault::status(503).retry_after("1").on(Provider::LEVERS).method("POST").times(1));

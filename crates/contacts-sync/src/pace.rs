@@ -122,6 +122,12 @@ impl Window {
         }
     }
 
+    /// Whether a "slow down" for request `seq` is a new overload: it was sent after the last
+    /// cut (the requests already in flight then meet the same overload).
+    pub(crate) fn is_new_overload(&self, seq: u64) -> bool {
+        seq > self.cut_at
+    }
+
     /// The request numbered `seq` was told to slow down; `sent` requests have been sent so
     /// far. Halves the limit once per overload: the other requests already in flight when it
     /// was cut meet the same overload and do not cut it again. Returns whether it was cut.

@@ -943,15 +943,18 @@ impl Run<'_, '_> {
                     }
                 } else if self.end.is_some() || self.retries[answer.item] >= 3 {
                     self.failed(&w, e)?;
-                } else if self.consecutive + 1 >= self.job.max_failures {
+                } else if self.window.is_new_overload(answer.seq) && self.consecutive + 1 >= self.job.max_failures {
                     // A target that answers "slow down" to everything is as stuck as one that
-                    // answers nothing: each such answer in a row counts toward max_failures
-                    // (the last one is this write's failure).
+                    // answers nothing: each overload in a row counts toward max_failures (the
+                    // last one is this write's failure) — once, however many of the writes
+                    // already in flight meet it, as the window halves once for it.
                     self.failed(&w, e)?;
                 } else {
                     // A refused write changed nothing: it goes again once the wait is over,
                     // and everyone waits, with fewer writes in flight.
-                    self.consecutive += 1;
+                    if self.window.is_new_overload(answer.seq) {
+                        self.consecutive += 1;
+                    }
                     self.retries[answer.item] += 1;
                     log::info!(target: "contacts_sync", "slowed down by the target: waiting {}s", wait.as_secs());
                     self.throttle.pause(wait);
