@@ -37,10 +37,21 @@ impl<T> Page<T> {
     }
 }
 
-/// A page answer's digest: FNV-1a, 64 bits, of its body. Two answers with the same body are
-/// the same page served twice.
+/// A page answer's digest: 64 bits of its whole body, eight bytes at a step (a fraction of a
+/// microsecond per contact). Two answers with the same body are the same page served twice.
 pub fn fingerprint(body: &[u8]) -> u64 {
-    body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = body.len() as u64;
+    let mut words = body.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    for b in words.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+    }
+    h
 }
 
 /// Yields every item of a paged list, fetching a page only when the previous one is used up.

@@ -282,6 +282,27 @@ impl Plan {
         PlannedUpdate { key: self.key_or_own(key, &source_id), source_id, target_id, fields, contact, dropped }
     }
 
+    /// Create number `i`'s key, source id and dropped fields, without unpacking its contact
+    /// (what the journal names a write by).
+    pub(crate) fn create_ids(&self, i: usize) -> (String, String, Vec<Field>) {
+        let mut r = self.creates.record(i);
+        let source_id = r.str();
+        let key = r.opt();
+        let dropped = packed::fields_of(r.u64());
+        (self.key_or_own(key, &source_id), source_id, dropped)
+    }
+
+    /// Update number `i`'s key, source id, target id and dropped fields, without its contact.
+    pub(crate) fn update_ids(&self, i: usize) -> (String, String, String, Vec<Field>) {
+        let mut r = self.updates.record(i);
+        let source_id = r.str();
+        let target_id = r.str();
+        let key = r.opt();
+        let _fields = r.u64();
+        let dropped = packed::fields_of(r.u64());
+        (self.key_or_own(key, &source_id), source_id, target_id, dropped)
+    }
+
     /// How many creates and updates it holds.
     pub(crate) fn counts(&self) -> (usize, usize) {
         (self.creates.len(), self.updates.len())

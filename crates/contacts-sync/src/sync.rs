@@ -677,19 +677,12 @@ impl Item<'_> {
     fn write(&self, plan: &Plan, seq: u64) -> Write {
         match self {
             Item::Create(i) => {
-                let c = plan.create(*i);
-                Write { seq, action: "create", key: c.key, source_id: c.source_id, target_id: None, dropped: c.dropped }
+                let (key, source_id, dropped) = plan.create_ids(*i);
+                Write { seq, action: "create", key, source_id, target_id: None, dropped }
             }
             Item::Update(i) => {
-                let u = plan.update(*i);
-                Write {
-                    seq,
-                    action: "update",
-                    key: u.key,
-                    source_id: u.source_id,
-                    target_id: Some(u.target_id),
-                    dropped: u.dropped,
-                }
+                let (key, source_id, target_id, dropped) = plan.update_ids(*i);
+                Write { seq, action: "update", key, source_id, target_id: Some(target_id), dropped }
             }
             Item::Delete(d) => Write {
                 seq,

@@ -39,6 +39,7 @@ fn main() {
         ["percall", url, rounds] => percall_child(url, rounds),
         [mode @ ("plan" | "listboth"), from, to] => sync_child(mode, from, to),
         ["resume", from, to, journal] => resume_child(from, to, journal),
+        ["export-child", url, output] => export_child(url, output),
         _ => Err("usage: contacts-bench all [--quick] | only <figure> [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
     };
     if let Err(e) = result {
@@ -531,28 +532,46 @@ fn resume_child(from: &str, to: &str, journal: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `contacts previsto export` of n contacts as CSV, the sandbox in this process and the
-/// export in its own: the export's peak RSS (the OS's, for that process alone).
-fn export(scale: Scale) -> Result<(), String> {
-    let n = scale.export;
-    let sb = Sandbox::builder().seed(Provider::PREVISTO, n).record_limit(0).start().map_err(|e| e.to_string())?;
+/// Runs `contacts previsto export` against `url` into `output` and prints its own peak RSS.
+fn export_child(url: &str, output: &str) -> Result<(), String> {
     let contacts = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("contacts");
-    let output = std::env::temp_dir().join(format!("contacts-bench-export-{}.csv", std::process::id()));
     let child = Command::new(&contacts)
-        .args(["previsto", "export", "--format", "csv", "--output", &output.display().to_string()])
-        .env("PREVISTO_BASE_URL", sb.previsto_base_url())
+        .args(["previsto", "export", "--format", "csv", "--output", output])
+        .env("PREVISTO_BASE_URL", url)
         .env("PREVISTO_API_KEY", credentials::PREVISTO_SECRET_KEY)
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("{}: {e} (cargo build --release -p contacts-cli)", contacts.display()))?;
-    let (code, max_rss_kb) = contacts_tests::wait_with_peak_rss(child).map_err(|e| e.to_string())?;
+    let (code, peak_rss_kb) = contacts_tests::wait_with_peak_rss(child).map_err(|e| e.to_string())?;
+    if code != Some(0) {
+        return Err(format!("contacts previsto export exited {code:?}"));
+    }
+    println!("{}", json!({"peak_rss_kb": peak_rss_kb}));
+    Ok(())
+}
+
+/// `contacts previsto export` of n contacts as CSV, the sandbox in this process and the
+/// export in its own: the export's peak RSS (the OS's, for that process alone).
+fn export(scale: Scale) -> Result<(), String> {
+    let n = scale.export;
+    let sb = Sandbox::builder().seed(Provider::PREVISTO, n).record_limit(0).start().map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let output = std::env::temp_dir().join(format!("contacts-bench-export-{}.csv", std::process::id()));
+    // Through a small child of our own: a process forked from this one (hundreds of MB by
+    // now) would count this one's pages in the export's peak until it execs.
+    let out = Command::new(&exe)
+        .args(["export-child", &sb.previsto_base_url(), &output.display().to_string()])
+        .output()
+        .map_err(|e| e.to_string())?;
     let rows = std::fs::read_to_string(&output).map_or(0, |t| t.lines().count().saturating_sub(1));
     let _ = std::fs::remove_file(&output);
-    if code != Some(0) || rows as u64 != n {
-        return Err(format!("export: exit {code:?}, {rows} rows of {n}"));
+    if !out.status.success() || rows as u64 != n {
+        return Err(format!("export: {} ({rows} rows of {n})", String::from_utf8_lossy(&out.stderr)));
     }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let max_rss_kb = v["peak_rss_kb"].clone();
     emit(json!({"figure": "export", "contacts": n, "peak_rss_kb": max_rss_kb,
         "list_requests": sb.count("GET", "/previsto/contacts")}));
     Ok(())
@@ -1130,14 +1149,20 @@ fn sync_network(scale: Scale) -> Result<(), String> {
     let (p, l) = (previsto_at(&sb.previsto_base_url())?, levers_at(&sb.levers_base_url())?);
     let (mut plan_s, mut seq_s) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..2 {
+        // Both sides by pages of 100, so the figure measures reading them at once (with each
+        // side's largest page, Previsto's 1,000, one side is a tenth of the other's requests).
+        let q = contacts_core::ListContacts::default().size(100);
         let t = Instant::now();
-        let plan = contacts_sync::SyncJob::new(&p, &l).lossy(true).plan().map_err(|e| e.to_string())?;
+        let plan = contacts_sync::SyncJob::new(&p, &l)
+            .lossy(true)
+            .source_query(q.clone())
+            .target_query(q.clone())
+            .plan()
+            .map_err(|e| e.to_string())?;
         plan_s = plan_s.min(t.elapsed().as_secs_f64());
         black_box(plan);
         let t = Instant::now();
-        // The page size the plan asks each side for: its largest (Previsto 1000, Levers 100).
         for api in [&p as &dyn ContactsApi, &l] {
-            let q = contacts_core::ListContacts::default().size(api.capabilities().largest_page().unwrap_or(100));
             for c in api.list(&q) {
                 black_box(c.map_err(|e| e.to_string())?);
             }
