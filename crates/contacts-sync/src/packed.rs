@@ -51,6 +51,18 @@ impl Packed {
         Reader { bytes: &chunk[(start & 0xffff_ffff) as usize..], pos: 0 }
     }
 
+    /// Record `i`'s bytes, exactly.
+    fn bytes(&self, i: usize) -> &[u8] {
+        let start = self.starts[i];
+        let chunk = &self.chunks[(start >> 32) as usize];
+        let from = (start & 0xffff_ffff) as usize;
+        let to = match self.starts.get(i + 1) {
+            Some(next) if next >> 32 == start >> 32 => (next & 0xffff_ffff) as usize,
+            _ => chunk.len(),
+        };
+        &chunk[from..to]
+    }
+
     /// The same records without those at `undone`.
     pub(crate) fn without(self, undone: &std::collections::HashSet<usize>) -> Packed {
         if undone.is_empty() {
@@ -58,15 +70,7 @@ impl Packed {
         }
         let mut out = Packed { kept: self.kept, ..Packed::default() };
         for i in (0..self.len()).filter(|i| !undone.contains(i)) {
-            let next = self.starts.get(i + 1).copied();
-            let start = self.starts[i];
-            let chunk = &self.chunks[(start >> 32) as usize];
-            let from = (start & 0xffff_ffff) as usize;
-            let to = match next {
-                Some(n) if n >> 32 == start >> 32 => (n & 0xffff_ffff) as usize,
-                _ => chunk.len(),
-            };
-            out.push(|r| r.extend_from_slice(&chunk[from..to]));
+            out.push(|r| r.extend_from_slice(self.bytes(i)));
         }
         out
     }
@@ -75,15 +79,7 @@ impl Packed {
     pub(crate) fn slice(&self, from: usize, to: usize) -> Packed {
         let mut out = Packed::default();
         for i in from..to.min(self.len()) {
-            let next = self.starts.get(i + 1).copied();
-            let start = self.starts[i];
-            let chunk = &self.chunks[(start >> 32) as usize];
-            let a = (start & 0xffff_ffff) as usize;
-            let b = match next {
-                Some(n) if n >> 32 == start >> 32 => (n & 0xffff_ffff) as usize,
-                _ => chunk.len(),
-            };
-            out.push(|r| r.extend_from_slice(&chunk[a..b]));
+            out.push(|r| r.extend_from_slice(self.bytes(i)));
         }
         out
     }
