@@ -159,19 +159,19 @@ fn report(a: &VerifyArgs) -> Result<(VerifyReport, u8), CliError> {
     let report = match a.provider {
         Kind::Levers => {
             let client = providers::levers(vars, &o).map_err(failed)?;
-            levers_client::verify(&client, &with_writes(a, options, client.base_url()))
+            levers_client::verify(&client, &with_writes(a, options, &client))
         }
         Kind::CleanLife => {
             let client = providers::cleanlife(vars, &o).map_err(failed)?;
-            cleanlife_partners::verify(&client, &with_writes(a, options, client.base_url()))
+            cleanlife_partners::verify(&client, &with_writes(a, options, &client))
         }
         Kind::Previsto => {
             let client = providers::previsto(vars, &o).map_err(failed)?;
-            previsto::verify(&client, &with_writes(a, options, client.base_url()))
+            previsto::verify(&client, &with_writes(a, options, &client))
         }
         Kind::Portal => {
             let client = providers::portal(vars, &o).map_err(failed)?;
-            portal_contacts::verify(&client, &with_writes(a, options, client.base_url()))
+            portal_contacts::verify(&client, &with_writes(a, options, &client))
         }
     };
     let code = match &report.stopped {
@@ -183,15 +183,12 @@ fn report(a: &VerifyArgs) -> Result<(VerifyReport, u8), CliError> {
 }
 
 /// Writes, when asked, on the host of the base URL the user configured (checked by
-/// [`refuse_contradictions`]).
-fn with_writes(a: &VerifyArgs, options: VerifyOptions, base_url: &str) -> VerifyOptions {
-    if !a.write {
-        return options;
+/// [`refuse_contradictions`]): the client's own host, as it names it in errors.
+fn with_writes(a: &VerifyArgs, options: VerifyOptions, client: &dyn contacts_core::ContactsApi) -> VerifyOptions {
+    match client.host() {
+        Some(host) if a.write => options.write_to(host),
+        _ => options,
     }
-    let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
-    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    options.write_to(host)
 }
 
 /// The line on stderr that says what to do next.
