@@ -195,7 +195,7 @@ pub fn run_bench(root: &Path, write_readme: bool, quick: bool) -> Result<(), Str
             Some("levers-token") => {
                 rows.push(row(
                     format!(
-                        "per-call: levers get with an exchanged token (cache behind a Mutex) vs a fixed token (median of {} interleaved calls)",
+                        "per-call: levers get with an exchanged token (cache behind a Mutex) vs a fixed token (median of {} interleaved calls, one agent)",
                         v["rounds"]
                     ),
                     format!("{:.2}× ({:.0} µs vs {:.0} µs)", f("per_call"), f("exchanged_us"), f("fixed_us")),
