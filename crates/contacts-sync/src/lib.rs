@@ -45,6 +45,7 @@ mod packed;
 mod plan;
 mod report;
 mod sync;
+mod targets;
 
 pub use error::SyncError;
 pub use journal::{

@@ -30,18 +30,28 @@ impl Packed {
         self.starts.len()
     }
 
-    /// Appends the record `write` fills in.
+    /// Appends the record `write` fills in, written in place at the end of the last chunk; a
+    /// record that would outgrow its chunk moves to a new one (no chunk ever reallocates).
     pub(crate) fn push(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
-        let mut record = Vec::new();
-        write(&mut record);
-        let fits = self.chunks.last().is_some_and(|c| c.len() + record.len() <= c.capacity());
-        if !fits {
-            self.chunks.push(Vec::with_capacity(CHUNK.max(record.len())));
+        if self.chunks.is_empty() {
+            self.chunks.push(Vec::with_capacity(CHUNK));
         }
-        let index = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[index];
-        self.starts.push(((index as u64) << 32) | chunk.len() as u64);
-        chunk.extend_from_slice(&record);
+        let mut index = self.chunks.len() - 1;
+        let start = self.chunks[index].len();
+        let capacity = self.chunks[index].capacity();
+        write(&mut self.chunks[index]);
+        if self.chunks[index].capacity() != capacity {
+            // The record did not fit: move it into a chunk of its own size or more, and give
+            // the chunk back its length and its capacity's worth of bytes.
+            let record = self.chunks[index].split_off(start);
+            self.chunks[index].shrink_to(capacity);
+            self.chunks.push(Vec::with_capacity(CHUNK.max(record.len())));
+            index += 1;
+            self.chunks[index].extend_from_slice(&record);
+            self.starts.push((index as u64) << 32);
+            return;
+        }
+        self.starts.push(((index as u64) << 32) | start as u64);
     }
 
     /// Record `i`, from its start to its chunk's end (a reader stops where the record does).
@@ -49,6 +59,12 @@ impl Packed {
         let start = self.starts[i];
         let chunk = &self.chunks[(start >> 32) as usize];
         Reader { bytes: &chunk[(start & 0xffff_ffff) as usize..], pos: 0 }
+    }
+
+    /// The bytes its records take, with the 8 that find each.
+    #[cfg(test)]
+    pub(crate) fn bytes_held(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum::<usize>() + 8 * self.starts.len()
     }
 
     /// Record `i`'s bytes, exactly.
@@ -164,7 +180,7 @@ pub(crate) struct Reader<'a> {
     pos: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     pub(crate) fn u8(&mut self) -> u8 {
         let b = self.bytes.get(self.pos).copied().unwrap_or(0);
         self.pos += 1;
@@ -183,11 +199,26 @@ impl Reader<'_> {
         n
     }
 
-    fn bytes(&mut self, len: usize) -> &[u8] {
-        let end = (self.pos + len).min(self.bytes.len());
-        let out = &self.bytes[self.pos.min(end)..end];
+    fn bytes(&mut self, len: usize) -> &'a [u8] {
+        let bytes: &'a [u8] = self.bytes;
+        let end = (self.pos + len).min(bytes.len());
+        let out = &bytes[self.pos.min(end)..end];
         self.pos = end;
         out
+    }
+
+    /// A string [`put_str`] wrote, borrowed from the arena.
+    pub(crate) fn str_ref(&mut self) -> &'a str {
+        let len = self.u64() as usize;
+        std::str::from_utf8(self.bytes(len)).unwrap_or_default()
+    }
+
+    /// Eight bytes, little-endian.
+    pub(crate) fn u64_le(&mut self) -> u64 {
+        let s = self.bytes(8);
+        let mut a = [0u8; 8];
+        a[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(a)
     }
 
     pub(crate) fn str(&mut self) -> String {
@@ -203,10 +234,7 @@ impl Reader<'_> {
     }
 
     fn f64(&mut self) -> f64 {
-        let s = self.bytes(8);
-        let mut a = [0u8; 8];
-        a[..s.len()].copy_from_slice(s);
-        f64::from_le_bytes(a)
+        f64::from_bits(self.u64_le())
     }
 
     /// The contact [`put_contact`] wrote, with `id` and the marker given back.
@@ -274,5 +302,22 @@ mod tests {
         }
         assert_eq!(packed.record(999_999).u64(), 999_999);
         assert!(packed.chunks.len() >= 2);
+        assert!(packed.chunks.iter().all(|c| c.capacity() == CHUNK), "no chunk grew");
+    }
+
+    #[test]
+    fn a_record_larger_than_a_chunk_gets_one_of_its_own() {
+        let mut packed = Packed::default();
+        let big = "x".repeat(CHUNK + 10);
+        packed.push(|r| put_u64(r, 1));
+        packed.push(|r| put_str(r, &big));
+        packed.push(|r| put_u64(r, 3));
+        packed.push(|r| put_str(r, "small"));
+        assert_eq!(packed.record(0).u64(), 1);
+        assert_eq!(packed.record(1).str(), big);
+        assert_eq!(packed.record(2).u64(), 3);
+        assert_eq!(packed.record(3).str(), "small");
+        assert_eq!(packed.bytes(1).len(), big.len() + 3, "a record's bytes end where it does");
+        assert_eq!(packed.chunks[0].capacity(), CHUNK, "the chunk it did not fit in kept its size");
     }
 }

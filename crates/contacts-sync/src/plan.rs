@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::matching::{self, Digests, Match};
 use crate::packed::{self, Packed};
+use crate::targets::{TargetEntry, Targets};
 
 /// Everything [`plan`](crate::SyncJob::plan) needs, apart from the two clients.
 pub(crate) struct Settings {
@@ -410,18 +411,10 @@ fn more(f: &mut fmt::Formatter<'_>, total: usize, what: &str) -> fmt::Result {
     Ok(())
 }
 
-/// One target contact, as the plan remembers it: its id and a digest per field.
-struct TargetEntry {
-    id: String,
-    digests: Digests,
-    /// The scope its marker names, when the sync made it in a run with scopes.
-    scope: Option<String>,
-}
-
 /// What became of the first source contact seen with a key (a second one makes a conflict):
 /// an index into the plan's lists, 8 bytes a key.
-#[derive(Clone, Copy)]
-enum Slot {
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Slot {
     Create(u32),
     Update(u32),
     /// Into the packed ids of the unchanged contacts.
@@ -618,8 +611,8 @@ fn decide(
     source_read: &dyn Fn() -> u64,
     on_read: &mut dyn FnMut(u64, u64),
 ) -> Result<Plan> {
-    // The target side, read once, held as keys and digests.
-    let mut index: HashMap<String, Vec<TargetEntry>> = HashMap::new();
+    // The target side, read once, held packed: keys, ids, scopes and digests.
+    let mut index = Targets::default();
     let mut target_count: u64 = 0;
     for entry in targets {
         let (key, entry) = entry?;
@@ -628,7 +621,7 @@ fn decide(
             on_read(source_read(), target_count);
         }
         if let Some(key) = key {
-            index.entry(key).or_default().push(entry);
+            index.insert(&key, entry);
         }
     }
 
@@ -659,12 +652,15 @@ fn decide(
     let mut updates = Packed::default();
     let mut refusals: Vec<Refusal> = Vec::new();
     let mut undone: [HashSet<usize>; 3] = Default::default();
+    // The keys seen that have no copy in the target (a key with copies keeps its slot on
+    // them, 8 bytes a copy).
     let mut seen: HashMap<u128, Slot> = HashMap::new();
     // The ids of the unchanged contacts, for a conflict found later.
     let mut unchanged = Packed::default();
     let own_key = |key: &str, source_id: &str| {
         s.matching == Match::ExternalId && key == matching::external_id(from.provider(), source_id)
     };
+    let mut copies = Vec::new();
     for entry in sources {
         let (key, contact) = entry?;
         plan.source_count += 1;
@@ -677,11 +673,14 @@ fn decide(
             continue;
         };
         // A second source contact with the same key: neither is written.
-        let hashed = key_digest(&key);
-        if let Some(slot) = seen.get_mut(&hashed) {
-            let targets: Vec<String> =
-                index.get(&key).map(|t| t.iter().map(|e| e.id.clone()).collect()).unwrap_or_default();
-            let first = match std::mem::replace(slot, Slot::Conflict(slot_index(plan.conflicts.len()))) {
+        index.find_into(&key, &mut copies);
+        let hashed = if copies.is_empty() { key_digest(&key) } else { 0 };
+        let prior = match copies.first() {
+            Some(&first) => index.slot(first),
+            None => seen.get(&hashed).copied(),
+        };
+        if let Some(prior) = prior {
+            let first = match prior {
                 Slot::Create(i) => undone[0].insert(i as usize).then(|| creates.record(i as usize).str()),
                 Slot::Update(i) => undone[1].insert(i as usize).then(|| updates.record(i as usize).str()),
                 Slot::Refused(i) => undone[2].insert(i as usize).then(|| refusals[i as usize].source_id.clone()),
@@ -690,19 +689,25 @@ fn decide(
                     Some(unchanged.record(i as usize).str())
                 }
                 Slot::Conflict(i) => {
-                    *slot = Slot::Conflict(i);
                     plan.conflicts[i as usize].source_ids.push(contact.id);
                     continue;
                 }
             };
+            let slot = Slot::Conflict(slot_index(plan.conflicts.len()));
+            if copies.is_empty() {
+                seen.insert(hashed, slot);
+            } else {
+                index.set_slot(&copies, slot);
+            }
             let mut source_ids: Vec<String> = first.into_iter().collect();
             source_ids.push(contact.id);
-            plan.conflicts.push(Conflict { key, source_ids, target_ids: targets });
+            let target_ids = copies.iter().map(|&c| index.copy(c).id.to_owned()).collect();
+            plan.conflicts.push(Conflict { key, source_ids, target_ids });
             continue;
         }
         let restricted = contact;
-        let slot = match index.get(&key).map(Vec::as_slice) {
-            None | Some([]) => {
+        let slot = match copies.as_slice() {
+            [] => {
                 let mut restricted = restricted;
                 let id = std::mem::take(&mut restricted.id);
                 let mut new = NewContact::from(restricted);
@@ -751,7 +756,8 @@ fn decide(
                     }
                 }
             }
-            Some([target]) => {
+            [one] => {
+                let target = index.copy(*one);
                 // A field the target cannot store never matches (its side is empty): it is no
                 // change to send, and not a field "dropped" from an update of other fields.
                 let changed: Vec<Field> = synced
@@ -784,7 +790,7 @@ fn decide(
                         let mut size = 0;
                         updates.push(|r| {
                             packed::put_str(r, &restricted.id);
-                            packed::put_str(r, &target.id);
+                            packed::put_str(r, target.id);
                             packed::put_opt(r, (!own_key(&key, &restricted.id)).then_some(key.as_str()));
                             packed::put_u64(r, packed::field_bits(&fields));
                             packed::put_u64(r, packed::field_bits(&dropped));
@@ -804,13 +810,17 @@ fn decide(
                     }
                 }
             }
-            Some(targets) => {
-                let target_ids = targets.iter().map(|t| t.id.clone()).collect();
+            several => {
+                let target_ids = several.iter().map(|&c| index.copy(c).id.to_owned()).collect();
                 plan.conflicts.push(Conflict { key: key.clone(), source_ids: vec![restricted.id], target_ids });
                 Slot::Conflict(slot_index(plan.conflicts.len() - 1))
             }
         };
-        seen.insert(hashed, slot);
+        if copies.is_empty() {
+            seen.insert(hashed, slot);
+        } else {
+            index.set_slot(&copies, slot);
+        }
     }
     // Copies a run of this scope made (their marker names this source and this scope) whose
     // source a listing of the same scope no longer has: the source deleted them. A copy made
@@ -819,15 +829,15 @@ fn decide(
     if s.matching == Match::ExternalId {
         let prefix = matching::external_id(from.provider(), "");
         let mut gone: Vec<PlannedDelete> = Vec::new();
-        for (key, targets) in
-            index.iter().filter(|(key, _)| key.starts_with(&prefix) && !seen.contains_key(&key_digest(key)))
-        {
-            for t in targets {
-                if t.scope.as_deref() == Some(scope.as_str()) {
-                    gone.push(PlannedDelete { key: key.clone(), target_id: t.id.clone() });
-                } else {
-                    plan.outside_scope += 1;
-                }
+        for i in (0..index.len()).filter_map(|i| u32::try_from(i).ok()).filter(|&i| index.slot(i).is_none()) {
+            let copy = index.copy(i);
+            if !copy.key.starts_with(&prefix) {
+                continue;
+            }
+            if copy.scope == Some(scope.as_str()) {
+                gone.push(PlannedDelete { key: copy.key.to_owned(), target_id: copy.id.to_owned() });
+            } else {
+                plan.outside_scope += 1;
             }
         }
         gone.sort_by(|a, b| a.key.cmp(&b.key));

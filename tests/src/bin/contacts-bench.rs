@@ -38,6 +38,7 @@ fn main() {
         ["serve"] => serve(),
         ["percall", url, rounds] => percall_child(url, rounds),
         [mode @ ("plan" | "listboth"), from, to] => sync_child(mode, from, to),
+        [mode @ ("nightly" | "nightly-list"), from, to] => nightly_child(mode, from, to),
         ["resume", from, to, journal] => resume_child(from, to, journal),
         ["export-child", url, output] => export_child(url, output),
         _ => Err("usage: contacts-bench all [--quick] | only <figure> [--quick] | list <ours|raw> <url> | huge <url> | plan|listboth <previsto url> <levers url>".into()),
@@ -831,12 +832,133 @@ fn sync_plan(scale: Scale) -> Result<(), String> {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
         runs.push((mode, v));
     }
+    // The night after: the same million over a million copies the sync made, 1 in 100
+    // renamed since. Best of three each, alternating.
+    for mode in ["nightly", "nightly-list", "nightly-list", "nightly", "nightly", "nightly-list"] {
+        let out = Command::new(&exe)
+            .args([mode, &sb.previsto_base_url(), &sb.levers_base_url()])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!("{mode}: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+        runs.push((mode, v));
+    }
     let best = |m: &str, key: &str| {
         runs.iter().filter(|(x, _)| *x == m).filter_map(|(_, v)| v[key].as_f64()).fold(f64::INFINITY, f64::min)
     };
+    let nightly = &runs.iter().find(|(m, _)| *m == "nightly").ok_or("no nightly run")?.1;
     emit(json!({"figure": "sync-plan", "contacts_each_side": n, "plan_s": best("plan", "secs"),
         "listing_s": best("listboth", "secs"), "ratio": best("plan", "secs") / best("listboth", "secs"),
-        "plan_peak_rss_kb": best("plan", "peak_rss_kb"), "writes": runs[0].1["writes"]}));
+        "plan_peak_rss_kb": best("plan", "peak_rss_kb"), "writes": runs[0].1["writes"],
+        "nightly_s": best("nightly", "secs"), "nightly_listing_s": best("nightly-list", "secs"),
+        "nightly_ratio": best("nightly", "secs") / best("nightly-list", "secs"),
+        "nightly_peak_rss_kb": best("nightly", "peak_rss_kb"), "nightly_unchanged": nightly["unchanged"],
+        "nightly_updates": nightly["updates"]}));
+    Ok(())
+}
+
+/// The target of a nightly run without a million creates made first: each contact of the
+/// source as the sync's copy of it in Levers (a Levers id, the sync's marker, the same
+/// fields), 1 in 100 renamed since; or, with no marker yet, an empty Levers.
+struct Copies<'a> {
+    from: &'a previsto::Client,
+    /// The marker up to the source id (`previsto~<scope>:`).
+    prefix: Option<String>,
+    caps: contacts_core::Capabilities,
+}
+
+impl ContactsApi for Copies<'_> {
+    fn provider(&self) -> Provider {
+        Provider::LEVERS
+    }
+
+    fn capabilities(&self) -> contacts_core::Capabilities {
+        self.caps
+    }
+
+    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> contacts_core::ContactStream<'a> {
+        let Some(prefix) = self.prefix.clone() else { return Box::new(std::iter::empty()) };
+        // Read as the source is, by Previsto's largest page.
+        let query = query.clone().size(1000);
+        Box::new(ContactsApi::list(self.from, &query).enumerate().map(move |(i, c)| {
+            c.map(|mut c| {
+                c.external_id = Some(format!("{prefix}{}", c.id));
+                c.id = format!("3fa85f64-5717-4562-b3fc-{i:012}");
+                if i % 100 == 0 {
+                    c.name.push_str(" (renamed)");
+                }
+                c
+            })
+        }))
+    }
+}
+
+/// The source's first contact alone, same provider and host: a plan of it shows the marker.
+struct First<'a>(&'a previsto::Client);
+
+impl ContactsApi for First<'_> {
+    fn provider(&self) -> Provider {
+        self.0.provider()
+    }
+
+    fn capabilities(&self) -> contacts_core::Capabilities {
+        ContactsApi::capabilities(self.0)
+    }
+
+    fn host(&self) -> Option<String> {
+        ContactsApi::host(self.0)
+    }
+
+    fn list<'a>(&'a self, query: &contacts_core::ListContacts) -> contacts_core::ContactStream<'a> {
+        Box::new(ContactsApi::list(self.0, query).take(1))
+    }
+}
+
+/// A nightly plan (or listing its two sides) in a process of its own.
+fn nightly_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
+    let p = previsto::Client::builder()
+        .api_key(credentials::PREVISTO_SECRET_KEY)
+        .base_url(from)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let caps = ContactsApi::capabilities(&levers_at(to)?);
+    let empty = Copies { from: &p, prefix: None, caps };
+    let first = contacts_sync::SyncJob::new(&First(&p), &empty).lossy(true).plan().map_err(|e| e.to_string())?;
+    let marker = first
+        .creates()
+        .next()
+        .and_then(|c| c.contact.and_then(|c| c.external_id))
+        .ok_or("the first plan made no create with a marker")?;
+    let prefix = marker.rsplit_once(':').map(|(head, _)| format!("{head}:")).ok_or("a marker without a colon")?;
+    let copies = Copies { from: &p, prefix: Some(prefix), caps };
+    let start = Instant::now();
+    let (unchanged, updates) = if mode == "nightly" {
+        let plan = contacts_sync::SyncJob::new(&p, &copies).lossy(true).unthrottled().plan().map_err(|e| e.to_string())?;
+        black_box(&plan);
+        if plan.creates().len() != 0 || !plan.deletes.is_empty() || !plan.conflicts.is_empty() {
+            return Err(format!(
+                "nightly: {} creates, {} deletes, {} conflicts where none were due",
+                plan.creates().len(),
+                plan.deletes.len(),
+                plan.conflicts.len()
+            ));
+        }
+        (plan.unchanged, plan.updates().len() as u64)
+    } else {
+        let q = contacts_core::ListContacts::default().size(1000);
+        for api in [&p as &dyn ContactsApi, &copies] {
+            for c in api.list(&q) {
+                black_box(c.map_err(|e| e.to_string())?);
+            }
+        }
+        (0, 0)
+    };
+    println!(
+        "{}",
+        json!({"secs": start.elapsed().as_secs_f64(), "peak_rss_kb": peak_rss_kb(), "unchanged": unchanged, "updates": updates})
+    );
     Ok(())
 }
 
