@@ -935,7 +935,8 @@ fn nightly_child(mode: &str, from: &str, to: &str) -> Result<(), String> {
     let copies = Copies { from: &p, prefix: Some(prefix), caps };
     let start = Instant::now();
     let (unchanged, updates) = if mode == "nightly" {
-        let plan = contacts_sync::SyncJob::new(&p, &copies).lossy(true).unthrottled().plan().map_err(|e| e.to_string())?;
+        let plan =
+            contacts_sync::SyncJob::new(&p, &copies).lossy(true).unthrottled().plan().map_err(|e| e.to_string())?;
         black_box(&plan);
         if plan.creates().len() != 0 || !plan.deletes.is_empty() || !plan.conflicts.is_empty() {
             return Err(format!(
