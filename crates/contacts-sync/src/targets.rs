@@ -1,6 +1,6 @@
 //! The target side as the plan holds it while it decides: per copy, its match key, its id,
 //! the scope its marker names and a digest per set field, packed in one arena and found by
-//! the key's hash — about 100 bytes a copy and no allocation per copy, so the target of a
+//! the key's hash — some 150 bytes a copy and no allocation per copy, so the target of a
 //! nightly run over a million copies stays bounded as the source side is.
 
 use std::collections::HashMap;
